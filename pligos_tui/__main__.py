@@ -1,0 +1,3 @@
+from pligos_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,318 @@
+"""The `pligos` command line: parse arguments, call the core, print, map errors to exits.
+
+Exit status: 0 on success, 1 when a check finds a problem, 2 on bad input or usage. Every
+error a user can cause is a PligosError and is printed without a traceback; anything else is
+reported as an internal error, also without a traceback unless PLIGOS_DEBUG is set.
+Heavy modules (the core, Rich, Textual) are imported inside the commands that need them, so
+`pligos --version` and `--help` start instantly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from pligos_tui import __version__
+
+EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
+
+
+# --------------------------------------------------------------------------- output
+
+def _color(stream: TextIO) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def _paint(text: str, code: str, stream: TextIO) -> str:
+    return f"\033[{code}m{text}\033[0m" if _color(stream) else text
+
+
+def _print_error(err: Any) -> None:
+    for line in err.format().splitlines():
+        if ": error: " in line:
+            loc, rest = line.split(": error: ", 1)
+            line = f"{_paint(loc, '1', sys.stderr)}: {_paint('error:', '1;31', sys.stderr)} {rest}"
+        elif line.startswith("error: "):
+            line = _paint("error:", "1;31", sys.stderr) + line[len("error:"):]
+        elif line.lstrip().startswith("hint: "):
+            line = _paint(line, "36", sys.stderr)
+        print(line, file=sys.stderr)
+
+
+def _json(data: Any) -> None:
+    print(json.dumps(data, indent=2))
+
+
+def _paths(values: list[str] | None) -> list[Path]:
+    return [Path(v) for v in values] if values else [Path(".")]
+
+
+# --------------------------------------------------------------------------- commands
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from pligos_tui.errors import display_path
+    from pligos_tui.generate import generate
+
+    started = time.perf_counter()
+    out = Path(args.out) if args.out else None
+    progress = None
+    bar = None
+    if sys.stderr.isatty() and not args.json:
+        from pligos_tui.generate import find_services
+
+        if len(find_services(_paths(args.paths))) > 1:
+            from rich.progress import Progress
+
+            bar = Progress(transient=True)
+            task = bar.add_task("generating", total=None)
+            bar.start()
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+    try:
+        report = generate(_paths(args.paths), contexts=args.context or None, out=out,
+                          progress=progress)
+    finally:
+        if bar is not None:
+            bar.stop()
+    elapsed = time.perf_counter() - started
+    charts = report.written + report.unchanged
+    if args.json:
+        _json({"written": [display_path(p.dest) for p in report.written],
+               "unchanged": [display_path(p.dest) for p in report.unchanged],
+               "services": report.services, "seconds": round(elapsed, 3)})
+        return EXIT_OK
+    if len(charts) <= 20 or args.verbose:
+        for p in sorted(charts, key=lambda p: str(p.dest)):
+            state = "wrote    " if p in report.written else "unchanged"
+            print(f"  {state} {display_path(p.dest)}  ({p.flavor.name})")
+    print(f"{len(charts)} chart{'s' if len(charts) != 1 else ''} of {report.services} "
+          f"service{'s' if report.services != 1 else ''}: {len(report.written)} written, "
+          f"{len(report.unchanged)} unchanged ({elapsed:.2f} s)")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from pligos_tui.generate import check
+
+    out = Path(args.out) if args.out else None
+    findings = check(_paths(args.paths), lint=not args.no_lint, out=out)
+    if args.json:
+        _json([f.__dict__ for f in findings])
+    else:
+        for f in findings:
+            print(f"{f.file}: {_paint(f.kind, '1;33', sys.stdout)}: {f.message}")
+        if findings:
+            print(f"{len(findings)} problem{'s' if len(findings) != 1 else ''} found; "
+                  "run `pligos generate` to bring charts up to date")
+        else:
+            print("all charts are valid and up to date"
+                  + ("" if args.no_lint else ", and lint"))
+    return EXIT_FOUND if findings else EXIT_OK
+
+
+def _one_service(path: str | None) -> Any:
+    from pligos_tui.errors import UsageError
+    from pligos_tui.generate import find_services
+    from pligos_tui.model import load_service
+
+    roots = find_services([Path(path or ".")])
+    if len(roots) != 1:
+        raise UsageError(f"{path or '.'} holds {len(roots)} services; this command works on one",
+                         hint="give the folder of one service")
+    return load_service(roots[0])
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from pligos_tui.generate import plan_chart, render, require_context
+
+    svc = _one_service(args.path)
+    context = args.context or svc.current_context or (svc.contexts[0].name if svc.contexts
+                                                      else "")
+    require_context(svc, context)
+    p = plan_chart(svc, context, flavor=args.flavor)
+    if args.values:
+        sys.stdout.write(p.files["values.yaml"].decode())
+    else:
+        sys.stdout.write(render(p))
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from pligos_tui.generate import diff_contexts
+
+    svc = _one_service(args.path)
+    text = diff_contexts(svc, args.a, args.b)
+    if not text:
+        print(f"contexts {args.a} and {args.b} render the same manifests")
+        return EXIT_OK
+    for line in text.splitlines():
+        code = "32" if line.startswith("+") else "31" if line.startswith("-") else (
+            "36" if line.startswith("@@") else "")
+        print(_paint(line, code, sys.stdout) if code else line)
+    return EXIT_FOUND if args.exit_code else EXIT_OK
+
+
+def cmd_contexts(args: argparse.Namespace) -> int:
+    from pligos_tui.compile import resolve_context
+
+    svc = _one_service(args.path)
+    rows = []
+    for ctx in svc.contexts:
+        r = resolve_context(svc, ctx.name)
+        rows.append({"name": ctx.name, "current": ctx.name == svc.current_context,
+                     "flavor": r.flavor, "extends": ctx.extends,
+                     "image": r.image.name if r.image else "",
+                     "replicas": r.replicas if r.replicas is not None else 1})
+    if args.json:
+        _json(rows)
+        return EXIT_OK
+    width = max((len(r["name"]) for r in rows), default=4)
+    for r in rows:
+        mark = "*" if r["current"] else " "
+        extra = f"  extends {r['extends']}" if r["extends"] else ""
+        print(f"{mark} {r['name']:<{width}}  {r['flavor']:<10}  image {r['image'] or '-'}{extra}")
+    return EXIT_OK
+
+
+def cmd_use_context(args: argparse.Namespace) -> int:
+    from pligos_tui.edit import set_current_context
+    from pligos_tui.generate import require_context
+
+    svc = _one_service(args.path)
+    require_context(svc, args.name)
+    set_current_context(svc.root / "pligos.yaml", args.name)
+    print(f"current context of {svc.name} is now {args.name}")
+    return EXIT_OK
+
+
+def cmd_flavors(args: argparse.Namespace) -> int:
+    from pligos_tui.flavors import FlavorSet
+
+    search: list[Path] = []
+    if args.path:
+        svc = _one_service(args.path)
+        search = [svc.root / p for p in svc.flavor_paths]
+    search += [Path(p) for p in args.flavor_path or []]
+    flavors = FlavorSet().all(search)
+    if args.json:
+        _json([{"name": f.name, "description": f.description, "accepts": list(f.accepts),
+                "requires": list(f.requires), "builtin": f.builtin, "path": str(f.path)}
+               for f in flavors])
+        return EXIT_OK
+    width = max(len(f.name) for f in flavors)
+    for f in flavors:
+        origin = "built-in" if f.builtin else str(f.path.parent)
+        print(f"{f.name:<{width}}  {f.description}  [{origin}]")
+        print(f"{'':<{width}}  requires: {', '.join(f.requires) or '-'}; "
+              f"accepts: {', '.join(f.accepts)}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def _command(sub: Any, name: str, func: Any, help: str, example: str) -> argparse.ArgumentParser:
+    parser = sub.add_parser(name, help=help, description=help, formatter_class=_Formatter,
+                            epilog=f"example:\n  {example}")
+    parser.set_defaults(func=func)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pligos", formatter_class=_Formatter,
+        description="Describe each service once in pligos.yaml; generate one Helm chart per "
+                    "context from shared flavors.",
+        epilog="example:\n  pligos generate examples/tokend && pligos check examples/tokend\n\n"
+               "Exit status: 0 success, 1 a check found a problem, 2 bad input or usage.")
+    parser.add_argument("--version", action="version", version=f"pligos {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = _command(sub, "generate", cmd_generate, "write the chart of each context",
+                 "pligos generate services/ --context prod --out build/charts")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="a service folder, or a tree holding services (default: .)")
+    p.add_argument("--context", action="append", metavar="NAME",
+                   help="only this context (repeatable)")
+    p.add_argument("--out", metavar="DIR", help="write DIR/<context>/<name>/ instead of "
+                   "<service>/charts/<context>/<name>/")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every chart")
+
+    p = _command(sub, "check", cmd_check,
+                 "check that configs are valid, charts are up to date and lint",
+                 "pligos check services/")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--out", metavar="DIR", help="the --out folder the charts were written to")
+    p.add_argument("--no-lint", action="store_true", help="skip `helm lint --strict`")
+    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+
+    p = _command(sub, "preview", cmd_preview, "print the manifests a context renders",
+                 "pligos preview examples/tokend --context prod")
+    p.add_argument("path", nargs="?", metavar="PATH", help="a service folder (default: .)")
+    p.add_argument("--context", metavar="NAME", help="default: current-context")
+    p.add_argument("--flavor", metavar="NAME", help="render with another flavor")
+    p.add_argument("--values", action="store_true",
+                   help="print the chart's values.yaml instead (no helm needed)")
+
+    p = _command(sub, "diff", cmd_diff, "show how two contexts' rendered manifests differ",
+                 "pligos diff examples/tokend dev prod")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("a", metavar="CONTEXT_A")
+    p.add_argument("b", metavar="CONTEXT_B")
+    p.add_argument("--exit-code", action="store_true", help="exit 1 when they differ")
+
+    p = _command(sub, "contexts", cmd_contexts, "list a service's contexts",
+                 "pligos contexts examples/tokend")
+    p.add_argument("path", nargs="?", metavar="PATH")
+    p.add_argument("--json", action="store_true")
+
+    p = _command(sub, "use-context", cmd_use_context,
+                 "set current-context in pligos.yaml (comments and order are kept)",
+                 "pligos use-context prod examples/tokend")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("path", nargs="?", metavar="PATH")
+
+    p = _command(sub, "flavors", cmd_flavors, "list the flavors a service can use",
+                 "pligos flavors examples/tokend")
+    p.add_argument("path", nargs="?", metavar="PATH",
+                   help="a service folder, to include its flavorPaths")
+    p.add_argument("--flavor-path", action="append", metavar="DIR",
+                   help="another folder of flavors (repeatable)")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    from pligos_tui.errors import PligosError
+
+    try:
+        return int(args.func(args))
+    except PligosError as err:
+        _print_error(err)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        if os.environ.get("PLIGOS_DEBUG"):
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc}\n  hint: this is a bug in "
+              "Pligos; rerun with PLIGOS_DEBUG=1 for details and report it", file=sys.stderr)
+        return 70

@@ -1,0 +1,144 @@
+"""One error hierarchy for everything Pligos reports to a user.
+
+A :class:`Problem` is one located finding (file, line, column, key path, message, hint).
+A :class:`ConfigError` carries every problem found in a file at once. Every other error is a
+:class:`PligosError` with a one-line message and an optional hint. The command line maps these
+to exit status 2 in one place; nothing here knows about terminals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in an input file, located as precisely as the parser allows."""
+
+    file: str
+    line: int | None = None  # 1-based, from the YAML parser; None when unknown
+    column: int | None = None  # 1-based
+    message: str = ""
+    key_path: str = ""  # e.g. contexts[1].image
+    hint: str = ""
+    level: str = "error"  # or "warning"
+
+    @property
+    def location(self) -> str:
+        loc = self.file
+        if self.line is not None:
+            loc += f":{self.line}"
+            if self.column is not None:
+                loc += f":{self.column}"
+        return loc
+
+    def format(self) -> str:
+        text = f"{self.location}: {self.level}: {self.message}"
+        if self.key_path:
+            text += f" [{self.key_path}]"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class PligosError(Exception):
+    """Base of every error Pligos reports to a user (exit status 2)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def format(self) -> str:
+        text = f"error: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class ConfigError(PligosError):
+    """An input file (pligos.yaml, flavor.yaml, ...) has one or more problems."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=_problem_order)
+        count = len(self.problems)
+        files = sorted({p.file for p in self.problems})
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in {', '.join(files)}")
+
+    def format(self) -> str:
+        return "\n".join(p.format() for p in self.problems)
+
+
+def _problem_order(p: Problem) -> tuple:
+    return (p.file, p.line if p.line is not None else 0, p.column or 0, p.message)
+
+
+class UsageError(PligosError):
+    """The command line was used wrongly (unknown context, missing path, ...)."""
+
+
+class HelmNotFound(PligosError):
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"{what} needs the helm binary, which was found neither in $PLIGOS_HELM nor on PATH",
+            hint="install Helm 3 (https://helm.sh/docs/intro/install/) or set PLIGOS_HELM=/path/to/helm",
+        )
+
+
+class HelmError(PligosError):
+    """helm ran and failed (a template error, a lint failure)."""
+
+
+class ChartWriteError(PligosError):
+    """A chart could not be written; the previous chart is left as it was."""
+
+
+@dataclass
+class Problems:
+    """Collects problems of one file, so that all of them are reported at once."""
+
+    file: str
+    items: list[Problem] = field(default_factory=list)
+
+    def add(
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        key_path: str = "",
+        hint: str = "",
+        file: str | None = None,
+        level: str = "error",
+    ) -> None:
+        self.items.append(
+            Problem(
+                file=file or self.file,
+                line=line,
+                column=column,
+                message=message,
+                key_path=key_path,
+                hint=hint,
+                level=level,
+            )
+        )
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.level == "error"]
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ConfigError(self.errors)
+
+
+def display_path(path: Path, base: Path | None = None) -> str:
+    """A path as a user wants to read it: relative to the working folder when below it."""
+    base = base or Path.cwd()
+    try:
+        return str(path.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(path)

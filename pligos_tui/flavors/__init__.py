@@ -1,0 +1,137 @@
+"""Flavors: the chart templates a platform team owns, and where Pligos finds them.
+
+A flavor is a folder holding `flavor.yaml` (what it is for, which context properties it
+accepts and which it requires), `Chart.yaml` and `templates/`. The built-in flavors ship inside
+this package; a service adds folders of its own flavors with `flavorPaths`. A flavor found in a
+`flavorPaths` folder takes precedence over a built-in of the same name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from pligos_tui.errors import ConfigError, Problems, display_path
+from pligos_tui.yamlfile import load_file
+
+BUILTIN_DIR = Path(__file__).parent / "builtin"
+LIBRARY_DIR = Path(__file__).parent / "library"
+FLAVOR_FILE = "flavor.yaml"
+PROPERTIES = ("image", "command", "probe", "routes", "mounts", "env", "resources", "replicas",
+              "schedule", "friends", "values")
+
+
+@dataclass
+class Flavor:
+    name: str
+    path: Path
+    description: str
+    accepts: tuple[str, ...]
+    requires: tuple[str, ...]
+    builtin: bool = False
+    problems: list = field(default_factory=list)
+
+    @cached_property
+    def files(self) -> dict[str, bytes]:
+        """The flavor's chart files (relative path -> bytes), without flavor.yaml."""
+        out: dict[str, bytes] = {}
+        for file in sorted(self.path.rglob("*")):
+            if not file.is_file() or "__pycache__" in file.parts:
+                continue
+            rel = file.relative_to(self.path).as_posix()
+            if rel in (FLAVOR_FILE, "values.yaml", "values.schema.json"):
+                continue
+            out[rel] = file.read_bytes()
+        return out
+
+    @cached_property
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for rel, data in self.files.items():
+            h.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+        return h.hexdigest()
+
+
+def read_flavor(path: Path, *, builtin: bool = False) -> Flavor:
+    """Read one flavor folder; a broken flavor.yaml is a located ConfigError."""
+    file = path / FLAVOR_FILE
+    display = display_path(file)
+    doc = load_file(file, display)
+    problems = Problems(display)
+    data = doc.data if isinstance(doc.data, dict) else {}
+    if not isinstance(doc.data, dict):
+        doc.problem(problems, (), "flavor.yaml must be a mapping",
+                    "write description:, accepts: and requires:")
+    for key in data:
+        if key not in ("description", "accepts", "requires"):
+            doc.problem(problems, (key,), f"unknown key {key!r} in flavor.yaml",
+                        "allowed keys: description, accepts, requires", key=True)
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("accepts", "requires"):
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            doc.problem(problems, (key,), f"{key} must be a list of property names")
+            value = []
+        for i, prop in enumerate(value):
+            if prop not in PROPERTIES:
+                doc.problem(problems, (key, i), f"unknown property {prop!r} in {key}",
+                            f"properties are: {', '.join(PROPERTIES)}")
+        lists[key] = tuple(value)
+    if not (path / "Chart.yaml").is_file():
+        problems.add(f"flavor {path.name!r} has no Chart.yaml", file=display_path(path),
+                     hint="a flavor is a Helm chart without values: add Chart.yaml and templates/")
+    problems.raise_if_any()
+    description = data.get("description", "")
+    return Flavor(name=path.name, path=path, description=str(description or ""),
+                  accepts=tuple(dict.fromkeys(lists["accepts"] + lists["requires"])),
+                  requires=lists["requires"], builtin=builtin)
+
+
+class FlavorSet:
+    """The flavors one service can use: its flavorPaths first, then the built-ins.
+
+    Flavor folders are read lazily and cached, so a tree of services sharing flavors reads
+    each folder once.
+    """
+
+    def __init__(self, cache: dict[Path, Flavor] | None = None) -> None:
+        self._cache: dict[Path, Flavor] = cache if cache is not None else {}
+
+    def _flavor(self, path: Path, builtin: bool) -> Flavor:
+        key = path.resolve()
+        if key not in self._cache:
+            self._cache[key] = read_flavor(path, builtin=builtin)
+        return self._cache[key]
+
+    def available(self, search: list[Path]) -> dict[str, Path]:
+        """Flavor name -> folder, for the given extra folders and the built-ins."""
+        found: dict[str, Path] = {}
+        for folder in search:
+            if folder.is_dir():
+                for child in sorted(folder.iterdir()):
+                    if (child / FLAVOR_FILE).is_file():
+                        found.setdefault(child.name, child)
+        for child in sorted(BUILTIN_DIR.iterdir()):
+            if (child / FLAVOR_FILE).is_file():
+                found.setdefault(child.name, child)
+        return found
+
+    def get(self, name: str, search: list[Path]) -> Flavor | None:
+        path = self.available(search).get(name)
+        if path is None:
+            return None
+        return self._flavor(path, builtin=path.parent == BUILTIN_DIR)
+
+    def all(self, search: list[Path]) -> list[Flavor]:
+        return [self._flavor(p, builtin=p.parent == BUILTIN_DIR)
+                for p in self.available(search).values()]
+
+
+def library_files() -> dict[str, bytes]:
+    """Templates Pligos adds to every generated chart (the shared helper library)."""
+    return {f"templates/{f.name}": f.read_bytes() for f in sorted(LIBRARY_DIR.glob("*.tpl"))}
+
+
+__all__ = ["ConfigError", "Flavor", "FlavorSet", "library_files", "read_flavor"]

@@ -1,0 +1,647 @@
+"""The pligos.yaml model (format 1): typed dataclasses and their loading.
+
+Loading is two passes over one parsed document. This module reads the structure: each key is
+known, of the right type, and lands in a dataclass that remembers its key path (and so its
+line). :mod:`pligos_tui.validate` then checks the meaning (references, names, ports, files,
+flavors). Both passes add to the same list of problems, so a user sees every mistake at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pligos_tui.errors import ConfigError, Problems, display_path
+from pligos_tui.yamlfile import Document, KeyPath, load_file, load_text
+
+FORMAT = 1
+CONFIG_NAME = "pligos.yaml"
+
+PROPERTY_LISTS = ("images", "commands", "probes", "routes", "mounts", "env", "resources")
+PROBE_STAGES = ("startup", "liveness", "readiness")
+PROBE_HANDLERS = ("httpGet", "tcpSocket", "exec", "grpc")
+PROBE_TIMINGS = ("initialDelaySeconds", "periodSeconds", "timeoutSeconds", "successThreshold",
+                 "failureThreshold", "terminationGracePeriodSeconds")
+MOUNT_KINDS = ("files", "secret", "hostPath", "volume", "emptyDir")
+# context property -> the property list its names refer to
+CONTEXT_REFS = {"image": "images", "command": "commands", "probe": "probes",
+                "resources": "resources"}
+CONTEXT_REF_LISTS = {"routes": "routes", "mounts": "mounts", "env": "env"}
+CONTEXT_PROPERTIES = ("image", "command", "probe", "routes", "mounts", "env", "resources",
+                      "replicas", "schedule", "values", "friends")
+
+
+@dataclass
+class Entry:
+    """A named property entry; `at` is its key path in the document (for error lines)."""
+
+    name: str
+    at: KeyPath
+
+
+@dataclass
+class Image(Entry):
+    repository: str = ""
+    tag: str = ""
+    digest: str = ""
+    pull_policy: str = "IfNotPresent"
+    pull_secret: str = ""
+
+
+@dataclass
+class Command(Entry):
+    type: str = "executable"  # executable | script
+    command: list[str] = field(default_factory=list)
+    args: list[str] = field(default_factory=list)
+    file_name: str = ""
+    interpreter: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Probe(Entry):
+    stages: dict[str, dict[str, Any]] = field(default_factory=dict)  # stage -> Kubernetes Probe
+
+
+@dataclass
+class Route(Entry):
+    port: int = 0
+    container_port: int = 0
+    protocol: str = "TCP"
+    fqdn: str = ""
+    path: str = "/"
+    tls: str = ""
+
+
+@dataclass
+class Mount(Entry):
+    path: str = ""
+    read_only: bool = False
+    kind: str = ""  # one of MOUNT_KINDS
+    files: list[str] = field(default_factory=list)
+    secret: str = ""
+    host_path: str = ""
+    volume: dict[str, str] = field(default_factory=dict)  # size, storageClass, accessMode
+    empty_dir: dict[str, str] = field(default_factory=dict)  # medium, sizeLimit
+
+
+@dataclass
+class EnvSet(Entry):
+    variables: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Resources(Entry):
+    requests: dict[str, str] = field(default_factory=dict)
+    limits: dict[str, str] = field(default_factory=dict)
+
+
+E = TypeVar("E", bound=Entry)
+
+
+@dataclass
+class Ref(Generic[E]):
+    """A context's reference to an entry: by name, or an inline entry."""
+
+    at: KeyPath
+    name: str = ""
+    inline: E | None = None
+
+
+@dataclass
+class FriendUse:
+    name: str
+    at: KeyPath
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    name: str
+    at: KeyPath
+    flavor: str = ""
+    extends: str = ""
+    image: Ref[Image] | None = None
+    command: Ref[Command] | None = None
+    probe: Ref[Probe] | None = None
+    routes: list[Ref[Route]] | None = None
+    mounts: list[Ref[Mount]] | None = None
+    env: list[Ref[EnvSet]] | None = None
+    resources: Ref[Resources] | None = None
+    replicas: int | None = None
+    schedule: str | None = None
+    values: dict[str, Any] | None = None
+    friends: list[FriendUse] | None = None
+
+    def assigned(self) -> list[str]:
+        """The context properties this context sets itself (not through extends)."""
+        return [p for p in CONTEXT_PROPERTIES if getattr(self, p) is not None]
+
+
+@dataclass
+class SecretsConfig:
+    provider: str
+    at: KeyPath
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Service:
+    """One service: its pligos.yaml, read and typed."""
+
+    root: Path  # the service folder
+    file: str  # pligos.yaml as shown to the user
+    doc: Document
+    name: str = ""
+    description: str = ""
+    chart_version: str = "0.1.0"
+    app_version: str = ""
+    flavor_paths: list[str] = field(default_factory=list)
+    friends_library: list[str] = field(default_factory=list)
+    secrets: SecretsConfig | None = None
+    inline_friends: list[dict[str, Any]] | None = None
+    images: list[Image] = field(default_factory=list)
+    commands: list[Command] = field(default_factory=list)
+    probes: list[Probe] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
+    mounts: list[Mount] = field(default_factory=list)
+    env: list[EnvSet] = field(default_factory=list)
+    resources: list[Resources] = field(default_factory=list)
+    contexts: list[Context] = field(default_factory=list)
+    current_context: str = ""
+
+    def entries(self, prop: str) -> list[Entry]:
+        return getattr(self, prop)
+
+    def context(self, name: str) -> Context | None:
+        return next((c for c in self.contexts if c.name == name), None)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+TOP_KEYS = ("pligos", "name", "description", "chartVersion", "appVersion", "flavorPaths",
+            "friendsLibrary", "secrets", "friends", *PROPERTY_LISTS, "contexts",
+            "current-context")
+
+ENTRY_KEYS: dict[str, tuple[str, ...]] = {
+    "images": ("name", "repository", "tag", "digest", "pullPolicy", "pullSecret"),
+    "commands": ("name", "type", "command", "args", "fileName", "interpreter"),
+    "probes": ("name", *PROBE_STAGES),
+    "routes": ("name", "port", "containerPort", "protocol", "fqdn", "path", "tls"),
+    "mounts": ("name", "path", "readOnly", *MOUNT_KINDS),
+    "env": ("name", "variables"),
+    "resources": ("name", "requests", "limits"),
+}
+CONTEXT_KEYS = ("name", "flavor", "extends", *CONTEXT_PROPERTIES)
+HANDLER_KEYS = {
+    "httpGet": ("path", "port", "host", "scheme", "httpHeaders"),
+    "tcpSocket": ("port", "host"),
+    "exec": ("command",),
+    "grpc": ("port", "service"),
+}
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean {match[0]!r}?" if match else ""
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "a number"
+    if isinstance(value, float):
+        return "a decimal number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+class Reader:
+    """Typed access to a Document that records a located problem for every misfit."""
+
+    def __init__(self, doc: Document, problems: Problems) -> None:
+        self.doc = doc
+        self.problems = problems
+
+    def problem(self, path: KeyPath, message: str, hint: str = "", *, key: bool = False) -> None:
+        self.doc.problem(self.problems, path, message, hint, key=key)
+
+    def mapping(self, value: Any, path: KeyPath, allowed: tuple[str, ...], what: str,
+                required: tuple[str, ...] = ()) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.problem(path, f"{what} must be a mapping, not {_type_name(value)}",
+                         f"write it as keys and values, e.g. {{{allowed[0]}: ...}}")
+            return None
+        for key in value:
+            if key not in allowed:
+                hint = did_you_mean(key, allowed) or f"allowed keys: {', '.join(allowed)}"
+                self.problem(path + (key,), f"unknown key {key!r} in {what}", hint, key=True)
+        for key in required:
+            if value.get(key) is None:
+                self.problem(path, f"{what} needs {key!r}", f"add {key}: ...", key=True)
+        return value
+
+    def string(self, m: dict[str, Any], key: str, path: KeyPath, default: str = "") -> str:
+        value = m.get(key)
+        if value is None:
+            return default
+        if isinstance(value, str):
+            return value
+        hint = f'quote it: {key}: "{value}"' if isinstance(value, (int, float, bool)) else ""
+        if isinstance(value, float) or isinstance(value, bool):
+            hint += " (YAML reads it as a number or true/false otherwise)"
+        self.problem(path + (key,), f"{key} must be text, not {_type_name(value)}", hint.strip())
+        return default
+
+    def integer(self, m: dict[str, Any], key: str, path: KeyPath) -> int | None:
+        value = m.get(key)
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        hint = "write a whole number without quotes" if isinstance(value, str) else ""
+        self.problem(path + (key,), f"{key} must be a whole number, not {_type_name(value)}",
+                     hint)
+        return None
+
+    def boolean(self, m: dict[str, Any], key: str, path: KeyPath, default: bool) -> bool:
+        value = m.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        self.problem(path + (key,), f"{key} must be true or false, not {_type_name(value)}")
+        return default
+
+    def str_list(self, m: dict[str, Any], key: str, path: KeyPath) -> list[str]:
+        value = m.get(key)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            self.problem(path + (key,), f"{key} must be a list of text, not a single text",
+                         f"write it as a list: {key}: [{value!r}]")
+            return []
+        if not isinstance(value, list):
+            self.problem(path + (key,), f"{key} must be a list of text, not {_type_name(value)}")
+            return []
+        out = []
+        for i, item in enumerate(value):
+            if isinstance(item, str):
+                out.append(item)
+            elif isinstance(item, (int, float)) and not isinstance(item, bool):
+                self.problem(path + (key, i), f"{key}[{i}] must be text, not a number",
+                             f'quote it: "{item}"')
+            else:
+                self.problem(path + (key, i), f"{key}[{i}] must be text, not {_type_name(item)}")
+        return out
+
+    def scalar_map(self, m: dict[str, Any], key: str, path: KeyPath) -> dict[str, str]:
+        """A mapping of names to text; numbers and booleans are taken as their YAML text."""
+        value = m.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(path + (key,), f"{key} must be a mapping, not {_type_name(value)}")
+            return {}
+        out: dict[str, str] = {}
+        for k, v in value.items():
+            if isinstance(v, bool):
+                out[k] = "true" if v else "false"
+            elif isinstance(v, (int, float, str)):
+                out[k] = str(v)
+            else:
+                self.problem(path + (key, k), f"{key}.{k} must be text or a number, "
+                             f"not {_type_name(v)}")
+        return out
+
+    def any_map(self, m: dict[str, Any], key: str, path: KeyPath) -> dict[str, Any] | None:
+        value = m.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.problem(path + (key,), f"{key} must be a mapping, not {_type_name(value)}")
+            return None
+        return value
+
+
+# Each entry reader fills one dataclass from a mapping already checked for its keys.
+
+def _read_image(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Image:
+    return Image(name=name, at=at, repository=r.string(m, "repository", at),
+                 tag=r.string(m, "tag", at), digest=r.string(m, "digest", at),
+                 pull_policy=r.string(m, "pullPolicy", at, "IfNotPresent"),
+                 pull_secret=r.string(m, "pullSecret", at))
+
+
+def _read_command(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Command:
+    kind = r.string(m, "type", at)
+    if not kind:
+        kind = "script" if "fileName" in m else "executable"
+    return Command(name=name, at=at, type=kind, command=r.str_list(m, "command", at),
+                   args=r.str_list(m, "args", at), file_name=r.string(m, "fileName", at),
+                   interpreter=r.str_list(m, "interpreter", at))
+
+
+def _read_probe(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Probe:
+    stages: dict[str, dict[str, Any]] = {}
+    for stage in PROBE_STAGES:
+        if stage not in m:
+            continue
+        spath = at + (stage,)
+        spec = r.mapping(m[stage], spath, PROBE_HANDLERS + PROBE_TIMINGS, f"{stage} probe")
+        if spec is None:
+            continue
+        probe: dict[str, Any] = {}
+        for handler in PROBE_HANDLERS:
+            if handler in spec:
+                hpath = spath + (handler,)
+                if handler == "exec":
+                    h = r.mapping(spec[handler], hpath, HANDLER_KEYS[handler], handler,
+                                  required=("command",))
+                    if h is not None:
+                        probe[handler] = {"command": r.str_list(h, "command", hpath)}
+                    continue
+                h = r.mapping(spec[handler], hpath, HANDLER_KEYS[handler], handler,
+                              required=("port",))
+                if h is not None:
+                    probe[handler] = dict(h)
+        for timing in PROBE_TIMINGS:
+            value = r.integer(spec, timing, spath)
+            if value is not None:
+                probe[timing] = value
+        stages[stage] = probe
+    return Probe(name=name, at=at, stages=stages)
+
+
+def _read_route(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Route:
+    port = r.integer(m, "port", at) or 0
+    cport = r.integer(m, "containerPort", at)
+    return Route(name=name, at=at, port=port, container_port=cport if cport is not None else port,
+                 protocol=r.string(m, "protocol", at, "TCP"), fqdn=r.string(m, "fqdn", at),
+                 path=r.string(m, "path", at, "/"), tls=r.string(m, "tls", at))
+
+
+def _read_mount(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Mount:
+    mount = Mount(name=name, at=at, path=r.string(m, "path", at),
+                  read_only=r.boolean(m, "readOnly", at, False))
+    kinds = [k for k in MOUNT_KINDS if k in m]
+    if len(kinds) != 1:
+        found = ", ".join(kinds) if kinds else "none"
+        r.problem(at, f"mount {name!r} needs exactly one of {', '.join(MOUNT_KINDS)} "
+                  f"(found {found})",
+                  "a mount is either files, a secret, a host path, a volume or an emptyDir; "
+                  "split it into one mount per kind" if kinds else
+                  "e.g. files: [config/app.yaml] or emptyDir: {}", key=True)
+    if not kinds:
+        return mount
+    kind = mount.kind = kinds[0]
+    kpath = at + (kind,)
+    if kind == "files":
+        value = m["files"]
+        if isinstance(value, str):
+            value = m["files"] = [value]
+        mount.files = r.str_list(m, "files", at)
+    elif kind == "secret":
+        mount.secret = r.string(m, "secret", at)
+    elif kind == "hostPath":
+        mount.host_path = r.string(m, "hostPath", at)
+    elif kind == "volume":
+        v = r.mapping(m["volume"], kpath, ("size", "storageClass", "accessMode"), "volume",
+                      required=("size",))
+        if v is not None:
+            mount.volume = {k: r.string(v, k, kpath) for k in ("size", "storageClass",
+                                                               "accessMode")}
+            mount.volume["accessMode"] = mount.volume["accessMode"] or "ReadWriteOnce"
+    else:
+        raw = m["emptyDir"] if m["emptyDir"] is not None else {}
+        v = r.mapping(raw, kpath, ("medium", "sizeLimit"), "emptyDir")
+        if v is not None:
+            mount.empty_dir = {k: r.string(v, k, kpath) for k in ("medium", "sizeLimit")}
+    return mount
+
+
+def _read_env(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> EnvSet:
+    return EnvSet(name=name, at=at, variables=r.scalar_map(m, "variables", at))
+
+
+def _read_resources(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Resources:
+    return Resources(name=name, at=at, requests=r.scalar_map(m, "requests", at),
+                     limits=r.scalar_map(m, "limits", at))
+
+
+ENTRY_READERS = {
+    "images": _read_image, "commands": _read_command, "probes": _read_probe,
+    "routes": _read_route, "mounts": _read_mount, "env": _read_env,
+    "resources": _read_resources,
+}
+# what one entry of each list is called in messages
+ENTRY_WORDS = {"images": "image", "commands": "command", "probes": "probe", "routes": "route",
+               "mounts": "mount", "env": "env entry", "resources": "resources entry"}
+REQUIRED_KEYS = {"images": ("repository",), "routes": ("port",), "mounts": ("path",),
+                 "env": ("variables",)}
+# inline entries of these lists end up as Kubernetes names and so must be named
+INLINE_NEEDS_NAME = ("routes", "mounts")
+
+
+def read_entry(r: Reader, prop: str, value: Any, at: KeyPath, *, inline_name: str = "") -> Entry | None:
+    """Read one entry of a property list (or an inline entry of a context)."""
+    what = ENTRY_WORDS[prop]
+    m = r.mapping(value, at, ENTRY_KEYS[prop], what, required=REQUIRED_KEYS.get(prop, ()))
+    if m is None:
+        return None
+    name = r.string(m, "name", at)
+    if not name:
+        if inline_name and prop not in INLINE_NEEDS_NAME:
+            name = inline_name
+        else:
+            r.problem(at, f"{what} needs a name", "add name: ... (a DNS label, e.g. "
+                      f"{'http' if prop == 'routes' else 'main'})")
+            name = ""
+    return ENTRY_READERS[prop](r, m, at, name)
+
+
+def _read_ref(r: Reader, prop: str, value: Any, at: KeyPath, ctx_name: str) -> Ref | None:
+    if isinstance(value, str):
+        return Ref(at=at, name=value)
+    if isinstance(value, dict):
+        entry = read_entry(r, prop, value, at, inline_name=f"{ctx_name}-{ENTRY_WORDS[prop].split()[0]}")
+        return Ref(at=at, name=entry.name, inline=entry) if entry else None
+    r.problem(at, f"must be the name of an entry of {prop} or an inline entry, "
+              f"not {_type_name(value)}")
+    return None
+
+
+def _read_context(r: Reader, value: Any, at: KeyPath) -> Context | None:
+    m = r.mapping(value, at, CONTEXT_KEYS, "context", required=("name",))
+    if m is None:
+        return None
+    name = r.string(m, "name", at)
+    ctx = Context(name=name, at=at, flavor=r.string(m, "flavor", at),
+                  extends=r.string(m, "extends", at))
+    for key, prop in CONTEXT_REFS.items():
+        if key in m and m[key] is not None:
+            setattr(ctx, key, _read_ref(r, prop, m[key], at + (key,), name))
+    for key, prop in CONTEXT_REF_LISTS.items():
+        if key not in m or m[key] is None:
+            continue
+        items = m[key]
+        if isinstance(items, (str, dict)):
+            items = [items]
+            m[key] = items
+            single = True
+        else:
+            single = False
+        if not isinstance(items, list):
+            r.problem(at + (key,), f"{key} must be a list of names, not {_type_name(items)}",
+                      f"e.g. {key}: [name1, name2]")
+            continue
+        refs = []
+        for i, item in enumerate(items):
+            ref = _read_ref(r, prop, item, at + ((key,) if single else (key, i)), name)
+            if ref is not None:
+                refs.append(ref)
+        setattr(ctx, key, refs)
+    ctx.replicas = r.integer(m, "replicas", at)
+    if m.get("schedule") is not None:
+        ctx.schedule = r.string(m, "schedule", at)
+    ctx.values = r.any_map(m, "values", at)
+    if "friends" in m and m["friends"] is not None:
+        ctx.friends = _read_friend_uses(r, m["friends"], at + ("friends",))
+    return ctx
+
+
+def _read_friend_uses(r: Reader, value: Any, at: KeyPath) -> list[FriendUse]:
+    if not isinstance(value, list):
+        r.problem(at, f"friends must be a list, not {_type_name(value)}",
+                  "e.g. friends: [postgres, {name: redis, values: {...}}]")
+        return []
+    out = []
+    for i, item in enumerate(value):
+        path = at + (i,)
+        if isinstance(item, str):
+            out.append(FriendUse(name=item, at=path))
+            continue
+        m = r.mapping(item, path, ("name", "values"), "friend", required=("name",))
+        if m is not None:
+            out.append(FriendUse(name=r.string(m, "name", path), at=path,
+                                 values=r.any_map(m, "values", path) or {}))
+    return out
+
+
+def read_service(doc: Document, root: Path, problems: Problems) -> Service:
+    """Read the structure of a parsed pligos.yaml into a Service, recording problems."""
+    r = Reader(doc, problems)
+    svc = Service(root=root, file=doc.file, doc=doc)
+    top = r.mapping(doc.data if doc.data is not None else {}, (), TOP_KEYS, "pligos.yaml",
+                    required=("pligos", "name"))
+    if top is None:
+        return svc
+    version = top.get("pligos")
+    if version is not None and version != FORMAT:
+        if isinstance(version, dict) and "version" in version:
+            r.problem(("pligos",), "this is a pligos.yaml of the original Pligos (v1 format), "
+                      "which this version cannot read", "write it in format 1 (pligos: 1); "
+                      "see SPEC.md")
+        else:
+            r.problem(("pligos",), f"unsupported format {version!r}",
+                      f"this Pligos reads format {FORMAT}: write pligos: {FORMAT}")
+    svc.name = r.string(top, "name", ())
+    svc.description = r.string(top, "description", ())
+    svc.chart_version = r.string(top, "chartVersion", (), "0.1.0")
+    svc.app_version = r.string(top, "appVersion", ())
+    svc.flavor_paths = _str_or_list(r, top, "flavorPaths")
+    svc.friends_library = _str_or_list(r, top, "friendsLibrary")
+    if top.get("secrets") is not None:
+        s = r.any_map(top, "secrets", ())
+        if s is not None:
+            provider = s.get("provider")
+            if not isinstance(provider, str) or not provider:
+                r.problem(("secrets",), "secrets needs a provider",
+                          "add provider: file (or vault)", key=True)
+            svc.secrets = SecretsConfig(provider=provider if isinstance(provider, str) else "",
+                                        at=("secrets",), settings=dict(s))
+    if top.get("friends") is not None:
+        friends = top["friends"]
+        if isinstance(friends, list):
+            svc.inline_friends = friends
+        else:
+            r.problem(("friends",), f"friends must be a list, not {_type_name(friends)}")
+    for prop in PROPERTY_LISTS:
+        items = top.get(prop)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            r.problem((prop,), f"{prop} must be a list of named entries, not {_type_name(items)}",
+                      f"start each entry with '- name: ...' under {prop}:")
+            continue
+        entries = []
+        for i, item in enumerate(items):
+            entry = read_entry(r, prop, item, (prop, i))
+            if entry is not None:
+                entries.append(entry)
+        setattr(svc, prop, entries)
+    contexts = top.get("contexts")
+    if contexts is None:
+        r.problem((), "no contexts", "add contexts: with at least one entry, e.g. "
+                  "- {name: dev, flavor: webservice, image: ...}", key=True)
+    elif not isinstance(contexts, list):
+        r.problem(("contexts",), f"contexts must be a list, not {_type_name(contexts)}",
+                  "start each context with '- name: ...'")
+    else:
+        for i, item in enumerate(contexts):
+            ctx = _read_context(r, item, ("contexts", i))
+            if ctx is not None:
+                svc.contexts.append(ctx)
+    svc.current_context = r.string(top, "current-context", ())
+    return svc
+
+
+def _str_or_list(r: Reader, m: dict[str, Any], key: str) -> list[str]:
+    if isinstance(m.get(key), str):
+        return [m[key]]
+    return r.str_list(m, key, ())
+
+
+def load_service(path: Path, *, check: bool = True) -> Service:
+    """Load and validate a service. `path` is a service folder or its pligos.yaml.
+
+    Raises ConfigError with every problem of the file when anything is wrong.
+    """
+    file = path / CONFIG_NAME if path.is_dir() else path
+    root = file.parent
+    display = display_path(file)
+    doc = load_file(file, display)
+    return _finish(doc, root, check)
+
+
+def load_service_text(text: str, root: Path, display: str, *, check: bool = True) -> Service:
+    """Load a service from text (an editor's buffer), as if it were root/pligos.yaml."""
+    return _finish(load_text(text, display), root, check)
+
+
+def _finish(doc: Document, root: Path, check: bool) -> Service:
+    from pligos_tui.validate import validate_service
+
+    problems = Problems(doc.file)
+    svc = read_service(doc, root, problems)
+    if check:
+        validate_service(svc, problems)
+    if problems.errors:
+        raise ConfigError(problems.errors)
+    return svc
+
+
+__all__ = [
+    "Command", "ConfigError", "Context", "EnvSet", "Image", "Mount", "Probe", "Ref",
+    "Resources", "Route", "Service", "load_service", "load_service_text",
+]

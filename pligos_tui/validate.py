@@ -1,0 +1,598 @@
+"""The rules of pligos.yaml (format 1), each producing located problems.
+
+The field checks at the top (`dns_label`, `port`, `quantity`, ...) are pure functions that
+return a message or None; the loader, the `new` wizard and the editor all call them, so a
+field is judged the same way everywhere. `validate_service` applies every rule to a loaded
+service and records what it finds.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Any
+
+from pligos_tui.errors import Problems
+from pligos_tui.model import (
+    CONTEXT_REF_LISTS, CONTEXT_REFS, ENTRY_WORDS, PROBE_HANDLERS, PROPERTY_LISTS, Command,
+    Context, Entry, EnvSet, Image, Mount, Probe, Ref, Resources, Route, Service,
+)
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+_QUANTITY = re.compile(r"^[+]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?\d+)?$")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_DIGEST = re.compile(r"^[a-z0-9]+([+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$")
+_REPOSITORY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+|/|:[0-9]+/)*[a-z0-9]*$", re.IGNORECASE)
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+_RESOURCE_NAME = re.compile(r"^([a-z0-9.-]+/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+_CRON_MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+_CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
+_CRON_FIELD = re.compile(r"^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/\d+)?$")
+
+PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+PROTOCOLS = ("TCP", "UDP", "SCTP")
+ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
+SCRIPTS_MOUNT = "/pligos/scripts"
+SERVICE_NAME_MAX = 53
+
+
+# --------------------------------------------------------------------------- field rules
+
+def dns_label(value: str, *, max_len: int = 63) -> str | None:
+    if not value:
+        return "must not be empty"
+    if len(value) > max_len:
+        return f"{value!r} is longer than {max_len} characters"
+    if not _DNS_LABEL.match(value):
+        return (f"{value!r} is not a DNS label: use lower-case letters, digits and '-', "
+                "starting and ending with a letter or digit")
+    return None
+
+
+def port_name(value: str) -> str | None:
+    """A Kubernetes port name (IANA service name): at most 15 characters, one letter."""
+    problem = dns_label(value, max_len=15)
+    if problem:
+        return problem.replace("DNS label", "port name")
+    if "--" in value:
+        return f"{value!r} must not contain '--'"
+    if not re.search(r"[a-z]", value):
+        return f"{value!r} must contain a letter"
+    return None
+
+
+def port(value: int) -> str | None:
+    if not 1 <= value <= 65535:
+        return f"port {value} is outside 1-65535"
+    return None
+
+
+def quantity(value: str) -> str | None:
+    if not _QUANTITY.match(value):
+        return (f"{value!r} is not a Kubernetes quantity (e.g. 100m, 0.5, 128Mi, 1Gi)")
+    return None
+
+
+def semver(value: str) -> str | None:
+    if not _SEMVER.match(value):
+        return f"{value!r} is not a SemVer version (e.g. 0.3.0)"
+    return None
+
+
+def fqdn(value: str) -> str | None:
+    if len(value) > 253 or not _DNS_SUBDOMAIN.match(value):
+        return f"{value!r} is not a host name (lower-case, e.g. tokens.example.com)"
+    return None
+
+
+def cron(value: str) -> str | None:
+    fields = value.split()
+    if fields and (fields[0].startswith("CRON_TZ=") or fields[0].startswith("TZ=")):
+        fields = fields[1:]
+    if len(fields) == 1 and fields[0] in _CRON_MACROS:
+        return None
+    if len(fields) != 5:
+        return (f"{value!r} is not a cron schedule: it needs 5 fields "
+                "(minute hour day-of-month month day-of-week), e.g. \"0 3 * * *\"")
+    for text, (low, high), what in zip(fields, _CRON_RANGES,
+                                      ("minute", "hour", "day of month", "month", "day of week")):
+        for part in text.split(","):
+            if not _CRON_FIELD.match(part):
+                return f"{value!r}: the {what} field {text!r} is not valid cron"
+            for number in re.findall(r"(?<![/\d])\d+", part):
+                if not low <= int(number) <= high:
+                    return f"{value!r}: {what} {number} is outside {low}-{high}"
+    return None
+
+
+def service_path(root: Path, value: str) -> tuple[Path | None, str | None]:
+    """A path inside the service folder: (resolved path, None) or (None, message)."""
+    if not value:
+        return None, "must not be empty"
+    if value.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", value):
+        return None, f"{value!r} is absolute; give a path relative to the service folder"
+    base = root.resolve()
+    target = (root / value).resolve()
+    if target != base and base not in target.parents:
+        return None, f"{value!r} leaves the service folder"
+    return target, None
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    return f"did you mean {match[0]!r}?" if match else ""
+
+
+# --------------------------------------------------------------------------- the service
+
+class _Checker:
+    def __init__(self, svc: Service, problems: Problems) -> None:
+        self.svc = svc
+        self.doc = svc.doc
+        self.problems = problems
+
+    def error(self, path: tuple, message: str, hint: str = "", *, key: bool = False) -> None:
+        self.doc.problem(self.problems, path, message, hint, key=key)
+
+    def run(self) -> None:
+        svc = self.svc
+        if svc.name:
+            problem = dns_label(svc.name, max_len=SERVICE_NAME_MAX)
+            if problem:
+                self.error(("name",), f"service name {problem}",
+                           "the name becomes the chart's and the Kubernetes objects' name, "
+                           f"e.g. {_suggest_label(svc.name)}")
+        problem = semver(svc.chart_version)
+        if problem:
+            self.error(("chartVersion",), f"chartVersion {problem}", 'e.g. chartVersion: "0.1.0"')
+        for i, folder in enumerate(svc.flavor_paths):
+            self.folder(("flavorPaths", i) if "flavorPaths" in (svc.doc.data or {}) and
+                        isinstance(svc.doc.data.get("flavorPaths"), list) else ("flavorPaths",),
+                        folder, "flavor folder")
+        for i, folder in enumerate(svc.friends_library):
+            at = ("friendsLibrary", i) if isinstance(svc.doc.data.get("friendsLibrary"),
+                                                     list) else ("friendsLibrary",)
+            self.folder(at, folder, "friends library folder")
+        if svc.secrets is not None and svc.secrets.provider not in ("", "file", "vault"):
+            self.error(("secrets", "provider"),
+                       f"unknown secret provider {svc.secrets.provider!r}",
+                       did_you_mean(svc.secrets.provider, ["file", "vault"])
+                       or "providers are: file, vault")
+        for prop in PROPERTY_LISTS:
+            self.unique(svc.entries(prop), prop)
+            for entry in svc.entries(prop):
+                self.entry(entry)
+        self.contexts()
+        if svc.inline_friends is not None or any(c.friends for c in svc.contexts):
+            at = ("friends",) if svc.inline_friends is not None else next(
+                c.at + ("friends",) for c in svc.contexts if c.friends)
+            self.error(at, "friends are not supported by this version of Pligos yet",
+                       "remove the friends for now and set their endpoints through env")
+
+    def folder(self, at: tuple, value: str, what: str) -> None:
+        path = self.svc.root / value
+        if not path.exists():
+            self.error(at, f"{what} {value!r} does not exist",
+                       "create it or fix the path (relative to the service folder)")
+        elif not path.is_dir():
+            self.error(at, f"{what} {value!r} is a file, not a folder", "point it at a folder")
+
+    def unique(self, entries: list[Entry], prop: str) -> None:
+        seen: dict[str, Entry] = {}
+        for entry in entries:
+            if not entry.name:
+                continue
+            if entry.name in seen:
+                first = self.doc.line(seen[entry.name].at)
+                self.error(entry.at + ("name",), f"{ENTRY_WORDS[prop]} name {entry.name!r} is "
+                           f"used twice" + (f" (first on line {first})" if first else ""),
+                           "give each entry its own name")
+            else:
+                seen[entry.name] = entry
+
+    # ----- entries
+
+    def entry(self, entry: Entry) -> None:
+        getattr(self, "_" + type(entry).__name__.lower())(entry)
+
+    def _secret_ref(self, at: tuple, name: str, what: str) -> None:
+        if self.svc.secrets is None:
+            self.error(at, f"{what} refers to the secret {name!r}, but no secret provider is "
+                       "configured", "add a top-level secrets: {provider: file, path: secrets}")
+        else:
+            self.error(at, f"{what} refers to the secret {name!r}; secret providers are not "
+                       "supported by this version of Pligos yet",
+                       "remove the reference for now")
+
+    def _image(self, e: Image) -> None:
+        if e.repository and not _REPOSITORY.match(e.repository):
+            self.error(e.at + ("repository",), f"{e.repository!r} is not an image repository",
+                       "e.g. registry.example.com/team/app (no tag here: use tag:)")
+        if e.tag and e.digest:
+            self.error(e.at + ("digest",), f"image {e.name!r} has both a tag and a digest",
+                       "keep one: the digest pins the image, the tag names it")
+        elif not e.tag and not e.digest:
+            self.error(e.at, f"image {e.name!r} needs a tag or a digest",
+                       'add tag: "1.0.0" (or digest: sha256:...)', key=True)
+        if e.tag and not _TAG.match(e.tag):
+            self.error(e.at + ("tag",), f"{e.tag!r} is not a valid image tag",
+                       "letters, digits, '_', '.' and '-', at most 128 characters")
+        if e.digest and not _DIGEST.match(e.digest):
+            self.error(e.at + ("digest",), f"{e.digest!r} is not an image digest",
+                       "e.g. sha256: followed by 64 hex digits")
+        if e.pull_policy not in PULL_POLICIES:
+            self.error(e.at + ("pullPolicy",), f"unknown pullPolicy {e.pull_policy!r}",
+                       did_you_mean(e.pull_policy, list(PULL_POLICIES))
+                       or f"one of {', '.join(PULL_POLICIES)}")
+        if e.pull_secret:
+            self._secret_ref(e.at + ("pullSecret",), e.pull_secret, f"image {e.name!r}")
+
+    def _command(self, e: Command) -> None:
+        raw = self._raw(e.at)
+        if e.type == "executable":
+            wrong = [k for k in ("fileName", "interpreter") if k in raw]
+            if wrong:
+                self.error(e.at + (wrong[0],), f"command {e.name!r} is of type executable but "
+                           f"has {wrong[0]}", "set type: script to run a file of the service, "
+                           f"or remove {wrong[0]}", key=True)
+            if not e.command and "command" not in raw:
+                self.error(e.at, f"command {e.name!r} of type executable needs command",
+                           'add command: ["/path/to/binary"]', key=True)
+        elif e.type == "script":
+            if "command" in raw:
+                self.error(e.at + ("command",), f"command {e.name!r} is of type script but has "
+                           "command", "a script runs fileName with the interpreter; set "
+                           "type: executable to run a binary instead", key=True)
+            if not e.file_name:
+                if "fileName" not in raw:
+                    self.error(e.at, f"command {e.name!r} of type script needs fileName",
+                               "add fileName: script/run.sh (a file of the service)", key=True)
+            else:
+                self.service_file(e.at + ("fileName",), e.file_name, "script")
+        else:
+            self.error(e.at + ("type",), f"unknown command type {e.type!r}",
+                       did_you_mean(e.type, ["executable", "script"])
+                       or "type is executable or script")
+
+    def _probe(self, e: Probe) -> None:
+        if not e.stages and all(s not in self._raw(e.at) for s in ("startup", "liveness",
+                                                                    "readiness")):
+            self.error(e.at, f"probe {e.name!r} defines no stage",
+                       "add startup:, liveness: and/or readiness:", key=True)
+        for stage, spec in e.stages.items():
+            at = e.at + (stage,)
+            handlers = [h for h in PROBE_HANDLERS if h in self._raw(at)]
+            if len(handlers) != 1:
+                self.error(at, f"{stage} probe of {e.name!r} needs exactly one handler of "
+                           f"{', '.join(PROBE_HANDLERS)} (found "
+                           f"{', '.join(handlers) if handlers else 'none'})",
+                           "e.g. httpGet: {path: /healthz, port: http}", key=True)
+            for handler in handlers:
+                h = spec.get(handler)
+                if not isinstance(h, dict):
+                    continue
+                hat = at + (handler,)
+                if "port" in h:
+                    value = h["port"]
+                    if handler == "grpc" and not isinstance(value, int):
+                        self.error(hat + ("port",), "a grpc probe's port must be a number",
+                                   "e.g. port: 9090")
+                    elif isinstance(value, bool) or not isinstance(value, (int, str)):
+                        self.error(hat + ("port",), "port must be a number or a route name")
+                    elif isinstance(value, int) and port(value):
+                        self.error(hat + ("port",), port(value) or "", "use 1-65535")
+                if handler == "httpGet":
+                    path = h.get("path", "/")
+                    if not isinstance(path, str) or not path.startswith("/"):
+                        self.error(hat + ("path",), f"httpGet path {path!r} must start with /",
+                                   f"e.g. path: /{path if isinstance(path, str) else 'healthz'}")
+                    scheme = h.get("scheme", "HTTP")
+                    if scheme not in ("HTTP", "HTTPS"):
+                        self.error(hat + ("scheme",), f"unknown scheme {scheme!r}",
+                                   "HTTP or HTTPS")
+                if handler == "exec" and not h.get("command"):
+                    self.error(hat + ("command",), "an exec probe needs a command",
+                               'e.g. command: ["cat", "/tmp/healthy"]')
+            for timing, value in spec.items():
+                if timing in PROBE_HANDLERS:
+                    continue
+                minimum = 1 if timing in ("periodSeconds", "timeoutSeconds", "successThreshold",
+                                          "failureThreshold") else 0
+                if value < minimum:
+                    self.error(at + (timing,), f"{timing} must be at least {minimum}")
+            if stage in ("liveness", "startup") and spec.get("successThreshold", 1) != 1:
+                self.error(at + ("successThreshold",),
+                           f"a {stage} probe's successThreshold must be 1",
+                           "Kubernetes rejects other values; remove it or set it to 1")
+
+    def _route(self, e: Route) -> None:
+        if e.name:
+            problem = port_name(e.name)
+            if problem:
+                self.error(e.at + ("name",), f"route name {problem}",
+                           "a route's name is also its container port's name: at most 15 "
+                           "characters, lower-case letters, digits and '-'")
+        for key, value in (("port", e.port), ("containerPort", e.container_port)):
+            if key in self._raw(e.at) and isinstance(self._raw(e.at)[key], int) and port(value):
+                self.error(e.at + (key,), port(value) or "", "use a port between 1 and 65535")
+        if e.protocol not in PROTOCOLS:
+            self.error(e.at + ("protocol",), f"unknown protocol {e.protocol!r}",
+                       did_you_mean(e.protocol.upper(), list(PROTOCOLS))
+                       or f"one of {', '.join(PROTOCOLS)}")
+        if e.fqdn and fqdn(e.fqdn):
+            self.error(e.at + ("fqdn",), fqdn(e.fqdn) or "")
+        if not e.path.startswith("/"):
+            self.error(e.at + ("path",), f"route path {e.path!r} must start with /",
+                       f"e.g. path: /{e.path}")
+        if e.tls:
+            if not e.fqdn:
+                self.error(e.at + ("tls",), f"route {e.name!r} has tls but no fqdn",
+                           "TLS is served by the Ingress, which needs a host: add fqdn:")
+            self._secret_ref(e.at + ("tls",), e.tls, f"route {e.name!r}")
+
+    def _mount(self, e: Mount) -> None:
+        if e.name:
+            problem = dns_label(e.name)
+            if problem:
+                self.error(e.at + ("name",), f"mount name {problem}", "e.g. name: config")
+        raw = self._raw(e.at)
+        if e.path and not e.path.startswith("/"):
+            self.error(e.at + ("path",), f"mount path {e.path!r} must be absolute",
+                       f"e.g. path: /{e.path}")
+        elif e.path == SCRIPTS_MOUNT or e.path.startswith(SCRIPTS_MOUNT + "/"):
+            self.error(e.at + ("path",), f"{SCRIPTS_MOUNT} is where Pligos mounts scripts",
+                       "choose another path")
+        if e.kind == "files":
+            if not e.files and isinstance(raw.get("files"), list):
+                self.error(e.at + ("files",), f"mount {e.name!r} lists no files",
+                           "files: [config/app.yaml]")
+            keys: dict[str, str] = {}
+            for i, name in enumerate(e.files):
+                at = e.at + ("files",) + ((i,) if isinstance(raw.get("files"), list) else ())
+                for file in self.service_file(at, name, "file", allow_dir=True):
+                    key = file.name
+                    if not _CONFIG_KEY.match(key):
+                        self.error(at, f"file name {key!r} cannot be a ConfigMap key",
+                                   "rename it to letters, digits, '-', '_' and '.'")
+                    elif key in keys:
+                        self.error(at, f"mount {e.name!r} has two files named {key!r} "
+                                   f"({keys[key]} and {name})",
+                                   "files of one mount land in one folder: rename one or "
+                                   "split the mount")
+                    keys[key] = name
+                    if file.stat().st_size > 1024 * 1024 - 4096:
+                        self.error(at, f"{name} is larger than a ConfigMap can hold (1 MiB)",
+                                   "ship large data in the image or a volume")
+        elif e.kind == "secret":
+            if not e.secret:
+                self.error(e.at + ("secret",), f"mount {e.name!r} needs a secret name")
+            else:
+                self._secret_ref(e.at + ("secret",), e.secret, f"mount {e.name!r}")
+        elif e.kind == "hostPath":
+            if not e.host_path.startswith("/"):
+                self.error(e.at + ("hostPath",), f"hostPath {e.host_path!r} must be absolute",
+                           "a hostPath is a folder on the node, e.g. /var/lib/app")
+        elif e.kind == "volume" and e.volume:
+            if e.volume.get("size") and quantity(e.volume["size"]):
+                self.error(e.at + ("volume", "size"), f"volume size {quantity(e.volume['size'])}",
+                           "e.g. size: 1Gi")
+            if e.volume["accessMode"] not in ACCESS_MODES:
+                self.error(e.at + ("volume", "accessMode"),
+                           f"unknown accessMode {e.volume['accessMode']!r}",
+                           did_you_mean(e.volume["accessMode"], list(ACCESS_MODES))
+                           or f"one of {', '.join(ACCESS_MODES)}")
+        elif e.kind == "emptyDir" and e.empty_dir:
+            if e.empty_dir.get("medium") not in ("", "Memory"):
+                self.error(e.at + ("emptyDir", "medium"),
+                           f"unknown emptyDir medium {e.empty_dir['medium']!r}",
+                           "leave it out (node disk) or write medium: Memory")
+            if e.empty_dir.get("sizeLimit") and quantity(e.empty_dir["sizeLimit"]):
+                self.error(e.at + ("emptyDir", "sizeLimit"),
+                           f"sizeLimit {quantity(e.empty_dir['sizeLimit'])}", "e.g. 512Mi")
+
+    def _envset(self, e: EnvSet) -> None:
+        for name in e.variables:
+            if not _ENV_NAME.match(name):
+                self.error(e.at + ("variables", name), f"{name!r} is not a valid environment "
+                           "variable name", "letters, digits and '_', not starting with a digit",
+                           key=True)
+
+    def _resources(self, e: Resources) -> None:
+        for part in ("requests", "limits"):
+            for name, value in getattr(e, part).items():
+                if not _RESOURCE_NAME.match(name):
+                    self.error(e.at + (part, name), f"{name!r} is not a resource name",
+                               did_you_mean(name, ["cpu", "memory", "ephemeral-storage"])
+                               or "e.g. cpu, memory", key=True)
+                elif quantity(value):
+                    hint = "memory takes Mi/Gi (binary) or M/G, e.g. 128Mi" if value.upper(
+                    ).endswith(("MB", "GB", "KB")) else "e.g. cpu: 100m, memory: 128Mi"
+                    self.error(e.at + (part, name), f"{part}.{name}: {quantity(value)}", hint)
+
+    # ----- files
+
+    def service_file(self, at: tuple, value: str, what: str, *,
+                     allow_dir: bool = False) -> list[Path]:
+        path, problem = service_path(self.svc.root, value)
+        if problem:
+            self.error(at, f"{what} {problem}", "keep the file inside the service folder")
+            return []
+        assert path is not None
+        if not path.exists():
+            near = self._near_files(value)
+            self.error(at, f"{what} {value!r} does not exist", near or
+                       "create it or fix the path (relative to the service folder)")
+            return []
+        if path.is_dir():
+            if allow_dir:
+                return sorted(p for p in path.iterdir() if p.is_file())
+            self.error(at, f"{what} {value!r} is a folder", "name a file")
+            return []
+        return [path]
+
+    def _near_files(self, value: str) -> str:
+        parent = (self.svc.root / value).parent
+        if not parent.is_dir():
+            return ""
+        names = [p.name for p in parent.iterdir()]
+        match = difflib.get_close_matches(Path(value).name, names, n=1, cutoff=0.6)
+        if match:
+            return f"did you mean {str(Path(value).parent / match[0])!r}?"
+        return ""
+
+    def _raw(self, at: tuple) -> dict[str, Any]:
+        node: Any = self.doc.data
+        for part in at:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return {}
+        return node if isinstance(node, dict) else {}
+
+    # ----- contexts
+
+    def contexts(self) -> None:
+        from pligos_tui.compile import ResolveError, resolve_context
+        from pligos_tui.flavors import FlavorSet
+
+        svc = self.svc
+        names: dict[str, Context] = {}
+        for ctx in svc.contexts:
+            if not ctx.name:
+                continue
+            if ctx.name in names:
+                first = self.doc.line(names[ctx.name].at)
+                self.error(ctx.at + ("name",), f"context name {ctx.name!r} is used twice"
+                           + (f" (first on line {first})" if first else ""),
+                           "give each context its own name")
+                continue
+            names[ctx.name] = ctx
+            problem = dns_label(ctx.name)
+            if problem:
+                self.error(ctx.at + ("name",), f"context name {problem}",
+                           "context names become folder and release names, e.g. dev, prod")
+        for ctx in svc.contexts:
+            self.context_refs(ctx, list(names))
+        if svc.current_context and svc.current_context not in names:
+            self.error(("current-context",), f"current-context {svc.current_context!r} is not a "
+                       "context", did_you_mean(svc.current_context, list(names))
+                       or f"contexts are: {', '.join(names)}")
+        flavors = FlavorSet()
+        search = [svc.root / p for p in svc.flavor_paths]
+        for ctx in names.values():
+            try:
+                resolved = resolve_context(svc, ctx.name)
+            except ResolveError as exc:
+                self.error(exc.at, exc.message, exc.hint)
+                continue
+            self.resolved(ctx, resolved, flavors, search)
+
+    def context_refs(self, ctx: Context, context_names: list[str]) -> None:
+        svc = self.svc
+        if ctx.extends and ctx.extends not in context_names:
+            self.error(ctx.at + ("extends",), f"context {ctx.name!r} extends {ctx.extends!r}, "
+                       "which is not a context", did_you_mean(ctx.extends, context_names)
+                       or f"contexts are: {', '.join(context_names)}")
+        elif ctx.extends == ctx.name:
+            self.error(ctx.at + ("extends",), f"context {ctx.name!r} extends itself",
+                       "extend another context or remove extends")
+        refs: list[tuple[str, Ref]] = []
+        for key, prop in CONTEXT_REFS.items():
+            ref = getattr(ctx, key)
+            if ref is not None:
+                refs.append((prop, ref))
+        for key, prop in CONTEXT_REF_LISTS.items():
+            for ref in getattr(ctx, key) or []:
+                refs.append((prop, ref))
+        for prop, ref in refs:
+            if ref.inline is not None:
+                self.entry(ref.inline)
+                continue
+            known = [e.name for e in svc.entries(prop)]
+            if ref.name not in known:
+                word = ENTRY_WORDS[prop]
+                hint = did_you_mean(ref.name, known) or (
+                    f"{prop} defines: {', '.join(known)}" if known else
+                    f"define it under {prop}: (or write the entry inline)")
+                self.error(ref.at, f"context {ctx.name!r} refers to {word} {ref.name!r}, "
+                           f"which is not defined", hint)
+        if ctx.replicas is not None and ctx.replicas < 0:
+            self.error(ctx.at + ("replicas",), "replicas must not be negative")
+        if ctx.schedule is not None and cron(ctx.schedule):
+            self.error(ctx.at + ("schedule",), cron(ctx.schedule) or "")
+
+    def resolved(self, ctx: Context, resolved: Any, flavors: Any, search: list[Path]) -> None:
+        from pligos_tui.errors import ConfigError
+
+        if not resolved.flavor:
+            self.error(ctx.at, f"context {ctx.name!r} has no flavor",
+                       "add flavor: webservice (or worker, cronjob, or one of flavorPaths)",
+                       key=True)
+            return
+        try:
+            flavor = flavors.get(resolved.flavor, search)
+        except ConfigError as exc:
+            self.problems.items.extend(exc.problems)
+            return
+        if flavor is None:
+            available = list(flavors.available(search))
+            self.error(resolved.where("flavor"), f"unknown flavor {resolved.flavor!r}",
+                       did_you_mean(resolved.flavor, available)
+                       or f"flavors are: {', '.join(available)}")
+            return
+        for prop in resolved.assigned:
+            if prop not in flavor.accepts:
+                self.error(resolved.where(prop), f"flavor {flavor.name!r} does not take {prop} "
+                           f"(context {ctx.name!r})",
+                           f"{flavor.name} takes: {', '.join(flavor.accepts)}; remove {prop} or "
+                           "choose another flavor", key=True)
+        for prop in flavor.requires:
+            if prop not in resolved.assigned:
+                self.error(ctx.at, f"flavor {flavor.name!r} needs {prop}, which context "
+                           f"{ctx.name!r} does not set", f"add {prop}: ... to the context",
+                           key=True)
+        route_names = [r.name for r in resolved.routes]
+        for kind, entries, attr in (("route", resolved.routes, "name"),
+                                    ("mount", resolved.mounts, "name"),
+                                    ("mount path", resolved.mounts, "path")):
+            seen: set[str] = set()
+            for entry in entries:
+                value = getattr(entry, attr)
+                if value in seen:
+                    self.error(resolved.where("mounts" if kind.startswith("mount") else
+                                              "routes"),
+                               f"context {ctx.name!r} uses the {kind} {value!r} twice",
+                               "each route and mount of a context needs its own name and path")
+                seen.add(value)
+        ports = [(r.port, r.protocol) for r in resolved.routes]
+        if len(set(ports)) != len(ports):
+            self.error(resolved.where("routes"), f"two routes of context {ctx.name!r} share a "
+                       "service port", "give each route its own port")
+        if resolved.probe is not None:
+            for stage, spec in resolved.probe.stages.items():
+                for handler in ("httpGet", "tcpSocket"):
+                    named = spec.get(handler, {}).get("port")
+                    known = route_names + [r.name for r in self.svc.routes]
+                    if isinstance(named, str) and named not in known:
+                        self.error(resolved.probe.at + (stage, handler, "port"),
+                                   f"probe port {named!r} is not a route of context "
+                                   f"{ctx.name!r} nor of the service",
+                                   did_you_mean(named, known) or
+                                   (f"routes of {ctx.name}: {', '.join(route_names)}"
+                                    if route_names else "give a port number, or add a route"))
+
+
+def _suggest_label(name: str) -> str:
+    label = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:SERVICE_NAME_MAX].strip("-")
+    return label or "my-service"
+
+
+def validate_service(svc: Service, problems: Problems) -> None:
+    """Check every rule of format 1 on a read service; add what is wrong to `problems`."""
+    _Checker(svc, problems).run()

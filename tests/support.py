@@ -1,0 +1,95 @@
+"""Helpers for the tests: file trees from dicts, the CLI, helm, Kubernetes validation."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+HELM_CACHE = ROOT / ".cache" / "helm"
+
+
+def helm_path() -> str | None:
+    configured = os.environ.get("PLIGOS_HELM")
+    if configured and shutil.which(configured):
+        return shutil.which(configured)
+    cached = sorted(HELM_CACHE.glob("*/helm"))
+    if cached:
+        return str(cached[-1])
+    return shutil.which("helm")
+
+
+def make_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write files (path -> dedented text or bytes) below root; returns root."""
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"))
+    return root
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Result:
+    full_env = dict(os.environ)
+    full_env.pop("PLIGOS_DEBUG", None)
+    full_env.update(env or {})
+    proc = subprocess.run([sys.executable, "-m", "pligos_tui", *args], capture_output=True,
+                          text=True, cwd=cwd, env=full_env, check=False)
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def helm(helm_bin: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([helm_bin, *args], capture_output=True, text=True, check=False)
+
+
+def lint_strict(helm_bin: str, chart: Path) -> None:
+    result = helm(helm_bin, "lint", "--strict", str(chart))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[WARNING]" not in result.stdout, result.stdout
+
+
+def render(helm_bin: str, chart: Path, release: str | None = None) -> list[dict]:
+    result = helm(helm_bin, "template", release or chart.name, str(chart))
+    assert result.returncode == 0, result.stderr
+    return [d for d in yaml.safe_load_all(result.stdout) if d]
+
+
+def kube_validate(manifests: list[dict], tmp_path: Path) -> None:
+    """Validate manifests against the Kubernetes schemas with the kubernetes-validate CLI."""
+    exe = Path(sys.executable).parent / "kubernetes-validate"
+    file = tmp_path / "manifests.yaml"
+    file.write_text(yaml.safe_dump_all(manifests))
+    result = subprocess.run([str(exe), "--strict", "--quiet", str(file)], capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ERROR" not in result.stdout and "WARN" not in result.stdout, result.stdout
+
+
+def by_kind(manifests: list[dict], kind: str) -> list[dict]:
+    return [m for m in manifests if m.get("kind") == kind]
+
+
+def one(manifests: list[dict], kind: str, name: str | None = None) -> dict:
+    found = [m for m in by_kind(manifests, kind) if name is None or m["metadata"]["name"] == name]
+    assert len(found) == 1, f"expected one {kind} {name or ''}, found {len(found)}"
+    return found[0]
+
+
