@@ -27,7 +27,10 @@ _SEMVER = re.compile(
 _QUANTITY = re.compile(r"^[+]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?\d+)?$")
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _DIGEST = re.compile(r"^[a-z0-9]+([+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$")
-_REPOSITORY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+|/|:[0-9]+/)*[a-z0-9]*$", re.IGNORECASE)
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_REPOSITORY = re.compile(
+    r"^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
+    r"|\[[0-9a-fA-F:]+\])(?::[0-9]+)?/)?" + _PATH_COMPONENT + r"(?:/" + _PATH_COMPONENT + r")*$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 _RESOURCE_NAME = re.compile(r"^([a-z0-9.-]+/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
@@ -327,6 +330,10 @@ class _Checker:
                        or f"one of {', '.join(PROTOCOLS)}")
         if e.fqdn and fqdn(e.fqdn):
             self.error(e.at + ("fqdn",), fqdn(e.fqdn) or "")
+        if e.fqdn and e.protocol != "TCP":
+            self.error(e.at + ("fqdn",), f"route {e.name!r} is {e.protocol} but has an fqdn",
+                       "an fqdn exposes the route through an HTTP Ingress, which needs TCP; "
+                       "remove fqdn or the protocol")
         if not e.path.startswith("/"):
             self.error(e.at + ("path",), f"route path {e.path!r} must start with /",
                        f"e.g. path: /{e.path}")
@@ -570,6 +577,12 @@ class _Checker:
                                f"context {ctx.name!r} uses the {kind} {value!r} twice",
                                "each route and mount of a context needs its own name and path")
                 seen.add(value)
+        if resolved.command is not None and resolved.command.type == "script":
+            for m in resolved.mounts:
+                if m.name == "scripts" and m.kind == "files":
+                    self.error(resolved.where("mounts"), f"context {ctx.name!r} runs a script "
+                               "and has a files mount named 'scripts', whose ConfigMap would "
+                               "take the scripts' name", "rename the mount (e.g. tools)")
         ports = [(r.port, r.protocol) for r in resolved.routes]
         if len(set(ports)) != len(ports):
             self.error(resolved.where("routes"), f"two routes of context {ctx.name!r} share a "
