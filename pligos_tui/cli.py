@@ -129,17 +129,13 @@ def _one_service(path: str | None) -> Any:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    from pligos_tui.generate import plan_chart, render, require_context
+    from pligos_tui.generate import preview
 
     svc = _one_service(args.path)
     context = args.context or svc.current_context or (svc.contexts[0].name if svc.contexts
                                                       else "")
-    require_context(svc, context)
-    p = plan_chart(svc, context, flavor=args.flavor)
-    if args.values:
-        sys.stdout.write(p.files["values.yaml"].decode())
-    else:
-        sys.stdout.write(render(p))
+    mode = "values" if args.values else "files" if args.files else "manifests"
+    sys.stdout.write(preview(svc, context, flavor=args.flavor, mode=mode))
     return EXIT_OK
 
 
@@ -263,6 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--flavor", metavar="NAME", help="render with another flavor")
     p.add_argument("--values", action="store_true",
                    help="print the chart's values.yaml instead (no helm needed)")
+    p.add_argument("--files", action="store_true",
+                   help="list the chart's files instead (no helm needed)")
 
     p = _command(sub, "diff", cmd_diff, "show how two contexts' rendered manifests differ",
                  "pligos diff examples/tokend dev prod")

@@ -184,6 +184,22 @@ def render(p: ChartPlan, *, release: str | None = None) -> str:
                                  + exc.message.split(": ", 1)[-1]) from None
 
 
+PREVIEW_MODES = ("manifests", "values", "files")
+
+
+def preview(svc: Service, context: str, *, flavor: str | None = None,
+            mode: str = "manifests") -> str:
+    """What a context's chart holds, as text: rendered manifests (needs helm), its values.yaml,
+    or its file list. Nothing is written. The CLI's `preview` and the TUI's panes use this."""
+    require_context(svc, context)
+    p = plan_chart(svc, context, flavor=flavor)
+    if mode == "values":
+        return p.files["values.yaml"].decode()
+    if mode == "files":
+        return "".join(f"{rel}  ({len(data)} bytes)\n" for rel, data in p.files.items())
+    return render(p)
+
+
 def diff_contexts(svc: Service, a: str, b: str) -> str:
     """A unified diff of the manifests two contexts render ('' when they are the same)."""
     for name in (a, b):
