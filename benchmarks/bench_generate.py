@@ -62,10 +62,8 @@ def derive_service(i: int) -> dict[str, bytes]:
                     f"description: Synthetic service {i} derived from tokend", "description")
     cfg = _sub_once(cfg, r"^chartVersion: .*$", f"chartVersion: 0.3.{i}", "chartVersion")
     cfg = _sub_once(cfg, r'^appVersion: .*$', f'appVersion: "{version}"', "appVersion")
-    # svcNNN, not svc-NNN: the validator (pligos_tui/validate.py _REPOSITORY) rejects a
-    # repository path component holding '-', '.' or '_' after a '/'.
-    cfg = _sub_once(cfg, r'^(    repository: registry\.example\.com/)tokend$',
-                    rf"\g<1>svc{i:03d}", "release repository")
+    cfg = _sub_once(cfg, r'^(    repository: registry\.example\.com/)tokend$', rf"\g<1>{name}",
+                    "release repository")
     cfg = _sub_once(cfg, r'^(    tag: )"1\.4\.2"$', rf'\g<1>"{version}"', "release tag")
     cfg = _sub_once(cfg, r"^(    fqdn: )tokens\.example\.com$", rf"\g<1>{name}.example.com",
                     "prod fqdn")
@@ -103,6 +101,8 @@ def build_tree(tree: Path, services: int) -> None:
 class Run:
     seconds: float
     maxrss_kib: int
+    user: float
+    sys: float
     stdout: str
     stderr: str
     code: int
@@ -118,7 +118,8 @@ def run_child(cmd: list[str], cwd: Path) -> Run:
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Run(seconds, usage.ru_maxrss, out.read().decode(errors="replace"),
+        return Run(seconds, usage.ru_maxrss, usage.ru_utime, usage.ru_stime,
+                   out.read().decode(errors="replace"),
                    err.read().decode(errors="replace"), proc.returncode)
 
 
@@ -146,11 +147,11 @@ def reported_seconds(run: Run) -> float | None:
     return float(found[5]) if found else None
 
 
-def copy_tree(src: Path, dst: Path) -> float:
+def copy_tree(src: Path, dst: Path) -> Run:
     run = run_child(["cp", "-r", str(src), str(dst)], src.parent)
     if run.code != 0:
         raise SystemExit(f"bench: cp -r failed: {run.stderr}")
-    return run.seconds
+    return run
 
 
 # --------------------------------------------------------------------------- reporting
@@ -172,6 +173,42 @@ def machine() -> str:
             f"({platform.python_implementation()}), {platform.system()} {platform.release()}")
 
 
+def code_state() -> str:
+    """The pligos version and git commit measured, and whether pligos_tui/ had local changes."""
+    version = "?"
+    init = (ROOT / "pligos_tui" / "__init__.py").read_text()
+    found = re.search(r'__version__ = "([^"]+)"', init)
+    if found:
+        version = found[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                              capture_output=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "pligos_tui"], cwd=ROOT,
+                               text=True, capture_output=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return f"pligos {version}"
+    return f"pligos {version}, git {head}" + (" + uncommitted changes in pligos_tui/" if dirty
+                                              else "")
+
+
+def filesystem(path: Path) -> str:
+    """The type of the filesystem holding path, from /proc/mounts (longest mount point)."""
+    path = path.resolve()
+    best, kind = "", "?"
+    try:
+        for line in Path("/proc/mounts").read_text().splitlines():
+            fields = line.split()
+            if len(fields) < 3:
+                continue
+            point = fields[1].replace("\\040", " ")
+            inside = path == Path(point) or Path(point) in path.parents
+            if inside and len(point) > len(best):
+                best, kind = point, fields[2]
+    except OSError:
+        pass
+    return kind
+
+
 def tree_size(path: Path) -> tuple[int, int]:
     files = size = 0
     for dirpath, _, filenames in os.walk(path):
@@ -189,12 +226,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement (median)")
     parser.add_argument("--services", type=int, default=100, help="services in the tree")
+    parser.add_argument("--tmpdir", metavar="DIR",
+                        help="where to build the tree and write the output (default: the "
+                        "system temp folder, $TMPDIR); e.g. /dev/shm to leave disk noise out")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.services < 1:
         parser.error("--runs and --services must be at least 1")
     charts = args.services * len(CONTEXTS)
 
-    with tempfile.TemporaryDirectory(prefix="pligos-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="pligos-bench-", dir=args.tmpdir) as tmp:
         base = Path(tmp)
         tree = base / "tree"
         build_tree(tree, args.services)
@@ -203,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
 
         cold: list[Run] = []
         rerun: list[Run] = []
-        copies: list[float] = []
+        copies: list[Run] = []
         out_files = out_bytes = 0
         for i in range(args.runs):
             out = base / f"out-{i}"
@@ -216,11 +256,11 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(out)
             shutil.rmtree(base / f"copy-{i}")
             print(f"  run {i + 1}/{args.runs}: cold {cold[-1].seconds:.3f} s, unchanged "
-                  f"{rerun[-1].seconds:.3f} s, cp -r {copies[-1]:.3f} s", file=sys.stderr)
+                  f"{rerun[-1].seconds:.3f} s, cp -r {copies[-1].seconds:.3f} s", file=sys.stderr)
 
     t_cold = statistics.median(r.seconds for r in cold)
     t_rerun = statistics.median(r.seconds for r in rerun)
-    t_copy = statistics.median(copies)
+    t_copy = statistics.median(r.seconds for r in copies)
     ratio_a = t_cold / t_copy
     ratio_b = t_rerun / t_cold
     in_cold = [s for s in map(reported_seconds, cold) if s is not None]
@@ -228,23 +268,33 @@ def main(argv: list[str] | None = None) -> int:
     rss_cold = max(r.maxrss_kib for r in cold) / 1024
     rss_rerun = max(r.maxrss_kib for r in rerun) / 1024
 
-    def own(values: list[float]) -> str:
-        return f"   (pligos' own timer {statistics.median(values):.3f} s)" if values else ""
+    def detail(runs: list[Run], values: list[float] | None = None) -> str:
+        cpu = (f"   cpu user {statistics.median(r.user for r in runs):.2f} s, "
+               f"sys {statistics.median(r.sys for r in runs):.2f} s")
+        if values:
+            cpu += f"; pligos' own timer {statistics.median(values):.3f} s"
+        return cpu
 
+    where = Path(args.tmpdir or tempfile.gettempdir()).resolve()
+    tree_text = (f"{args.services} services x {len(CONTEXTS)} contexts = {charts} charts; "
+                 f"output {out_files} files, {out_bytes / 1024:.0f} KiB")
+    text_a = (f"{ratio_a:8.2f}   target <= {TARGET_COLD:g}    "
+              f"{verdict(ratio_a, TARGET_COLD)}")
+    text_b = (f"{ratio_b:8.3f}   target <= {TARGET_UNCHANGED:g}   "
+              f"{verdict(ratio_b, TARGET_UNCHANGED)}")
+    text_rss = f"{rss_cold:8.1f} MiB cold, {rss_rerun:.1f} MiB unchanged (max over runs)"
     rows = [
-        ("tree", f"{args.services} services x {len(CONTEXTS)} contexts = {charts} charts; "
-                 f"output {out_files} files, {out_bytes / 1024:.0f} KiB"),
+        ("tree", tree_text),
         ("runs", f"{args.runs} (medians)"),
-        ("cold generate", f"{t_cold:8.3f} s{own(in_cold)}"),
-        ("unchanged rerun", f"{t_rerun:8.3f} s{own(in_rerun)}"),
-        ("cp -r of output", f"{t_copy:8.3f} s"),
-        ("(a) cold / cp -r", f"{ratio_a:8.2f}   target <= {TARGET_COLD:g}    "
-                             f"{verdict(ratio_a, TARGET_COLD)}"),
-        ("(b) rerun / cold", f"{ratio_b:8.3f}   target <= {TARGET_UNCHANGED:g}   "
-                             f"{verdict(ratio_b, TARGET_UNCHANGED)}"),
-        ("peak RSS", f"{rss_cold:8.1f} MiB cold, {rss_rerun:.1f} MiB unchanged "
-                     "(max over runs)"),
+        ("cold generate", f"{t_cold:8.3f} s{detail(cold, in_cold)}"),
+        ("unchanged rerun", f"{t_rerun:8.3f} s{detail(rerun, in_rerun)}"),
+        ("cp -r of output", f"{t_copy:8.3f} s{detail(copies)}"),
+        ("(a) cold / cp -r", text_a),
+        ("(b) rerun / cold", text_b),
+        ("peak RSS", text_rss),
+        ("code", code_state()),
         ("machine", machine()),
+        ("temp folder", f"{where} ({filesystem(where)})"),
     ]
     width = max(len(k) for k, _ in rows)
     print("pligos generate benchmark")

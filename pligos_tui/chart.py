@@ -29,6 +29,9 @@ from pligos_tui.errors import ChartWriteError, display_path
 from pligos_tui.flavors import Flavor, library_files
 
 MARKER = ".pligos-chart.json"
+SECRETS_DIR = "secrets"  # chart folder holding secret data: files 0600, git-ignored
+# what `helm dependency build` adds to a chart; not part of what Pligos generated
+DEPENDENCY_OUTPUT = ("charts/", "Chart.lock", "tmpcharts")
 SCHEMA_FILE = Path(__file__).parent / "schema" / "values-contract-1.json"
 DEFAULT_HELMIGNORE = b".pligos*\n.git/\n.gitignore\n*.swp\n*.bak\n*.tmp\n*~\n"
 
@@ -60,7 +63,7 @@ def _schema_bytes() -> bytes:
 
 
 def build_chart(compiled: Compiled, flavor: Flavor, *, chart_version: str,
-                app_version: str, description: str) -> dict[str, bytes]:
+                app_version: str, description: str, dest: Path) -> dict[str, bytes]:
     """The files of the chart for one compiled context, relative path -> bytes."""
     files: dict[str, bytes] = {}
     files.update(flavor.files)
@@ -76,6 +79,9 @@ def build_chart(compiled: Compiled, flavor: Flavor, *, chart_version: str,
                 "annotations", "dependencies"):
         if key in meta:
             chart[key] = meta[key]
+    if compiled.requirements:
+        chart["dependencies"] = list(chart.get("dependencies") or []) + [
+            f.chart.as_dependency(f.name, f.base, dest) for f in compiled.requirements if f.chart]
     annotations = dict(chart.get("annotations") or {})
     annotations.update({"pligos.io/context": compiled.context,
                         "pligos.io/flavor": compiled.flavor})
@@ -88,6 +94,8 @@ def build_chart(compiled: Compiled, flavor: Flavor, *, chart_version: str,
     files["values.schema.json"] = _schema_bytes()
     files.setdefault(".helmignore", DEFAULT_HELMIGNORE)
     files.update(compiled.files)
+    if any(rel.startswith(SECRETS_DIR + "/") for rel in compiled.files):
+        files[".gitignore"] = f"# secret data: never commit\n/{SECRETS_DIR}/\n".encode()
     return dict(sorted(files.items()))
 
 
@@ -120,7 +128,25 @@ def disk_files(dest: Path) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     for path in dest.rglob("*"):
         if path.is_file():
-            out[path.relative_to(dest).as_posix()] = path.read_bytes()
+            rel = path.relative_to(dest).as_posix()
+            if not rel.startswith(DEPENDENCY_OUTPUT):
+                out[rel] = path.read_bytes()
+    return out
+
+
+def secret_file_problems(dest: Path) -> list[str]:
+    """Secret files of a written chart whose permissions let others read them."""
+    folder = dest / SECRETS_DIR
+    if not folder.is_dir():
+        return []
+    out = []
+    if folder.stat().st_mode & 0o077:
+        out.append(f"{SECRETS_DIR}/ is readable by others (mode "
+                   f"{folder.stat().st_mode & 0o777:o}, expected 700)")
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.stat().st_mode & 0o077:
+            out.append(f"{path.relative_to(dest).as_posix()} has mode "
+                       f"{path.stat().st_mode & 0o777:o}, expected 600")
     return out
 
 
@@ -212,10 +238,18 @@ def write_chart(dest: Path, files: dict[str, bytes], *, meta: dict[str, Any]) ->
         made: set[Path] = {tmp}
         for rel, data in files.items():
             path = tmp / rel
+            secret = rel.startswith(SECRETS_DIR + "/")
             if path.parent not in made:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700 if secret else 0o777)
                 made.add(path.parent)
-            path.write_bytes(data)
+            if secret:
+                (tmp / SECRETS_DIR).chmod(0o700)
+                path.parent.chmod(0o700)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+            else:
+                path.write_bytes(data)
         marker_data = {"generator": "pligos", "version": __version__, "hash": digest, **meta}
         (tmp / MARKER).write_text(json.dumps(marker_data, indent=2, sort_keys=True) + "\n")
         if dest.exists():

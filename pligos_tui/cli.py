@@ -82,11 +82,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
             bar.stop()
     elapsed = time.perf_counter() - started
     charts = report.written + report.unchanged
+    for warning in report.warnings:
+        print(f"{_paint('warning:', '1;33', sys.stderr)} {warning}", file=sys.stderr)
     if args.json:
         _json({"written": [display_path(p.dest) for p in report.written],
                "unchanged": [display_path(p.dest) for p in report.unchanged],
+               "shared": [display_path(u.dest) for u, _ in report.umbrellas],
                "services": report.services, "seconds": round(elapsed, 3)})
         return EXIT_OK
+    for u, status in report.umbrellas:
+        state = "wrote    " if status == "written" else "unchanged"
+        print(f"  {state} {display_path(u.dest)}  (shared: {', '.join(u.friends)})")
     if len(charts) <= 20 or args.verbose:
         for p in sorted(charts, key=lambda p: str(p.dest)):
             state = "wrote    " if p in report.written else "unchanged"
@@ -101,10 +107,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     from pligos_tui.generate import check
 
     out = Path(args.out) if args.out else None
-    findings = check(_paths(args.paths), lint=not args.no_lint, out=out)
+    skipped: list[str] = []
+    findings = check(_paths(args.paths), lint=not args.no_lint, out=out, skipped=skipped)
     if args.json:
         _json([f.__dict__ for f in findings])
     else:
+        for where in skipped:
+            print(f"{where}: not linted: its subcharts are not fetched "
+                  "(run `helm dependency build` in it)")
         for f in findings:
             print(f"{f.file}: {_paint(f.kind, '1;33', sys.stdout)}: {f.message}")
         if findings:
@@ -210,6 +220,23 @@ def cmd_flavors(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_friends(args: argparse.Namespace) -> int:
+    from pligos_tui.friends import library_report
+
+    svc = _one_service(args.path)
+    rows = library_report(svc)
+    if args.json:
+        _json(rows)
+        return EXIT_OK
+    if not rows:
+        print(f"{svc.name} defines no friends (add friendsLibrary: or friends:)")
+    for r in rows:
+        used = ", ".join(r["contexts"]) or "no context"
+        print(f"{r['name']}  {r['type']}  {r['chart']}  [{r['defined']}]")
+        print(f"    injects {', '.join(r['config']) or 'nothing'}; used by {used}")
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- parser
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -279,6 +306,12 @@ def build_parser() -> argparse.ArgumentParser:
                  "pligos use-context prod examples/tokend")
     p.add_argument("name", metavar="NAME")
     p.add_argument("path", nargs="?", metavar="PATH")
+
+    p = _command(sub, "friends", cmd_friends,
+                 "list the friends a service can use and the contexts that use each",
+                 "pligos friends examples/shop/checkout")
+    p.add_argument("path", nargs="?", metavar="PATH")
+    p.add_argument("--json", action="store_true")
 
     p = _command(sub, "flavors", cmd_flavors, "list the flavors a service can use",
                  "pligos flavors examples/tokend")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pligos_tui.errors import PligosError
+from pligos_tui.secrets import SecretError
 from pligos_tui.model import (
     CONTEXT_PROPERTIES, CONTEXT_REF_LISTS, CONTEXT_REFS, Command, Context, Entry, EnvSet,
     FriendUse, Image, Mount, Probe, Ref, Resources, Route, Service,
@@ -129,6 +130,8 @@ class Compiled:
     flavor: str
     values: dict[str, Any]
     files: dict[str, bytes]
+    requirements: list[Any] = field(default_factory=list)  # friends deployed as subcharts
+    shared: dict[str, tuple[Any, dict[str, Any]]] = field(default_factory=dict)  # friend, values
 
 
 def _is_text(data: bytes) -> bool:
@@ -163,8 +166,13 @@ def _number_probe_ports(svc: Service, ctx: ResolvedContext, probes: dict[str, An
                     spec[handler]["port"] = route.container_port
 
 
-def compile_context(svc: Service, name: str, flavor: str | None = None) -> Compiled:
-    """Compile context `name` into the values contract; `flavor` overrides the context's."""
+def compile_context(svc: Service, name: str, flavor: str | None = None,
+                    secrets: Any = None) -> Compiled:
+    """Compile context `name` into the values contract; `flavor` overrides the context's.
+
+    `secrets` is the secret provider to read from; when None and the context uses secrets,
+    the provider of the service's `secrets:` block is used.
+    """
     ctx = resolve_context(svc, name)
     flavor_name = flavor or ctx.flavor
     files: dict[str, bytes] = {}
@@ -256,7 +264,136 @@ def compile_context(svc: Service, name: str, flavor: str | None = None) -> Compi
         "friends": {},
         "secrets": {},
     }
+    compiled = Compiled(service=svc.name, context=name, flavor=flavor_name, values=values,
+                        files=files)
+    uses = _secret_uses(ctx, svc)
+    if uses:
+        if secrets is None:
+            from pligos_tui.secrets import make_provider
+
+            assert svc.secrets is not None  # validated: secret references need a provider
+            secrets = make_provider(svc.secrets.settings, svc.root, svc.file)
+        _compile_secrets(compiled, uses, secrets, ctx)
+    _compile_friends(svc, ctx, compiled, secrets)
     if ctx.values:
-        values = deep_merge(values, ctx.values)
-    return Compiled(service=svc.name, context=name, flavor=flavor_name, values=values,
-                    files=files)
+        compiled.values = deep_merge(compiled.values, ctx.values)
+    return compiled
+
+
+DOCKERCONFIG = "kubernetes.io/dockerconfigjson"
+TLS = "kubernetes.io/tls"
+
+
+def _secret_uses(ctx: ResolvedContext, svc: Service) -> dict[str, list[tuple[str, str]]]:
+    """secret name -> [(Kubernetes type, what uses it)] for the context."""
+    uses: dict[str, list[tuple[str, str]]] = {}
+    if ctx.image is not None and ctx.image.pull_secret:
+        uses.setdefault(ctx.image.pull_secret, []).append(
+            (DOCKERCONFIG, f"the pull secret of image {ctx.image.name!r}"))
+    for r in ctx.routes:
+        if r.tls:
+            uses.setdefault(r.tls, []).append((TLS, f"the TLS secret of route {r.name!r}"))
+    for m in ctx.mounts:
+        if m.kind == "secret" and m.secret:
+            uses.setdefault(m.secret, []).append(("Opaque", f"mount {m.name!r}"))
+    for use in ctx.friends:
+        friend = svc.friends.get(use.name)
+        for key, secret in (friend.credentials.items() if friend else ()):
+            uses.setdefault(secret.split("/", 1)[0], []).append(
+                ("Opaque", f"credential {key!r} of friend {use.name!r}"))
+    return uses
+
+
+def _dockerconfig(name: str, data: dict[str, bytes]) -> dict[str, bytes]:
+    import base64
+    import json
+
+    if ".dockerconfigjson" in data:
+        return {".dockerconfigjson": data[".dockerconfigjson"]}
+    missing = [k for k in ("registry", "username", "password") if k not in data]
+    if missing:
+        raise SecretError(f"pull secret {name!r} needs the keys registry, username and password "
+                          f"(or .dockerconfigjson); it lacks {', '.join(missing)}",
+                          hint="add the missing keys to the secret")
+    user, password = data["username"].decode(), data["password"].decode()
+    auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+    config = {"auths": {data["registry"].decode(): {"username": user, "password": password,
+                                                    "auth": auth}}}
+    return {".dockerconfigjson": json.dumps(config, sort_keys=True).encode()}
+
+
+def _compile_secrets(compiled: Compiled, uses: dict[str, list[tuple[str, str]]], provider: Any,
+                     ctx: ResolvedContext) -> None:
+    import re
+
+    entries: dict[str, Any] = {}
+    for name in sorted(uses):
+        kinds = {k for k, _ in uses[name]}
+        special = kinds - {"Opaque"}
+        if len(special) > 1:
+            users = " and ".join(w for _, w in uses[name])
+            raise SecretError(f"secret {name!r} is used as {users}, which need different kinds "
+                              "of secret", hint="use one secret for each")
+        kind = special.pop() if special else "Opaque"
+        data = provider.get(name, compiled.context)
+        if kind == DOCKERCONFIG:
+            data = _dockerconfig(name, data)
+        elif kind == TLS:
+            missing = [k for k in ("tls.crt", "tls.key") if k not in data]
+            if missing:
+                raise SecretError(f"TLS secret {name!r} lacks the keys {', '.join(missing)} "
+                                  f"(has: {', '.join(sorted(data)) or 'none'})",
+                                  hint="store the certificate chain as tls.crt and the private "
+                                       "key as tls.key")
+        files = []
+        for i, key in enumerate(sorted(data)):
+            if not re.fullmatch(r"[-._a-zA-Z0-9]+", key):
+                raise SecretError(f"secret {name!r} has a key {key!r} that Kubernetes does not "
+                                  "allow", hint="rename it to letters, digits, '-', '_' and '.'")
+            source = f"secrets/{name}/{i}"
+            compiled.files[source] = data[key]
+            files.append({"key": key, "source": source})
+        entries[name] = {"type": kind, "files": files}
+    compiled.values["secrets"] = entries
+    if ctx.image is not None and ctx.image.pull_secret:
+        compiled.values["image"]["pullSecrets"] = [ctx.image.pull_secret]
+
+
+def _compile_friends(svc: Service, ctx: ResolvedContext, compiled: Compiled,
+                     provider: Any) -> None:
+    friends: dict[str, Any] = {}
+    for use in ctx.friends:
+        friend = svc.friends[use.name]
+        merged = deep_merge(friend.values, use.values)
+        credentials = []
+        for key, ref in friend.credentials.items():
+            secret, _, secret_key = ref.partition("/")
+            keys = sorted(provider.get(secret, compiled.context))
+            if not secret_key:
+                if key in keys:
+                    secret_key = key
+                elif len(keys) == 1:
+                    secret_key = keys[0]
+                else:
+                    raise SecretError(f"credential {key!r} of friend {friend.name!r}: secret "
+                                      f"{secret!r} has several keys ({', '.join(keys)})",
+                                      hint=f"name the key: {key}: {secret}/<key>")
+            elif secret_key not in keys:
+                raise SecretError(f"credential {key!r} of friend {friend.name!r}: secret "
+                                  f"{secret!r} has no key {secret_key!r}",
+                                  hint=f"its keys are: {', '.join(keys)}")
+            credentials.append({"name": friend.env_name(key), "secret": secret,
+                                "key": secret_key})
+        friends[friend.name] = {
+            "type": friend.type,
+            "alias": friend.name if friend.type == "requirement" else "",
+            "config": dict(friend.config),
+            "env": [{"name": friend.env_name(k), "key": k} for k in friend.config],
+            "credentials": credentials,
+        }
+        if friend.type == "requirement":
+            compiled.requirements.append(friend)
+            compiled.values[friend.name] = merged
+        else:
+            compiled.shared[friend.name] = (friend, merged)
+    compiled.values["friends"] = friends

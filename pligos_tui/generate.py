@@ -11,6 +11,7 @@ import difflib
 import os
 import tempfile
 from collections.abc import Callable, Iterable
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,11 +94,27 @@ def chart_dest(svc: Service, context: str, out: Path | None) -> Path:
     return base / context / svc.name
 
 
+def secret_provider(svc: Service, *, redact: bool = False) -> Any:
+    """The service's secret provider (None without a `secrets:` block).
+
+    With `redact`, secrets keep their keys but not their bytes: for previews and diffs, which
+    print what they render."""
+    if svc.secrets is None:
+        return None
+    from pligos_tui.secrets import RedactingProvider, make_provider
+
+    provider = make_provider(svc.secrets.settings, svc.root, svc.file)
+    return RedactingProvider(provider) if redact else provider
+
+
 def plan_chart(svc: Service, context: str, *, out: Path | None = None,
-               flavor: str | None = None, flavors: FlavorSet | None = None) -> ChartPlan:
+               flavor: str | None = None, flavors: FlavorSet | None = None,
+               secrets: Any = None, redact: bool = False) -> ChartPlan:
     """Compile one context (optionally with another flavor) and build its chart in memory."""
     flavors = flavors or FlavorSet()
-    compiled = compile_context(svc, context, flavor)
+    if secrets is None:
+        secrets = secret_provider(svc, redact=redact)
+    compiled = compile_context(svc, context, flavor, secrets)
     search = [svc.root / p for p in svc.flavor_paths]
     found = flavors.get(compiled.flavor, search)
     if found is None:
@@ -105,9 +122,11 @@ def plan_chart(svc: Service, context: str, *, out: Path | None = None,
         raise UsageError(f"unknown flavor {compiled.flavor!r}",
                          hint=did_you_mean(compiled.flavor, available)
                          or f"flavors are: {', '.join(available)}")
+    dest = chart_dest(svc, context, out)
     files = chart.build_chart(compiled, found, chart_version=svc.chart_version,
-                              app_version=svc.app_version, description=svc.description)
-    return ChartPlan(svc, context, found, compiled, chart_dest(svc, context, out), files)
+                              app_version=svc.app_version, description=svc.description,
+                              dest=dest)
+    return ChartPlan(svc, context, found, compiled, dest, files)
 
 
 def select_contexts(svc: Service, wanted: list[str] | None) -> list[str]:
@@ -122,8 +141,9 @@ def plan(services: list[Service], *, contexts: list[str] | None = None,
     flavors = flavors or FlavorSet()
     plans: list[ChartPlan] = []
     for svc in services:
+        secrets = secret_provider(svc)
         for name in select_contexts(svc, contexts):
-            plans.append(plan_chart(svc, name, out=out, flavors=flavors))
+            plans.append(plan_chart(svc, name, out=out, flavors=flavors, secrets=secrets))
     if contexts:
         missing = [c for c in contexts if not any(p.context == c for p in plans)]
         if missing:
@@ -144,9 +164,60 @@ def plan(services: list[Service], *, contexts: list[str] | None = None,
 
 
 @dataclass
+class UmbrellaPlan:
+    """The chart of one context's shared dependencies, for one tree."""
+
+    context: str
+    dest: Path
+    files: dict[str, bytes]
+    friends: list[str]
+
+
+UMBRELLA = "shared-dependencies"
+
+
+def plan_umbrellas(plans: list[ChartPlan], root: Path, out: Path | None) -> list[UmbrellaPlan]:
+    """One umbrella chart per context holding every shared dependency once.
+
+    Two services that define the same shared dependency differently is a ConfigError naming
+    both definitions."""
+    from pligos_tui.friends import umbrella_files
+
+    by_context: dict[str, dict[str, tuple[Any, dict[str, Any]]]] = {}
+    owners: dict[tuple[str, str], ChartPlan] = {}
+    problems: list[Problem] = []
+    for p in plans:
+        shared = by_context.setdefault(p.context, {})
+        for name, (friend, values) in p.compiled.shared.items():
+            if name not in shared:
+                shared[name] = (friend, values)
+                owners[(p.context, name)] = p
+                continue
+            first_friend, first_values = shared[name]
+            if (first_friend.definition(), first_values) != (friend.definition(), values):
+                other = owners[(p.context, name)]
+                problems.append(Problem(
+                    file=p.service.file, line=friend.line if friend.doc is p.service.doc
+                    else None,
+                    message=f"shared dependency {name!r} of context {p.context!r} is defined "
+                            f"differently by {other.service.file} ({first_friend.where}) and "
+                            f"{p.service.file} ({friend.where})",
+                    hint="a dependency is deployed once per context: make both definitions "
+                         "and their context values the same, or make it a requirement"))
+    if problems:
+        raise ConfigError(problems)
+    base = out if out is not None else root / "charts"
+    return [UmbrellaPlan(ctx, base / ctx / UMBRELLA,
+                         umbrella_files(ctx, shared, base / ctx / UMBRELLA), sorted(shared))
+            for ctx, shared in sorted(by_context.items()) if shared]
+
+
+@dataclass
 class GenerateReport:
     written: list[ChartPlan] = field(default_factory=list)
     unchanged: list[ChartPlan] = field(default_factory=list)
+    umbrellas: list[tuple[UmbrellaPlan, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def services(self) -> int:
@@ -156,24 +227,69 @@ class GenerateReport:
 def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path | None = None,
              progress: Callable[[int, int], None] | None = None) -> GenerateReport:
     """Load, validate and compile everything first; then write each chart atomically."""
-    services = load_services(find_services(paths))
-    plans = plan(services, contexts=contexts, out=out)
     report = GenerateReport()
-    for i, p in enumerate(plans):
+    work: list[tuple[list[ChartPlan], list[UmbrellaPlan]]] = []
+    for root in paths:  # every tree is planned (and so checked) before anything is written
+        services = load_services(find_services([root]))
+        plans = plan(services, contexts=contexts, out=out)
+        work.append((plans, plan_umbrellas(plans, root, out)))
+    all_plans = [p for plans, _ in work for p in plans]
+    _check_destinations(all_plans, [u for _, umbrellas in work for u in umbrellas])
+    report.warnings = _protect_secret_folders(all_plans)
+    for i, p in enumerate(all_plans):
         status = chart.write_chart(p.dest, p.files, meta=p.meta)
         (report.written if status == "written" else report.unchanged).append(p)
         if progress:
-            progress(i + 1, len(plans))
+            progress(i + 1, len(all_plans))
+    for _, umbrellas in work:
+        for u in umbrellas:
+            status = chart.write_chart(u.dest, u.files, meta={"context": u.context,
+                                                              "service": UMBRELLA})
+            report.umbrellas.append((u, status))
     return report
+
+
+def _check_destinations(plans: list[ChartPlan], umbrellas: list[UmbrellaPlan]) -> None:
+    seen: dict[Path, str] = {}
+    for dest, owner in [(p.dest, p.service.file) for p in plans] + [
+            (u.dest, "the shared dependencies") for u in umbrellas]:
+        if dest in seen:
+            raise UsageError(f"{seen[dest]} and {owner} would both write {display_path(dest)}",
+                             hint="give the services different names, or generate the trees "
+                             "one at a time")
+        seen[dest] = owner
+
+
+def _protect_secret_folders(plans: list[ChartPlan]) -> list[str]:
+    """The file provider's folder is git-ignored (added when missing); tracked files warned."""
+    from pligos_tui.secrets.file import ensure_ignored
+
+    warnings: list[str] = []
+    done: set[Path] = set()
+    for p in plans:
+        svc = p.service
+        if svc.root in done or svc.secrets is None or svc.secrets.provider != "file":
+            continue
+        done.add(svc.root)
+        if (svc.root / svc.secrets.settings.get("path", "secrets")).exists():
+            warnings += ensure_ignored(svc.root, svc.secrets.settings.get("path", "secrets"))
+    return warnings
 
 
 # --------------------------------------------------------------------------- rendering
 
 def render(p: ChartPlan, *, release: str | None = None) -> str:
     """The manifests helm renders for a planned chart, written to a temporary folder."""
+    files = dict(p.files)
+    if p.compiled.requirements:  # subcharts are not fetched for a preview: render ours alone
+        import yaml
+
+        meta = yaml.safe_load(files["Chart.yaml"])
+        meta.pop("dependencies", None)
+        files["Chart.yaml"] = chart.dump_yaml(meta).encode()
     with tempfile.TemporaryDirectory(prefix="pligos-render-") as tmp:
         dest = Path(tmp) / p.service.name
-        for rel, data in p.files.items():
+        for rel, data in files.items():
             path = dest / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
@@ -192,7 +308,7 @@ def preview(svc: Service, context: str, *, flavor: str | None = None,
     """What a context's chart holds, as text: rendered manifests (needs helm), its values.yaml,
     or its file list. Nothing is written. The CLI's `preview` and the TUI's panes use this."""
     require_context(svc, context)
-    p = plan_chart(svc, context, flavor=flavor)
+    p = plan_chart(svc, context, flavor=flavor, redact=True)
     if mode == "values":
         return p.files["values.yaml"].decode()
     if mode == "files":
@@ -204,8 +320,9 @@ def diff_contexts(svc: Service, a: str, b: str) -> str:
     """A unified diff of the manifests two contexts render ('' when they are the same)."""
     for name in (a, b):
         require_context(svc, name)
-    left = render(plan_chart(svc, a), release=svc.name)
-    right = render(plan_chart(svc, b), release=svc.name)
+    secrets = secret_provider(svc, redact=True)
+    left = render(plan_chart(svc, a, secrets=secrets), release=svc.name)
+    right = render(plan_chart(svc, b, secrets=secrets), release=svc.name)
     return "".join(difflib.unified_diff(left.splitlines(keepends=True),
                                         right.splitlines(keepends=True),
                                         fromfile=f"context {a}", tofile=f"context {b}"))
@@ -228,18 +345,37 @@ class Finding:
     message: str
 
 
-def check(paths: list[Path], *, lint: bool = True, out: Path | None = None) -> list[Finding]:
-    """Configs valid (else ConfigError), charts current, charts lint. Returns the findings."""
+def check(paths: list[Path], *, lint: bool = True, out: Path | None = None,
+          skipped: list[str] | None = None) -> list[Finding]:
+    """Configs valid (else ConfigError), charts current, charts lint. Returns the findings.
+
+    Charts with subcharts that were not fetched yet (`helm dependency build`) are not linted;
+    they are added to `skipped` when given."""
     services = load_services(find_services(paths))
     plans = plan(services, out=out)
     if lint:
         helm.require_helm("checking that charts lint (leave it out with --no-lint)")
     findings: list[Finding] = []
+    skipped = skipped if skipped is not None else []
     for p in plans:
         state = chart.chart_state(p.dest, p.files)
         where = display_path(p.dest)
         if state.status != "current":
             findings.append(Finding(where, p.context, state.status, state.detail))
+            continue
+        for problem in chart.secret_file_problems(p.dest):
+            findings.append(Finding(where, p.context, "secret-permissions", problem))
+        if (p.dest / chart.SECRETS_DIR).is_dir():
+            from pligos_tui.secrets.file import git_tracked
+
+            tracked = git_tracked(p.dest, p.dest / chart.SECRETS_DIR)
+            if tracked:
+                findings.append(Finding(where, p.context, "secret-tracked",
+                                        f"git tracks {len(tracked)} secret file(s): "
+                                        f"git rm --cached -r {chart.SECRETS_DIR} in the chart, "
+                                        "then rotate those secrets"))
+        if lint and p.compiled.requirements and not (p.dest / "charts").is_dir():
+            skipped.append(where)
             continue
         if lint:
             result = helm.lint(p.dest)

@@ -170,6 +170,7 @@ class Service:
     resources: list[Resources] = field(default_factory=list)
     contexts: list[Context] = field(default_factory=list)
     current_context: str = ""
+    friends: dict[str, Any] = field(default_factory=dict)  # name -> friends.Friend
 
     def entries(self, prop: str) -> list[Entry]:
         return getattr(self, prop)
@@ -632,8 +633,11 @@ def load_service_text(text: str, root: Path, display: str, *, check: bool = True
 def _finish(doc: Document, root: Path, check: bool) -> Service:
     from pligos_tui.validate import validate_service
 
+    from pligos_tui.friends import load_friends
+
     problems = Problems(doc.file)
     svc = read_service(doc, root, problems)
+    svc.friends = load_friends(svc, problems)
     if check:
         validate_service(svc, problems)
     if problems.errors:

@@ -162,21 +162,67 @@ class _Checker:
             at = ("friendsLibrary", i) if isinstance(svc.doc.data.get("friendsLibrary"),
                                                      list) else ("friendsLibrary",)
             self.folder(at, folder, "friends library folder")
-        if svc.secrets is not None and svc.secrets.provider not in ("", "file", "vault"):
-            self.error(("secrets", "provider"),
-                       f"unknown secret provider {svc.secrets.provider!r}",
-                       did_you_mean(svc.secrets.provider, ["file", "vault"])
-                       or "providers are: file, vault")
+        if svc.secrets is not None:
+            self.secrets_block()
         for prop in PROPERTY_LISTS:
             self.unique(svc.entries(prop), prop)
             for entry in svc.entries(prop):
                 self.entry(entry)
         self.contexts()
-        if svc.inline_friends is not None or any(c.friends for c in svc.contexts):
-            at = ("friends",) if svc.inline_friends is not None else next(
-                c.at + ("friends",) for c in svc.contexts if c.friends)
-            self.error(at, "friends are not supported by this version of Pligos yet",
-                       "remove the friends for now and set their endpoints through env")
+        for friend in svc.friends.values():
+            for key, secret in friend.credentials.items():
+                if svc.secrets is None:
+                    self.error(("friends",) if friend.doc is svc.doc else (),
+                               f"friend {friend.name!r} ({friend.where}) has credentials, but "
+                               "no secret provider is configured",
+                               "add a top-level secrets: {provider: file, path: secrets}")
+                    break
+
+    def secrets_block(self) -> None:
+        from pligos_tui.secrets import PROVIDERS
+        from pligos_tui.secrets.file import SETTINGS as FILE_SETTINGS
+        from pligos_tui.secrets.vault import SETTINGS as VAULT_SETTINGS
+
+        block = self.svc.secrets
+        assert block is not None
+        if block.provider not in PROVIDERS:
+            if block.provider:
+                self.error(("secrets", "provider"), f"unknown secret provider {block.provider!r}",
+                           did_you_mean(block.provider, list(PROVIDERS))
+                           or "providers are: file, vault")
+            return
+        allowed = FILE_SETTINGS if block.provider == "file" else VAULT_SETTINGS
+        for key in block.settings:
+            if key not in allowed:
+                self.error(("secrets", key), f"unknown key {key!r} for the {block.provider} "
+                           "provider", did_you_mean(key, list(allowed))
+                           or f"allowed keys: {', '.join(allowed)}", key=True)
+        settings = block.settings
+        if block.provider == "file":
+            path = settings.get("path", "secrets")
+            if not isinstance(path, str):
+                self.error(("secrets", "path"), "path must be text", "e.g. path: secrets")
+            else:
+                _, problem = service_path(self.svc.root, path)
+                if problem:
+                    self.error(("secrets", "path"), f"secrets path {problem}",
+                               "keep the secrets folder inside the service (git-ignored)")
+        else:
+            for key in ("address", "mount", "path"):
+                if key in settings and not isinstance(settings[key], str):
+                    self.error(("secrets", key), f"{key} must be text")
+            address = settings.get("address")
+            if isinstance(address, str) and not address.startswith(("http://", "https://")):
+                self.error(("secrets", "address"), f"{address!r} is not a Vault address",
+                           "e.g. address: https://vault.example.com:8200")
+            if "kv" in settings and settings["kv"] not in (1, 2):
+                self.error(("secrets", "kv"), f"kv must be 1 or 2, not {settings['kv']!r}",
+                           "or leave it out to detect the version")
+            timeout = settings.get("timeout")
+            if timeout is not None and (isinstance(timeout, bool) or not isinstance(
+                    timeout, (int, float)) or timeout <= 0):
+                self.error(("secrets", "timeout"), "timeout must be a positive number of "
+                           "seconds", "e.g. timeout: 10")
 
     def folder(self, at: tuple, value: str, what: str) -> None:
         path = self.svc.root / value
@@ -208,10 +254,10 @@ class _Checker:
         if self.svc.secrets is None:
             self.error(at, f"{what} refers to the secret {name!r}, but no secret provider is "
                        "configured", "add a top-level secrets: {provider: file, path: secrets}")
-        else:
-            self.error(at, f"{what} refers to the secret {name!r}; secret providers are not "
-                       "supported by this version of Pligos yet",
-                       "remove the reference for now")
+        problem = dns_label(name)
+        if problem:
+            self.error(at, f"secret name {problem}", "secret names become part of Kubernetes "
+                       "object names, e.g. tokens-tls")
 
     def _image(self, e: Image) -> None:
         if e.repository and not _REPOSITORY.match(e.repository):
@@ -529,6 +575,13 @@ class _Checker:
                     f"define it under {prop}: (or write the entry inline)")
                 self.error(ref.at, f"context {ctx.name!r} refers to {word} {ref.name!r}, "
                            f"which is not defined", hint)
+        for use in ctx.friends or []:
+            if use.name and use.name not in svc.friends:
+                known = sorted(svc.friends)
+                self.error(use.at, f"context {ctx.name!r} uses friend {use.name!r}, which is not "
+                           "defined", did_you_mean(use.name, known) or (
+                               f"friends are: {', '.join(known)}" if known else
+                               "define it in a friendsLibrary folder or under friends:"))
         if ctx.replicas is not None and ctx.replicas < 0:
             self.error(ctx.at + ("replicas",), "replicas must not be negative")
         if ctx.schedule is not None and cron(ctx.schedule):
@@ -583,6 +636,22 @@ class _Checker:
                     self.error(resolved.where("mounts"), f"context {ctx.name!r} runs a script "
                                "and has a files mount named 'scripts', whose ConfigMap would "
                                "take the scripts' name", "rename the mount (e.g. tools)")
+        plain = {name: e for e in resolved.env for name in e.variables}
+        seen_friends: set[str] = set()
+        for use in resolved.friends:
+            friend = self.svc.friends.get(use.name)
+            if friend is None:
+                continue
+            if use.name in seen_friends:
+                self.error(use.at, f"context {ctx.name!r} lists friend {use.name!r} twice",
+                           "list each friend once")
+            seen_friends.add(use.name)
+            for key in list(friend.config) + list(friend.credentials):
+                var = friend.env_name(key)
+                if var in plain:
+                    self.error(resolved.where("env"), f"{var} is set by env entry "
+                               f"{plain[var].name!r} and injected by friend {friend.name!r}",
+                               f"remove {var} from the env entry")
         ports = [(r.port, r.protocol) for r in resolved.routes]
         if len(set(ports)) != len(ports):
             self.error(resolved.where("routes"), f"two routes of context {ctx.name!r} share a "

@@ -64,6 +64,7 @@ class Document:
         mark = self.locate(path, key=key)
         problems.add(
             message,
+            file=self.file,
             line=mark[0] if mark else None,
             column=mark[1] if mark else None,
             key_path=format_path(path, self.data),

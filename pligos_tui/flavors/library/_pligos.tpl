@@ -105,10 +105,60 @@ Renders nothing when there are none.
 Pod spec fields that do not belong to the container.
 */}}
 {{- define "pligos.podSpecExtras" -}}
+{{- $fullname := include "pligos.fullname" . -}}
 {{- with .Values.image.pullSecrets -}}
 imagePullSecrets:
   {{- range . }}
-  - name: {{ . | quote }}
+  - name: {{ printf "%s-%s" $fullname . | quote }}
+  {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The container's environment, as the items of an `env` list: the context's
+variables, then each friend's config (the one place where values are
+evaluated as templates, so that `{{ .Release.Name }}-postgresql` works) and
+credentials (read from the chart's Secrets). Renders nothing when empty.
+*/}}
+{{- define "pligos.env" -}}
+{{- $fullname := include "pligos.fullname" . -}}
+{{- range .Values.env }}
+- name: {{ .name | quote }}
+  value: {{ .value | quote }}
+{{- end }}
+{{- range $name, $friend := .Values.friends }}
+{{- range $friend.env }}
+- name: {{ .name | quote }}
+  value: {{ tpl (toString (index $friend.config .key)) $ | quote }}
+{{- end }}
+{{- range $friend.credentials }}
+- name: {{ .name | quote }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ printf "%s-%s" $fullname .secret | quote }}
+      key: {{ .key | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+One Secret per entry of `secrets`, its data read from the chart's secrets/
+folder (which holds the bytes the provider returned).
+*/}}
+{{- define "pligos.secrets" -}}
+{{- $fullname := include "pligos.fullname" . -}}
+{{- range $name, $secret := .Values.secrets }}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ printf "%s-%s" $fullname $name | quote }}
+  labels:
+    {{- include "pligos.labels" $ | nindent 4 }}
+type: {{ $secret.type | quote }}
+data:
+  {{- range $secret.files }}
+  {{ .key | quote }}: {{ $.Files.Get .source | b64enc | quote }}
   {{- end }}
 {{- end }}
 {{- end -}}
@@ -140,12 +190,9 @@ The service's container, as an item of a `containers` list.
       protocol: {{ .protocol | default "TCP" }}
     {{- end }}
   {{- end }}
-  {{- with .Values.env }}
+  {{- with include "pligos.env" . }}
   env:
-    {{- range . }}
-    - name: {{ .name | quote }}
-      value: {{ .value | quote }}
-    {{- end }}
+    {{- . | nindent 4 }}
   {{- end }}
   {{- with .Values.resources }}
   resources:
@@ -196,7 +243,7 @@ there are none.
     name: {{ printf "%s-%s" $fullname .name | quote }}
   {{- else if eq .type "secret" }}
   secret:
-    secretName: {{ .secret.name | quote }}
+    secretName: {{ printf "%s-%s" $fullname .secret.name | quote }}
   {{- else if eq .type "hostPath" }}
   hostPath:
     path: {{ .hostPath.path | quote }}

@@ -1,0 +1,74 @@
+"""Secret providers: resolving a secret's name to its key/value data.
+
+Secrets never live in pligos.yaml. A service names them (a pull secret, a TLS certificate, a
+mounted secret, a friend's credentials) and its `secrets:` block says where they come from:
+`file` (a git-ignored folder of the service) or `vault` (a Vault KV store). A provider returns
+a secret's data as bytes per key; errors are SecretErrors with one clear line, which never
+contain a token.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pligos_tui.errors import PligosError
+
+PROVIDERS = ("file", "vault")
+
+
+class SecretError(PligosError):
+    """A secret could not be read (missing, unreachable store, no permission)."""
+
+
+class SecretProvider(Protocol):
+    def describe(self) -> str:
+        """Where secrets come from, for messages (never holds a token)."""
+
+    def get(self, name: str, context: str) -> dict[str, bytes]:
+        """The data of secret `name` for `context`: key -> bytes. Raises SecretError."""
+
+
+class CachingProvider:
+    """Reads each (secret, context) once per run."""
+
+    def __init__(self, inner: SecretProvider) -> None:
+        self.inner = inner
+        self._cache: dict[tuple[str, str], dict[str, bytes]] = {}
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+    def get(self, name: str, context: str) -> dict[str, bytes]:
+        key = (name, context)
+        if key not in self._cache:
+            self._cache[key] = self.inner.get(name, context)
+        return self._cache[key]
+
+
+class RedactingProvider:
+    """Keeps the keys of each secret but replaces its bytes, for previews and diffs."""
+
+    PLACEHOLDER = b"<redacted>"
+
+    def __init__(self, inner: SecretProvider) -> None:
+        self.inner = inner
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+    def get(self, name: str, context: str) -> dict[str, bytes]:
+        return {key: self.PLACEHOLDER for key in self.inner.get(name, context)}
+
+
+def make_provider(settings: dict, root, file: str) -> SecretProvider:
+    """The provider a service's `secrets:` block configures (already validated)."""
+    provider = settings.get("provider")
+    if provider == "file":
+        from pligos_tui.secrets.file import FileProvider
+
+        return CachingProvider(FileProvider(root, settings.get("path", "secrets")))
+    if provider == "vault":
+        from pligos_tui.secrets.vault import VaultProvider
+
+        return CachingProvider(VaultProvider.from_settings(settings, service_file=file))
+    raise SecretError(f"unknown secret provider {provider!r}", hint="use file or vault")
