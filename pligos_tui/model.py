@@ -9,6 +9,9 @@ flavors). Both passes add to the same list of problems, so a user sees every mis
 from __future__ import annotations
 
 import difflib
+import json
+import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -249,19 +252,26 @@ class Reader:
                 self.problem(path + (key,), f"unknown key {key!r} in {what}", hint, key=True)
         for key in required:
             if value.get(key) is None:
-                self.problem(path, f"{what} needs {key!r}", f"add {key}: ...", key=True)
+                self.problem(path, f"{what} needs {key!r}",
+                             f"add {key}: {REQUIRED_EXAMPLES.get(key, '...')}", key=True)
         return value
 
-    def string(self, m: dict[str, Any], key: str, path: KeyPath, default: str = "") -> str:
+    def string(self, m: dict[str, Any], key: str, path: KeyPath, default: str = "",
+               example: str = "") -> str:
         value = m.get(key)
         if value is None:
             return default
         if isinstance(value, str):
             return value
-        hint = f'quote it: {key}: "{value}"' if isinstance(value, (int, float, bool)) else ""
-        if isinstance(value, float) or isinstance(value, bool):
-            hint += " (YAML reads it as a number or true/false otherwise)"
-        self.problem(path + (key,), f"{key} must be text, not {_type_name(value)}", hint.strip())
+        written = self.doc.texts.get(path + (key,), str(value))
+        hint = ""
+        if example:
+            hint = f'write it as text in quotes, e.g. {key}: "{example}"'
+        elif isinstance(value, (int, float, bool)):
+            hint = f'quote it: {key}: "{written}"'
+            if isinstance(value, (float, bool)):
+                hint += " (YAML reads it as a number or true/false otherwise)"
+        self.problem(path + (key,), f"{key} must be text, not {_type_name(value)}", hint)
         return default
 
     def integer(self, m: dict[str, Any], key: str, path: KeyPath) -> int | None:
@@ -270,7 +280,11 @@ class Reader:
             return None
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        hint = "write a whole number without quotes" if isinstance(value, str) else ""
+        hint = ""
+        if isinstance(value, str):
+            digits = re.match(r"^\s*(\d+)\s*[a-zA-Z]+\s*$", value)
+            hint = (f"write the number alone, without a unit: {key}: {digits.group(1)}" if digits
+                    else "write a whole number without quotes")
         self.problem(path + (key,), f"{key} must be a whole number, not {_type_name(value)}",
                      hint)
         return None
@@ -289,8 +303,12 @@ class Reader:
         if value is None:
             return []
         if isinstance(value, str):
+            try:
+                words = shlex.split(value)
+            except ValueError:
+                words = [value]
             self.problem(path + (key,), f"{key} must be a list of text, not a single text",
-                         f"write it as a list: {key}: [{value!r}]")
+                         f"write it as a list: {key}: {json.dumps(words)}")
             return []
         if not isinstance(value, list):
             self.problem(path + (key,), f"{key} must be a list of text, not {_type_name(value)}")
@@ -312,7 +330,14 @@ class Reader:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self.problem(path + (key,), f"{key} must be a mapping, not {_type_name(value)}")
+            hint = ""
+            if isinstance(value, list) and value and all(isinstance(v, str) and "=" in v
+                                                         for v in value):
+                pairs = ", ".join(f"{k}: {v}" for k, v in (i.split("=", 1) for i in value))
+                hint = f"write NAME: value pairs: {key}: {{{pairs}}}"
+            elif isinstance(value, list):
+                hint = f"write NAME: value pairs, e.g. {key}: {{NAME: value}}"
+            self.problem(path + (key,), f"{key} must be a mapping, not {_type_name(value)}", hint)
             return {}
         out: dict[str, str] = {}
         for k, v in value.items():
@@ -450,6 +475,9 @@ ENTRY_WORDS = {"images": "image", "commands": "command", "probes": "probe", "rou
                "mounts": "mount", "env": "env entry", "resources": "resources entry"}
 REQUIRED_KEYS = {"images": ("repository",), "routes": ("port",), "mounts": ("path",),
                  "env": ("variables",)}
+REQUIRED_EXAMPLES = {"pligos": str(FORMAT), "name": "my-service", "port": "8080",
+                     "repository": "registry.example.com/team/app", "path": "/etc/app",
+                     "variables": "{NAME: value}"}
 # inline entries of these lists end up as Kubernetes names and so must be named
 INLINE_NEEDS_NAME = ("routes", "mounts")
 
@@ -543,12 +571,16 @@ def read_service(doc: Document, root: Path, problems: Problems) -> Service:
     """Read the structure of a parsed pligos.yaml into a Service, recording problems."""
     r = Reader(doc, problems)
     svc = Service(root=root, file=doc.file, doc=doc)
+    if doc.data is None:
+        problems.add("the file is empty", line=1,
+                     hint="start with pligos: 1, name: ..., and contexts: (see SPEC.md)")
+        return svc
     top = r.mapping(doc.data if doc.data is not None else {}, (), TOP_KEYS, "pligos.yaml",
                     required=("pligos", "name"))
     if top is None:
         return svc
     version = top.get("pligos")
-    if version is not None and version != FORMAT:
+    if version is not None and (type(version) is not int or version != FORMAT):
         if isinstance(version, dict) and "version" in version:
             r.problem(("pligos",), "this is a pligos.yaml of the original Pligos (v1 format), "
                       "which this version cannot read", "write it in format 1 (pligos: 1); "
@@ -558,7 +590,7 @@ def read_service(doc: Document, root: Path, problems: Problems) -> Service:
                       f"this Pligos reads format {FORMAT}: write pligos: {FORMAT}")
     svc.name = r.string(top, "name", ())
     svc.description = r.string(top, "description", ())
-    svc.chart_version = r.string(top, "chartVersion", (), "0.1.0")
+    svc.chart_version = r.string(top, "chartVersion", (), "0.1.0", example="1.0.0")
     svc.app_version = r.string(top, "appVersion", ())
     svc.flavor_paths = _str_or_list(r, top, "flavorPaths")
     svc.friends_library = _str_or_list(r, top, "friendsLibrary")
@@ -598,6 +630,9 @@ def read_service(doc: Document, root: Path, problems: Problems) -> Service:
     elif not isinstance(contexts, list):
         r.problem(("contexts",), f"contexts must be a list, not {_type_name(contexts)}",
                   "start each context with '- name: ...'")
+    elif not contexts:
+        r.problem(("contexts",), "no contexts", "add at least one, e.g. "
+                  "- {name: dev, flavor: webservice, image: ...}")
     else:
         for i, item in enumerate(contexts):
             ctx = _read_context(r, item, ("contexts", i))

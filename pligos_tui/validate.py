@@ -145,7 +145,7 @@ class _Checker:
 
     def run(self) -> None:
         svc = self.svc
-        if svc.name:
+        if svc.name or (isinstance(svc.doc.data, dict) and svc.doc.data.get("name") == ""):
             problem = dns_label(svc.name, max_len=SERVICE_NAME_MAX)
             if problem:
                 self.error(("name",), f"service name {problem}",
@@ -266,7 +266,7 @@ class _Checker:
         if e.tag and e.digest:
             self.error(e.at + ("digest",), f"image {e.name!r} has both a tag and a digest",
                        "keep one: the digest pins the image, the tag names it")
-        elif not e.tag and not e.digest:
+        elif not e.tag and not e.digest and not {"tag", "digest"} & set(self._raw(e.at)):
             self.error(e.at, f"image {e.name!r} needs a tag or a digest",
                        'add tag: "1.0.0" (or digest: sha256:...)', key=True)
         if e.tag and not _TAG.match(e.tag):
@@ -345,7 +345,7 @@ class _Checker:
                     if scheme not in ("HTTP", "HTTPS"):
                         self.error(hat + ("scheme",), f"unknown scheme {scheme!r}",
                                    "HTTP or HTTPS")
-                if handler == "exec" and not h.get("command"):
+                if handler == "exec" and "command" not in h:
                     self.error(hat + ("command",), "an exec probe needs a command",
                                'e.g. command: ["cat", "/tmp/healthy"]')
             for timing, value in spec.items():
@@ -402,7 +402,7 @@ class _Checker:
             self.error(e.at + ("path",), f"{SCRIPTS_MOUNT} is where Pligos mounts scripts",
                        "choose another path")
         if e.kind == "files":
-            if not e.files and isinstance(raw.get("files"), list):
+            if not e.files and raw.get("files") in (None, []):
                 self.error(e.at + ("files",), f"mount {e.name!r} lists no files",
                            "files: [config/app.yaml]")
             keys: dict[str, str] = {}
@@ -518,6 +518,9 @@ class _Checker:
         names: dict[str, Context] = {}
         for ctx in svc.contexts:
             if not ctx.name:
+                if self._raw(ctx.at).get("name") == "":
+                    self.error(ctx.at + ("name",), "context name must not be empty",
+                               "e.g. name: dev")
                 continue
             if ctx.name in names:
                 first = self.doc.line(names[ctx.name].at)
@@ -544,6 +547,10 @@ class _Checker:
             except ResolveError as exc:
                 self.error(exc.at, exc.message, exc.hint)
                 continue
+            if any(svc.context(c) is None for c in resolved.chain) or any(
+                    (c := svc.context(n)) is not None and c.extends and svc.context(c.extends)
+                    is None for n in resolved.chain):
+                continue  # extends a missing context: reported above, the rest would mislead
             self.resolved(ctx, resolved, flavors, search)
 
     def context_refs(self, ctx: Context, context_names: list[str]) -> None:
@@ -552,7 +559,7 @@ class _Checker:
             self.error(ctx.at + ("extends",), f"context {ctx.name!r} extends {ctx.extends!r}, "
                        "which is not a context", did_you_mean(ctx.extends, context_names)
                        or f"contexts are: {', '.join(context_names)}")
-        elif ctx.extends == ctx.name:
+        elif ctx.extends and ctx.extends == ctx.name:
             self.error(ctx.at + ("extends",), f"context {ctx.name!r} extends itself",
                        "extend another context or remove extends")
         refs: list[tuple[str, Ref]] = []

@@ -42,6 +42,7 @@ class Document:
     data: Any
     marks: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)  # value node: line, col
     key_marks: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)  # mapping key
+    texts: dict[KeyPath, str] = field(default_factory=dict)  # scalars as written, non-text ones
 
     def line(self, path: KeyPath, *, key: bool = False) -> int | None:
         mark = self.locate(path, key=key)
@@ -209,7 +210,10 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        return self._scalar(node)
+        value = self._scalar(node)
+        if not isinstance(value, str):
+            self.doc.texts[path] = node.value
+        return value
 
     def _scalar(self, node: yaml.Node) -> Any:
         try:

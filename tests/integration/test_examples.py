@@ -21,7 +21,8 @@ CASES = [(svc.name, ctx) for svc, ctxs in (
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory, helm_bin) -> Path:
     out = tmp_path_factory.mktemp("charts")
-    result = run_cli("generate", str(EXAMPLES), "--out", str(out))
+    result = run_cli("generate", str(EXAMPLES / "tokend"), str(EXAMPLES / "hello"),
+                     "--out", str(out))
     assert result.code == 0, result.err
     assert "7 charts of 2 services: 7 written" in result.out
     return out

@@ -35,30 +35,7 @@ EXPECT_HINT = re.compile(r"# expect-hint: (.+)")
 
 # Loader bugs found with this corpus. Each case fails today; strict xfail makes the suite
 # say so when a fix lands, so that the entry is removed here.
-KNOWN_BUGS = {
-    "name-empty": "name: \"\" is accepted; the chart is then written to charts/<context>/ "
-                  "without a service folder",
-    "context-name-empty": "a context with name: \"\" is reported as \"context '' extends "
-                          "itself\" instead of an empty name",
-    "contexts-empty": "contexts: [] is accepted and generate writes no chart (exit 0)",
-    "format-version-true": "pligos: true (and pligos: 1.0) pass the format check, "
-                           "because True == 1.0 == 1 in Python",
-    "format-version-missing": "the hint says 'add pligos: ...' instead of naming the only "
-                              "valid value, pligos: 1",
-    "mount-files-empty": "a mount with 'files:' and no value is accepted (files: [] is "
-                         "rejected)",
-    "tag-read-as-number": "the hint says to quote 1.2 (YAML's float) instead of the 1.20 the "
-                          "user wrote, and a second error claims the image has no tag",
-    "chart-version-number": "the hint for chartVersion: 1.0 says to quote \"1.0\", which is "
-                            "not SemVer either",
-    "env-variables-as-list": "'variables must be a mapping, not a list' comes without a "
-                             "hint showing the NAME: value form",
-    "probe-timing-with-unit": "for periodSeconds: 10s the hint says 'write a whole number "
-                              "without quotes'; there are no quotes, the unit is the problem",
-    "exec-probe-command-as-text": "the hint suggests ['cat /tmp/healthy'] (one argv item, "
-                                  "which exec cannot run), and a second error says the "
-                                  "command is missing",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 @dataclass
