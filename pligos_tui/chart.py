@@ -12,10 +12,13 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import fcntl
 import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -220,6 +223,28 @@ def write_chart(dest: Path, files: dict[str, bytes], *, meta: dict[str, Any]) ->
     """
     digest = content_hash(files)
     try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with _locked(dest.parent):
+            return _write_locked(dest, files, meta, digest)
+    except OSError as exc:
+        raise ChartWriteError(f"cannot write {display_path(dest)}: {exc.strerror or exc}",
+                              hint="check that the folder is writable and the disk has "
+                              "space; the previous chart was left as it was") from None
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on a folder: a second run writing into it waits for the first."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _write_locked(dest: Path, files: dict[str, bytes], meta: dict[str, Any], digest: str) -> str:
+    try:
         recover(dest)
         if dest.exists() or dest.is_symlink():
             marker = read_marker(dest) if dest.is_dir() and not dest.is_symlink() else None
@@ -230,7 +255,6 @@ def write_chart(dest: Path, files: dict[str, bytes], *, meta: dict[str, Any]) ->
                     hint="move it away, or write the charts elsewhere with --out DIR")
             if marker.get("hash") == digest and (dest / MARKER).is_file():
                 return "unchanged"
-        dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.parent / f".{dest.name}.pligos-new-{os.getpid()}"
         if tmp.exists():
             shutil.rmtree(tmp)
@@ -261,11 +285,9 @@ def write_chart(dest: Path, files: dict[str, bytes], *, meta: dict[str, Any]) ->
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             os.rename(tmp, dest)
-    except OSError as exc:
+    except OSError:
         leftover = dest.parent / f".{dest.name}.pligos-new-{os.getpid()}"
         if leftover.exists():
             shutil.rmtree(leftover, ignore_errors=True)
-        raise ChartWriteError(f"cannot write {display_path(dest)}: {exc.strerror or exc}",
-                              hint="check that the folder is writable and the disk has "
-                              "space; the previous chart was left as it was") from None
+        raise
     return "written"

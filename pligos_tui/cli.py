@@ -76,7 +76,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
                 bar.update(task, completed=done, total=total)
     try:
         report = generate(_paths(args.paths), contexts=args.context or None, out=out,
-                          progress=progress)
+                          progress=progress, follow_symlinks=args.follow_symlinks)
     finally:
         if bar is not None:
             bar.stop()
@@ -270,6 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "<service>/charts/<context>/<name>/")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("-v", "--verbose", action="store_true", help="list every chart")
+    p.add_argument("--follow-symlinks", action="store_true",
+                   help="allow files of the service that are links to places outside it")
 
     p = _command(sub, "check", cmd_check,
                  "check that configs are valid, charts are up to date and lint",

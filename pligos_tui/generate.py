@@ -58,13 +58,13 @@ def find_services(paths: Iterable[Path]) -> list[Path]:
     return unique
 
 
-def load_services(roots: list[Path]) -> list[Service]:
+def load_services(roots: list[Path], *, follow_symlinks: bool = False) -> list[Service]:
     """Load every service; all problems of all files are raised together."""
     services: list[Service] = []
     problems: list[Problem] = []
     for root in roots:
         try:
-            services.append(load_service(root))
+            services.append(load_service(root, follow_symlinks=follow_symlinks))
         except ConfigError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -136,18 +136,32 @@ def select_contexts(svc: Service, wanted: list[str] | None) -> list[str]:
     return [n for n in wanted if n in names]
 
 
+def split_v1(roots: list[Path]) -> tuple[list[Path], list[Path]]:
+    """(format-1 service folders, service folders of the original Pligos's v1 format)."""
+    from pligos_tui.v1.load import is_v1_service
+
+    v1_roots = [r for r in roots if is_v1_service(r)]
+    return [r for r in roots if r not in v1_roots], v1_roots
+
+
 def plan(services: list[Service], *, contexts: list[str] | None = None,
-         out: Path | None = None, flavors: FlavorSet | None = None) -> list[ChartPlan]:
+         out: Path | None = None, flavors: FlavorSet | None = None,
+         v1_roots: list[Path] | None = None) -> list[ChartPlan]:
     flavors = flavors or FlavorSet()
     plans: list[ChartPlan] = []
     for svc in services:
         secrets = secret_provider(svc)
         for name in select_contexts(svc, contexts):
             plans.append(plan_chart(svc, name, out=out, flavors=flavors, secrets=secrets))
+    if v1_roots:  # services of the original Pligos: pligos_tui.v1 builds their charts
+        from pligos_tui import v1
+
+        plans.extend(v1.plans(v1_roots, contexts=contexts, out=out))
     if contexts:
         missing = [c for c in contexts if not any(p.context == c for p in plans)]
         if missing:
-            known = sorted({c.name for s in services for c in s.contexts})
+            known = sorted({c.name for s in services for c in s.contexts}
+                           | {p.context for p in plans})
             raise UsageError(f"no service has a context named {missing[0]!r}",
                              hint=did_you_mean(missing[0], known)
                              or f"contexts are: {', '.join(known)}")
@@ -225,13 +239,15 @@ class GenerateReport:
 
 
 def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path | None = None,
-             progress: Callable[[int, int], None] | None = None) -> GenerateReport:
+             progress: Callable[[int, int], None] | None = None,
+             follow_symlinks: bool = False) -> GenerateReport:
     """Load, validate and compile everything first; then write each chart atomically."""
     report = GenerateReport()
     work: list[tuple[list[ChartPlan], list[UmbrellaPlan]]] = []
     for root in paths:  # every tree is planned (and so checked) before anything is written
-        services = load_services(find_services([root]))
-        plans = plan(services, contexts=contexts, out=out)
+        roots, v1_roots = split_v1(find_services([root]))
+        services = load_services(roots)
+        plans = plan(services, contexts=contexts, out=out, v1_roots=v1_roots)
         work.append((plans, plan_umbrellas(plans, root, out)))
     all_plans = [p for plans, _ in work for p in plans]
     _check_destinations(all_plans, [u for _, umbrellas in work for u in umbrellas])
@@ -351,8 +367,9 @@ def check(paths: list[Path], *, lint: bool = True, out: Path | None = None,
 
     Charts with subcharts that were not fetched yet (`helm dependency build`) are not linted;
     they are added to `skipped` when given."""
-    services = load_services(find_services(paths))
-    plans = plan(services, out=out)
+    roots, v1_roots = split_v1(find_services(paths))
+    services = load_services(roots)
+    plans = plan(services, out=out, v1_roots=v1_roots)
     if lint:
         helm.require_helm("checking that charts lint (leave it out with --no-lint)")
     findings: list[Finding] = []

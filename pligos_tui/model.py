@@ -174,6 +174,7 @@ class Service:
     contexts: list[Context] = field(default_factory=list)
     current_context: str = ""
     friends: dict[str, Any] = field(default_factory=dict)  # name -> friends.Friend
+    follow_symlinks: bool = False  # allow links inside the service that point outside it
 
     def entries(self, prop: str) -> list[Entry]:
         return getattr(self, prop)
@@ -648,7 +649,7 @@ def _str_or_list(r: Reader, m: dict[str, Any], key: str) -> list[str]:
     return r.str_list(m, key, ())
 
 
-def load_service(path: Path, *, check: bool = True) -> Service:
+def load_service(path: Path, *, check: bool = True, follow_symlinks: bool = False) -> Service:
     """Load and validate a service. `path` is a service folder or its pligos.yaml.
 
     Raises ConfigError with every problem of the file when anything is wrong.
@@ -657,7 +658,7 @@ def load_service(path: Path, *, check: bool = True) -> Service:
     root = file.parent
     display = display_path(file)
     doc = load_file(file, display)
-    return _finish(doc, root, check)
+    return _finish(doc, root, check, follow_symlinks)
 
 
 def load_service_text(text: str, root: Path, display: str, *, check: bool = True) -> Service:
@@ -665,13 +666,14 @@ def load_service_text(text: str, root: Path, display: str, *, check: bool = True
     return _finish(load_text(text, display), root, check)
 
 
-def _finish(doc: Document, root: Path, check: bool) -> Service:
+def _finish(doc: Document, root: Path, check: bool, follow_symlinks: bool = False) -> Service:
     from pligos_tui.validate import validate_service
 
     from pligos_tui.friends import load_friends
 
     problems = Problems(doc.file)
     svc = read_service(doc, root, problems)
+    svc.follow_symlinks = follow_symlinks
     svc.friends = load_friends(svc, problems)
     if check:
         validate_service(svc, problems)

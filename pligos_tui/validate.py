@@ -9,6 +9,7 @@ service and records what it finds.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -114,16 +115,24 @@ def cron(value: str) -> str | None:
     return None
 
 
-def service_path(root: Path, value: str) -> tuple[Path | None, str | None]:
-    """A path inside the service folder: (resolved path, None) or (None, message)."""
+def service_path(root: Path, value: str, *,
+                 follow_symlinks: bool = False) -> tuple[Path | None, str | None]:
+    """A path inside the service folder: (resolved path, None) or (None, message).
+
+    A symbolic link inside the service that points outside it is refused unless
+    `follow_symlinks` is set."""
     if not value:
         return None, "must not be empty"
     if value.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", value):
         return None, f"{value!r} is absolute; give a path relative to the service folder"
     base = root.resolve()
-    target = (root / value).resolve()
-    if target != base and base not in target.parents:
+    lexical = Path(os.path.normpath(base / value))
+    if lexical != base and base not in lexical.parents:
         return None, f"{value!r} leaves the service folder"
+    target = (root / value).resolve()
+    if target != base and base not in target.parents and not follow_symlinks:
+        return None, (f"{value!r} is a symbolic link to {target}, outside the service folder "
+                      "(use --follow-symlinks to allow it)")
     return target, None
 
 
@@ -203,7 +212,8 @@ class _Checker:
             if not isinstance(path, str):
                 self.error(("secrets", "path"), "path must be text", "e.g. path: secrets")
             else:
-                _, problem = service_path(self.svc.root, path)
+                _, problem = service_path(self.svc.root, path,
+                                          follow_symlinks=self.svc.follow_symlinks)
                 if problem:
                     self.error(("secrets", "path"), f"secrets path {problem}",
                                "keep the secrets folder inside the service (git-ignored)")
@@ -472,7 +482,8 @@ class _Checker:
 
     def service_file(self, at: tuple, value: str, what: str, *,
                      allow_dir: bool = False) -> list[Path]:
-        path, problem = service_path(self.svc.root, value)
+        path, problem = service_path(self.svc.root, value,
+                                     follow_symlinks=self.svc.follow_symlinks)
         if problem:
             self.error(at, f"{what} {problem}", "keep the file inside the service folder")
             return []

@@ -1,0 +1,297 @@
+"""What the infrastructure gives a service's container, as a language-neutral description.
+
+`describe(svc, context)` compiles the context (or every context) with `compile_context` and
+reads the values contract (docs/values-contract.md): the routes' listening ports, `files`
+mounts and the type of each YAML/JSON file's content, `secret` mounts and their keys, plain
+environment variables, and each friend's config and credential variables. With no context,
+the description is the union of all contexts; an item some contexts lack lists the contexts
+that have it, and the emitters make it optional.
+
+Secret data is never read into the description: secrets are read through a provider that
+keeps their keys and drops their bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+from pligos_tui.codegen import miniyaml
+from pligos_tui.codegen.shapes import Shape, infer, merge
+from pligos_tui.compile import Compiled, compile_context
+from pligos_tui.errors import PligosError, UsageError
+from pligos_tui.model import Service
+
+INT = re.compile(r"0|-?[1-9][0-9]{0,17}")
+
+
+@dataclass(frozen=True)
+class Port:
+    route: str
+    port: int  # the container port the service listens on
+    protocol: str
+    contexts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    key: str  # its name in the mounted folder
+    path: str  # absolute, in the container
+    format: str  # yaml | json | text | binary
+    shape: Shape | None  # the parsed content's type (yaml/json), None when not parsed
+    note: str  # why a YAML/JSON file has no parsed accessor, "" otherwise
+    contexts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FilesMount:
+    name: str
+    path: str
+    files: tuple[ConfigFile, ...]
+    contexts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SecretKey:
+    key: str
+    path: str
+    contexts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SecretMount:
+    name: str
+    path: str
+    secret: str
+    keys: tuple[SecretKey, ...]
+    contexts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: str
+    contexts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FriendValue:
+    key: str  # the config key or credential name
+    env: str  # the container variable that carries it
+    type: str  # str | int; credentials are always secret strings
+    secret: bool
+    contexts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Friend:
+    name: str
+    values: tuple[FriendValue, ...]
+    contexts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Api:
+    service: str
+    contexts: tuple[str, ...]  # the contexts described
+    single: bool  # one context was asked for (--context)
+    ports: tuple[Port, ...] = field(default_factory=tuple)
+    files: tuple[FilesMount, ...] = field(default_factory=tuple)
+    secrets: tuple[SecretMount, ...] = field(default_factory=tuple)
+    env: tuple[EnvVar, ...] = field(default_factory=tuple)
+    friends: tuple[Friend, ...] = field(default_factory=tuple)
+
+    def optional(self, item: Any) -> bool:
+        """Whether some described context lacks the item."""
+        return tuple(item.contexts) != self.contexts
+
+    def digest(self) -> str:
+        text = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+class CodegenError(PligosError):
+    pass
+
+
+def _provider(svc: Service) -> Any:
+    if svc.secrets is None:
+        return None
+    from pligos_tui.secrets import CachingProvider, RedactingProvider, make_provider
+
+    return RedactingProvider(CachingProvider(make_provider(svc.secrets.settings, svc.root,
+                                                           svc.file)))
+
+
+def compile_all(svc: Service, context: str | None) -> list[Compiled]:
+    names = [c.name for c in svc.contexts]
+    if context is not None and context not in names:
+        from pligos_tui.validate import did_you_mean
+
+        raise UsageError(f"{svc.file} has no context {context!r}",
+                         hint=did_you_mean(context, names) or f"contexts are: {', '.join(names)}")
+    provider = _provider(svc)
+    return [compile_context(svc, n, secrets=provider) for n in ([context] if context else names)]
+
+
+def _file_format(key: str, binary: bool) -> str:
+    suffix = PurePosixPath(key).suffix.lower()
+    if binary:
+        return "binary"
+    return {".yaml": "yaml", ".yml": "yaml", ".json": "json"}.get(suffix, "text")
+
+
+def _parse(fmt: str, data: bytes) -> tuple[Shape | None, str]:
+    text = data.decode("utf-8")
+    if fmt == "json":
+        try:
+            return infer(json.loads(text)), ""
+        except ValueError as exc:
+            return None, f"is not valid JSON ({exc})"
+    value, why = miniyaml.read_parsed(text)
+    return (infer(value), "") if not why else (None, why)
+
+
+class _Union:
+    """Collects items by identity over the contexts, checking that they agree."""
+
+    def __init__(self, svc: Service) -> None:
+        self.svc = svc
+        self.items: dict[tuple[str, ...], dict[str, Any]] = {}
+
+    def add(self, ident: tuple[str, ...], context: str, facts: dict[str, Any],
+            what: str) -> dict[str, Any]:
+        seen = self.items.get(ident)
+        if seen is None:
+            seen = self.items[ident] = {"facts": facts, "contexts": [context], "first": context}
+            return seen
+        for key, value in facts.items():
+            if seen["facts"].get(key) != value:
+                raise CodegenError(
+                    f"{self.svc.file}: {what} has {key} {seen['facts'].get(key)!r} in context "
+                    f"{seen['first']!r} but {value!r} in context {context!r}; one API cannot "
+                    "cover both", hint="generate for one context: --context NAME")
+        seen["contexts"].append(context)
+        return seen
+
+    def contexts(self, *ident: str) -> tuple[str, ...]:
+        return tuple(self.items[ident]["contexts"])
+
+
+def describe(svc: Service, context: str | None = None) -> Api:
+    compiled = compile_all(svc, context)
+    order = [c.context for c in compiled]
+    u = _Union(svc)
+    ports: list[str] = []
+    mounts: list[str] = []
+    files: dict[str, list[str]] = {}
+    shapes: dict[tuple[str, str], tuple[Shape | None, str]] = {}
+    secret_keys: dict[str, list[str]] = {}
+    env: list[str] = []
+    friends: dict[str, list[str]] = {}
+    friend_types: dict[tuple[str, str], str] = {}
+
+    for c in compiled:
+        v = c.values
+        for r in v.get("routes") or []:
+            if ("route", r["name"]) not in u.items:
+                ports.append(r["name"])
+            u.add(("route", r["name"]), c.context,
+                  {"port": r["containerPort"], "protocol": r.get("protocol", "TCP")},
+                  f"route {r['name']!r}")
+        for m in v.get("mounts") or []:
+            if m["type"] not in ("files", "secret"):
+                continue
+            name = m["name"]
+            if ("mount", name) not in u.items:
+                mounts.append(name)
+            facts = {"type": m["type"], "path": m["path"]}
+            if m["type"] == "secret":
+                facts["secret"] = m["secret"]["name"]
+            u.add(("mount", name), c.context, facts, f"mount {name!r}")
+            if m["type"] == "files":
+                for f in m.get("files") or []:
+                    key = f["key"]
+                    if ("file", name, key) not in u.items:
+                        files.setdefault(name, []).append(key)
+                    fmt = _file_format(key, bool(f.get("binary")))
+                    u.add(("file", name, key), c.context, {"format": fmt},
+                          f"file {key!r} of mount {name!r}")
+                    shape, note = None, ""
+                    if fmt in ("yaml", "json"):
+                        shape, note = _parse(fmt, c.files[f["source"]])
+                    before = shapes.get((name, key))
+                    if before is None:
+                        shapes[(name, key)] = (shape, note)
+                    elif before[0] is not None and shape is not None:
+                        shapes[(name, key)] = (merge(before[0], shape), "")
+                    else:
+                        shapes[(name, key)] = (None, before[1] or note)
+            else:
+                secret = (v.get("secrets") or {}).get(m["secret"]["name"]) or {}
+                for f in secret.get("files") or []:
+                    if ("secret-key", name, f["key"]) not in u.items:
+                        secret_keys.setdefault(name, []).append(f["key"])
+                    u.add(("secret-key", name, f["key"]), c.context, {}, "")
+        for e in v.get("env") or []:
+            if ("env", e["name"]) not in u.items:
+                env.append(e["name"])
+            u.add(("env", e["name"]), c.context, {}, "")
+        for fname, friend in sorted((v.get("friends") or {}).items()):
+            if ("friend", fname) not in u.items:
+                friends[fname] = []
+            u.add(("friend", fname), c.context, {}, "")
+            config = friend.get("config") or {}
+            pairs = [(x["key"], x["name"], False) for x in friend.get("env") or []]
+            pairs += [(x["name"][len(fname) + 1:].lower() if x["name"].upper().startswith(
+                fname.upper().replace("-", "_") + "_") else x["name"].lower(), x["name"], True)
+                for x in friend.get("credentials") or []]
+            for key, var, secret in pairs:
+                ident = ("friend-value", fname, var)
+                if ident not in u.items:
+                    friends[fname].append(var)
+                u.add(ident, c.context, {"key": key, "secret": secret},
+                      f"variable {var} of friend {fname!r}")
+                if not secret:
+                    text = str(config.get(key, ""))
+                    kind = "int" if INT.fullmatch(text) else "str"
+                    before = friend_types.get((fname, var))
+                    friend_types[(fname, var)] = kind if before in (None, kind) else "str"
+
+    def facts(*ident: str) -> dict[str, Any]:
+        facts: dict[str, Any] = u.items[ident]["facts"]
+        return facts
+
+    api_ports = tuple(Port(r, facts("route", r)["port"], facts("route", r)["protocol"],
+                           u.contexts("route", r)) for r in ports)
+    api_files: list[FilesMount] = []
+    api_secrets: list[SecretMount] = []
+    for name in mounts:
+        f = facts("mount", name)
+        if f["type"] == "files":
+            entries = tuple(
+                ConfigFile(key, str(PurePosixPath(f["path"]) / key),
+                           facts("file", name, key)["format"], *shapes[(name, key)],
+                           contexts=u.contexts("file", name, key))
+                for key in files.get(name, []))
+            api_files.append(FilesMount(name, f["path"], entries, u.contexts("mount", name)))
+        else:
+            keys = tuple(SecretKey(k, str(PurePosixPath(f["path"]) / k),
+                                   u.contexts("secret-key", name, k))
+                         for k in secret_keys.get(name, []))
+            api_secrets.append(SecretMount(name, f["path"], f["secret"], keys,
+                                           u.contexts("mount", name)))
+    api_friends = tuple(
+        Friend(name, tuple(
+            FriendValue(facts("friend-value", name, var)["key"], var,
+                        friend_types.get((name, var), "str"),
+                        facts("friend-value", name, var)["secret"],
+                        u.contexts("friend-value", name, var)) for var in variables),
+            u.contexts("friend", name))
+        for name, variables in sorted(friends.items()))
+    return Api(service=svc.name, contexts=tuple(order), single=context is not None,
+               ports=api_ports, files=tuple(api_files), secrets=tuple(api_secrets),
+               env=tuple(EnvVar(n, u.contexts("env", n)) for n in env), friends=api_friends)

@@ -1,0 +1,165 @@
+"""`pligos migrate`: a service of the original Pligos -> a format-1 service.
+
+The v1 flavor is kept as a format-1 flavor of the service (`flavors/<name>/`): its templates,
+the service's own templates and files, with `<CHARTNAME>` filled in. Its templates read the
+compiled v1 values under `.Values.v1` (every `.Values` is rewritten), and each context passes
+those values through format 1's `values:`, so the migrated charts render the same manifests.
+What cannot be carried over is listed in the result.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pligos_tui import chart
+from pligos_tui.errors import ChartWriteError, ConfigError, PligosError, display_path
+from pligos_tui.v1.build import MANIFEST, Built, build, service_files, sort_keys
+from pligos_tui.v1.load import CHART_FILE, CONFIG_NAME, load_service
+
+VALUES_KEY = "v1"
+BACKUP_NAME = "pligos.v1.yaml"
+FLAVORS_DIR = "flavors"
+_VALUES_REF = re.compile(rb"\.Values\b")
+_DNS = re.compile(r"[^a-z0-9-]+")
+
+
+@dataclass
+class Migration:
+    service: str
+    pligos_yaml: Path
+    flavors: dict[str, Path] = field(default_factory=dict)  # converted name -> folder
+    notes: list[str] = field(default_factory=list)  # what could not be converted, and why
+    done: list[str] = field(default_factory=list)  # what was converted
+
+
+def _label(text: str) -> str:
+    label = _DNS.sub("-", text.lower()).strip("-")[:53].strip("-")
+    return label or "flavor"
+
+
+def rewrite_values(template: bytes) -> tuple[bytes, int]:
+    """`.Values` -> `.Values.v1` in a template; returns the text and how many were changed."""
+    count = len(_VALUES_REF.findall(template))
+    return _VALUES_REF.sub(b".Values." + VALUES_KEY.encode(), template), count
+
+
+def migrate(root: Path, *, out: Path | None = None) -> Migration:
+    """Write the format-1 service of the v1 service at `root` into `out` (default: `root`,
+    where the v1 pligos.yaml is kept as pligos.v1.yaml). Nothing is written when anything
+    fails."""
+    from pligos_tui.edit import atomic_write
+    from pligos_tui.model import load_service as load_format1
+
+    svc = load_service(root)
+    dest = out if out is not None else root
+    builds: dict[str, Built] = {name: build(svc, name) for name in svc.contexts}
+    result = Migration(svc.name, dest / CONFIG_NAME)
+    in_place = dest.resolve() == root.resolve()
+    if (dest / CONFIG_NAME).exists() and not in_place:
+        raise ChartWriteError(f"{display_path(dest / CONFIG_NAME)} exists; nothing was written",
+                              hint="give an empty folder with --out")
+    if in_place and (root / BACKUP_NAME).exists():
+        raise ChartWriteError(f"{display_path(root / BACKUP_NAME)} exists: the service seems "
+                              "migrated already; nothing was written",
+                              hint="move it away to migrate again")
+    own = {rel: data for rel, data in service_files(svc).items()
+           if rel not in (BACKUP_NAME, MANIFEST) and not rel.startswith(FLAVORS_DIR + "/")}
+    flavor_names: dict[Path, str] = {}
+    for b in builds.values():
+        if b.flavor.path.resolve() in flavor_names:
+            continue
+        name = _label(b.flavor.name)
+        while name in flavor_names.values():
+            name = f"{name}-{len(flavor_names) + 1}"
+        flavor_names[b.flavor.path.resolve()] = name
+
+    with tempfile.TemporaryDirectory(prefix="pligos-migrate-") as tmp:
+        staging = Path(tmp)
+        rewrites = 0
+        for path, name in flavor_names.items():
+            b = next(b for b in builds.values() if b.flavor.path.resolve() == path)
+            files: dict[str, bytes] = {}
+            for rel, data in own.items():
+                if rel.startswith("templates/"):
+                    data, n = rewrite_values(data)
+                    rewrites += n
+                files[rel] = data
+            for rel, data in b.flavor.templates.items():
+                data, n = rewrite_values(data)
+                rewrites += n
+                files[rel] = data
+            files[CHART_FILE] = own.get(CHART_FILE, b"apiVersion: v2\n")
+            files["flavor.yaml"] = chart.dump_yaml({
+                "description": f"{b.flavor.name}, a flavor of the original Pligos, migrated "
+                               f"for {svc.name}; its templates read the v1 values under "
+                               f".Values.{VALUES_KEY}",
+                "accepts": ["replicas", "values"], "requires": ["values"]}).encode()
+            for rel, data in files.items():
+                target = staging / FLAVORS_DIR / name / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            result.flavors[name] = dest / FLAVORS_DIR / name
+        if rewrites:
+            result.done.append(f"templates read the values under .Values.{VALUES_KEY}: "
+                               f"{rewrites} reference{'s' if rewrites != 1 else ''} rewritten")
+        if own.keys() - {CHART_FILE, ".helmignore"}:
+            result.done.append("the service's own files and templates were copied into its "
+                               "flavor, so that templates reading them with .Files still do")
+        contexts: list[dict[str, Any]] = []
+        for name, b in builds.items():
+            ctx: dict[str, Any] = {"name": name, "flavor": flavor_names[b.flavor.path.resolve()],
+                                   "values": {VALUES_KEY: sort_keys(b.values)}}
+            contexts.append(ctx)
+            for dep in b.context.dependencies:
+                result.notes.append(
+                    f"context {name}: dependency {dep.alias or display_path(dep.path)} "
+                    f"({display_path(dep.path)}, context {dep.context}) is not converted: "
+                    "migrate that service too and add it as a friend (type: requirement)")
+        meta = svc.chart
+        doc: dict[str, Any] = {"pligos": 1, "name": svc.name}
+        if isinstance(meta.get("description"), str) and meta["description"]:
+            doc["description"] = meta["description"]
+        if meta.get("version") is not None:
+            doc["chartVersion"] = str(meta["version"])
+        if meta.get("appVersion") is not None:
+            doc["appVersion"] = str(meta["appVersion"])
+        doc["flavorPaths"] = [FLAVORS_DIR]
+        doc["contexts"] = contexts
+        if contexts:
+            doc["current-context"] = contexts[0]["name"]
+        header = (f"# Migrated by `pligos migrate` from the original Pligos's pligos.yaml"
+                  f"{' (kept as ' + BACKUP_NAME + ')' if in_place else ''}.\n"
+                  f"# The flavors in {FLAVORS_DIR}/ read these values under .Values."
+                  f"{VALUES_KEY}.\n")
+        text = header + chart.dump_yaml(doc)
+        (staging / CONFIG_NAME).write_text(text)
+        try:  # the result must load as a valid format-1 service before anything is written
+            load_format1(staging)
+        except ConfigError as exc:
+            raise PligosError("the migrated pligos.yaml would not be valid: "
+                              + "; ".join(p.message for p in exc.problems),
+                              hint="fix the v1 service (e.g. Chart.yaml's name must be a DNS "
+                              "label) and migrate again; nothing was written") from None
+        for name in flavor_names.values():
+            if (dest / FLAVORS_DIR / name).exists():
+                raise ChartWriteError(f"{display_path(dest / FLAVORS_DIR / name)} exists; "
+                                      "nothing was written", hint="move it away and migrate "
+                                      "again")
+        dest.mkdir(parents=True, exist_ok=True)
+        for name in flavor_names.values():
+            target = dest / FLAVORS_DIR / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(staging / FLAVORS_DIR / name, target)
+        if in_place:
+            atomic_write(root / BACKUP_NAME, (root / CONFIG_NAME).read_bytes())
+        atomic_write(dest / CONFIG_NAME, text.encode())
+    if in_place:
+        result.notes.append(f"{CHART_FILE}, templates/, values.yaml and charts/ of the service "
+                            "folder belong to the original format; remove them once the "
+                            "charts of `pligos generate` are in use")
+    return result
