@@ -39,11 +39,8 @@ SCHEMA_FILE = Path(__file__).parent / "schema" / "values-contract-1.json"
 DEFAULT_HELMIGNORE = b".pligos*\n.git/\n.gitignore\n*.swp\n*.bak\n*.tmp\n*~\n"
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block-style YAML with lists indented under their key, as people write it."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:
-        return super().increase_indent(flow, False)
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Block-style YAML (libyaml's emitter where available: generated values are large)."""
 
 
 def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
@@ -71,7 +68,7 @@ def build_chart(compiled: Compiled, flavor: Flavor, *, chart_version: str,
     files: dict[str, bytes] = {}
     files.update(flavor.files)
     files.update(library_files())
-    meta = yaml.safe_load(flavor.files.get("Chart.yaml", b"")) or {}
+    meta = flavor.chart_meta
     chart: dict[str, Any] = {"apiVersion": "v2", "name": compiled.service,
                              "description": description or flavor.description
                              or f"{compiled.service} ({compiled.context})",

@@ -58,6 +58,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from pligos_tui.errors import display_path
     from pligos_tui.generate import generate
 
+    if getattr(args, "in_place", False):
+        return _generate_in_place(args)
     started = time.perf_counter()
     out = Path(args.out) if args.out else None
     progress = None
@@ -94,12 +96,60 @@ def cmd_generate(args: argparse.Namespace) -> int:
         state = "wrote    " if status == "written" else "unchanged"
         print(f"  {state} {display_path(u.dest)}  (shared: {', '.join(u.friends)})")
     if len(charts) <= 20 or args.verbose:
-        for p in sorted(charts, key=lambda p: str(p.dest)):
-            state = "wrote    " if p in report.written else "unchanged"
-            print(f"  {state} {display_path(p.dest)}  ({p.flavor.name})")
+        for r in sorted(charts, key=lambda r: str(r.dest)):
+            state = "wrote    " if r in report.written else "unchanged"
+            print(f"  {state} {display_path(r.dest)}  ({r.flavor})")
     print(f"{len(charts)} chart{'s' if len(charts) != 1 else ''} of {report.services} "
           f"service{'s' if report.services != 1 else ''}: {len(report.written)} written, "
           f"{len(report.unchanged)} unchanged ({elapsed:.2f} s)")
+    return EXIT_OK
+
+
+def _generate_in_place(args: argparse.Namespace) -> int:
+    from pligos_tui.errors import UsageError, display_path
+    from pligos_tui.generate import find_services, split_v1
+    from pligos_tui.v1 import build, load_service, switch_context
+
+    if args.out:
+        raise UsageError("--in-place and --out cannot be used together",
+                         hint="--in-place writes into the service folder itself")
+    if not args.context or len(args.context) != 1:
+        raise UsageError("--in-place needs exactly one --context NAME",
+                         hint="e.g. pligos generate --in-place --context dev services/hello")
+    roots, v1_roots = split_v1(find_services(_paths(args.paths)))
+    if roots:
+        raise UsageError(f"{display_path(roots[0] / 'pligos.yaml')} is in format 1; --in-place "
+                         "switches service folders of the original Pligos only",
+                         hint="leave out --in-place: format 1 writes charts/<context>/<name>/")
+    for root in v1_roots:  # every service compiles before any is switched
+        build(load_service(root), args.context[0])
+    reports = [switch_context(root, args.context[0]) for root in v1_roots]
+    if args.json:
+        _json([r.__dict__ for r in reports])
+        return EXIT_OK
+    for r in reports:
+        if args.verbose:
+            for rel in r.written:
+                print(f"  wrote     {rel}")
+            for rel in r.removed:
+                print(f"  removed   {rel}")
+        print(f"{r.service} switched to context {r.context}: {len(r.written)} written, "
+              f"{len(r.unchanged)} unchanged, {len(r.removed)} removed")
+    return EXIT_OK
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from pligos_tui.errors import display_path
+    from pligos_tui.v1.migrate import migrate
+
+    result = migrate(Path(args.path), out=Path(args.out) if args.out else None)
+    print(f"wrote {display_path(result.pligos_yaml)} (format 1)")
+    for name, path in result.flavors.items():
+        print(f"wrote flavor {name} to {display_path(path)}")
+    for line in result.done:
+        print(f"  {line}")
+    for line in result.notes:
+        print(f"{_paint('not converted:', '1;33', sys.stdout)} {line}")
     return EXIT_OK
 
 
@@ -272,6 +322,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="list every chart")
     p.add_argument("--follow-symlinks", action="store_true",
                    help="allow files of the service that are links to places outside it")
+    p.add_argument("--in-place", action="store_true",
+                   help="switch a service folder of the original Pligos itself to --context "
+                   "NAME (its templates/, values.yaml and generated subcharts)")
+
+    p = _command(sub, "migrate", cmd_migrate,
+                 "convert a service of the original Pligos to format 1",
+                 "pligos migrate services/hello-world")
+    p.add_argument("path", metavar="PATH", help="the service folder (it holds Chart.yaml and "
+                   "a pligos.yaml with pligos: {version: '1'})")
+    p.add_argument("--out", metavar="DIR", help="write the format-1 service to DIR instead of "
+                   "converting the folder in place (the old file is kept as pligos.v1.yaml)")
 
     p = _command(sub, "check", cmd_check,
                  "check that configs are valid, charts are up to date and lint",

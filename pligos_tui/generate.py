@@ -15,7 +15,7 @@ from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pligos_tui import chart, helm
+from pligos_tui import chart, helm, inputs
 from pligos_tui.compile import Compiled, compile_context
 from pligos_tui.errors import ConfigError, PligosError, Problem, UsageError, display_path
 from pligos_tui.flavors import Flavor, FlavorSet
@@ -146,7 +146,9 @@ def split_v1(roots: list[Path]) -> tuple[list[Path], list[Path]]:
 
 def plan(services: list[Service], *, contexts: list[str] | None = None,
          out: Path | None = None, flavors: FlavorSet | None = None,
-         v1_roots: list[Path] | None = None) -> list[ChartPlan]:
+         v1_roots: list[Path] | None = None, covered: set[str] | None = None) -> list[ChartPlan]:
+    """The charts of the services' contexts (all, or those named in `contexts`; a context
+    named there must exist in some service, or in `covered`)."""
     flavors = flavors or FlavorSet()
     plans: list[ChartPlan] = []
     for svc in services:
@@ -158,7 +160,8 @@ def plan(services: list[Service], *, contexts: list[str] | None = None,
 
         plans.extend(v1.plans(v1_roots, contexts=contexts, out=out))
     if contexts:
-        missing = [c for c in contexts if not any(p.context == c for p in plans)]
+        missing = [c for c in contexts if not any(p.context == c for p in plans)
+                   and c not in (covered or set())]
         if missing:
             known = sorted({c.name for s in services for c in s.contexts}
                            | {p.context for p in plans})
@@ -227,34 +230,63 @@ def plan_umbrellas(plans: list[ChartPlan], root: Path, out: Path | None) -> list
 
 
 @dataclass
+class ChartRecord:
+    """A chart that a run wrote or found unchanged."""
+
+    dest: Path
+    service: str
+    context: str
+    flavor: str
+    root: Path
+
+    @classmethod
+    def of(cls, p: ChartPlan) -> ChartRecord:
+        return cls(p.dest, p.service.name, p.context, p.flavor.name, p.service.root)
+
+
+@dataclass
 class GenerateReport:
-    written: list[ChartPlan] = field(default_factory=list)
-    unchanged: list[ChartPlan] = field(default_factory=list)
+    written: list[ChartRecord] = field(default_factory=list)
+    unchanged: list[ChartRecord] = field(default_factory=list)
     umbrellas: list[tuple[UmbrellaPlan, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
     def services(self) -> int:
-        return len({p.service.root for p in self.written + self.unchanged})
+        return len({r.root for r in self.written + self.unchanged})
 
 
 def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path | None = None,
              progress: Callable[[int, int], None] | None = None,
              follow_symlinks: bool = False) -> GenerateReport:
-    """Load, validate and compile everything first; then write each chart atomically."""
+    """Load, validate and compile everything first; then write each chart atomically.
+
+    A service whose inputs and charts did not change since the last run (see inputs.py) is
+    not loaded at all."""
     report = GenerateReport()
+    flavors = FlavorSet()
     work: list[tuple[list[ChartPlan], list[UmbrellaPlan]]] = []
     for root in paths:  # every tree is planned (and so checked) before anything is written
         roots, v1_roots = split_v1(find_services([root]))
-        services = load_services(roots)
-        plans = plan(services, contexts=contexts, out=out, v1_roots=v1_roots)
+        fresh: list[Path] = []
+        for service_root in roots:
+            record = inputs.unchanged(service_root, out, contexts, flavors.digest_of)
+            if record is None or record.shared:
+                fresh.append(service_root)
+                continue
+            report.unchanged += [ChartRecord(Path(dest), info["service"], info["context"],
+                                             info["flavor"], service_root)
+                                 for dest, info in record.charts.items()]
+        services = load_services(fresh, follow_symlinks=follow_symlinks)
+        plans = plan(services, contexts=contexts, out=out, flavors=flavors, v1_roots=v1_roots,
+                     covered={r.context for r in report.unchanged})
         work.append((plans, plan_umbrellas(plans, root, out)))
     all_plans = [p for plans, _ in work for p in plans]
     _check_destinations(all_plans, [u for _, umbrellas in work for u in umbrellas])
     report.warnings = _protect_secret_folders(all_plans)
     for i, p in enumerate(all_plans):
         status = chart.write_chart(p.dest, p.files, meta=p.meta)
-        (report.written if status == "written" else report.unchanged).append(p)
+        (report.written if status == "written" else report.unchanged).append(ChartRecord.of(p))
         if progress:
             progress(i + 1, len(all_plans))
     for _, umbrellas in work:
@@ -262,7 +294,25 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
             status = chart.write_chart(u.dest, u.files, meta={"context": u.context,
                                                               "service": UMBRELLA})
             report.umbrellas.append((u, status))
+    _record_inputs(all_plans, out, contexts)
     return report
+
+
+def _record_inputs(plans: list[ChartPlan], out: Path | None, contexts: list[str] | None) -> None:
+    """Remember what each format-1 service's charts were made from, for the next run."""
+    by_service: dict[int, list[ChartPlan]] = {}
+    for p in plans:
+        if isinstance(p.service, Service):
+            by_service.setdefault(id(p.service), []).append(p)
+    for group in by_service.values():
+        svc = group[0].service
+        digests = inputs.collect(svc, list({id(p.flavor): p.flavor for p in group}.values()))
+        if digests is None:
+            continue
+        charts = {str(p.dest): {"hash": chart.content_hash(p.files), "context": p.context,
+                                "flavor": p.flavor.name, "service": svc.name} for p in group}
+        inputs.save(svc.root, out, contexts, digests, charts,
+                    shared=any(p.compiled.shared for p in group))
 
 
 def _check_destinations(plans: list[ChartPlan], umbrellas: list[UmbrellaPlan]) -> None:

@@ -47,6 +47,14 @@ class Flavor:
         return out
 
     @cached_property
+    def chart_meta(self) -> dict:
+        """The flavor's Chart.yaml, parsed once."""
+        import yaml
+
+        meta = yaml.safe_load(self.files.get("Chart.yaml", b"")) or {}
+        return meta if isinstance(meta, dict) else {}
+
+    @cached_property
     def digest(self) -> str:
         h = hashlib.sha256()
         for rel, data in self.files.items():
@@ -104,6 +112,13 @@ class FlavorSet:
         if key not in self._cache:
             self._cache[key] = read_flavor(path, builtin=builtin)
         return self._cache[key]
+
+    def digest_of(self, path: Path) -> str:
+        """The digest of the flavor in `path` ('missing' when it is gone or broken)."""
+        try:
+            return self._flavor(path, builtin=path.parent == BUILTIN_DIR).digest
+        except (ConfigError, OSError):
+            return "missing"
 
     def available(self, search: list[Path]) -> dict[str, Path]:
         """Flavor name -> folder, for the given extra folders and the built-ins."""

@@ -228,13 +228,25 @@ def chart_files(built: Built, *, subchart_name: str = "") -> dict[str, bytes]:
 
 # --------------------------------------------------------------------------- plans
 
+@dataclass
+class PlannedService:
+    """What a ChartPlan of a v1 service tells about its service (not a format-1 Service:
+    format 1's input records and secret handling leave it alone)."""
+
+    root: Path
+    file: str
+    doc: Any
+    name: str
+    secrets: None = None
+    contexts: tuple[()] = ()
+
+
 def plans(roots: list[Path], *, contexts: list[str] | None = None,
           out: Path | None = None) -> list[Any]:
     """ChartPlans (see generate.py) for the contexts of v1 services; all problems at once."""
     from pligos_tui.compile import Compiled
     from pligos_tui.flavors import Flavor as ChartFlavor
     from pligos_tui.generate import ChartPlan
-    from pligos_tui.model import Service as ServiceModel
 
     result: list[Any] = []
     problems: list[Problem] = []
@@ -246,8 +258,8 @@ def plans(roots: list[Path], *, contexts: list[str] | None = None,
                     continue
                 b = build(svc, name)
                 files = chart_files(b)
-                model = ServiceModel(root=svc.root, file=svc.file, doc=svc.doc, name=svc.name,
-                                     chart_version=str(svc.chart.get("version", "")))
+                model = PlannedService(root=svc.root, file=svc.file, doc=svc.doc,
+                                       name=svc.name)
                 fl = ChartFlavor(name=b.flavor.name, path=b.flavor.path,
                                  description=FLAVOR_DESCRIPTION, accepts=(), requires=())
                 compiled = Compiled(service=svc.name, context=name, flavor=b.flavor.name,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,40 @@ def test_tree_with_a_broken_service_writes_nothing(tmp_path: Path, service: Path
     assert result.code == 2
     assert "broken/pligos.yaml:2:7: error: service name 'Broken' is not a DNS label" in result.err
     assert not (service / "charts").exists()
+
+
+def test_rerun_notices_every_kind_of_input_change(tmp_path: Path):
+    """An unchanged service is skipped without loading it; any changed input is noticed."""
+    svc = make_tree(tmp_path / "svc", {
+        "pligos.yaml": """
+            pligos: 1
+            name: svc
+            flavorPaths: [../flavors]
+            images: [{name: i, repository: example/svc, tag: "1"}]
+            commands: [{name: run, type: script, fileName: run.sh}]
+            mounts: [{name: conf, path: /etc/svc, files: [conf]}]
+            contexts: [{name: dev, flavor: plain, image: i, command: run, mounts: [conf]}]
+        """,
+        "run.sh": "echo one\n",
+        "conf/a.yaml": "a: 1\n",
+    })
+    flavor = tmp_path / "flavors" / "plain"
+    shutil.copytree(Path(chart.__file__).parent / "flavors/builtin/worker", flavor)
+
+    def rerun() -> str:
+        result = run_cli("generate", str(svc))
+        assert result.code == 0, result.err
+        return result.out.strip().splitlines()[-1]
+
+    assert "1 written" in rerun()
+    assert "0 written, 1 unchanged" in rerun()
+    for change in (lambda: (svc / "run.sh").write_text("echo two\n"),
+                   lambda: (svc / "conf/a.yaml").write_text("a: 2\n"),
+                   lambda: (svc / "conf/b.yaml").write_text("b: 1\n"),
+                   lambda: (flavor / "templates/extra.yaml").write_text("# extra\n")):
+        change()
+        assert "1 written" in rerun()
+        assert "0 written, 1 unchanged" in rerun()
+    values = (svc / "charts/dev/svc/values.yaml").read_text()
+    assert "b.yaml" in values
+    assert (svc / "charts/dev/svc/templates/extra.yaml").is_file()

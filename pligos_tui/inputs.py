@@ -1,0 +1,167 @@
+"""What a service's charts are made from, so that an unchanged service is skipped quickly.
+
+After generating, Pligos records the digest of every input of a service (its pligos.yaml, the
+files it mounts and runs, the friend definitions and file-provider secrets it reads, the
+flavors it uses) together with the charts they gave, in `.pligos-inputs.json` beside the
+charts. The next run hashes those inputs again; when none changed and every chart is still
+what was written, the service is not even loaded. Any doubt (a missing record, another
+version of Pligos, a Vault provider whose data cannot be hashed locally) means the full run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pligos_tui import __version__
+from pligos_tui.chart import read_marker
+from pligos_tui.model import CONFIG_NAME
+
+STATE = ".pligos-inputs.json"
+
+
+def _sha(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
+def _listing(folder: Path) -> str:
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return "missing"
+    return hashlib.sha256("\0".join(names).encode()).hexdigest()
+
+
+def _tree(root: Path, rel: str, out: dict[str, str]) -> None:
+    """A folder, its subfolders' listings and every file below it."""
+    folder = root / rel
+    out[f"dir:{rel}"] = _listing(folder)
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            sub = (Path(rel) / path.relative_to(folder)).as_posix()
+            if path.is_dir():
+                out[f"dir:{sub}"] = _listing(path)
+            elif path.is_file():
+                out[f"file:{sub}"] = _sha(path)
+
+
+def collect(svc: Any, flavors: list[Any]) -> dict[str, str] | None:
+    """Input -> digest for a loaded service; None when its inputs cannot all be hashed here.
+
+    Keys are `file:<path>`, `dir:<path>` (the folder's listing), relative to the service,
+    and `flavor:<folder>` (the flavor's digest)."""
+    if svc.secrets is not None and svc.secrets.provider != "file":
+        return None  # a remote store's data cannot be checked without reading it
+    root = svc.root
+    out: dict[str, str] = {"pligos": __version__, f"file:{CONFIG_NAME}": _sha(root / CONFIG_NAME)}
+    mounts = list(svc.mounts) + [r.inline for c in svc.contexts for r in c.mounts or []
+                                 if r.inline is not None]
+    for m in mounts:
+        for name in m.files:
+            if (root / name).is_dir():
+                _tree(root, name, out)
+            else:
+                out[f"file:{name}"] = _sha(root / name)
+    commands = list(svc.commands) + [c.command.inline for c in svc.contexts
+                                     if c.command is not None and c.command.inline is not None]
+    for cmd in commands:
+        if cmd.file_name:
+            out[f"file:{cmd.file_name}"] = _sha(root / cmd.file_name)
+    for folder in svc.friends_library:
+        out[f"dir:{folder}"] = _listing(root / folder)
+        for file in sorted((root / folder).glob("*.y*ml")):
+            out[f"file:{folder}/{file.name}"] = _sha(file)
+    for folder in svc.flavor_paths:
+        out[f"dir:{folder}"] = _listing(root / folder)
+    for flavor in flavors:
+        out[f"flavor:{flavor.path}"] = flavor.digest
+    if svc.secrets is not None:
+        _tree(root, str(svc.secrets.settings.get("path", "secrets")), out)
+    return out
+
+
+def collect_again(root: Path, recorded: dict[str, str], flavor_digest: Any) -> dict[str, str]:
+    """The current digests of the inputs a record names, without loading the service."""
+    out: dict[str, str] = {}
+    for key in recorded:
+        kind, _, rel = key.partition(":")
+        if kind == "file":
+            out[key] = _sha(root / rel)
+        elif kind == "dir":
+            out[key] = _listing(root / rel)
+        elif kind == "flavor":
+            out[key] = flavor_digest(Path(rel))
+        else:
+            out[key] = __version__ if key == "pligos" else "unknown"
+    return out
+
+
+@dataclass
+class Record:
+    """What was generated for one service with one set of options."""
+
+    inputs: dict[str, str]
+    charts: dict[str, dict[str, str]]  # destination -> {hash, context, flavor, service}
+    shared: bool = False  # it has shared dependencies (their chart needs every service)
+
+
+def state_file(root: Path, out: Path | None) -> Path:
+    return (out if out is not None else root / "charts") / STATE
+
+
+def _key(root: Path, contexts: list[str] | None) -> str:
+    return json.dumps([str(root), sorted(contexts or [])])
+
+
+def load_record(root: Path, out: Path | None, contexts: list[str] | None) -> Record | None:
+    try:
+        data = json.loads(state_file(root, out).read_text())
+    except (OSError, ValueError):
+        return None
+    entry = data.get(_key(root, contexts)) if isinstance(data, dict) else None
+    if not isinstance(entry, dict):
+        return None
+    return Record(inputs=entry.get("inputs", {}), charts=entry.get("charts", {}),
+                  shared=bool(entry.get("shared")))
+
+
+def unchanged(root: Path, out: Path | None, contexts: list[str] | None,
+              flavor_digest: Any) -> Record | None:
+    """The record of a service whose inputs and charts did not change since, else None."""
+    record = load_record(root, out, contexts)
+    if record is None or record.inputs.get("pligos") != __version__:
+        return None
+    if collect_again(root, record.inputs, flavor_digest) != record.inputs:
+        return None
+    for dest, info in record.charts.items():
+        marker = read_marker(Path(dest))
+        if marker is None or marker.get("hash") != info.get("hash"):
+            return None
+    return record
+
+
+def save(root: Path, out: Path | None, contexts: list[str] | None, inputs: dict[str, str],
+         charts: dict[str, dict[str, str]], *, shared: bool = False) -> None:
+    """Record a service's inputs and charts (best effort: a failure only costs speed)."""
+    from pligos_tui.edit import atomic_write
+
+    file = state_file(root, out)
+    try:
+        data = json.loads(file.read_text()) if file.is_file() else {}
+    except (OSError, ValueError):
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    data[_key(root, contexts)] = {"inputs": inputs, "charts": charts, "shared": shared}
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(file, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
+    except Exception:  # noqa: BLE001 - the record is an optimisation, never a reason to fail
+        pass
