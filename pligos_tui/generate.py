@@ -423,6 +423,14 @@ def check(paths: list[Path], *, lint: bool = True, out: Path | None = None,
     if lint:
         helm.require_helm("checking that charts lint (leave it out with --no-lint)")
     findings: list[Finding] = []
+    from pligos_tui.secrets.scan import scan
+
+    for svc in services:
+        for found in scan(svc.doc):
+            where = f"{svc.file}:{found.line}" if found.line else svc.file
+            findings.append(Finding(where, "", "secret-in-config",
+                                    f"{found.message} [{found.key_path}]; move it to the "
+                                    "secret provider and refer to it by name"))
     skipped = skipped if skipped is not None else []
     for p in plans:
         state = chart.chart_state(p.dest, p.files)
@@ -449,6 +457,10 @@ def check(paths: list[Path], *, lint: bool = True, out: Path | None = None,
             if not result.ok:
                 detail = "; ".join(result.messages) or result.output.strip().splitlines()[-1]
                 findings.append(Finding(where, p.context, "lint", detail))
+    from pligos_tui import codegen
+
+    for svc in services:  # code `pligos codegen` wrote, recorded in .pligos-codegen.json
+        findings += [Finding(s.file, s.context, "codegen", s.message) for s in codegen.stale(svc)]
     return findings
 
 

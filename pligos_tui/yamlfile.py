@@ -104,6 +104,8 @@ def load_text(text: str, file: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or exc.context or "invalid YAML"
         hint = "check the indentation and quoting on this line"
+        if "nesting depth" in str(message):
+            hint = "the document nests too deeply; flatten the structure"
         if "\t" in text and mark is not None:
             lines = text.splitlines()
             if 0 <= mark.line < len(lines) and "\t" in lines[mark.line]:

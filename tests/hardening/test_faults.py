@@ -1,0 +1,233 @@
+"""Faults: interrupted runs, concurrent runs, full or read-only disks, a failing Vault.
+
+Whatever happens, each chart is either the old one or the new one, never a mix; the next run
+recovers without manual cleanup; a failure is a clear error with the old charts intact."""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from pligos_tui.chart import MARKER, content_hash, disk_files
+from support import EXAMPLES, make_tree, run_cli
+
+SERVICES = 12
+
+
+def _tree(root: Path, replicas: int) -> Path:
+    for i in range(SERVICES):
+        svc = root / f"svc-{i:02d}"
+        if not svc.exists():
+            shutil.copytree(EXAMPLES / "tokend", svc, ignore=shutil.ignore_patterns("charts"))
+        text = (EXAMPLES / "tokend" / "pligos.yaml").read_text()
+        text = text.replace("name: tokend", f"name: svc-{i:02d}", 1)
+        text = text.replace("replicas: 3", f"replicas: {replicas}")
+        (svc / "pligos.yaml").write_text(text)
+    return root
+
+
+def _charts(root: Path) -> list[Path]:
+    return sorted(p.parent for p in root.rglob(MARKER))
+
+
+def _assert_whole(chart: Path) -> int:
+    """The chart is complete and consistent; returns the replicas it says."""
+    marker = json.loads((chart / MARKER).read_text())
+    assert content_hash(disk_files(chart)) == marker["hash"], f"{chart} is a mix"
+    text = (chart / "values.yaml").read_text()
+    return int(text.split("\nreplicas: ", 1)[1].split("\n", 1)[0])
+
+
+def _leftovers(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if ".pligos-new-" in p.name or ".pligos-old-" in p.name]
+
+
+def _generate(root: Path, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "pligos_tui", "generate", str(root)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+
+
+def test_kill_minus_nine_leaves_old_or_new_charts(tmp_path):
+    root = _tree(tmp_path / "tree", replicas=3)
+    assert run_cli("generate", str(root)).code == 0
+    rng = random.Random(20261125)
+    replicas = 3
+    for _ in range(12):
+        replicas += 1
+        _tree(root, replicas)
+        proc = _generate(root)
+        time.sleep(rng.uniform(0.05, 0.6))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        for chart in _charts(root):  # each chart is whole: the old one or the new one
+            value = _assert_whole(chart)
+            if "/prod/" in str(chart):
+                assert 3 <= value <= replicas
+        # the next run (itself interrupted or not) starts from whatever is there
+    result = run_cli("generate", str(root))
+    assert result.code == 0, result.err
+    for chart in _charts(root):
+        value = _assert_whole(chart)
+        if "/prod/" in str(chart):
+            assert value == replicas
+    assert _leftovers(root) == []
+
+
+def test_two_runs_at_once_both_finish_with_whole_charts(tmp_path):
+    root = _tree(tmp_path / "tree", replicas=3)
+    assert run_cli("generate", str(root)).code == 0
+    _tree(root, replicas=7)
+    first, second = _generate(root), _generate(root)
+    for proc in (first, second):
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+    for chart in _charts(root):
+        value = _assert_whole(chart)
+        if "/prod/" in str(chart):
+            assert value == 7
+    assert _leftovers(root) == []
+
+
+def test_full_disk_is_a_clear_error_and_keeps_the_old_charts(tmp_path):
+    svc = tmp_path / "tokend"
+    shutil.copytree(EXAMPLES / "tokend", svc, ignore=shutil.ignore_patterns("charts"))
+    assert run_cli("generate", str(svc)).code == 0
+    before = {c: disk_files(c) for c in _charts(svc)}
+    text = (svc / "pligos.yaml").read_text().replace("replicas: 3", "replicas: 4")
+    (svc / "pligos.yaml").write_text(text)
+
+    def small_disk() -> None:  # files may not grow past 8 KiB: like a disk that fills up
+        resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192))
+
+    proc = subprocess.run([sys.executable, "-m", "pligos_tui", "generate", str(svc)],
+                          capture_output=True, text=True, preexec_fn=small_disk, check=False)
+    assert proc.returncode == 2
+    assert "error: cannot write" in proc.stderr and "previous chart was left" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert {c: disk_files(c) for c in _charts(svc)} == before
+    assert _leftovers(svc) == []
+
+
+def test_read_only_output_is_a_clear_error(tmp_path):
+    svc = tmp_path / "tokend"
+    shutil.copytree(EXAMPLES / "tokend", svc, ignore=shutil.ignore_patterns("charts"))
+    assert run_cli("generate", str(svc)).code == 0
+    before = {c: disk_files(c) for c in _charts(svc)}
+    (svc / "pligos.yaml").write_text((svc / "pligos.yaml").read_text().replace(
+        "replicas: 3", "replicas: 5"))
+    charts = svc / "charts"
+    bind = subprocess.run(["mount", "--bind", str(charts), str(charts)], capture_output=True)
+    if bind.returncode != 0:
+        pytest.skip("cannot bind-mount here (needs root in a mount namespace)")
+    try:
+        ro = subprocess.run(["mount", "-o", "remount,bind,ro", str(charts)], capture_output=True)
+        assert ro.returncode == 0, ro.stderr
+        result = run_cli("generate", str(svc))
+    finally:
+        subprocess.run(["umount", str(charts)], check=True)
+    assert result.code == 2
+    assert "Read-only file system" in result.err and "Traceback" not in result.err
+    assert {c: disk_files(c) for c in _charts(svc)} == before
+
+
+class _FakeVault(BaseHTTPRequestHandler):
+    """Answers like Vault's KV v2 API; `behaviour` decides what the second secret gets."""
+
+    behaviour = "ok"
+    served: list[str] = []
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.served.append(self.path)
+        if self.path.startswith("/v1/sys/internal/ui/mounts/"):
+            return self._send(200, {"data": {"options": {"version": "2"}, "type": "kv"}})
+        name = self.path.rsplit("/", 1)[-1]
+        if name == "signing-key" and self.behaviour == "403":
+            return self._send(403, {"errors": ["permission denied"]})
+        if name == "signing-key" and self.behaviour == "404":
+            return self._send(404, {"errors": []})
+        if name == "signing-key" and self.behaviour == "slow":
+            time.sleep(3)
+        data = {"tls.crt": "c", "tls.key": "k"} if name == "app-tls" else {"key.pem": "k"}
+        self._send(200, {"data": {"data": data, "metadata": {"version": 1}}})
+
+    def _send(self, status: int, body: dict) -> None:
+        raw = json.dumps(body).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+@pytest.fixture
+def fake_vault():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeVault)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(("behaviour", "message"), [
+    ("403", "Vault refused access to secret/svc/dev/signing-key"),
+    ("404", "no secret at secret/svc/dev/signing-key"),
+    ("slow", "did not answer within 1 s"),
+])
+def test_vault_failing_mid_run_writes_nothing(fake_vault, tmp_path, behaviour, message):
+    _FakeVault.behaviour = behaviour
+    _FakeVault.served = []
+    port = fake_vault.server_address[1]
+    svc = make_tree(tmp_path / "svc", {"pligos.yaml": f"""
+        pligos: 1
+        name: svc
+        secrets: {{provider: vault, address: "http://127.0.0.1:{port}", path: "svc/{{context}}",
+                  timeout: 1}}
+        images: [{{name: i, repository: example/svc, tag: "1"}}]
+        routes: [{{name: http, port: 80, fqdn: svc.example.com, tls: app-tls}}]
+        mounts: [{{name: key, path: /keys, secret: signing-key}}]
+        contexts: [{{name: dev, flavor: webservice, image: i, routes: [http], mounts: [key]}}]
+    """})
+    started = time.monotonic()
+    result = run_cli("generate", str(svc), env={"VAULT_TOKEN": "fake-token-for-tests"})
+    assert result.code == 2
+    assert message in result.err, result.err
+    assert "Traceback" not in result.err and "fake-token-for-tests" not in result.err
+    assert not (svc / "charts").exists()
+    assert time.monotonic() - started < 20
+    assert any(p.endswith("/app-tls") for p in _FakeVault.served)  # the first one was read
+
+
+def test_generation_is_deterministic_wherever_it_writes(tmp_path):
+    svc = tmp_path / "tokend"
+    shutil.copytree(EXAMPLES / "tokend", svc, ignore=shutil.ignore_patterns("charts"))
+    outs = [tmp_path / "a", tmp_path / "elsewhere" / "deeper" / "b"]
+    for out in outs:
+        assert run_cli("generate", str(svc), "--out", str(out)).code == 0
+    trees = [{p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*")
+              if p.is_file() and p.name != ".pligos-inputs.json"} for out in outs]
+    assert trees[0] == trees[1]
+    assert all(str(tmp_path).encode() not in data for data in trees[0].values())
+    time.sleep(1.1)  # a later run (other timestamps) gives the same bytes
+    shutil.rmtree(outs[0])
+    assert run_cli("generate", str(svc), "--out", str(outs[0])).code == 0
+    again = {p.relative_to(outs[0]).as_posix(): p.read_bytes() for p in outs[0].rglob("*")
+             if p.is_file() and p.name != ".pligos-inputs.json"}
+    assert again == trees[0]
