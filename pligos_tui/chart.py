@@ -16,6 +16,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,9 +44,26 @@ class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[mi
     """Block-style YAML (libyaml's emitter where available: generated values are large)."""
 
 
+# Text that a YAML 1.1 reader (helm's) could take for a boolean, null or number unless quoted
+_AMBIGUOUS = re.compile(r"(?i)(y|n|yes|no|on|off|true|false|null|~|[-+]?\.?[0-9].*|"
+                        r"[-+]?\.(inf|nan))")
+
+
+def _printable(ch: str) -> bool:
+    """Characters every YAML reader takes as they are (others are written escaped)."""
+    code = ord(ch)
+    return (ch in "\t\n" or 0x20 <= code <= 0x7E
+            or 0xA0 <= code <= 0xD7FF and code not in (0x2028, 0x2029)
+            or 0xE000 <= code <= 0xFFFD and code != 0xFEFF or code >= 0x10000)
+
+
 def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
-    if "\n" in data and all(ch == "\n" or ch == "\t" or ch >= " " for ch in data):
+    if not all(_printable(ch) for ch in data):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+    if "\n" in data:
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    if _AMBIGUOUS.fullmatch(data):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
     return dumper.represent_scalar("tag:yaml.org,2002:str", data)
 
 
@@ -129,7 +147,11 @@ def disk_files(dest: Path) -> dict[str, bytes]:
     for path in dest.rglob("*"):
         if path.is_file():
             rel = path.relative_to(dest).as_posix()
-            if not rel.startswith(DEPENDENCY_OUTPUT):
+            # what `helm dependency build` fetched: archives directly in charts/ (subchart
+            # folders there are generated: services of the original Pligos have them)
+            fetched = rel.startswith(("Chart.lock", "tmpcharts")) or (
+                rel.startswith("charts/") and rel.count("/") == 1 and rel.endswith(".tgz"))
+            if not fetched:
                 out[rel] = path.read_bytes()
     return out
 

@@ -121,9 +121,12 @@ def _generate_in_place(args: argparse.Namespace) -> int:
         raise UsageError(f"{display_path(roots[0] / 'pligos.yaml')} is in format 1; --in-place "
                          "switches service folders of the original Pligos only",
                          hint="leave out --in-place: format 1 writes charts/<context>/<name>/")
-    for root in v1_roots:  # every service compiles before any is switched
-        build(load_service(root), args.context[0])
-    reports = [switch_context(root, args.context[0]) for root in v1_roots]
+    name = args.context[0]
+    services = [load_service(root) for root in v1_roots]
+    having = [svc for svc in services if svc.context(name) is not None] or services[:1]
+    for svc in having:  # every service compiles before any is switched
+        build(svc, name)
+    reports = [switch_context(svc.root, name) for svc in having]
     if args.json:
         _json([r.__dict__ for r in reports])
         return EXIT_OK
@@ -142,7 +145,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from pligos_tui.errors import display_path
     from pligos_tui.v1.migrate import migrate
 
-    result = migrate(Path(args.path), out=Path(args.out) if args.out else None)
+    result = migrate(Path(args.path), out=Path(args.out) if args.out else None,
+                     keep_flavor=args.keep_flavor)
     print(f"wrote {display_path(result.pligos_yaml)} (format 1)")
     for name, path in result.flavors.items():
         print(f"wrote flavor {name} to {display_path(path)}")
@@ -168,8 +172,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         for f in findings:
             print(f"{f.file}: {_paint(f.kind, '1;33', sys.stdout)}: {f.message}")
         if findings:
-            print(f"{len(findings)} problem{'s' if len(findings) != 1 else ''} found; "
-                  "run `pligos generate` to bring charts up to date")
+            fix = ("run `pligos generate` to bring charts up to date"
+                   if any(f.kind != "codegen" for f in findings)
+                   else "run the `pligos codegen` commands above")
+            print(f"{len(findings)} problem{'s' if len(findings) != 1 else ''} found; {fix}")
         else:
             print("all charts are valid and up to date"
                   + ("" if args.no_lint else ", and lint"))
@@ -185,6 +191,13 @@ def _one_service(path: str | None) -> Any:
     if len(roots) != 1:
         raise UsageError(f"{path or '.'} holds {len(roots)} services; this command works on one",
                          hint="give the folder of one service")
+    from pligos_tui.v1.load import is_v1_service
+
+    if is_v1_service(roots[0]):
+        raise UsageError(f"{roots[0] / 'pligos.yaml'} is a service of the original Pligos; "
+                         "this command works on format 1",
+                         hint="write its charts with `pligos generate --out DIR` (or "
+                         "`--in-place --context NAME`), or convert it with `pligos migrate`")
     return load_service(roots[0])
 
 
@@ -247,6 +260,20 @@ def cmd_use_context(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_edit(args: argparse.Namespace) -> int:
+    from pligos_tui.errors import UsageError
+
+    path = Path(args.path or ".")
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("pligos edit is a full-screen editor and needs a terminal",
+                         hint="run it in a terminal; to script changes use "
+                         "`pligos use-context` or edit pligos.yaml directly")
+    from pligos_tui.tui.edit.app import EditApp
+
+    EditApp(path, generate=args.generate).run()
+    return EXIT_OK
+
+
 def cmd_flavors(args: argparse.Namespace) -> int:
     from pligos_tui.flavors import FlavorSet
 
@@ -285,6 +312,80 @@ def cmd_friends(args: argparse.Namespace) -> int:
         print(f"{r['name']}  {r['type']}  {r['chart']}  [{r['defined']}]")
         print(f"    injects {', '.join(r['config']) or 'nothing'}; used by {used}")
     return EXIT_OK
+
+
+def cmd_codegen(args: argparse.Namespace) -> int:
+    from pligos_tui import codegen
+    from pligos_tui.errors import display_path
+
+    svc = _one_service(args.path)
+    output = codegen.render(svc, args.lang, context=args.context,
+                            out=Path(args.out) if args.out else None)
+    status = codegen.write(output, svc)
+    scope = f"context {args.context}" if args.context else "all contexts"
+    print(f"{'wrote' if status == 'written' else 'unchanged'} {display_path(output.path)}  "
+          f"({args.lang}, {scope})")
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from pligos_tui import scaffold
+    from pligos_tui.errors import UsageError, display_path
+
+    dest = Path(args.dir or ".")
+    template = scaffold.load_template(args.template)
+    try:
+        pairs = scaffold.load_answers_file(Path(args.answers)) if args.answers else []
+        pairs += scaffold.parse_set(args.set or [])
+        keys = tuple(template.own_prompts)
+        base = scaffold.Answers(extra={k: str(v[0] if isinstance(v, list) else v)
+                                       for k, v in template.own_prompts.items()})
+        if args.flavor_path:
+            base.flavor_paths = [os.path.relpath(os.path.abspath(p), os.path.abspath(dest))
+                                 for p in args.flavor_path]
+        answers = scaffold.answers_from(pairs, base=base, template_keys=keys)
+        if not args.no_input and scaffold.refuse_reason(dest, args.force):
+            raise UsageError(scaffold.refuse_reason(dest, args.force) or "",
+                             hint="choose a new folder, or add --force")
+        if args.no_input:
+            missing = scaffold.missing_required(answers, given={k for k, _ in pairs})
+            if missing:
+                raise UsageError(f"missing required answers: {', '.join(missing)}",
+                                 hint="give them with --set KEY=VALUE (e.g. --set name=billing "
+                                 "--set flavor=webservice) or in --answers FILE")
+        elif not sys.stdin.isatty():
+            raise UsageError("pligos new asks its questions in a terminal, and stdin is not one",
+                             hint="give the answers instead: --no-input --set name=NAME "
+                             "--set flavor=webservice (or --answers FILE)")
+        elif args.plain or not _can_run_tui():
+            from pligos_tui.tui.new.plain import ask
+
+            answers = ask(answers, dest, template)
+            if answers is None:
+                print("cancelled: nothing was written")
+                return EXIT_USAGE
+        else:
+            from pligos_tui.tui.new.app import run_wizard
+
+            answers = run_wizard(answers, dest, template, force=args.force)
+            if answers is None:
+                print("cancelled: nothing was written")
+                return EXIT_USAGE
+        report = scaffold.write_service(answers, dest, template=template, force=args.force)
+    finally:
+        template.close()
+    print(f"wrote {display_path(report.dest)}: {len(report.files)} files, "
+          f"{len(report.charts)} charts")
+    for chart in report.charts:
+        print(f"  {display_path(report.dest / chart)}")
+    print(f"next: cd {display_path(report.dest)} && pligos preview --context "
+          f"{answers.contexts[0].name}")
+    return EXIT_OK
+
+
+def _can_run_tui() -> bool:
+    return (sys.stdin.isatty() and sys.stdout.isatty()
+            and os.environ.get("TERM", "") not in ("", "dumb"))
 
 
 # --------------------------------------------------------------------------- parser
@@ -333,6 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "a pligos.yaml with pligos: {version: '1'})")
     p.add_argument("--out", metavar="DIR", help="write the format-1 service to DIR instead of "
                    "converting the folder in place (the old file is kept as pligos.v1.yaml)")
+    p.add_argument("--keep-flavor", action="store_true",
+                   help="keep the flavor as a format-1 flavor even where its values map onto "
+                   "built-in properties (the manifests then stay exactly the same)")
 
     p = _command(sub, "check", cmd_check,
                  "check that configs are valid, charts are up to date and lint",
@@ -376,6 +480,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?", metavar="PATH")
     p.add_argument("--json", action="store_true")
 
+    p = _command(sub, "codegen", cmd_codegen,
+                 "write a typed config module that reads what the chart gives the container",
+                 "pligos codegen examples/tokend --lang python --context prod --out src")
+    p.add_argument("path", nargs="?", metavar="PATH", help="a service folder (default: .)")
+    p.add_argument("--lang", required=True, choices=["python", "go"])
+    p.add_argument("--context", metavar="NAME",
+                   help="one context (default: all; what some lack is optional)")
+    p.add_argument("--out", metavar="DIR", help="the folder to write to (default: the service "
+                   "folder for python, <service>/internal/pligosconfig for go)")
+
+    p = _command(sub, "new", cmd_new,
+                 "create a service: a wizard, plain prompts (--plain) or flags (--no-input)",
+                 "pligos new services/billing --no-input --set name=billing "
+                 "--set flavor=webservice")
+    p.add_argument("dir", nargs="?", metavar="DIR", help="the folder to create (default: .)")
+    p.add_argument("--no-input", action="store_true",
+                   help="ask nothing: answers come from --set and --answers")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="an answer, e.g. name=billing, image.tag=1.2.0, "
+                   "contexts=dev,staging,prod, contexts.prod.replicas=3 (repeatable)")
+    p.add_argument("--answers", metavar="FILE", help="a YAML file of answers (--set wins)")
+    p.add_argument("--plain", action="store_true",
+                   help="ask in the plain terminal instead of the full-screen wizard")
+    p.add_argument("--template", metavar="DIR_OR_GIT",
+                   help="a cookiecutter template to use instead of the built-in one")
+    p.add_argument("--flavor-path", action="append", metavar="DIR",
+                   help="another folder of flavors (repeatable; recorded as flavorPaths)")
+    p.add_argument("--force", action="store_true",
+                   help="write into a non-empty DIR (files the scaffold does not write are kept)")
+
+    p = _command(sub, "edit", cmd_edit,
+                 "edit pligos.yaml in a full-screen editor with each context's chart previewed",
+                 "pligos edit examples/tokend --generate")
+    p.add_argument("path", nargs="?", metavar="PATH",
+                   help="a service folder or its pligos.yaml (default: .)")
+    p.add_argument("--generate", action="store_true",
+                   help="regenerate the charts after each save")
+
     p = _command(sub, "flavors", cmd_flavors, "list the flavors a service can use",
                  "pligos flavors examples/tokend")
     p.add_argument("path", nargs="?", metavar="PATH",
@@ -386,8 +528,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _original_plugin_form(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
+    """`helm pligos CONTEXT [-c PATH]`, the original plugin's command line, as
+    `pligos generate --in-place --context CONTEXT PATH` (only under `helm pligos`)."""
+    commands: set[str] = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            commands.update(action.choices)
+    if not argv or argv[0].startswith("-") or argv[0] in commands:
+        return argv
+    legacy = argparse.ArgumentParser(prog="helm pligos", add_help=False)
+    legacy.add_argument("context")
+    legacy.add_argument("-c", "--config", default=".")
+    known, rest = legacy.parse_known_args(argv)
+    if rest:
+        return argv  # not the original's form: let the parser explain
+    return ["generate", "--in-place", "--context", known.context, known.config]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    if os.environ.get("PLIGOS_HELM_PLUGIN"):
+        argv = _original_plugin_form(sys.argv[1:] if argv is None else argv, parser)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,18 @@ from pligos_tui.chart import read_marker
 from pligos_tui.model import CONFIG_NAME
 
 STATE = ".pligos-inputs.json"
+
+
+@lru_cache(maxsize=1)
+def generator() -> str:
+    """This Pligos: its version and a digest of its code and built-in flavors, so that a new
+    build never takes an old record for current."""
+    package = Path(__file__).parent
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".tpl", ".yaml", ".json"):
+            h.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
+    return f"{__version__}:{h.hexdigest()[:16]}"
 
 
 def _sha(path: Path) -> str:
@@ -60,7 +73,7 @@ def collect(svc: Any, flavors: list[Any]) -> dict[str, str] | None:
     if svc.secrets is not None and svc.secrets.provider != "file":
         return None  # a remote store's data cannot be checked without reading it
     root = svc.root
-    out: dict[str, str] = {"pligos": __version__, f"file:{CONFIG_NAME}": _sha(root / CONFIG_NAME)}
+    out: dict[str, str] = {"pligos": generator(), f"file:{CONFIG_NAME}": _sha(root / CONFIG_NAME)}
     mounts = list(svc.mounts) + [r.inline for c in svc.contexts for r in c.mounts or []
                                  if r.inline is not None]
     for m in mounts:
@@ -99,7 +112,7 @@ def collect_again(root: Path, recorded: dict[str, str], flavor_digest: Any) -> d
         elif kind == "flavor":
             out[key] = flavor_digest(Path(rel))
         else:
-            out[key] = __version__ if key == "pligos" else "unknown"
+            out[key] = generator() if key == "pligos" else "unknown"
     return out
 
 
@@ -136,7 +149,7 @@ def unchanged(root: Path, out: Path | None, contexts: list[str] | None,
               flavor_digest: Any) -> Record | None:
     """The record of a service whose inputs and charts did not change since, else None."""
     record = load_record(root, out, contexts)
-    if record is None or record.inputs.get("pligos") != __version__:
+    if record is None or record.inputs.get("pligos") != generator():
         return None
     if collect_again(root, record.inputs, flavor_digest) != record.inputs:
         return None

@@ -584,8 +584,8 @@ def read_service(doc: Document, root: Path, problems: Problems) -> Service:
     if version is not None and (type(version) is not int or version != FORMAT):
         if isinstance(version, dict) and "version" in version:
             r.problem(("pligos",), "this is a pligos.yaml of the original Pligos (v1 format), "
-                      "which this version cannot read", "write it in format 1 (pligos: 1); "
-                      "see SPEC.md")
+                      "which is read only from a service folder with its Chart.yaml",
+                      "generate the folder itself, or convert it with `pligos migrate`")
         else:
             r.problem(("pligos",), f"unsupported format {version!r}",
                       f"this Pligos reads format {FORMAT}: write pligos: {FORMAT}")

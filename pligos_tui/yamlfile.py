@@ -10,6 +10,7 @@ keys are reported as problems, not crashes.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,9 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _Loader = yaml.SafeLoader
 
 KeyPath = tuple[str | int, ...]
+
+# control characters other than tab and line breaks: helm rejects them in values
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 MAX_NODES = 200_000
@@ -215,6 +219,12 @@ class _Builder:
         value = self._scalar(node)
         if not isinstance(value, str):
             self.doc.texts[path] = node.value
+        elif _CONTROL.search(value):
+            line, col = self._mark(node)
+            char = _CONTROL.search(value).group()  # type: ignore[union-attr]
+            self.problems.add(f"text contains the control character U+{ord(char):04X}",
+                              line=line, column=col,
+                              hint="remove it: charts cannot carry control characters")
         return value
 
     def _scalar(self, node: yaml.Node) -> Any:

@@ -25,6 +25,7 @@ from pligos_tui.model import Service
 
 LANGS = ("python", "go")
 RECORD = ".pligos-codegen.json"
+DEFAULT_NAMES = ("pligos_config.py", "pligosconfig.go")
 _HASH = re.compile(r"pligos-codegen: sha256=([0-9a-f]{64})")
 
 
@@ -76,9 +77,9 @@ def render(svc: Service, lang: str, *, context: str | None = None,
         raise UsageError(f"unknown language {lang!r}", hint=f"languages are: {', '.join(LANGS)}")
     path = target(svc, lang, out)
     api = describe(svc, context)
-    rel = _relative(svc, path)
+    rel = _relative(svc, path.parent if path.name in DEFAULT_NAMES else path)
     command = f"pligos codegen . --lang {lang}" + (f" --context {context}" if context else "")
-    default = _relative(svc, target(svc, lang, None))
+    default = _relative(svc, target(svc, lang, None).parent)
     if rel != default:
         command += f" --out {rel}"
     command += "  (in the service folder)"
@@ -165,7 +166,8 @@ def stale(svc: Service) -> list[Stale]:
         context = entry["context"] or ""
         lang = str(entry["lang"])
         flags = f"--lang {lang}" + (f" --context {context}" if context else "")
-        fix = f"run `pligos codegen {display_path(svc.root)} {flags} --out {where}`"
+        out = path.parent if path.name in DEFAULT_NAMES else path
+        fix = f"run `pligos codegen {display_path(svc.root)} {flags} --out {display_path(out)}`"
         if not path.is_file():
             found.append(Stale(where, context, f"generated {lang} code is missing; {fix}"))
             continue

@@ -155,6 +155,12 @@ def _parse(fmt: str, data: bytes) -> tuple[Shape | None, str]:
     return (infer(value), "") if not why else (None, why)
 
 
+def _credential_name(friend: str, var: str) -> str:
+    """`password` of POSTGRES_PASSWORD: the contract names the variable, not the credential."""
+    prefix = friend.upper().replace("-", "_") + "_"
+    return var.removeprefix(prefix).lower()
+
+
 class _Union:
     """Collects items by identity over the contexts, checking that they agree."""
 
@@ -208,10 +214,10 @@ def describe(svc: Service, context: str | None = None) -> Api:
             name = m["name"]
             if ("mount", name) not in u.items:
                 mounts.append(name)
-            facts = {"type": m["type"], "path": m["path"]}
+            mount_facts = {"type": m["type"], "path": m["path"]}
             if m["type"] == "secret":
-                facts["secret"] = m["secret"]["name"]
-            u.add(("mount", name), c.context, facts, f"mount {name!r}")
+                mount_facts["secret"] = m["secret"]["name"]
+            u.add(("mount", name), c.context, mount_facts, f"mount {name!r}")
             if m["type"] == "files":
                 for f in m.get("files") or []:
                     key = f["key"]
@@ -223,13 +229,13 @@ def describe(svc: Service, context: str | None = None) -> Api:
                     shape, note = None, ""
                     if fmt in ("yaml", "json"):
                         shape, note = _parse(fmt, c.files[f["source"]])
-                    before = shapes.get((name, key))
-                    if before is None:
+                    seen = shapes.get((name, key))
+                    if seen is None:
                         shapes[(name, key)] = (shape, note)
-                    elif before[0] is not None and shape is not None:
-                        shapes[(name, key)] = (merge(before[0], shape), "")
+                    elif seen[0] is not None and shape is not None:
+                        shapes[(name, key)] = (merge(seen[0], shape), "")
                     else:
-                        shapes[(name, key)] = (None, before[1] or note)
+                        shapes[(name, key)] = (None, seen[1] or note)
             else:
                 secret = (v.get("secrets") or {}).get(m["secret"]["name"]) or {}
                 for f in secret.get("files") or []:
@@ -246,9 +252,8 @@ def describe(svc: Service, context: str | None = None) -> Api:
             u.add(("friend", fname), c.context, {}, "")
             config = friend.get("config") or {}
             pairs = [(x["key"], x["name"], False) for x in friend.get("env") or []]
-            pairs += [(x["name"][len(fname) + 1:].lower() if x["name"].upper().startswith(
-                fname.upper().replace("-", "_") + "_") else x["name"].lower(), x["name"], True)
-                for x in friend.get("credentials") or []]
+            pairs += [(_credential_name(fname, x["name"]), x["name"], True)
+                      for x in friend.get("credentials") or []]
             for key, var, secret in pairs:
                 ident = ("friend-value", fname, var)
                 if ident not in u.items:

@@ -88,9 +88,9 @@ def _yaml_strip_comment(text: str, line: int) -> str:
             _, i = _yaml_quoted(text, i, line)
             continue
         if c == "#" and (i == 0 or text[i - 1] in " \t"):
-            return text[:i].rstrip()
+            return text[:i].rstrip(" \t")
         i += 1
-    return text.rstrip()
+    return text.rstrip(" \t")
 
 
 def _yaml_flow(text: str, pos: int, line: int) -> tuple[_Any, int]:
@@ -133,14 +133,14 @@ def _yaml_flow(text: str, pos: int, line: int) -> tuple[_Any, int]:
     while end < len(text) and text[end] not in ",]}" and not (
             text[end] == ":" and (end + 1 == len(text) or text[end + 1] in " ,]}")):
         end += 1
-    return _yaml_scalar(text[pos:end].strip(), line), end
+    return _yaml_scalar(text[pos:end].strip(" \t"), line), end
 
 
 def _yaml_value(text: str, line: int) -> _Any:
     """A whole inline value: a flow collection, a quoted string or a plain scalar."""
     if text[:1] in "[{'\"":
         value, end = _yaml_flow(text, 0, line)
-        if text[end:].strip():
+        if text[end:].strip(" \t"):
             raise YamlSubsetError(f"line {line}: unexpected text after {text[:end]!r}")
         return value
     return _yaml_scalar(text, line)
@@ -152,17 +152,17 @@ def _yaml_split_key(text: str, line: int) -> tuple[str, str] | None:
         key, end = _yaml_quoted(text, 0, line)
         rest = text[end:].lstrip(" ")
         if rest == ":" or rest.startswith(": "):
-            return key, rest[1:].strip()
+            return key, rest[1:].strip(" \t")
         return None
     if text[:1] in "[{?&*!|>%@`#":
         return None
     for i, c in enumerate(text):
         if c == ":" and (i + 1 == len(text) or text[i + 1] == " "):
-            key = text[:i].rstrip()
+            key = text[:i].rstrip(" \t")
             scalar = _yaml_scalar(key, line)
             if not isinstance(scalar, str):
                 raise YamlSubsetError(f"line {line}: key {key!r} is not a string")
-            return key, text[i + 1:].strip()
+            return key, text[i + 1:].strip(" \t")
     return None
 
 
@@ -265,7 +265,7 @@ class _YamlReader:
         stop = index + 1
         while stop < len(self.raw):
             raw = self.raw[stop].rstrip("\r")
-            if raw.strip() and len(raw) - len(raw.lstrip(" ")) <= indent:
+            if raw.strip(" \t") and len(raw) - len(raw.lstrip(" ")) <= indent:
                 break
             stop += 1
         while self.pos < len(self.rows) and self.rows[self.pos][2] < stop:
@@ -275,13 +275,13 @@ class _YamlReader:
             lines.pop()  # the text ends with a line break: no line follows it
         # trailing empty lines before the next entry belong to the scalar's chomping
         content_end = len(lines)
-        while content_end and not lines[content_end - 1].strip():
+        while content_end and not lines[content_end - 1].strip(" \t"):
             content_end -= 1
         body = lines[:content_end]
         trailing = len(lines) - content_end
         if not body:
             return ""
-        width = min(len(x) - len(x.lstrip(" ")) for x in body if x.strip())
+        width = min(len(x) - len(x.lstrip(" ")) for x in body if x.strip(" \t"))
         if len(body[0]) - len(body[0].lstrip(" ")) != width:
             raise YamlSubsetError(f"line {index + 2}: unsupported block scalar indentation")
         text_lines = [x[width:] for x in body]
@@ -325,14 +325,16 @@ def reader_source() -> str:
 
 def same_data(a: _Any, b: _Any) -> bool:
     """Equal values of equal types (True is not 1; 1 is not 1.0)."""
+    import math
+
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(same_data(a[k], b[k]) for k in a)
     if isinstance(a, list):
         return len(a) == len(b) and all(same_data(x, y) for x, y in zip(a, b))
-    if isinstance(a, float) and a != a:
-        return bool(b != b)
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
     return bool(a == b)
 
 

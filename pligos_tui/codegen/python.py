@@ -205,6 +205,11 @@ def _tuple(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(json.dumps(v) for v in values) + ("," if len(values) == 1 else "") + ")"
 
 
+def _doc(text: str) -> str:
+    """Text that is safe inside a generated docstring."""
+    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').replace("\r", " ")
+
+
 def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
@@ -298,7 +303,7 @@ def _dataclass(name: str, doc: str, fields: list[tuple[str, str]]) -> str:
     body = "".join(f"    {n}: {t}\n" for n, t in fields)
     if fields:
         body = "\n" + body
-    return f'@dataclass(frozen=True)\nclass {name}:\n    """{doc}"""\n{body}'
+    return f'@dataclass(frozen=True)\nclass {name}:\n    """{_doc(doc)}"""\n{body}'
 
 
 def _opt(t: str, optional: bool) -> str:
@@ -314,10 +319,12 @@ def _file(out: _Out, mount: FilesMount, f: ConfigFile, optional: bool) -> tuple[
             return "File | None", (f"File({var}) if ({var} := ld.file({_q(f.path)}, {what}, "
                                    f"{_tuple(f.contexts)})) is not None else None")
         return "File", f"File(ld.need_file({_q(f.path)}, {what}))"
-    base = camel(mount.name) + camel(f.key)
+    base, const = camel(f.key), snake(f.key)
+    if base in out.taken or base + "File" in out.taken:
+        base, const = camel(mount.name) + base, snake(f"{mount.name}_{f.key}")
     data_type = _typed_dict(out, f.shape, base)
     cls = out.reserve(base + "File")
-    shape_const = out.reserve("_SHAPE_" + snake(f"{mount.name}_{f.key}").upper())
+    shape_const = out.reserve("_SHAPE_" + const.upper())
     literal = pprint.pformat(_shape_value(f.shape), width=92).replace("\n", "\n    ")
     out.shapes.append(f"{shape_const}: object = (\n    {literal}\n)\n")
     out.parsed.add(f.format)
@@ -346,7 +353,7 @@ def _files_mount(out: _Out, m: FilesMount) -> tuple[str, str]:
         t, e = _file(out, m, f, f.contexts != m.contexts)
         fields.append((attr, t))
         exprs.append(f"{attr}={e}")
-    notes = "".join(f" {f.key}: not parsed, it {f.note}." for f in m.files if f.note)
+    notes = "".join(f"\n\n    {f.key} is not parsed: it {f.note}." for f in m.files if f.note)
     out.classes.append(_dataclass(cls, f"Mount {m.name}: files at {m.path}.{notes}", fields))
     fn = out.reserve("_load_" + snake(m.name) + "_mount")
     args = ",\n        ".join(exprs)
@@ -421,10 +428,11 @@ def emit(api: Api, command: str) -> str:
             port_fields.append((attr, "int"))
             port_exprs.append(f"{attr}={p.port}")
 
-    mount_attrs = unique([snake(m.name) for m in (*api.files, *api.secrets)])
+    mounts: tuple[FilesMount | SecretMount, ...] = (*api.files, *api.secrets)
+    mount_attrs = unique([snake(m.name) for m in mounts])
     mount_fields = []
     mount_exprs = []
-    for attr, m in zip(mount_attrs, (*api.files, *api.secrets)):
+    for attr, m in zip(mount_attrs, mounts):
         cls, fn = (_files_mount(out, m) if isinstance(m, FilesMount) else
                    _secret_mount(out, m))
         if api.optional(m):
@@ -513,7 +521,7 @@ says which context runs,
         if out.not_required:
             typing.append("NotRequired")
         typing.append("cast")
-    imports.append(f"from typing import {', '.join(typing)}")
+    imports.append(f"from typing import {', '.join(sorted(typing))}")
 
     reader = ""
     if "yaml" in out.parsed:
@@ -531,7 +539,7 @@ says which context runs,
            f'    config = {DEFAULT_FILE[:-3]}.load()  # raises ConfigError listing all that is '
            f'missing\n'
            + ("".join(f"    config.ports.{a}\n" for a in ports[:1]))
-           + f'\nRegenerate with: {command}\n"""\n')
+           + f'\nRegenerate with: {_doc(command)}\n"""\n')
     consts = (f"\nSERVICE = {_q(api.service)}\n"
               f"CONTEXTS: tuple[str, ...] = {_tuple(api.contexts)}\n"
               f'ROOT_ENV = "PLIGOS_ROOT"  # read mounted files below this folder instead of /\n'

@@ -7,7 +7,14 @@
 
 from __future__ import annotations
 
-from pligos_tui.v1.build import DEFAULT_OUT, MANIFEST, build, chart_files, plans, switch_context
+from pligos_tui.v1.build import (
+           DEFAULT_OUT,
+           MANIFEST,
+           build,
+           chart_files,
+           plans,
+           switch_context,
+)
 from pligos_tui.v1.load import is_v1_config, is_v1_service, load_service
 
 __all__ = ["DEFAULT_OUT", "MANIFEST", "build", "chart_files", "is_v1_config", "is_v1_service",

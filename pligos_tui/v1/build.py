@@ -25,11 +25,24 @@ from typing import Any
 import yaml
 
 from pligos_tui import __version__, chart
-from pligos_tui.errors import ChartWriteError, ConfigError, Problem, Problems, UsageError, \
-    display_path
+from pligos_tui.errors import (
+    ChartWriteError,
+    ConfigError,
+    Problem,
+    Problems,
+    UsageError,
+    display_path,
+)
 from pligos_tui.v1.compiler import compile_context
 from pligos_tui.v1.load import (
-    CHART_FILE, CONFIG_NAME, Context, Flavor, Service, did_you_mean, load_flavor, load_service,
+    CHART_FILE,
+    CONFIG_NAME,
+    Context,
+    Flavor,
+    Service,
+    did_you_mean,
+    load_flavor,
+    load_service,
 )
 
 GENERATED_KEYWORD = "pligosgenerated"
@@ -205,9 +218,31 @@ def service_files(svc: Service) -> dict[str, bytes]:
     return out
 
 
+def _unpack_archives(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The service's own subchart archives (charts/*.tgz) as folders: a generated chart's
+    charts/*.tgz are what `helm dependency build` fetches, which Pligos does not own."""
+    out: dict[str, bytes] = {}
+    for rel, data in files.items():
+        if not (rel.startswith("charts/") and rel.count("/") == 1 and rel.endswith(".tgz")):
+            out.setdefault(rel, data)
+            continue
+        try:
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+                for member in tar.getmembers():
+                    parts = member.name.split("/")
+                    if not member.isfile() or ".." in parts or member.name.startswith("/"):
+                        continue
+                    fh = tar.extractfile(member)
+                    if fh is not None:
+                        out[f"charts/{member.name}"] = fh.read()
+        except (OSError, tarfile.TarError):
+            out[rel] = data  # not an archive helm could read either; kept as it is
+    return out
+
+
 def chart_files(built: Built, *, subchart_name: str = "") -> dict[str, bytes]:
     """All files of a context's chart as a standalone chart folder."""
-    files = service_files(built.svc)
+    files = _unpack_archives(service_files(built.svc))
     if subchart_name:
         files.update(built.flavor.files)
         meta = dict(built.svc.chart)
@@ -218,6 +253,15 @@ def chart_files(built: Built, *, subchart_name: str = "") -> dict[str, bytes]:
         files[CHART_FILE] = chart.dump_yaml(meta).encode()
     else:
         files[CHART_FILE] = (built.svc.root / CHART_FILE).read_bytes()
+        if built.subcharts:  # declared, so that `helm lint` accepts the subcharts
+            meta = dict(built.svc.chart)
+            deps = [d for d in meta.get("dependencies") or [] if isinstance(d, dict)
+                    and d.get("name") not in built.subcharts]
+            for alias, sub in built.subcharts.items():
+                version = (yaml.safe_load(sub[CHART_FILE]) or {}).get("version", "")
+                deps.append({"name": alias, "version": str(version)})
+            meta["dependencies"] = deps
+            files[CHART_FILE] = chart.dump_yaml(meta).encode()
     files.update(built.flavor.templates)
     files["values.yaml"] = built.values_yaml
     for alias, sub in built.subcharts.items():
@@ -253,22 +297,25 @@ def plans(roots: list[Path], *, contexts: list[str] | None = None,
     for root in roots:
         try:
             svc = load_service(root)
-            for name in svc.contexts:
-                if contexts and name not in contexts:
-                    continue
-                b = build(svc, name)
-                files = chart_files(b)
-                model = PlannedService(root=svc.root, file=svc.file, doc=svc.doc,
-                                       name=svc.name)
-                fl = ChartFlavor(name=b.flavor.name, path=b.flavor.path,
-                                 description=FLAVOR_DESCRIPTION, accepts=(), requires=())
-                compiled = Compiled(service=svc.name, context=name, flavor=b.flavor.name,
-                                    values=b.values, files={})
-                base = out if out is not None else svc.root / DEFAULT_OUT
-                result.append(ChartPlan(model, name, fl, compiled, base / name / svc.name,
-                                        files))
         except ConfigError as exc:
             problems.extend(exc.problems)
+            continue
+        for name in svc.contexts:
+            if contexts and name not in contexts:
+                continue
+            try:
+                b = build(svc, name)
+            except ConfigError as exc:
+                problems.extend(p for p in exc.problems if p not in problems)
+                continue
+            model = PlannedService(root=svc.root, file=svc.file, doc=svc.doc, name=svc.name)
+            fl = ChartFlavor(name=b.flavor.name, path=b.flavor.path,
+                             description=FLAVOR_DESCRIPTION, accepts=(), requires=())
+            compiled = Compiled(service=svc.name, context=name, flavor=b.flavor.name,
+                                values=b.values, files={})
+            base = out if out is not None else svc.root / DEFAULT_OUT
+            result.append(ChartPlan(model, name, fl, compiled,  # type: ignore[arg-type]
+                                    base / name / svc.name, chart_files(b)))
     if problems:
         raise ConfigError(problems)
     return result
@@ -295,7 +342,6 @@ def switch_context(root: Path, name: str) -> SwitchReport:
 
     svc = load_service(root)
     built = build(svc, name)
-    manifest = read_manifest(root)
     owned = generated_templates(svc) | {"values.yaml"}
     new: dict[str, bytes] = dict(built.flavor.templates)
     new["values.yaml"] = built.values_yaml
@@ -316,8 +362,7 @@ def switch_context(root: Path, name: str) -> SwitchReport:
                                   "by Pligos and is left untouched; nothing was changed",
                                   hint="rename the dependency with alias:, or move the folder")
     report = SwitchReport(svc.name, name)
-    before = sorted(owned & {p.relative_to(root).as_posix() for p in root.rglob("*")
-                             if p.is_file()} - {"values.yaml"})
+    before = sorted(rel for rel in owned - {"values.yaml"} if (root / rel).is_file())
     record = {"generator": "pligos", "version": __version__, "context": name,
               "flavor": built.flavor.name}
     # first record everything that may exist, so an interrupted switch can be redone
@@ -352,7 +397,6 @@ def switch_context(root: Path, name: str) -> SwitchReport:
             path.unlink()
         report.removed.append(f"charts/{path.name}")
     atomic_write(root / MANIFEST, _manifest(record, sorted(new), sorted(built.subcharts)))
-    del manifest
     return report
 
 
@@ -371,5 +415,13 @@ def _prune_empty(path: Path, stop: Path) -> None:
         parent = parent.parent
 
 
-__all__ = ["Built", "DEFAULT_OUT", "MANIFEST", "SwitchReport", "build", "chart_files", "plans",
-           "switch_context"]
+__all__ = [
+    "DEFAULT_OUT",
+    "MANIFEST",
+    "Built",
+    "SwitchReport",
+    "build",
+    "chart_files",
+    "plans",
+    "switch_context",
+]

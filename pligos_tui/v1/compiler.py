@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pligos_tui.errors import ConfigError, Problem, Problems
-from pligos_tui.v1.load import Context, Service, did_you_mean
-from pligos_tui.yamlfile import Document, KeyPath, load_file
+from pligos_tui.v1.load import Context, Service, did_you_mean, load_yaml
+from pligos_tui.yamlfile import Document, KeyPath
 
 PRIMITIVES = ("string", "numeric", "bool", "object")
 ROOT_TYPE = "context"
@@ -55,7 +55,7 @@ def load_types(svc: Service, schema: Document) -> dict[str, TypeDef]:
     """The types a context sees: pligos.types files in order, then the flavor's schema.yaml
     (a later definition of a type replaces an earlier one, as in the original)."""
     types: dict[str, TypeDef] = {}
-    docs = [load_file(t.path, _display(t.path)) for t in svc.types] + [schema]
+    docs = [load_yaml(t.path, _display(t.path)) for t in svc.types] + [schema]
     problems: list[Problem] = []
     for doc in docs:
         if doc.data is None:
@@ -105,6 +105,7 @@ class Compiler:
         self.types = types
         self.problems: list[Problem] = []
         self._stack: list[tuple[str, KeyPath]] = []
+        self._names: dict[KeyPath, str] = {}
 
     # ------------------------------------------------------------------ reporting
 
@@ -203,8 +204,11 @@ class Compiler:
     def compile_instance(self, typedef: TypeDef, inst: dict[str, Any],
                          iwhere: Where) -> dict[str, Any]:
         token = (typedef.name, iwhere.path)
+        name = inst.get("name")
+        self._names.setdefault(iwhere.path, name if isinstance(name, str) else
+                               _label(iwhere.path))
         if token in self._stack:
-            chain = " -> ".join(f"{t} {_label(p)}" for t, p in self._stack + [token])
+            chain = " -> ".join(f"{t} {self._names[p]}" for t, p in self._stack + [token])
             raise self.fail(iwhere, f"instances refer to each other in a cycle: {chain}",
                             "break the cycle")
         self._stack.append(token)

@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from pligos_tui import yamlfile
 from pligos_tui.errors import ConfigError, Problem, Problems, display_path
 from pligos_tui.yamlfile import Document, KeyPath, load_file
 
@@ -33,7 +36,7 @@ DEPENDENCY_KEYS = ("path", "context", "alias")
 VERSIONS = ("1",)
 
 # `pligos:` followed by a nested mapping (block or flow), as opposed to format 1's `pligos: 1`
-_V1_HEADER = re.compile(rb"^pligos:[ \t]*(?:\{|#|\r?\n|\Z)", re.M)
+_V1_HEADER = re.compile(rb"^pligos:[ \t]*(?:\{|#|\r?\n|\Z)", re.MULTILINE)
 
 
 def is_v1_config(file: Path) -> bool:
@@ -106,6 +109,62 @@ class Flavor:
     files: dict[str, bytes]  # other chart files (not Chart.yaml, values.yaml, schema.yaml)
 
 
+# ------------------------------------------------------------------ YAML with merge keys
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def load_yaml(path: Path, display: str) -> Document:
+    """A YAML file of the original format, with the size, encoding and structure guards of
+    every Pligos file; merge keys (`<<: *anchor`), which the original read, are merged."""
+    try:
+        return load_file(path, display)
+    except ConfigError as exc:
+        if not any(p.message.startswith("merge keys") for p in exc.problems):
+            raise
+    text = path.read_bytes().decode("utf-8-sig")  # load_file has checked size and encoding
+    problems = Problems(display)
+    doc = Document(file=display, data=None)
+    root = yaml.compose(text, Loader=yamlfile._Loader)
+    doc.data = _MergingBuilder(doc, problems).build(root, (), 0)
+    problems.raise_if_any()
+    return doc
+
+
+class _MergingBuilder(yamlfile._Builder):
+    """The located-document builder, with merge keys resolved the way YAML defines them:
+    the mapping's own keys win, then the first merged mapping, then the next."""
+
+    def build(self, node: yaml.Node, path: KeyPath, depth: int) -> Any:
+        if isinstance(node, yaml.MappingNode) and any(k.tag == MERGE_TAG for k, _ in node.value):
+            node = self._merged(node)
+        return super().build(node, path, depth)
+
+    def _merged(self, node: yaml.MappingNode) -> yaml.MappingNode:
+        own = [(k, v) for k, v in node.value if k.tag != MERGE_TAG]
+        seen = {k.value for k, _ in own if isinstance(k, yaml.ScalarNode)}
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
+        for key, value in node.value:
+            if key.tag != MERGE_TAG:
+                continue
+            sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    mark = key.start_mark
+                    self.problems.add("<< must merge a mapping (an alias such as *base) or a "
+                                      "list of them", line=mark.line + 1, column=mark.column + 1,
+                                      hint="point << at an anchored mapping")
+                    continue
+                if any(k.tag == MERGE_TAG for k, _ in source.value):
+                    source = self._merged(source)
+                for k, v in source.value:
+                    if isinstance(k, yaml.ScalarNode) and k.value not in seen:
+                        seen.add(k.value)
+                        merged.append((k, v))
+        return yaml.MappingNode(node.tag, merged + own, node.start_mark, node.end_mark,
+                                flow_style=node.flow_style)
+
+
 def _kind(value: Any) -> str:
     if value is None:
         return "empty"
@@ -141,7 +200,7 @@ def load_service(root: Path) -> Service:
     """Read and check a v1 service folder; every problem of its files is raised at once."""
     file = root / CONFIG_NAME
     display = display_path(file)
-    doc = load_file(file, display)
+    doc = load_yaml(file, display)
     problems = Problems(display)
     chart_file = root / CHART_FILE
     chart_display = display_path(chart_file)
@@ -336,7 +395,7 @@ def _read_instances(svc: Service, values: Any, problems: Problems) -> None:
 def load_flavor(path: Path, chart_name: str) -> Flavor:
     """Read a flavor folder; `<CHARTNAME>` in its templates becomes `chart_name`."""
     schema_file = path / SCHEMA_FILE
-    schema = load_file(schema_file, display_path(schema_file))
+    schema = load_yaml(schema_file, display_path(schema_file))
     if not isinstance(schema.data, dict):
         raise ConfigError([Problem(schema.file, line=1, message="schema.yaml must be a mapping "
                                    "of type name to type", hint="declare at least the root "

@@ -17,9 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from pligos_tui import chart
-from pligos_tui.errors import ChartWriteError, ConfigError, PligosError, display_path
+from pligos_tui.errors import (
+    ChartWriteError,
+    ConfigError,
+    PligosError,
+    UsageError,
+    display_path,
+)
 from pligos_tui.v1.build import MANIFEST, Built, build, service_files, sort_keys
-from pligos_tui.v1.load import CHART_FILE, CONFIG_NAME, load_service
+from pligos_tui.v1.load import CHART_FILE, CONFIG_NAME, is_v1_config, load_service
+from pligos_tui.v1.mapping import format1_service, read_properties
 
 VALUES_KEY = "v1"
 BACKUP_NAME = "pligos.v1.yaml"
@@ -34,12 +41,46 @@ class Migration:
     pligos_yaml: Path
     flavors: dict[str, Path] = field(default_factory=dict)  # converted name -> folder
     notes: list[str] = field(default_factory=list)  # what could not be converted, and why
+    builtin: bool = False  # the contexts use built-in flavors (no flavor was kept)
     done: list[str] = field(default_factory=list)  # what was converted
+
+
+def yaml_contexts(text: str) -> list[dict[str, Any]]:
+    import yaml
+
+    data = yaml.safe_load(text)
+    return [c for c in data.get("contexts", []) if isinstance(c, dict)]
 
 
 def _label(text: str) -> str:
     label = _DNS.sub("-", text.lower()).strip("-")[:53].strip("-")
     return label or "flavor"
+
+
+PLACEHOLDER_IMAGE = {"repository": "pligos/placeholder", "tag": "none"}
+
+
+def find_image(values: Any) -> dict[str, str] | None:
+    """The first image in v1 values (a mapping with text repository and tag), as a format-1
+    image entry: the built-in property the values contract needs."""
+    if isinstance(values, dict):
+        repo, tag = values.get("repository"), values.get("tag")
+        if isinstance(repo, str) and repo and isinstance(tag, (str, int, float)) \
+                and not isinstance(tag, bool) and str(tag):
+            registry = values.get("registry")
+            if isinstance(registry, str) and registry:
+                repo = f"{registry.rstrip('/')}/{repo}"
+            return {"repository": repo, "tag": str(tag)}
+        children = list(values.values())
+    elif isinstance(values, list):
+        children = values
+    else:
+        return None
+    for child in children:
+        found = find_image(child)
+        if found is not None:
+            return found
+    return None
 
 
 def rewrite_values(template: bytes) -> tuple[bytes, int]:
@@ -48,27 +89,86 @@ def rewrite_values(template: bytes) -> tuple[bytes, int]:
     return _VALUES_REF.sub(b".Values." + VALUES_KEY.encode(), template), count
 
 
-def migrate(root: Path, *, out: Path | None = None) -> Migration:
+def _header(in_place: bool, flavors: bool) -> str:
+    text = ("# Migrated by `pligos migrate` from the original Pligos's pligos.yaml"
+            f"{' (kept as ' + BACKUP_NAME + ')' if in_place else ''}.\n")
+    if flavors:
+        text += (f"# The flavors in {FLAVORS_DIR}/ read these values under .Values."
+                 f"{VALUES_KEY}.\n")
+    return text
+
+
+def _dependency_notes(builds: dict[str, Built], result: Migration) -> None:
+    for name, b in builds.items():
+        for dep in b.context.dependencies:
+            result.notes.append(
+                f"context {name}: dependency {dep.alias or display_path(dep.path)} "
+                f"({display_path(dep.path)}, context {dep.context}) is not converted: "
+                "migrate that service too and add it as a friend (type: requirement)")
+
+
+def _builtin(svc: Any, builds: dict[str, Built], own: dict[str, bytes],
+             in_place: bool) -> tuple[str, str]:
+    """(format-1 pligos.yaml text using built-in flavors, '') or ('', why not)."""
+    from pligos_tui.model import load_service_text
+
+    if any(rel.startswith("templates/") for rel in own):
+        return "", "the service has templates of its own"
+    props = {}
+    for name, b in builds.items():
+        found, left = read_properties(b.values)
+        if left:
+            return "", (f"the values of context {name} hold {', '.join(sorted(left))}, which "
+                        "no built-in property expresses")
+        props[name] = found
+    text = _header(in_place, False) + chart.dump_yaml(format1_service(svc.name, svc.chart, props))
+    try:
+        load_service_text(text, svc.root, "pligos.yaml (migrated)")
+    except ConfigError as exc:
+        return "", "mapped onto built-in properties, the service would not be valid: " + \
+            "; ".join(p.message for p in exc.problems)
+    return text, ""
+
+
+def migrate(root: Path, *, out: Path | None = None, keep_flavor: bool = False) -> Migration:
     """Write the format-1 service of the v1 service at `root` into `out` (default: `root`,
     where the v1 pligos.yaml is kept as pligos.v1.yaml). Nothing is written when anything
     fails."""
     from pligos_tui.edit import atomic_write
     from pligos_tui.model import load_service as load_format1
 
-    svc = load_service(root)
     dest = out if out is not None else root
-    builds: dict[str, Built] = {name: build(svc, name) for name in svc.contexts}
-    result = Migration(svc.name, dest / CONFIG_NAME)
     in_place = dest.resolve() == root.resolve()
-    if (dest / CONFIG_NAME).exists() and not in_place:
-        raise ChartWriteError(f"{display_path(dest / CONFIG_NAME)} exists; nothing was written",
-                              hint="give an empty folder with --out")
     if in_place and (root / BACKUP_NAME).exists():
         raise ChartWriteError(f"{display_path(root / BACKUP_NAME)} exists: the service seems "
                               "migrated already; nothing was written",
                               hint="move it away to migrate again")
+    if not is_v1_config(root / CONFIG_NAME):
+        raise UsageError(f"{display_path(root / CONFIG_NAME)} is not a pligos.yaml of the "
+                         "original Pligos", hint="migrate converts a folder whose pligos.yaml "
+                         "starts with pligos: {version: '1'}")
+    svc = load_service(root)
+    builds: dict[str, Built] = {name: build(svc, name) for name in svc.contexts}
+    result = Migration(svc.name, dest / CONFIG_NAME)
+    if (dest / CONFIG_NAME).exists() and not in_place:
+        raise ChartWriteError(f"{display_path(dest / CONFIG_NAME)} exists; nothing was written",
+                              hint="give an empty folder with --out")
     own = {rel: data for rel, data in service_files(svc).items()
            if rel not in (BACKUP_NAME, MANIFEST) and not rel.startswith(FLAVORS_DIR + "/")}
+    if not keep_flavor:
+        text, why = _builtin(svc, builds, own, in_place)
+        if text:
+            dest.mkdir(parents=True, exist_ok=True)
+            if in_place:
+                atomic_write(root / BACKUP_NAME, (root / CONFIG_NAME).read_bytes())
+            atomic_write(dest / CONFIG_NAME, text.encode())
+            result.builtin = True
+            result.done.append("the flavor maps onto built-in properties: contexts use "
+                               + ", ".join(sorted({f"{c['flavor']}" for c in
+                                                   yaml_contexts(text)})))
+            _dependency_notes(builds, result)
+            return result
+        result.done.append(f"the flavor is kept as a format-1 flavor: {why}")
     flavor_names: dict[Path, str] = {}
     for b in builds.values():
         if b.flavor.path.resolve() in flavor_names:
@@ -98,7 +198,8 @@ def migrate(root: Path, *, out: Path | None = None) -> Migration:
                 "description": f"{b.flavor.name}, a flavor of the original Pligos, migrated "
                                f"for {svc.name}; its templates read the v1 values under "
                                f".Values.{VALUES_KEY}",
-                "accepts": ["replicas", "values"], "requires": ["values"]}).encode()
+                "accepts": ["image", "replicas", "values"],
+                "requires": ["values"]}).encode()
             for rel, data in files.items():
                 target = staging / FLAVORS_DIR / name / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -111,15 +212,25 @@ def migrate(root: Path, *, out: Path | None = None) -> Migration:
             result.done.append("the service's own files and templates were copied into its "
                                "flavor, so that templates reading them with .Files still do")
         contexts: list[dict[str, Any]] = []
+        images: list[dict[str, Any]] = []
         for name, b in builds.items():
-            ctx: dict[str, Any] = {"name": name, "flavor": flavor_names[b.flavor.path.resolve()],
-                                   "values": {VALUES_KEY: sort_keys(b.values)}}
+            ctx: dict[str, Any] = {"name": name, "flavor": flavor_names[b.flavor.path.resolve()]}
+            image = find_image(b.values)
+            if image is None:
+                image = dict(PLACEHOLDER_IMAGE)
+                result.notes.append(f"context {name}: no image (a mapping with repository and "
+                                    "tag) in its v1 values; the values contract needs one, so "
+                                    f"it names the placeholder {image['repository']}:"
+                                    f"{image['tag']}, which the flavor does not use")
+            same = next((i for i in images if {k: v for k, v in i.items() if k != "name"}
+                         == image), None)
+            if same is None:
+                same = {"name": _label(name), **image}
+                images.append(same)
+            ctx["image"] = same["name"]
+            ctx["values"] = {VALUES_KEY: sort_keys(b.values)}
             contexts.append(ctx)
-            for dep in b.context.dependencies:
-                result.notes.append(
-                    f"context {name}: dependency {dep.alias or display_path(dep.path)} "
-                    f"({display_path(dep.path)}, context {dep.context}) is not converted: "
-                    "migrate that service too and add it as a friend (type: requirement)")
+        _dependency_notes(builds, result)
         meta = svc.chart
         doc: dict[str, Any] = {"pligos": 1, "name": svc.name}
         if isinstance(meta.get("description"), str) and meta["description"]:
@@ -129,14 +240,11 @@ def migrate(root: Path, *, out: Path | None = None) -> Migration:
         if meta.get("appVersion") is not None:
             doc["appVersion"] = str(meta["appVersion"])
         doc["flavorPaths"] = [FLAVORS_DIR]
+        doc["images"] = images
         doc["contexts"] = contexts
         if contexts:
             doc["current-context"] = contexts[0]["name"]
-        header = (f"# Migrated by `pligos migrate` from the original Pligos's pligos.yaml"
-                  f"{' (kept as ' + BACKUP_NAME + ')' if in_place else ''}.\n"
-                  f"# The flavors in {FLAVORS_DIR}/ read these values under .Values."
-                  f"{VALUES_KEY}.\n")
-        text = header + chart.dump_yaml(doc)
+        text = _header(in_place, True) + chart.dump_yaml(doc)
         (staging / CONFIG_NAME).write_text(text)
         try:  # the result must load as a valid format-1 service before anything is written
             load_format1(staging)
@@ -159,7 +267,7 @@ def migrate(root: Path, *, out: Path | None = None) -> Migration:
             atomic_write(root / BACKUP_NAME, (root / CONFIG_NAME).read_bytes())
         atomic_write(dest / CONFIG_NAME, text.encode())
     if in_place:
-        result.notes.append(f"{CHART_FILE}, templates/, values.yaml and charts/ of the service "
-                            "folder belong to the original format; remove them once the "
-                            "charts of `pligos generate` are in use")
+        result.done.append(f"{CHART_FILE}, templates/, values.yaml and charts/ of the service "
+                           "folder belong to the original format: remove them once the "
+                           "charts of `pligos generate` are in use")
     return result

@@ -208,4 +208,4 @@ def test_custom_flavor_from_flavor_paths(charts, helm_bin):
     assert one(manifests, "StatefulSet")["spec"]["replicas"] == 5
     assert one(manifests, "PersistentVolumeClaim")["spec"]["storageClassName"] == "fast"
     chart_yaml = (charts / "stateful" / "ledger" / "Chart.yaml").read_text()
-    assert "kubeVersion: '>=1.25.0-0'" in chart_yaml and "version: 1.2.3-rc.1" in chart_yaml
+    assert "kubeVersion: '>=1.25.0-0'" in chart_yaml and "version: \"1.2.3-rc.1\"" in chart_yaml

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support import render, run_cli
 
 from pligos_tui.generate import generate
-from support import render, run_cli
 
 CASES = Path(__file__).parent / "cases"
 CASE_CONTEXTS = sorted((case.name, expected.stem) for case in CASES.iterdir() if case.is_dir()

@@ -4,6 +4,7 @@ migrate (with rendered manifests compared), and `helm pligos` through the real h
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -12,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from support import ROOT, helm, make_tree, render, run_cli
 
 HELPERS = """
@@ -181,6 +181,11 @@ def test_dependency_becomes_a_subchart_with_its_values(world: Path, tmp_path: Pa
     images = {d["metadata"]["name"]: d["spec"]["template"]["spec"]["containers"][0]["image"]
               for d in docs if d["kind"] == "Deployment"}
     assert images == {"rel-hello": "hello:1.0", "rel-database": "postgres:16"}
+    assert yaml.safe_load((chart / "Chart.yaml").read_text())["dependencies"] == [
+        {"name": "database", "version": "1.0.0"}]
+    checked = run_cli("check", str(world / "hello"), "--out", str(tmp_path / "out"))
+    assert checked.code == 1  # dev was not generated; prod is current and lints
+    assert "out/dev/hello: missing" in checked.out and "prod" not in checked.out
 
 
 # --------------------------------------------------------------------------- errors
@@ -192,7 +197,7 @@ ERRORS = [
      "hello/pligos.yaml:5:5: error: unknown key 'flavour' in a context",
      "did you mean 'flavor'?"),
     ("flavors/web/schema.yaml", "routes: mapped route", "routes: mapped rout",
-     "flavors/web/schema.yaml:5:3: error: no type named 'rout'", "did you mean 'route'?"),
+     "flavors/web/schema.yaml:5:11: error: no type named 'rout'", "did you mean 'route'?"),
     ("hello/pligos.yaml", "context: prod, alias", "context: prd, alias",
      "hello/pligos.yaml:16:32: error: db/pligos.yaml has no context 'prd'",
      "did you mean 'prod'?"),
@@ -353,7 +358,10 @@ def test_helm_plugin_runs_pligos(tmp_path: Path, helm_bin: str, world: Path) -> 
 
     installed = run("plugin", "install", str(ROOT))
     assert installed.returncode == 0, installed.stderr
-    assert "pligos" in run("plugin", "list").stdout
+    from pligos_tui import __version__
+
+    listed = run("plugin", "list").stdout.splitlines()
+    assert any(line.split()[:2] == ["pligos", __version__] for line in listed), listed
     version = run("pligos", "--version")
     assert version.returncode == 0 and version.stdout.startswith("pligos ")
     out = tmp_path / "out"
@@ -365,6 +373,291 @@ def test_helm_plugin_runs_pligos(tmp_path: Path, helm_bin: str, world: Path) -> 
     assert (world / "hello/values.yaml").is_file()
     bad = run("pligos", "generate", "--in-place", str(world / "hello"))
     assert bad.returncode != 0 and "--in-place needs exactly one --context" in bad.stderr
+    # the original plugin's own command line still works: helm pligos CONTEXT -c PATH
+    original = run("pligos", "prod", "-c", str(world / "hello"))
+    assert original.returncode == 0, original.stderr
+    assert "hello switched to context prod" in original.stdout
+    assert (world / "hello/charts/database/values.yaml").is_file()
 
 
 WORLD_TEXT = {k: __import__("textwrap").dedent(v).lstrip("\n") for k, v in WORLD.items()}
+
+
+# --------------------------------------------------------------------------- migrate onto built-ins
+
+PLAIN = {
+    "flavors/plain/Chart.yaml": "apiVersion: v2\nname: plain\nversion: 0.1.0\n",
+    "flavors/plain/schema.yaml": """
+        image: {repository: string, tag: string, pullPolicy: string}
+        route: {port: numeric, containerPort: numeric, protocol: string}
+        probe: {definition: embedded object}
+        context:
+          image: image
+          routes: mapped route
+          replicas: numeric
+          livenessProbe: probe
+          readinessProbe: probe
+          env: object
+          resources: object
+        """,
+    "flavors/plain/templates/deployment.yaml": """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {{ .Release.Name }}-{{ .Chart.Name }}
+        spec:
+          replicas: {{ .Values.replicas }}
+          selector:
+            matchLabels: {app: {{ .Release.Name }}}
+          template:
+            metadata:
+              labels: {app: {{ .Release.Name }}}
+            spec:
+              containers:
+                - name: main
+                  image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+                  imagePullPolicy: {{ .Values.image.pullPolicy }}
+                  ports:
+                    {{- range $name, $r := .Values.routes }}
+                    - {name: {{ $name }}, containerPort: {{ $r.containerPort }}, protocol: {{ $r.protocol }}}
+                    {{- end }}
+                  env:
+                    {{- range $k, $v := .Values.env }}
+                    - {name: {{ $k }}, value: {{ $v | quote }}}
+                    {{- end }}
+                  resources: {{ toJson .Values.resources }}
+                  livenessProbe: {{ toJson .Values.livenessProbe }}
+                  readinessProbe: {{ toJson .Values.readinessProbe }}
+        """,
+    "plain/Chart.yaml": "apiVersion: v2\nname: plain\nversion: 1.2.0\n",
+    "plain/pligos.yaml": """
+        pligos: {version: '1'}
+        contexts:
+          prod:
+            flavor: ../flavors/plain
+            spec:
+              image: release
+              routes: [http]
+              replicas: 2
+              livenessProbe: health
+              readinessProbe: health
+              env: {LOG_LEVEL: info}
+              resources: {requests: {cpu: 100m, memory: 64Mi}}
+        values:
+          image: [{name: release, repository: nginx, tag: "1.27", pullPolicy: IfNotPresent}]
+          route: [{name: http, port: 80, containerPort: 8080, protocol: TCP}]
+          probe: [{name: health, definition: {httpGet: {path: /healthz, port: http}}}]
+        """,
+}
+
+
+def _container(docs: list[dict]) -> tuple[int, dict]:
+    (deployment,) = [d for d in docs if d["kind"] == "Deployment"]
+    return deployment["spec"]["replicas"], deployment["spec"]["template"]["spec"][
+        "containers"][0]
+
+
+def test_migrate_maps_plain_values_onto_built_in_properties(tmp_path: Path,
+                                                            helm_bin: str) -> None:
+    world = make_tree(tmp_path / "world", PLAIN)
+    before, migrated, after = tmp_path / "v1", tmp_path / "migrated", tmp_path / "format1"
+    assert run_cli("generate", str(world / "plain"), "--out", str(before)).code == 0
+    result = run_cli("migrate", str(world / "plain"), "--out", str(migrated))
+    assert result.code == 0, result.err
+    assert "the flavor maps onto built-in properties: contexts use webservice" in result.out
+    doc = yaml.safe_load((migrated / "pligos.yaml").read_text())
+    assert doc["contexts"] == [{"name": "prod", "flavor": "webservice", "image": "prod",
+                                "probe": "prod", "routes": ["http"], "env": ["prod"],
+                                "resources": "prod", "replicas": 2}]
+    assert not (migrated / "flavors").exists()
+    result = run_cli("generate", str(migrated), "--out", str(after))
+    assert result.code == 0, result.err
+    old_replicas, old = _container(render(helm_bin, before / "prod/plain", "rel"))
+    new_docs = render(helm_bin, after / "prod/plain", "rel")
+    new_replicas, new = _container(new_docs)
+    assert new_replicas == old_replicas == 2
+    for key in ("image", "imagePullPolicy", "resources", "livenessProbe", "readinessProbe"):
+        assert new[key] == old[key], key
+    assert {(p["name"], p["containerPort"], p["protocol"]) for p in new["ports"]} == \
+        {(p["name"], p["containerPort"], p["protocol"]) for p in old["ports"]}
+    assert {"name": "LOG_LEVEL", "value": "info"} in new["env"]
+    (service,) = [d for d in new_docs if d["kind"] == "Service"]
+    assert [p["port"] for p in service["spec"]["ports"]] == [80]
+
+
+def test_migrate_keep_flavor_keeps_the_exact_manifests(tmp_path: Path, helm_bin: str) -> None:
+    world = make_tree(tmp_path / "world", PLAIN)
+    before, migrated, after = tmp_path / "v1", tmp_path / "migrated", tmp_path / "format1"
+    assert run_cli("generate", str(world / "plain"), "--out", str(before)).code == 0
+    result = run_cli("migrate", str(world / "plain"), "--out", str(migrated), "--keep-flavor")
+    assert result.code == 0, result.err
+    assert (migrated / "flavors/plain/flavor.yaml").is_file()
+    assert run_cli("generate", str(migrated), "--out", str(after)).code == 0
+    assert _manifests(helm_bin, after / "prod/plain") == _manifests(helm_bin,
+                                                                      before / "prod/plain")
+
+
+# --------------------------------------------------------------------------- a helm-created flavor
+
+def test_a_flavor_made_by_helm_create_renders_like_the_plain_chart(tmp_path: Path,
+                                                                   helm_bin: str) -> None:
+    """The original's getting-started guide: a flavor is `helm create webservice` without its
+    values.yaml and tests; a service is `helm create hello-world` without templates, whose
+    values become a `configuration` instance. Switched in place, it renders what the plain
+    helm-created chart renders."""
+    for name in ("webservice", "hello-world", "plain"):
+        created = helm(helm_bin, "create", str(tmp_path / name))
+        assert created.returncode == 0, created.stderr
+    flavor, service = tmp_path / "webservice", tmp_path / "hello-world"
+    (flavor / "values.yaml").unlink()
+    shutil.rmtree(flavor / "templates/tests")
+    shutil.rmtree(tmp_path / "plain/templates/tests")
+    (flavor / "schema.yaml").write_text("context: {values: embedded configuration}\n")
+    (tmp_path / "types.yaml").write_text("configuration: {valuesyaml: embedded object}\n")
+    created_values = yaml.safe_load((service / "values.yaml").read_text())
+    (service / "values.yaml").unlink()
+    shutil.rmtree(service / "templates")
+    (service / "pligos.yaml").write_text(yaml.safe_dump({
+        "pligos": {"version": "1", "types": ["../types.yaml"]},
+        "contexts": {"default": {"flavor": "../webservice", "spec": {"values": "default"}}},
+        "values": {"configuration": [{"name": "default", "valuesyaml": created_values}]},
+    }))
+    result = run_cli("generate", "--in-place", "--context", "default", str(service))
+    assert result.code == 0, result.err
+    (service / "Chart.yaml").write_text((service / "Chart.yaml").read_text())
+    shutil.copy(service / "Chart.yaml", tmp_path / "plain/Chart.yaml")
+    assert helm(helm_bin, "template", "rel", str(service)).stdout == \
+        helm(helm_bin, "template", "rel", str(tmp_path / "plain")).stdout.replace(
+            "plain/templates", "hello-world/templates")
+
+
+# --------------------------------------------------------------------------- more mistakes
+
+def test_instances_that_refer_to_each_other_in_a_cycle(tmp_path: Path) -> None:
+    world = make_tree(tmp_path, {
+        "f/Chart.yaml": "apiVersion: v2\nname: f\nversion: 0.1.0\n",
+        "f/schema.yaml": "node: {next: node}\ncontext: {root: node}\n",
+        "s/Chart.yaml": "apiVersion: v2\nname: s\nversion: 0.1.0\n",
+        "s/pligos.yaml": """
+            pligos: {version: '1'}
+            contexts:
+              dev: {flavor: ../f, spec: {root: a}}
+            values:
+              node:
+                - {name: a, next: b}
+                - {name: b, next: a}
+            """})
+    result = run_cli("generate", "s", "--out", "out", cwd=world)
+    assert result.code == 2
+    assert "s/pligos.yaml:6:7: error: instances refer to each other in a cycle: " \
+           "node a -> node b -> node a" in result.err, result.err
+    assert not (world / "out").exists()
+
+
+def test_dependencies_in_a_cycle_and_a_types_file_that_is_not_a_mapping(tmp_path: Path) -> None:
+    world = make_tree(tmp_path, {
+        "f/Chart.yaml": "apiVersion: v2\nname: f\nversion: 0.1.0\n",
+        "f/schema.yaml": "context: {x: string}\n",
+        "types.yaml": "- not a mapping\n",
+        "a/Chart.yaml": "apiVersion: v2\nname: a\nversion: 0.1.0\n",
+        "a/pligos.yaml": """
+            pligos: {version: '1'}
+            contexts:
+              dev:
+                flavor: ../f
+                dependencies: [{path: ../b, context: dev}]
+            """,
+        "b/Chart.yaml": "apiVersion: v2\nname: b\nversion: 0.1.0\n",
+        "b/pligos.yaml": """
+            pligos: {version: '1', types: [../types.yaml]}
+            contexts:
+              dev:
+                flavor: ../f
+            """})
+    result = run_cli("generate", "b", cwd=world)
+    assert result.code == 2
+    assert "types.yaml:1: error: a types file must be a mapping of type name to its fields" \
+        in result.err
+    (world / "types.yaml").write_text("other: {y: string}\n")
+    (world / "b/pligos.yaml").write_text((world / "b/pligos.yaml").read_text().replace(
+        "flavor: ../f", "flavor: ../f\n    dependencies: [{path: ../a, context: dev}]"))
+    result = run_cli("generate", "a", cwd=world)
+    assert result.code == 2
+    assert "error: dependencies form a cycle" in result.err, result.err
+    assert "Traceback" not in result.err
+
+
+def test_preview_explains_what_to_do_with_a_v1_service(world: Path) -> None:
+    result = run_cli("preview", str(world / "hello"))
+    assert result.code == 2
+    assert "is a service of the original Pligos; this command works on format 1" in result.err
+
+
+def test_check_reports_a_stale_v1_chart(world: Path) -> None:
+    assert run_cli("generate", str(world / "hello")).code == 0
+    assert run_cli("check", str(world / "hello"), "--no-lint").code == 0
+    values = world / "hello/pligos.yaml"
+    values.write_text(values.read_text().replace("replicas: 3", "replicas: 4"))
+    result = run_cli("check", str(world / "hello"), "--no-lint")
+    assert result.code == 1
+    assert "hello/.pligos/charts/prod/hello: stale" in result.out
+
+
+def test_in_place_on_a_tree_switches_the_services_having_the_context(world: Path) -> None:
+    result = run_cli("generate", "--in-place", "--context", "dev", "--json", str(world))
+    assert result.code == 0, result.err
+    (report,) = json.loads(result.out)
+    assert report["service"] == "hello" and report["context"] == "dev"
+    assert "values.yaml" in report["written"]
+    assert not (world / "db/values.yaml").exists()  # db has no context dev
+
+
+def test_a_list_may_mix_instance_names_and_inline_instances(tmp_path: Path) -> None:
+    world = make_tree(tmp_path, {
+        "f/Chart.yaml": "apiVersion: v2\nname: f\nversion: 0.1.0\n",
+        "f/schema.yaml": "port: {number: numeric}\ncontext: {ports: mapped port}\n",
+        "s/Chart.yaml": "apiVersion: v2\nname: s\nversion: 0.1.0\n",
+        "s/pligos.yaml": """
+            pligos: {version: '1'}
+            contexts:
+              dev: {flavor: ../f, spec: {ports: [http, {name: admin, number: 9901}]}}
+            values:
+              port: [{name: http, number: 8080}]
+            """})
+    assert run_cli("generate", "s", "--out", "out", cwd=world).code == 0
+    assert yaml.safe_load((world / "out/dev/s/values.yaml").read_text()) == {
+        "ports": {"http": {"number": 8080}, "admin": {"number": 9901}}}
+
+
+def test_merge_keys_are_read_as_the_original_read_them(tmp_path: Path) -> None:
+    world = make_tree(tmp_path, {
+        "f/Chart.yaml": "apiVersion: v2\nname: f\nversion: 0.1.0\n",
+        "f/schema.yaml": """
+            port: &port {number: numeric, protocol: string}
+            named: {<<: *port, name: string}
+            context: {ports: mapped named}
+            """,
+        "s/Chart.yaml": "apiVersion: v2\nname: s\nversion: 0.1.0\n",
+        "s/pligos.yaml": """
+            pligos: {version: '1'}
+            contexts:
+              dev: {flavor: ../f, spec: {ports: [http, alt]}}
+            values:
+              named:
+                - &http {name: http, number: 8080, protocol: TCP}
+                - <<: *http
+                  name: alt
+                  number: 8081
+            """})
+    result = run_cli("generate", "s", "--out", "out", cwd=world)
+    assert result.code == 0, result.err
+    assert yaml.safe_load((world / "out/dev/s/values.yaml").read_text()) == {"ports": {
+        "http": {"name": "http", "number": 8080, "protocol": "TCP"},
+        "alt": {"name": "alt", "number": 8081, "protocol": "TCP"}}}
+    # a mistake inside merged data is still located, and a bad << is explained
+    pligos = world / "s/pligos.yaml"
+    pligos.write_text(pligos.read_text().replace("contexts:", "x: &x 1\ncontexts:").replace(
+        "  - <<: *http", "  - <<: *x"))
+    result = run_cli("generate", "s", "--out", "out2", cwd=world)
+    assert result.code == 2
+    assert "s/pligos.yaml:8:7: error: << must merge a mapping" in result.err, result.err

@@ -1,0 +1,1 @@
+"""`pligos edit`: a Textual editor for one service's pligos.yaml with its charts previewed."""

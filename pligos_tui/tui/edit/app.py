@@ -1,0 +1,113 @@
+"""`pligos edit`: the Textual application. The screens and widgets live in their own modules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from pligos_tui.errors import PligosError
+from pligos_tui.tui.edit.dialogs import ConfirmDialog
+from pligos_tui.tui.edit.screens import EditorScreen
+from pligos_tui.tui.edit.state import Buffer
+
+
+class EditApp(App[None]):
+    CSS_PATH = "edit.tcss"
+    TITLE = "pligos edit"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, path: Path, *, generate: bool = False) -> None:
+        super().__init__()
+        self.buffer = Buffer.open(path)
+        self.generate_on_save = generate
+
+    def on_mount(self) -> None:
+        self.push_screen(EditorScreen(self.buffer))
+
+    @property
+    def editor(self) -> EditorScreen:
+        return next(s for s in self.screen_stack if isinstance(s, EditorScreen))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if not isinstance(screen, EditorScreen):
+            return
+        for binding in screen.BINDINGS:
+            action = binding.action  # type: ignore[union-attr]
+            target = self if action.startswith("app.") else screen
+            name = action.removeprefix("app.")
+            yield SystemCommand(f"{binding.description}  ({binding.key})",  # type: ignore[union-attr]
+                                _ACTION_HELP.get(name, binding.description),  # type: ignore[union-attr]
+                                getattr(target, f"action_{name}"))
+
+    # -- saving and quitting -------------------------------------------------------------------
+    def action_save(self) -> None:
+        try:
+            self.buffer.save()
+        except PligosError as exc:
+            self.notify(exc.message, severity="error", title="not saved")
+            return
+        if self.buffer.error is not None:
+            self.notify(f"saved {self.buffer.display} with {len(self.buffer.problems) or 1} "
+                        "problem(s)", severity="warning")
+        else:
+            self.notify(f"saved {self.buffer.display}")
+            if self.generate_on_save:
+                self._generate()
+        self.editor.after_change()
+
+    def _generate(self) -> None:
+        from pligos_tui.generate import generate
+
+        try:
+            report = generate([self.buffer.root])
+        except PligosError as exc:
+            self.notify(exc.format(), severity="error", title="charts not generated")
+            return
+        self.notify(f"charts: {len(report.written)} written, {len(report.unchanged)} unchanged")
+
+    async def action_quit(self) -> None:  # ctrl+q and the palette's "Quit"
+        self.action_quit_editor()
+
+    def action_quit_editor(self) -> None:
+        if not self.buffer.dirty:
+            self.exit()
+            return
+
+        def done(answer: str) -> None:
+            if answer == "save":
+                self.action_save()
+                if not self.buffer.dirty:
+                    self.exit()
+            elif answer == "discard":
+                self.exit()
+        self.push_screen(ConfirmDialog("pligos.yaml has unsaved changes.",
+                                       [("save", "Save and quit", "primary"),
+                                        ("discard", "Quit without saving", "error"),
+                                        ("cancel", "Cancel", "default")]), done)
+
+
+_ACTION_HELP = {
+    "save": "write pligos.yaml (comments and layout kept)",
+    "undo": "undo the last change",
+    "add_context": "add a context extending the selected one",
+    "clone_context": "copy the selected context under a new name",
+    "rename_context": "rename the selected context; extends and current-context follow",
+    "delete_context": "remove the selected context (asks first)",
+    "use_context": "make the selected context the current-context",
+    "try_flavor": "preview the selected context with another flavor, file unchanged",
+    "compare_with": "preview the selected context next to another one",
+    "cycle_mode": "preview manifests, values or the chart's files",
+    "toggle_diff": "show the diff between the two preview panes",
+    "show_source": "edit pligos.yaml as text",
+    "quit_editor": "quit (asks when there are unsaved changes)",
+}
+
+
+def run(path: Path, *, generate: bool = False) -> int:
+    """Open the editor on a service folder or its pligos.yaml; returns the exit status."""
+    EditApp(path, generate=generate).run()
+    return 0

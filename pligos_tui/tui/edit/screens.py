@@ -1,0 +1,315 @@
+"""The editor's main screen: the tree, the form of the selected node, the problems, the
+preview of two contexts side by side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, Tree
+
+from pligos_tui import edit
+from pligos_tui.errors import PligosError
+from pligos_tui.tui.edit.dialogs import ConfirmDialog, NameDialog, PickDialog
+from pligos_tui.tui.edit.forms import (ContextForm, EditRequest, EntryForm, Form, ServiceForm,
+                                       SourceForm)
+from pligos_tui.tui.edit.state import Buffer
+from pligos_tui.tui.widgets.preview import ChartPreview
+
+Node = tuple[str, ...]  # ("service",), ("source",), ("context", name), ("entry", prop, name)
+
+
+class EditorScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+s", "app.save", "Save"),
+        Binding("ctrl+z", "undo", "Undo"),
+        Binding("ctrl+n", "add_context", "Add ctx"),
+        Binding("ctrl+k", "clone_context", "Clone"),
+        Binding("ctrl+r", "rename_context", "Rename"),
+        Binding("ctrl+d", "delete_context", "Delete"),
+        Binding("ctrl+u", "use_context", "Use", show=False),
+        Binding("ctrl+t", "try_flavor", "Try flavor"),
+        Binding("ctrl+o", "compare_with", "Compare", show=False),
+        Binding("f2", "cycle_mode", "Mode"),
+        Binding("f3", "toggle_diff", "Diff"),
+        Binding("f4", "show_source", "Source", show=False),
+        Binding("ctrl+q", "app.quit_editor", "Quit", priority=True),
+    ]
+
+    def __init__(self, buffer: Buffer) -> None:
+        super().__init__()
+        self.buffer = buffer
+        self.selected: Node = ("service",) if buffer.service else ("source",)
+        self.panes: list[tuple[str, str | None]] = self._default_panes()
+        self._tree_sig: Any = None
+
+    # -- layout --------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            yield Tree("service", id="tree")
+            with Vertical(id="right"):
+                yield Vertical(id="form-box")
+                yield Static("", id="problems", markup=False)
+                yield ChartPreview(self.buffer.current_service, self.panes,
+                                   id="preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.buffer.display
+        self._rebuild_tree()
+        self._show_form()
+        self._show_problems()
+        self.query_one("#tree", Tree).focus()
+
+    # -- tree ----------------------------------------------------------------------------------
+    def _signature(self) -> Any:
+        b = self.buffer
+        return (tuple(b.context_names()), b.current_context(), b.data is None,
+                tuple((p, tuple(b.entry_names(p))) for p in edit.PROPERTIES))
+
+    def _rebuild_tree(self) -> None:
+        tree: Tree[Node] = self.query_one("#tree", Tree)
+        b = self.buffer
+        self._tree_sig = self._signature()
+        tree.clear()
+        tree.root.label = b.service.name if b.service else str((b.data or {}).get("name")
+                                                                or b.display)
+        tree.root.data = ("service",)
+        tree.root.expand()
+        wanted = None
+        if b.data is not None:
+            svc = tree.root.add_leaf("Service", data=("service",))
+            wanted = svc if self.selected == ("service",) else None
+            props = tree.root.add("Properties", data=("props",), expand=True)
+            for prop in edit.PROPERTIES:
+                names = b.entry_names(prop)
+                if not names:
+                    continue
+                branch = props.add(f"{prop} ({len(names)})", data=("prop", prop),
+                                   expand=len(names) <= 4)
+                for name in names:
+                    leaf = branch.add_leaf(name, data=("entry", prop, name))
+                    if self.selected == ("entry", prop, name):
+                        wanted = leaf
+            ctxs = tree.root.add("Contexts", data=("contexts",), expand=True)
+            for name in b.context_names():
+                mark = " ★" if name == b.current_context() else ""
+                leaf = ctxs.add_leaf(name + mark, data=("context", name))
+                if self.selected == ("context", name):
+                    wanted = leaf
+        source = tree.root.add_leaf("pligos.yaml (source)", data=("source",))
+        if self.selected == ("source",):
+            wanted = source
+        if wanted is None:
+            self.selected = ("source",) if b.data is None else ("service",)
+        elif wanted.line >= 0:
+            tree.move_cursor(wanted)
+        else:
+            tree.call_after_refresh(lambda: tree.move_cursor(wanted))
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[Node]) -> None:
+        data = event.node.data
+        if not data or data[0] not in ("service", "source", "context", "entry"):
+            return
+        if data != self.selected:
+            self.selected = data
+            self.buffer.seal()
+            self._show_form()
+        if data[0] == "context":
+            self._focus_context(data[1])
+
+    def _focus_context(self, name: str) -> None:
+        first = self.panes[0][0] if self.panes else ""
+        if first == name:
+            return
+        others = [n for n in self.buffer.context_names() if n != name]
+        second = first if first and first != name else (others[0] if others else None)
+        self.panes = [(name, None)] + ([(second, None)] if second else [])
+        self.query_one(ChartPreview).set_panes(self.panes)
+
+    # -- form ----------------------------------------------------------------------------------
+    def _form(self) -> Form:
+        b, sel = self.buffer, self.selected
+        if b.data is None or sel == ("source",):
+            return SourceForm(b)
+        if sel[0] == "context" and sel[1] in b.context_names():
+            return ContextForm(b, sel[1])
+        if sel[0] == "entry" and sel[2] in b.entry_names(sel[1]):
+            return EntryForm(b, sel[1], sel[2])
+        return ServiceForm(b)
+
+    def _show_form(self) -> None:
+        box = self.query_one("#form-box", Vertical)
+        box.remove_children()
+        form = self._form()
+        box.mount(form)
+        form.call_after_refresh(form.show_problems, self.buffer.problems)
+
+    def _show_problems(self) -> None:
+        b = self.buffer
+        widget = self.query_one("#problems", Static)
+        if b.error is None:
+            widget.update("✓ valid" + ("  · unsaved changes" if b.dirty else ""))
+            widget.set_class(False, "-errors")
+            return
+        if b.problems:
+            lines = [f"{p.location}: {p.message}" for p in b.problems]
+        else:
+            lines = [b.error.format()]
+        widget.update(f"{len(lines)} problem{'s' if len(lines) != 1 else ''}:\n" +
+                      "\n".join(lines))
+        widget.set_class(True, "-errors")
+
+    # -- applying edits --------------------------------------------------------------------------
+    def on_edit_request(self, event: EditRequest) -> None:
+        event.stop()
+        try:
+            new = event.apply(self.buffer.text)
+        except PligosError as exc:
+            self.notify(exc.message + (f"\n{exc.hint}" if exc.hint else ""), severity="error",
+                        title="not changed")
+            return
+        if event.select is not None:
+            self.selected = event.select
+        if self.buffer.change(new, event.key):
+            focus = event.select[1] if event.select and event.select[0] == "context" else None
+            self.after_change(structural=event.structural, focus=focus)
+
+    def after_change(self, structural: bool = False, focus: str | None = None) -> None:
+        """Redraw what depends on the buffer: problems, tree, preview, and the form when
+        the change came from outside it."""
+        self._show_problems()
+        if structural or self._signature() != self._tree_sig:
+            self._rebuild_tree()
+        if structural:
+            self._show_form()
+        else:
+            for form in self.query(Form):
+                form.show_problems(self.buffer.problems)
+        names = self.buffer.context_names()
+        panes = [(c, f) for c, f in self.panes if c in names]
+        if focus in names:
+            others = [p for p in panes if p[0] != focus]
+            rest = [n for n in names if n != focus]
+            if not others and rest:
+                others = [(rest[0], None)]
+            panes = [(focus, None)] + others[:1]
+        if not panes:
+            panes = self._default_panes()
+        self.panes = panes
+        preview = self.query_one(ChartPreview)
+        preview.set_panes(panes)
+        preview.set_source(self.buffer.current_service)
+        self.app.refresh_bindings()
+
+    def _default_panes(self) -> list[tuple[str, str | None]]:
+        names = self.buffer.context_names()
+        current = self.buffer.current_context()
+        first = current if current in names else (names[0] if names else "")
+        rest = [n for n in names if n != first]
+        return ([(first, None)] if first else []) + ([(rest[0], None)] if rest else [])
+
+    def _selected_context(self) -> str | None:
+        if self.selected[0] == "context":
+            return self.selected[1]
+        return self.panes[0][0] if self.panes else None
+
+    def _apply(self, fn: Any, select: Node | None = None, structural: bool = True) -> None:
+        self.post_message(EditRequest(fn, structural=structural, select=select))
+
+    # -- actions ---------------------------------------------------------------------------------
+    def action_undo(self) -> None:
+        if self.buffer.undo():
+            self.after_change(structural=True)
+        else:
+            self.notify("nothing to undo")
+
+    def action_add_context(self) -> None:
+        def done(name: str | None) -> None:
+            if name:
+                base = self._selected_context()
+                self._apply(lambda t: edit.add_context(t, name, extends=base or ""),
+                            select=("context", name))
+        self.app.push_screen(NameDialog("New context (it extends the selected one)",
+                                        placeholder="e.g. staging"), done)
+
+    def action_clone_context(self) -> None:
+        src = self._selected_context()
+        if not src:
+            return
+        def done(name: str | None) -> None:
+            if name:
+                self._apply(lambda t: edit.clone_context(t, src, name), select=("context", name))
+        self.app.push_screen(NameDialog(f"Clone {src} as", f"{src}-copy"), done)
+
+    def action_rename_context(self) -> None:
+        old = self._selected_context()
+        if not old:
+            return
+        def done(name: str | None) -> None:
+            if name and name != old:
+                self._apply(lambda t: edit.rename_context(t, old, name),
+                            select=("context", name))
+        self.app.push_screen(NameDialog(f"Rename {old} to (extends and current-context "
+                                        "follow)", old), done)
+
+    def action_delete_context(self) -> None:
+        name = self._selected_context()
+        if not name:
+            return
+        def done(answer: str) -> None:
+            if answer == "delete":
+                self._apply(lambda t: edit.delete_context(t, name), select=("service",))
+        self.app.push_screen(ConfirmDialog(f"Delete context {name}?",
+                                           [("delete", "Delete", "error"),
+                                            ("cancel", "Cancel", "default")]), done)
+
+    def action_use_context(self) -> None:
+        name = self._selected_context()
+        if name:
+            self._apply(lambda t: edit.set_current_context_text(t, name))
+
+    def action_try_flavor(self) -> None:
+        ctx = self._selected_context()
+        if not ctx:
+            return
+        def done(flavor: str | None) -> None:
+            if flavor:
+                self.panes = [(ctx, None), (ctx, flavor)]
+                self.query_one(ChartPreview).set_panes(self.panes)
+                self.notify(f"previewing {ctx} with flavor {flavor}; the file is unchanged")
+        self.app.push_screen(PickDialog(f"Render {ctx} with flavor",
+                                        self.buffer.flavor_names()), done)
+
+    def action_compare_with(self) -> None:
+        ctx = self._selected_context()
+        if not ctx:
+            return
+        def done(other: str | None) -> None:
+            if other:
+                self.panes = [(ctx, None), (other, None)]
+                self.query_one(ChartPreview).set_panes(self.panes)
+        choices = [n for n in self.buffer.context_names() if n != ctx]
+        self.app.push_screen(PickDialog(f"Compare {ctx} with", choices), done)
+
+    def action_cycle_mode(self) -> None:
+        mode = self.query_one(ChartPreview).cycle_mode()
+        self.notify(f"preview: {mode}", timeout=1.5)
+
+    def action_toggle_diff(self) -> None:
+        self.query_one(ChartPreview).toggle_diff()
+
+    def action_show_source(self) -> None:
+        self.selected = ("source",)
+        self._rebuild_tree()
+        self._show_form()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("clone_context", "rename_context", "delete_context", "use_context",
+                      "try_flavor", "compare_with"):
+            return bool(self.buffer.context_names())
+        return True

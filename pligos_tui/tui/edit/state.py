@@ -1,0 +1,138 @@
+"""The editor's buffer: the text of pligos.yaml, its undo history, and what the loader makes of it.
+
+No Textual here: the screens call these methods and redraw from the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pligos_tui.edit import atomic_write
+from pligos_tui.errors import ConfigError, PligosError, Problem, display_path
+from pligos_tui.model import CONFIG_NAME, Service, load_service_text
+
+
+@dataclass
+class Buffer:
+    file: Path
+    text: str
+    saved: str
+    undo_stack: list[tuple[str, str]] = field(default_factory=list)  # (text, coalescing key)
+    service: Service | None = None
+    error: PligosError | None = None
+    data: dict[str, Any] | None = None  # the plain YAML data, for the forms (None: unparsable)
+
+    @classmethod
+    def open(cls, path: Path) -> Buffer:
+        file = path / CONFIG_NAME if path.is_dir() else path
+        if not file.is_file():
+            raise PligosError(f"{display_path(file)} does not exist",
+                              hint="run `pligos new` to create a service, or pass its folder")
+        raw = file.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise PligosError(f"{display_path(file)} is not UTF-8 text",
+                              hint="save the file as UTF-8") from None
+        buf = cls(file=file, text=text, saved=text)
+        buf.validate()
+        return buf
+
+    @property
+    def root(self) -> Path:
+        return self.file.parent
+
+    @property
+    def display(self) -> str:
+        return display_path(self.file)
+
+    @property
+    def dirty(self) -> bool:
+        return self.text != self.saved
+
+    @property
+    def problems(self) -> list[Problem]:
+        if isinstance(self.error, ConfigError):
+            return self.error.problems
+        return []
+
+    def validate(self) -> None:
+        """Load the buffer with the loader's rules; sets `service` or `error`, and `data`."""
+        try:
+            data = yaml.safe_load(self.text)
+            self.data = data if isinstance(data, dict) else None
+        except yaml.YAMLError:
+            self.data = None
+        try:
+            self.service, self.error = load_service_text(self.text, self.root, self.display), None
+        except PligosError as exc:
+            self.service, self.error = None, exc
+
+    def current_service(self) -> Service:
+        """The loaded service, or the error that stops it loading (for the preview)."""
+        if self.service is None:
+            raise self.error or PligosError("nothing loaded")
+        return self.service
+
+    def change(self, text: str, key: str = "") -> bool:
+        """Replace the text (an undo step; consecutive changes with the same non-empty `key`,
+        such as typing in one field, make one step). Returns whether anything changed."""
+        if text == self.text:
+            return False
+        if not (key and self.undo_stack and self.undo_stack[-1][1] == key):
+            self.undo_stack.append((self.text, key))
+        self.text = text
+        self.validate()
+        return True
+
+    def undo(self) -> bool:
+        if not self.undo_stack:
+            return False
+        self.text = self.undo_stack.pop()[0]
+        self.validate()
+        return True
+
+    def seal(self) -> None:
+        """End the current coalescing run: the next change is its own undo step."""
+        if self.undo_stack:
+            self.undo_stack[-1] = (self.undo_stack[-1][0], "")
+
+    def save(self) -> None:
+        atomic_write(self.file, self.text.encode())
+        self.saved = self.text
+
+    # -- views of the plain data, for forms ---------------------------------------------------
+    def contexts(self) -> list[dict[str, Any]]:
+        items = (self.data or {}).get("contexts")
+        return [c for c in items if isinstance(c, dict)] if isinstance(items, list) else []
+
+    def context_names(self) -> list[str]:
+        return [str(c.get("name")) for c in self.contexts() if c.get("name") is not None]
+
+    def context(self, name: str) -> dict[str, Any] | None:
+        return next((c for c in self.contexts() if str(c.get("name")) == name), None)
+
+    def entries(self, prop: str) -> list[dict[str, Any]]:
+        items = (self.data or {}).get(prop)
+        return [e for e in items if isinstance(e, dict)] if isinstance(items, list) else []
+
+    def entry_names(self, prop: str) -> list[str]:
+        return [str(e.get("name")) for e in self.entries(prop) if e.get("name") is not None]
+
+    def current_context(self) -> str:
+        value = (self.data or {}).get("current-context")
+        return str(value) if value else ""
+
+    def flavor_names(self) -> list[str]:
+        from pligos_tui.flavors import FlavorSet
+
+        paths = (self.data or {}).get("flavorPaths") or []
+        search = [self.root / str(p) for p in paths if isinstance(p, str)]
+        try:
+            return sorted(FlavorSet().available(search))
+        except OSError:
+            return sorted(FlavorSet().available([]))

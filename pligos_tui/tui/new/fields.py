@@ -1,0 +1,112 @@
+"""A labelled answer: the control, its help and the live message of the loader's rules."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import Input, Label, RadioButton, RadioSet, Static, Switch
+
+
+def ident(key: str) -> str:
+    """A widget id for an answer key (contexts.prod.fqdn -> f-contexts-prod-fqdn)."""
+    return "f-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in key)
+
+
+class Choice(RadioSet, inherit_bindings=False):
+    """A radio set where Enter picks the highlighted choice and moves on (Space only picks)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,right", "next_button", "Next option", show=False),
+        Binding("up,left", "previous_button", "Previous option", show=False),
+        Binding("space", "toggle_button", "Pick", show=False),
+        Binding("enter", "pick", "Pick and go on", show=False),
+    ]
+
+    picked: int | None = None  # the choice, known at once (the set's own state follows)
+
+    def action_pick(self) -> None:
+        if self._selected is not None:
+            self.picked = self._selected
+        self.action_toggle_button()
+        self.app.advance(self)  # type: ignore[attr-defined]
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._highlight_pressed)
+
+    def _highlight_pressed(self) -> None:
+        if self.pressed_index >= 0:  # the highlight starts on the current choice
+            self._selected = self.pressed_index
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self.picked = event.index
+
+
+class Toggle(Switch, inherit_bindings=False):
+    """A switch where Space toggles and Enter moves on."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_switch", "Toggle", show=False),
+                Binding("enter", "advance", "Next", show=False)]
+
+    def action_advance(self) -> None:
+        self.app.advance(self)  # type: ignore[attr-defined]
+
+
+class Field(Vertical):
+    """One answer. `kind` is text, int, bool or choice; `key` is the answers-model key."""
+
+    def __init__(self, key: str, prompt: str, value: Any, *, kind: str = "text",
+                 choices: tuple[str, ...] = (), placeholder: str = "", help: str = "",
+                 compact: bool = False) -> None:
+        super().__init__(id=ident(key), classes="field compact" if compact else "field")
+        self.key = key
+        self.prompt = prompt
+        self.kind = kind
+        self.choices = choices
+        self.initial = value
+        self.placeholder = placeholder
+        self.help = help
+        self.compact = compact
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.prompt, classes="prompt")
+        if self.kind == "choice":
+            with Choice(classes="control"):
+                for choice in self.choices:
+                    yield RadioButton(choice, value=choice == self.initial)
+        elif self.kind == "bool":
+            yield Toggle(value=bool(self.initial), classes="control")
+        else:
+            yield Input(value="" if self.initial is None else str(self.initial),
+                        placeholder=self.placeholder, classes="control",
+                        type="integer" if self.kind == "int" else "text")
+        if self.help and not self.compact:
+            yield Static(self.help, classes="help")
+        yield Static("", classes="error")
+
+    @property
+    def control(self) -> Any:
+        return self.query_one(".control")
+
+    def value(self) -> Any:
+        control = self.control
+        if isinstance(control, Choice):
+            index = control.picked if control.picked is not None else control.pressed_index
+            return self.choices[index] if index >= 0 else self.initial
+        if isinstance(control, Switch):
+            return control.value
+        return control.value
+
+    def show(self, message: str) -> None:
+        found = self.query(".error")
+        if not found:  # not composed yet
+            return
+        error = found.first(Static)
+        error.update(message)
+        error.display = bool(message)
+        self.set_class(bool(message), "invalid")
+
+    def on_mount(self) -> None:
+        self.query_one(".error", Static).display = False

@@ -1,0 +1,84 @@
+"""The last step: the pligos.yaml the answers give and, beside it, each context's chart."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+from rich.syntax import Syntax
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Static
+
+from pligos_tui.scaffold import Answers, Template
+from pligos_tui.tui.widgets.preview import ChartPreview
+
+
+class ReviewStep(Vertical):
+    """pligos.yaml on the left; the chart of every context beside it, side by side.
+
+    The charts come from a service rendered through the template into a temporary folder
+    (removed when the wizard ends), previewed by the same core function as `pligos preview`.
+    """
+
+    def __init__(self, template: Template, dest: Path, **kwargs: Any) -> None:
+        super().__init__(classes="step", **kwargs)
+        self.template = template
+        self.dest = dest
+        self.yaml_text = ""
+        self._loads = 0
+        self._scratch: list[Path] = []
+        self._lock = threading.Lock()
+
+    def compose(self) -> ComposeResult:
+        yield Static("Review", classes="step-title")
+        yield Static("", id="review-where", classes="intro")
+        with Horizontal(id="review-body"):
+            with VerticalScroll(id="review-yaml"):
+                yield Static("", id="yaml-text")
+            yield Vertical(id="review-charts-box")
+        with Horizontal(classes="nav"):
+            yield Button("‹ Back", id="back-review", classes="back")
+            yield Button("Write service", id="write", variant="success")
+
+    def on_mount(self) -> None:
+        self.query_one("#review-yaml").border_title = "pligos.yaml"
+
+    @property
+    def preview(self) -> ChartPreview | None:
+        """The preview of the answers last loaded."""
+        found = [w for w in self.query(ChartPreview) if w.is_attached and
+                 w.has_class(f"load-{self._loads}")]
+        return found[-1] if found else None
+
+    def load(self, answers: Answers, text: str, mode: str) -> None:
+        self.query_one("#review-where", Static).update(
+            f"Writes {self.dest}: this pligos.yaml, and beside it the chart of each context "
+            f"({mode}). Ctrl+S writes, Escape goes back.")
+        self.yaml_text = text
+        self.query_one("#yaml-text", Static).update(
+            Syntax(text, "yaml", theme="ansi_dark", background_color="default"))
+        box = self.query_one("#review-charts-box", Vertical)
+        box.remove_children()  # a fresh preview for these answers: it renders once mounted
+        self._loads += 1
+        box.mount(ChartPreview(self._source(answers), [(c.name, None) for c in answers.contexts],
+                               mode, classes=f"review-charts load-{self._loads}"))
+
+    def _source(self, answers: Answers) -> Any:
+        def build() -> Any:
+            from pligos_tui.scaffold import preview_service
+
+            svc, scratch = preview_service(answers, self.template, self.dest)
+            with self._lock:
+                self._scratch.append(scratch)
+            return svc
+
+        return build
+
+    def on_unmount(self) -> None:
+        with self._lock:
+            for folder in self._scratch:
+                shutil.rmtree(folder, ignore_errors=True)
+            self._scratch.clear()

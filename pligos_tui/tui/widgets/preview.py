@@ -1,0 +1,305 @@
+"""`ChartPreview`: the charts of one or more contexts side by side, rendered in the background.
+
+API
+---
+    ChartPreview(source=None, panes=(), mode="manifests", *, debounce=0.25, id=..., classes=...)
+
+- `source`: a loaded `model.Service`, or a callable returning one (it may raise a
+  `PligosError`, e.g. the `ConfigError` of an editor's buffer, which then shows in every pane),
+  or None (the panes say there is nothing to show).
+- `panes`: a sequence of `(context, flavor)` pairs; `flavor` None means the context's own
+  flavor, a name renders the context with that flavor instead ("try flavor"; nothing is
+  written).
+- `mode`: one of `MODES` = ("manifests", "values", "files"): the rendered manifests (helm
+  template), the chart's values.yaml, or its file list; all come from
+  `pligos_tui.generate.preview`, the function `pligos preview` uses.
+
+Methods (call from the UI thread):
+- `set_source(source)`, `set_panes(pairs)`, `set_mode(mode)`: change what is shown and
+  schedule a refresh (debounced: several calls within `debounce` seconds render once).
+- `schedule()`: re-render after the debounce delay (call after every edit of the service).
+- `refresh_now()`: re-render at once.
+- `toggle_diff()` / `diff` attribute: with two or more panes, show a unified diff (difflib) of
+  the first two panes' texts instead of the panes.
+- `cycle_mode()`: manifests → values → files → manifests.
+- `texts`: the last text of each pane, in pane order (None while rendering).
+- `pending`: True while a refresh is scheduled or running.
+
+Rendering happens in one thread worker (`@work(thread=True, exclusive=True)`; exclusivity is per
+widget, so several previews coexist): a newer refresh supersedes an older one, whose results are dropped; the
+UI never waits for helm. A `PligosError` of one pane (unknown flavor, helm template failure)
+shows in that pane, marked as an error. When helm is missing, manifests mode falls back to the
+values, with a note saying so. After each completed refresh the widget posts
+`ChartPreview.Rendered(texts)`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Union
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+if TYPE_CHECKING:
+    from pligos_tui.model import Service
+
+MODES = ("manifests", "values", "files")
+Source = Union["Service", Callable[[], "Service"], None]
+Pane = tuple[str, Union[str, None]]
+
+
+class PreviewPane(Vertical):
+    """One context's chart: a title line and the scrollable text."""
+
+    DEFAULT_CSS = """
+    PreviewPane { width: 1fr; height: 1fr; }
+    PreviewPane > .pane-title { height: 1; background: $boost; color: $text; text-style: bold;
+                                padding: 0 1; }
+    PreviewPane > VerticalScroll { height: 1fr; }
+    PreviewPane .pane-body { width: auto; min-width: 100%; padding: 0 1; }
+    PreviewPane.error .pane-body { color: $error; }
+    PreviewPane.note .pane-body { color: $text-muted; }
+    """
+
+    def __init__(self, title: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.title = title
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.title, classes="pane-title", markup=False)
+        with VerticalScroll():
+            yield Static("", classes="pane-body", markup=False)
+
+    def set_title(self, title: str) -> None:
+        self.title = title
+        self.query_one(".pane-title", Static).update(Text(title))
+
+    def show(self, text: str | Text, *, error: bool = False, note: bool = False) -> None:
+        self.set_class(error, "error")
+        self.set_class(note, "note")
+        self.query_one(".pane-body", Static).update(text if isinstance(text, Text) else Text(text))
+
+
+class ChartPreview(Vertical):
+    """The charts of `panes` side by side; see the module's docstring for the API."""
+
+    DEFAULT_CSS = """
+    ChartPreview { height: 1fr; }
+    ChartPreview > #preview-panes { height: 1fr; }
+    ChartPreview > #preview-diff { height: 1fr; display: none; }
+    ChartPreview.diff > #preview-panes { display: none; }
+    ChartPreview.diff > #preview-diff { display: block; }
+    ChartPreview PreviewPane { border-left: vkey $primary 30%; }
+    """
+
+    class Rendered(Message):
+        """A refresh finished; `texts` holds each pane's text in pane order."""
+
+        def __init__(self, preview: ChartPreview, texts: list[str | None]) -> None:
+            super().__init__()
+            self.preview = preview
+            self.texts = texts
+
+    diff: reactive[bool] = reactive(False)
+
+    def __init__(self, source: Source = None, panes: Sequence[Pane] = (),
+                 mode: str = "manifests", *, debounce: float = 0.25, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        self._source = source
+        self._panes: list[Pane] = list(panes)
+        self.mode = mode
+        self.debounce = debounce
+        self.texts: list[str | None] = [None] * len(self._panes)
+        self._failed: list[bool] = [False] * len(self._panes)
+        self._generation = 0
+        self._timer: Any = None
+        self._running = False
+
+    # -- composition -------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Horizontal(id="preview-panes")
+        with VerticalScroll(id="preview-diff"):
+            yield Static("", id="preview-diff-body", markup=False)
+
+    def on_mount(self) -> None:
+        self._rebuild_panes()
+        self._running = True  # pending until the first render lands
+        self.call_after_refresh(self.refresh_now)
+
+    @property
+    def pending(self) -> bool:
+        return self._timer is not None or self._running
+
+    @property
+    def panes(self) -> list[Pane]:
+        return list(self._panes)
+
+    def _title(self, pane: Pane) -> str:
+        context, flavor = pane
+        title = context if not flavor else f"{context} (flavor {flavor})"
+        return f"{title} · {self.mode}"
+
+    def _rebuild_panes(self) -> None:
+        box = self.query_one("#preview-panes", Horizontal)
+        box.remove_children()
+        if not self._panes:
+            empty = PreviewPane("preview")
+            box.mount(empty)
+            empty.call_after_refresh(empty.show, "no context to preview", note=True)
+            return
+        widgets = [PreviewPane(self._title(p)) for p in self._panes]
+        box.mount_all(widgets)
+        for w in widgets:
+            w.call_after_refresh(w.show, "rendering…", note=True)
+
+    def _pane_widgets(self) -> list[PreviewPane]:
+        return list(self.query_one("#preview-panes", Horizontal).query(PreviewPane))
+
+    # -- public API --------------------------------------------------------------------------
+    def set_source(self, source: Source) -> None:
+        self._source = source
+        self.schedule()
+
+    def set_panes(self, panes: Sequence[Pane]) -> None:
+        panes = list(panes)
+        if panes != self._panes:
+            self._panes = panes
+            self.texts = [None] * len(panes)
+            self._failed = [False] * len(panes)
+            if self.is_mounted:
+                self._rebuild_panes()
+        self.schedule()
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        self.mode = mode
+        for pane, w in zip(self._panes, self._pane_widgets()):
+            w.set_title(self._title(pane))
+        self.refresh_now()
+
+    def cycle_mode(self) -> str:
+        self.set_mode(MODES[(MODES.index(self.mode) + 1) % len(MODES)])
+        return self.mode
+
+    def toggle_diff(self) -> bool:
+        self.diff = not self.diff
+        return self.diff
+
+    def schedule(self) -> None:
+        if not self.is_mounted:
+            return
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(self.debounce, self.refresh_now)
+
+    def refresh_now(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if not self.is_mounted:
+            return
+        self._generation += 1
+        self._running = True
+        self._render_charts(self._generation, self._source, list(self._panes), self.mode)
+
+    # -- rendering ---------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="chart-preview", exit_on_error=False)
+    def _render_charts(self, generation: int, source: Source, panes: list[Pane], mode: str) -> None:
+        from pligos_tui.errors import HelmNotFound, PligosError
+        from pligos_tui.generate import preview
+
+        worker = get_current_worker()
+        texts: list[str | None] = []
+        failed: list[bool] = []
+        try:
+            svc = source() if callable(source) else source
+        except PligosError as exc:
+            svc, problem = None, exc.format()
+        except Exception as exc:  # a bug must not take the editor down
+            svc, problem = None, f"internal error: {type(exc).__name__}: {exc}"
+        else:
+            problem = "" if svc is not None else "no service loaded"
+        for i, (context, flavor) in enumerate(panes):
+            if worker.is_cancelled:
+                return
+            note = False
+            if svc is None:
+                text, bad = problem, True
+            else:
+                try:
+                    text, bad = preview(svc, context, flavor=flavor, mode=mode), False
+                except HelmNotFound as exc:
+                    try:
+                        values = preview(svc, context, flavor=flavor, mode="values")
+                        text, bad, note = (f"# {exc.message}\n# showing the chart's values "
+                                           f"instead\n{values}"), False, True
+                    except PligosError as exc2:
+                        text, bad = exc2.format(), True
+                except PligosError as exc:
+                    text, bad = exc.format(), True
+                except Exception as exc:  # a bug must not take the editor down
+                    text, bad = f"internal error: {type(exc).__name__}: {exc}", True
+            texts.append(text)
+            failed.append(bad)
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._show_one, generation, i, text, bad, note)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._finish, generation, texts, failed)
+
+    def _show_one(self, generation: int, index: int, text: str, bad: bool, note: bool) -> None:
+        if generation != self._generation:
+            return
+        widgets = self._pane_widgets()
+        if index < len(widgets):
+            widgets[index].show(text, error=bad, note=note)
+
+    def _finish(self, generation: int, texts: list[str | None], failed: list[bool]) -> None:
+        if generation != self._generation:
+            return
+        self.texts = texts
+        self._failed = failed
+        self._running = False
+        self._update_diff()
+        self.post_message(self.Rendered(self, list(texts)))
+
+    # -- diff --------------------------------------------------------------------------------
+    def watch_diff(self, value: bool) -> None:
+        self.set_class(value, "diff")
+        self._update_diff()
+
+    def diff_text(self) -> Text:
+        """A unified diff of the first two panes' texts, coloured by line."""
+        if len(self._panes) < 2:
+            return Text("the diff needs two panes", style="dim")
+        a, b = self.texts[0], self.texts[1]
+        if a is None or b is None:
+            return Text("rendering…", style="dim")
+        name_a, name_b = (self._title(p) for p in self._panes[:2])
+        lines = list(difflib.unified_diff(a.splitlines(), b.splitlines(), name_a, name_b,
+                                          lineterm=""))
+        if not lines:
+            return Text(f"{name_a} and {name_b} are the same", style="dim")
+        out = Text()
+        for line in lines:
+            style = ("green" if line.startswith("+") else "red" if line.startswith("-")
+                     else "cyan" if line.startswith("@@") else "")
+            out.append(line + "\n", style=style)
+        return out
+
+    def _update_diff(self) -> None:
+        if self.diff and self.is_mounted:
+            self.query_one("#preview-diff-body", Static).update(self.diff_text())
+
+
+__all__ = ["MODES", "ChartPreview", "PreviewPane"]

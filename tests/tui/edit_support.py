@@ -1,0 +1,108 @@
+"""Shared helpers of the `pligos edit` tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, Static, TextArea, Tree
+
+from pligos_tui.tui.edit.app import EditApp
+from pligos_tui.tui.widgets.preview import ChartPreview
+from support import make_tree
+
+HELLO = """\
+# The hello service: one web server.
+pligos: 1
+name: hello
+description: A minimal web service   # shown in Chart.yaml
+
+images:
+  - name: nginx
+    repository: nginx
+    tag: "1.27"       # quoted: YAML would read 1.27 as a number
+routes:
+  - name: http
+    port: 80
+probes:
+  - name: tcp
+    readiness: {tcpSocket: {port: http}}
+
+contexts:
+  # the developer's cluster
+  - name: dev
+    flavor: webservice
+    image: nginx
+    routes: [http]
+    probe: tcp
+
+  - name: prod
+    extends: dev      # everything of dev, more replicas
+    replicas: 2
+current-context: dev
+"""
+
+
+def service(tmp_path: Path, text: str = HELLO) -> Path:
+    root = tmp_path / "hello"
+    make_tree(root, {"pligos.yaml": ""})
+    (root / "pligos.yaml").write_text(text)
+    return root
+
+
+async def settle(pilot, app: EditApp) -> ChartPreview:
+    """Wait until the preview has rendered every pane."""
+    preview = app.screen.query_one(ChartPreview)
+    for _ in range(400):
+        await pilot.pause(0.02)
+        if not preview.pending and None not in preview.texts:
+            break
+    await pilot.pause()
+    return preview
+
+
+def no_blink(app: EditApp) -> None:
+    for widget in app.screen.query(Input):
+        widget.cursor_blink = False
+    for area in app.screen.query(TextArea):
+        area.cursor_blink = False
+
+
+async def select_node(pilot, app: EditApp, data: tuple[str, ...]) -> None:
+    """Select a tree node the way a user does: move the cursor onto it and press enter."""
+    tree = app.screen.query_one("#tree", Tree)
+    tree.focus()
+    await pilot.pause()
+    for _ in range(60):
+        node = tree.cursor_node
+        if node is not None and node.data == data:
+            break
+        await pilot.press("down")
+    else:
+        raise AssertionError(f"no tree node {data}")
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def tree_labels(app: EditApp) -> list[str]:
+    tree = app.screen.query_one("#tree", Tree)
+    out: list[str] = []
+
+    def walk(node) -> None:
+        out.append(str(node.label))
+        for child in node.children:
+            walk(child)
+    walk(tree.root)
+    return out
+
+
+def problems_text(app: EditApp) -> str:
+    return str(app.screen.query_one("#problems", Static).render())
+
+
+async def until(pilot, condition, tries: int = 200) -> bool:
+    """Let the app run until `condition()` holds (or give up); returns the last result."""
+    for _ in range(tries):
+        if condition():
+            return True
+        await pilot.pause(0.02)
+    return bool(condition())
