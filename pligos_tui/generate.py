@@ -265,12 +265,13 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
     not loaded at all."""
     report = GenerateReport()
     flavors = FlavorSet()
+    records = inputs.Records(out, contexts)
     work: list[tuple[list[ChartPlan], list[UmbrellaPlan]]] = []
     for root in paths:  # every tree is planned (and so checked) before anything is written
         roots, v1_roots = split_v1(find_services([root]))
         fresh: list[Path] = []
         for service_root in roots:
-            record = inputs.unchanged(service_root, out, contexts, flavors.digest_of)
+            record = records.unchanged(service_root, flavors.digest_of)
             if record is None or record.shared:
                 fresh.append(service_root)
                 continue
@@ -294,11 +295,11 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
             status = chart.write_chart(u.dest, u.files, meta={"context": u.context,
                                                               "service": UMBRELLA})
             report.umbrellas.append((u, status))
-    _record_inputs(all_plans, out, contexts)
+    _record_inputs(all_plans, records)
     return report
 
 
-def _record_inputs(plans: list[ChartPlan], out: Path | None, contexts: list[str] | None) -> None:
+def _record_inputs(plans: list[ChartPlan], records: inputs.Records) -> None:
     """Remember what each format-1 service's charts were made from, for the next run."""
     by_service: dict[int, list[ChartPlan]] = {}
     for p in plans:
@@ -311,8 +312,8 @@ def _record_inputs(plans: list[ChartPlan], out: Path | None, contexts: list[str]
             continue
         charts = {str(p.dest): {"hash": chart.content_hash(p.files), "context": p.context,
                                 "flavor": p.flavor.name, "service": svc.name} for p in group}
-        inputs.save(svc.root, out, contexts, digests, charts,
-                    shared=any(p.compiled.shared for p in group))
+        records.put(svc.root, digests, charts, shared=any(p.compiled.shared for p in group))
+    records.save()
 
 
 def _check_destinations(plans: list[ChartPlan], umbrellas: list[UmbrellaPlan]) -> None:

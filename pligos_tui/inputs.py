@@ -133,48 +133,60 @@ def _key(root: Path, contexts: list[str] | None) -> str:
     return json.dumps([str(root), sorted(contexts or [])])
 
 
-def load_record(root: Path, out: Path | None, contexts: list[str] | None) -> Record | None:
-    try:
-        data = json.loads(state_file(root, out).read_text())
-    except (OSError, ValueError):
-        return None
-    entry = data.get(_key(root, contexts)) if isinstance(data, dict) else None
-    if not isinstance(entry, dict):
-        return None
-    return Record(inputs=entry.get("inputs", {}), charts=entry.get("charts", {}),
-                  shared=bool(entry.get("shared")))
+class Records:
+    """The records of one run: each state file is read once and written once."""
 
+    def __init__(self, out: Path | None, contexts: list[str] | None) -> None:
+        self.out = out
+        self.contexts = contexts
+        self._files: dict[Path, dict[str, Any]] = {}
+        self._dirty: set[Path] = set()
 
-def unchanged(root: Path, out: Path | None, contexts: list[str] | None,
-              flavor_digest: Any) -> Record | None:
-    """The record of a service whose inputs and charts did not change since, else None."""
-    record = load_record(root, out, contexts)
-    if record is None or record.inputs.get("pligos") != generator():
-        return None
-    if collect_again(root, record.inputs, flavor_digest) != record.inputs:
-        return None
-    for dest, info in record.charts.items():
-        marker = read_marker(Path(dest))
-        if marker is None or marker.get("hash") != info.get("hash"):
+    def _data(self, file: Path) -> dict[str, Any]:
+        if file not in self._files:
+            try:
+                data = json.loads(file.read_text())
+            except (OSError, ValueError):
+                data = {}
+            self._files[file] = data if isinstance(data, dict) else {}
+        return self._files[file]
+
+    def get(self, root: Path) -> Record | None:
+        entry = self._data(state_file(root, self.out)).get(_key(root, self.contexts))
+        if not isinstance(entry, dict):
             return None
-    return record
+        return Record(inputs=entry.get("inputs", {}), charts=entry.get("charts", {}),
+                      shared=bool(entry.get("shared")))
 
+    def unchanged(self, root: Path, flavor_digest: Any) -> Record | None:
+        """The record of a service whose inputs and charts did not change since, else None."""
+        record = self.get(root)
+        if record is None or record.inputs.get("pligos") != generator():
+            return None
+        if collect_again(root, record.inputs, flavor_digest) != record.inputs:
+            return None
+        for dest, info in record.charts.items():
+            marker = read_marker(Path(dest))
+            if marker is None or marker.get("hash") != info.get("hash"):
+                return None
+        return record
 
-def save(root: Path, out: Path | None, contexts: list[str] | None, inputs: dict[str, str],
-         charts: dict[str, dict[str, str]], *, shared: bool = False) -> None:
-    """Record a service's inputs and charts (best effort: a failure only costs speed)."""
-    from pligos_tui.edit import atomic_write
+    def put(self, root: Path, inputs: dict[str, str], charts: dict[str, dict[str, str]], *,
+            shared: bool = False) -> None:
+        file = state_file(root, self.out)
+        self._data(file)[_key(root, self.contexts)] = {"inputs": inputs, "charts": charts,
+                                                       "shared": shared}
+        self._dirty.add(file)
 
-    file = state_file(root, out)
-    try:
-        data = json.loads(file.read_text()) if file.is_file() else {}
-    except (OSError, ValueError):
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
-    data[_key(root, contexts)] = {"inputs": inputs, "charts": charts, "shared": shared}
-    try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(file, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
-    except Exception:  # noqa: BLE001 - the record is an optimisation, never a reason to fail
-        pass
+    def save(self) -> None:
+        """Write the records that changed (best effort: a failure only costs speed)."""
+        from pligos_tui.edit import atomic_write
+
+        for file in sorted(self._dirty):
+            try:
+                file.parent.mkdir(parents=True, exist_ok=True)
+                text = json.dumps(self._files[file], indent=1, sort_keys=True) + "\n"
+                atomic_write(file, text.encode())
+            except Exception:  # noqa: BLE001 - an optimisation, never a reason to fail
+                pass
+        self._dirty.clear()

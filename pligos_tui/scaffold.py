@@ -35,7 +35,6 @@ START_KINDS = ("image", "executable", "script")
 PROBE_KINDS = ("http", "tcp", "exec", "none")
 PULL_POLICIES = ("IfNotPresent", "Always", "Never")
 SCRIPT_FILE = "script/start.sh"
-CONFIG_FILE = "config/app.yaml"
 DEFAULT_CONTEXTS = (("dev", 1), ("prod", 2))
 # keys the built-in template knows; any other key of a template's cookiecutter.json is its own
 TEMPLATE_KEYS = ("name", "description", "flavor", "image", "container_port", "start", "config",
@@ -614,17 +613,31 @@ def load_template(source: str | None) -> Template:
             raise UsageError(f"template {source} has no cookiecutter.json",
                              hint="give a cookiecutter template folder or git URL")
         return Template(source, local, _read_variables(local))
+    import logging
+    import subprocess
+
     from cookiecutter.config import BUILTIN_ABBREVIATIONS
     from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.repository import determine_repo_dir
 
     clone_to = Path(tempfile.mkdtemp(prefix="pligos-template-"))
+    log = logging.getLogger("cookiecutter")
+    level = log.level
+    log.setLevel(logging.CRITICAL)  # its failures are reported here, once
     try:
         repo, _ = determine_repo_dir(source, BUILTIN_ABBREVIATIONS, clone_to, None, True)
-    except (CookiecutterException, OSError, ValueError) as exc:
+    except (CookiecutterException, OSError, ValueError, subprocess.CalledProcessError) as exc:
         shutil.rmtree(clone_to, ignore_errors=True)
-        raise UsageError(f"cannot fetch template {source}: {exc}",
+        detail = str(exc)
+        if isinstance(exc, subprocess.CalledProcessError):
+            output = exc.output.decode(errors="replace") if isinstance(exc.output, bytes) \
+                else str(exc.output or "")
+            lines = [ln for ln in output.splitlines() if ln.startswith("fatal:")]
+            detail = lines[0] if lines else f"git clone failed ({output.strip() or exc})"
+        raise UsageError(f"cannot fetch template {source}: {detail}",
                          hint="give a template folder, or a git URL that git can clone") from None
+    finally:
+        log.setLevel(level)
     return Template(source, Path(repo), _read_variables(Path(repo)), cleanup=clone_to)
 
 
@@ -778,9 +791,12 @@ def write_service(answers: Answers, dest: Path, *, template: Template | None = N
         files = sorted(p.relative_to(staged).as_posix() for p in staged.rglob("*")
                        if p.is_file() or p.is_symlink())
         charts = sorted(r.dest.relative_to(staged).as_posix() for r in report.written)
-        if not _nonempty(dest):
+        if not dest.exists():
             os.rename(staged, dest)  # one step: the whole service appears at once
             staged = None
+        elif not _nonempty(dest):  # an empty folder (maybe a shell's working folder): keep it
+            for child in sorted(staged.iterdir()):
+                os.rename(child, dest / child.name)
         else:
             _merge(staged, dest, files)
             generate([dest])  # charts: the chart writer never replaces a folder it did not write
@@ -804,16 +820,6 @@ def _merge(staged: Path, dest: Path, files: list[str]) -> None:
                              "file; nothing more was written", hint="move it away and run again")
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staged / rel, target)
-
-
-def describe_answers() -> str:
-    """The answer keys, for --help and the docs."""
-    lines = []
-    for q in QUESTIONS:
-        extra = f" ({'|'.join(q.choices)})" if q.choices else ""
-        lines.append(f"{q.key}{extra}{' [required]' if q.required else ''}: {q.prompt}")
-    lines += [f"contexts.<name>.{k}" for k in CONTEXT_KEYS]
-    return "\n".join(lines)
 
 
 __all__ = [

@@ -42,7 +42,9 @@ def test_edit_in_a_real_terminal(tmp_path, helm_bin):
                f"{shlex.quote(sys.executable)} -m pligos_tui edit {shlex.quote(str(root))}; "
                f"echo $? > {shlex.quote(str(status))}")
     subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", "new-session", "-d", "-s", "edit",
-                    "-x", "120", "-y", "40", "sh", "-c", command], check=True)
+                    "-x", "120", "-y", "40", "sh"], check=True)
+    _tmux(sock, "resize-window", "-t", "edit", "-x", "120", "-y", "40")
+    _tmux(sock, "send-keys", "-t", "edit", "exec sh -c " + shlex.quote(command), "Enter")
     try:
         screen = _wait_for(sock, lambda s: "kind: " in s and "Contexts" in s)
         assert "Contexts" in screen and "prod" in screen and "dev" in screen

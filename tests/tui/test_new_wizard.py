@@ -265,3 +265,22 @@ async def test_fields_a_flavor_does_not_take_are_hidden(tmp_path, flavor, hidden
         shown = {f.key for f in app.query(Field) if f.display}
         assert not hidden & shown
         assert "name" in shown
+
+
+async def test_mouse_on_the_step_list_and_buttons(tmp_path):
+    app = wizard(tmp_path / "x")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#steps", offset=(3, 5))  # "5 Contexts": the name is still missing
+        await pilot.pause()
+        assert app.step == "service" and error_of(app, "name") == "required"
+        await pilot.click("#f-name Input")
+        await pilot.press(*"api")
+        await pilot.click("#steps", offset=(3, 5))
+        await pilot.pause()
+        assert app.step == "contexts"
+        await pilot.click("#back-contexts")
+        await pilot.pause()
+        assert app.step == "network"
+        await pilot.click("#next-network")
+        await pilot.pause()
+        assert app.step == "contexts"

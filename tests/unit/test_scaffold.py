@@ -247,3 +247,78 @@ def test_contexts_answer_keeps_settings_of_known_contexts():
     answers = answers_from([("contexts.prod.replicas", "5"), ("contexts", "dev,staging,prod")])
     assert [(c.name, c.replicas) for c in answers.contexts] == [
         ("dev", 1), ("staging", 1), ("prod", 5)]
+
+
+# --------------------------------------------------------------------------- packaging
+
+def test_the_wheel_ships_the_template_and_new_works_from_it(tmp_path):
+    import subprocess
+    import sys
+    import zipfile
+
+    from support import ROOT
+
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
+                            str(tmp_path / "dist"), str(ROOT)], capture_output=True,
+                           text=True, check=False)
+    assert built.returncode == 0, built.stderr
+    wheel = next((tmp_path / "dist").glob("pligos_tui-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    base = "pligos_tui/_cookiecutters/service/"
+    for rel in ("cookiecutter.json", "hooks/post_gen_project.py",
+                "{{cookiecutter.name}}/pligos.yaml", "{{cookiecutter.name}}/.gitignore",
+                "{{cookiecutter.name}}/README.md", "{{cookiecutter.name}}/config/app.yaml",
+                "{{cookiecutter.name}}/script/start.sh"):
+        assert base + rel in names
+    target = tmp_path / "site"
+    installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q",
+                                "--target", str(target), str(wheel)],
+                               capture_output=True, text=True, check=False)
+    assert installed.returncode == 0, installed.stderr
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {"PYTHONPATH": str(target)}
+    where = run_cli("--version", cwd=work, env=env)
+    assert where.code == 0
+    probe = subprocess.run([sys.executable, "-c", "import pligos_tui.scaffold as s; "
+                            "print(s.builtin_template())"], cwd=work, capture_output=True,
+                           text=True, env={**__import__("os").environ, **env}, check=True)
+    assert probe.stdout.strip() == str(target / "pligos_tui" / "_cookiecutters" / "service")
+    result = run_cli("new", "svc", "--no-input", "--set", "name=svc", "--set",
+                     "flavor=webservice", cwd=work, env=env)
+    assert result.code == 0, result.err
+    assert (work / "svc" / "charts" / "prod" / "svc" / "Chart.yaml").is_file()
+
+
+def test_template_from_git(tmp_path):
+    import subprocess
+
+    from support import ROOT
+
+    repo = tmp_path / "tpl"
+    shutil.copytree(ROOT / "cookiecutters" / "service", repo)
+    (repo / "{{cookiecutter.name}}" / "TEAM").write_text("platform\n")
+    for args in (["init", "-q"], ["add", "-A"],
+                 ["-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "t"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+    result = new(tmp_path, "svc", "--no-input", "--template", f"git+file://{repo}",
+                 "--set", "name=api", "--set", "flavor=worker")
+    assert result.code == 0, result.err
+    assert (tmp_path / "svc" / "TEAM").read_text() == "platform\n"
+    bad = new(tmp_path, "svc2", "--no-input", "--template", f"git+file://{tmp_path}/nope",
+              "--set", "name=api", "--set", "flavor=worker")
+    assert bad.code == 2
+    assert bad.err.startswith(f"error: cannot fetch template git+file://{tmp_path}/nope")
+    assert not (tmp_path / "svc2").exists()
+
+
+def test_an_empty_existing_folder_is_filled_in_place(tmp_path):
+    folder = tmp_path / "svc"
+    folder.mkdir()
+    inode = folder.stat().st_ino  # a shell sitting in it keeps a valid working folder
+    result = run_cli("new", "--no-input", "--set", "name=svc", "--set", "flavor=worker",
+                     cwd=folder)
+    assert result.code == 0, result.err
+    assert folder.stat().st_ino == inode
+    assert (folder / "pligos.yaml").is_file() and (folder / "charts/dev/svc").is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["svc"]
