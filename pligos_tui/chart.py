@@ -49,16 +49,13 @@ _AMBIGUOUS = re.compile(r"(?i)(y|n|yes|no|on|off|true|false|null|~|[-+]?\.?[0-9]
                         r"[-+]?\.(inf|nan))")
 
 
-def _printable(ch: str) -> bool:
-    """Characters every YAML reader takes as they are (others are written escaped)."""
-    code = ord(ch)
-    return (ch in "\t\n" or 0x20 <= code <= 0x7E
-            or 0xA0 <= code <= 0xD7FF and code not in (0x2028, 0x2029)
-            or 0xE000 <= code <= 0xFFFD and code != 0xFEFF or code >= 0x10000)
+# characters every YAML reader takes as they are; text holding others is written escaped
+_UNPRINTABLE = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe"
+                          "\uff00-\ufffd\U00010000-\U0010ffff]")
 
 
 def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
-    if not all(_printable(ch) for ch in data):
+    if _UNPRINTABLE.search(data):
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
     if "\n" in data:
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")

@@ -81,7 +81,18 @@ class ChartPlan:
     flavor: Flavor
     compiled: Compiled
     dest: Path
-    files: dict[str, bytes]
+    files: dict[str, bytes] | None = None  # None until built (see chart_files)
+    digest: str = ""  # the chart's content hash, once written
+
+    def chart_files(self) -> dict[str, bytes]:
+        """The chart's files, built on first use."""
+        if self.files is None:
+            svc = self.service
+            self.files = chart.build_chart(self.compiled, self.flavor,
+                                           chart_version=svc.chart_version,
+                                           app_version=svc.app_version,
+                                           description=svc.description, dest=self.dest)
+        return self.files
 
     @property
     def meta(self) -> dict[str, str]:
@@ -109,8 +120,9 @@ def secret_provider(svc: Service, *, redact: bool = False) -> Any:
 
 def plan_chart(svc: Service, context: str, *, out: Path | None = None,
                flavor: str | None = None, flavors: FlavorSet | None = None,
-               secrets: Any = None, redact: bool = False) -> ChartPlan:
-    """Compile one context (optionally with another flavor) and build its chart in memory."""
+               secrets: Any = None, redact: bool = False, build: bool = True) -> ChartPlan:
+    """Compile one context (optionally with another flavor) and build its chart in memory
+    (or later, on first use of `chart_files()`, when `build` is false)."""
     flavors = flavors or FlavorSet()
     if secrets is None:
         secrets = secret_provider(svc, redact=redact)
@@ -122,11 +134,10 @@ def plan_chart(svc: Service, context: str, *, out: Path | None = None,
         raise UsageError(f"unknown flavor {compiled.flavor!r}",
                          hint=did_you_mean(compiled.flavor, available)
                          or f"flavors are: {', '.join(available)}")
-    dest = chart_dest(svc, context, out)
-    files = chart.build_chart(compiled, found, chart_version=svc.chart_version,
-                              app_version=svc.app_version, description=svc.description,
-                              dest=dest)
-    return ChartPlan(svc, context, found, compiled, dest, files)
+    p = ChartPlan(svc, context, found, compiled, chart_dest(svc, context, out))
+    if build:
+        p.chart_files()
+    return p
 
 
 def select_contexts(svc: Service, wanted: list[str] | None) -> list[str]:
@@ -146,7 +157,8 @@ def split_v1(roots: list[Path]) -> tuple[list[Path], list[Path]]:
 
 def plan(services: list[Service], *, contexts: list[str] | None = None,
          out: Path | None = None, flavors: FlavorSet | None = None,
-         v1_roots: list[Path] | None = None, covered: set[str] | None = None) -> list[ChartPlan]:
+         v1_roots: list[Path] | None = None, covered: set[str] | None = None,
+         build: bool = True) -> list[ChartPlan]:
     """The charts of the services' contexts (all, or those named in `contexts`; a context
     named there must exist in some service, or in `covered`)."""
     flavors = flavors or FlavorSet()
@@ -154,7 +166,8 @@ def plan(services: list[Service], *, contexts: list[str] | None = None,
     for svc in services:
         secrets = secret_provider(svc)
         for name in select_contexts(svc, contexts):
-            plans.append(plan_chart(svc, name, out=out, flavors=flavors, secrets=secrets))
+            plans.append(plan_chart(svc, name, out=out, flavors=flavors, secrets=secrets,
+                                    build=build))
     if v1_roots:  # services of the original Pligos: pligos_tui.v1 builds their charts
         from pligos_tui import v1
 
@@ -280,16 +293,14 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
                                  for dest, info in record.charts.items()]
         services = load_services(fresh, follow_symlinks=follow_symlinks)
         plans = plan(services, contexts=contexts, out=out, flavors=flavors, v1_roots=v1_roots,
-                     covered={r.context for r in report.unchanged})
+                     covered={r.context for r in report.unchanged}, build=False)
         work.append((plans, plan_umbrellas(plans, root, out)))
     all_plans = [p for plans, _ in work for p in plans]
     _check_destinations(all_plans, [u for _, umbrellas in work for u in umbrellas])
     report.warnings = _protect_secret_folders(all_plans)
-    for i, p in enumerate(all_plans):
-        status = chart.write_chart(p.dest, p.files, meta=p.meta)
+    for p, (status, digest) in zip(all_plans, _write_charts(all_plans, progress)):
         (report.written if status == "written" else report.unchanged).append(ChartRecord.of(p))
-        if progress:
-            progress(i + 1, len(all_plans))
+        p.digest = digest
     for _, umbrellas in work:
         for u in umbrellas:
             status = chart.write_chart(u.dest, u.files, meta={"context": u.context,
@@ -297,6 +308,78 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
             report.umbrellas.append((u, status))
     _record_inputs(all_plans, records)
     return report
+
+
+PARALLEL_FROM = 40  # charts; below this, starting a second process costs more than it saves
+
+
+def _write_charts(plans: list[ChartPlan], progress: Callable[[int, int], None] | None
+                  ) -> list[tuple[str, str]]:
+    """Build and write every chart: (status, content hash) per plan, in order.
+
+    A large run is shared between two processes (forked, so they inherit the plans without
+    copying them); charts that share a folder go to the same process, as each holds that
+    folder's lock while it writes."""
+    results: list[tuple[str, str] | None] = [None] * len(plans)
+    groups: dict[Path, list[int]] = {}
+    for i, p in enumerate(plans):
+        groups.setdefault(p.dest.parent, []).append(i)
+    workers = min(2, os.cpu_count() or 1, len(groups))
+    import threading
+
+    if (len(plans) < PARALLEL_FROM or workers < 2 or "fork" not in _start_methods()
+            or threading.active_count() > 1):  # forking a threaded process (a TUI) is unsafe
+        for i, p in enumerate(plans):
+            results[i] = _write_plan(p)
+            if progress:
+                progress(i + 1, len(plans))
+        return [r for r in results if r is not None]
+    import multiprocessing
+
+    batches: list[list[int]] = [[] for _ in range(workers)]
+    for indexes in sorted(groups.values(), key=len, reverse=True):
+        min(batches, key=len).extend(indexes)
+    context = multiprocessing.get_context("fork")
+    done = 0
+    with context.Pool(workers, initializer=_adopt, initargs=(plans,)) as pool:
+        for batch, outcome in zip(batches, pool.imap(_write_batch, batches)):
+            for i, result in zip(batch, outcome):
+                if isinstance(result, PligosError):
+                    raise result
+                results[i] = result
+            done += len(batch)
+            if progress:
+                progress(done, len(plans))
+    return [r for r in results if r is not None]
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
+
+
+def _write_plan(p: ChartPlan) -> tuple[str, str]:
+    files = p.chart_files()
+    return chart.write_chart(p.dest, files, meta=p.meta), chart.content_hash(files)
+
+
+_ADOPTED: list[ChartPlan] = []  # a forked writer's view of the parent's plans
+
+
+def _adopt(plans: list[ChartPlan]) -> None:
+    _ADOPTED[:] = plans
+
+
+def _write_batch(indexes: list[int]) -> list[tuple[str, str] | PligosError]:
+    out: list[tuple[str, str] | PligosError] = []
+    for i in indexes:
+        try:
+            out.append(_write_plan(_ADOPTED[i]))
+        except PligosError as exc:  # returned, not raised: it keeps its hint across processes
+            out.append(PligosError(exc.message, exc.hint))
+            break
+    return out
 
 
 def _record_inputs(plans: list[ChartPlan], records: inputs.Records) -> None:
@@ -310,7 +393,7 @@ def _record_inputs(plans: list[ChartPlan], records: inputs.Records) -> None:
         digests = inputs.collect(svc, list({id(p.flavor): p.flavor for p in group}.values()))
         if digests is None:
             continue
-        charts = {str(p.dest): {"hash": chart.content_hash(p.files), "context": p.context,
+        charts = {str(p.dest): {"hash": p.digest, "context": p.context,
                                 "flavor": p.flavor.name, "service": svc.name} for p in group}
         records.put(svc.root, digests, charts, shared=any(p.compiled.shared for p in group))
     records.save()
@@ -347,7 +430,7 @@ def _protect_secret_folders(plans: list[ChartPlan]) -> list[str]:
 
 def render(p: ChartPlan, *, release: str | None = None) -> str:
     """The manifests helm renders for a planned chart, written to a temporary folder."""
-    files = dict(p.files)
+    files = dict(p.chart_files())
     if p.compiled.requirements:  # subcharts are not fetched for a preview: render ours alone
         import yaml
 
@@ -377,9 +460,9 @@ def preview(svc: Service, context: str, *, flavor: str | None = None,
     require_context(svc, context)
     p = plan_chart(svc, context, flavor=flavor, redact=True)
     if mode == "values":
-        return p.files["values.yaml"].decode()
+        return p.chart_files()["values.yaml"].decode()
     if mode == "files":
-        return "".join(f"{rel}  ({len(data)} bytes)\n" for rel, data in p.files.items())
+        return "".join(f"{rel}  ({len(data)} bytes)\n" for rel, data in p.chart_files().items())
     return render(p)
 
 
@@ -434,7 +517,7 @@ def check(paths: list[Path], *, lint: bool = True, out: Path | None = None,
                                     "secret provider and refer to it by name"))
     skipped = skipped if skipped is not None else []
     for p in plans:
-        state = chart.chart_state(p.dest, p.files)
+        state = chart.chart_state(p.dest, p.chart_files())
         where = display_path(p.dest)
         if state.status != "current":
             findings.append(Finding(where, p.context, state.status, state.detail))

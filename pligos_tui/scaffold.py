@@ -667,6 +667,25 @@ def template_context(answers: Answers, text: str, template: Template) -> dict[st
     return context
 
 
+def _answers_as_data(variables: dict[str, Any], supplied: dict[str, Any]) -> dict[str, Any]:
+    """The template's variables with ours in place, such that ours are never Jinja source.
+
+    cookiecutter renders every variable's value as a template; a description such as
+    `{{ 7*7 }}` (or worse) must come out as written. So each supplied value is kept, as
+    data, in a private variable, and the variable itself becomes an expression that reads
+    it. The template's own defaults are still rendered as their author meant."""
+    out: dict[str, Any] = {"_pligos_answers": {k: v for k, v in supplied.items()
+                                               if k in variables}}
+    for key, raw in variables.items():
+        if key in supplied and not key.startswith("_"):
+            out[key] = "{{ cookiecutter._pligos_answers[" + json.dumps(key) + "] }}"
+        elif key in supplied:
+            out[key] = supplied[key]  # private: cookiecutter keeps it as it is
+        else:
+            out[key] = raw
+    return out
+
+
 def _run_cookiecutter(template: Template, context: dict[str, Any], out: Path) -> Path:
     from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.generate import generate_context, generate_files
@@ -674,7 +693,8 @@ def _run_cookiecutter(template: Template, context: dict[str, Any], out: Path) ->
 
     try:
         ctx = generate_context(context_file=str(template.path / "cookiecutter.json"),
-                               default_context={}, extra_context=context)
+                               default_context={}, extra_context={})
+        ctx["cookiecutter"] = _answers_as_data(ctx["cookiecutter"], context)
         ctx["cookiecutter"] = prompt_for_config(ctx, no_input=True)
         ctx["cookiecutter"]["_template"] = template.source
         ctx["cookiecutter"]["_output_dir"] = str(out)

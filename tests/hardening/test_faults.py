@@ -231,3 +231,28 @@ def test_generation_is_deterministic_wherever_it_writes(tmp_path):
     again = {p.relative_to(outs[0]).as_posix(): p.read_bytes() for p in outs[0].rglob("*")
              if p.is_file() and p.name != ".pligos-inputs.json"}
     assert again == trees[0]
+
+
+def test_a_large_tree_written_by_two_processes_is_complete(tmp_path):
+    """Past a few dozen charts the writing is shared by two processes: every chart is
+    written, whole, once; and a second run finds all of them unchanged."""
+    root = tmp_path / "tree"
+    for i in range(12):
+        make_tree(root / f"s{i:02d}", {"pligos.yaml": f"""
+            pligos: 1
+            name: s{i:02d}
+            images: [{{name: i, repository: example/s{i:02d}, tag: "1"}}]
+            contexts: [{{name: a, flavor: worker, image: i}}, {{name: b, flavor: worker, image: i}},
+                       {{name: c, flavor: worker, image: i}}, {{name: d, flavor: worker, image: i}}]
+        """})
+    out = tmp_path / "out"
+    result = run_cli("generate", str(root), "--out", str(out), "--json")
+    assert result.code == 0, result.err
+    assert len(json.loads(result.out)["written"]) == 48
+    charts = _charts(out)
+    assert len(charts) == 48
+    for chart in charts:
+        marker = json.loads((chart / MARKER).read_text())
+        assert content_hash(disk_files(chart)) == marker["hash"]
+    again = json.loads(run_cli("generate", str(root), "--out", str(out), "--json").out)
+    assert len(again["unchanged"]) == 48 and again["written"] == []

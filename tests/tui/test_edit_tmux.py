@@ -38,7 +38,7 @@ def test_edit_in_a_real_terminal(tmp_path, helm_bin):
     before = (root / "pligos.yaml").read_bytes()
     sock = f"pligos-edit-{tmp_path.name}"
     status = tmp_path / "status"
-    command = (f"cd {shlex.quote(str(ROOT))} && PLIGOS_HELM={shlex.quote(helm_bin)} "
+    command = (f"cd {shlex.quote(str(ROOT))} && unset COLUMNS LINES && PLIGOS_HELM={shlex.quote(helm_bin)} "
                f"{shlex.quote(sys.executable)} -m pligos_tui edit {shlex.quote(str(root))}; "
                f"echo $? > {shlex.quote(str(status))}")
     subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", "new-session", "-d", "-s", "edit",
@@ -54,6 +54,7 @@ def test_edit_in_a_real_terminal(tmp_path, helm_bin):
         deadline = time.monotonic() + 30
         while not status.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
+        assert status.exists(), _tmux(sock, "capture-pane", "-p", "-t", "edit")
         assert status.read_text().strip() == "0"
     finally:
         _tmux(sock, "kill-server")

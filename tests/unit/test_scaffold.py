@@ -322,3 +322,13 @@ def test_an_empty_existing_folder_is_filled_in_place(tmp_path):
     assert folder.stat().st_ino == inode
     assert (folder / "pligos.yaml").is_file() and (folder / "charts/dev/svc").is_dir()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["svc"]
+
+
+def test_answers_are_never_rendered_as_templates(tmp_path):
+    description = "{{ 7*7 }} {% if true %}x{% endif %} {{ cycler.__init__.__globals__ }}"
+    result = new(tmp_path, "svc", "--no-input", "--set", "name=api", "--set", "flavor=worker",
+                 "--set", f"description={description}")
+    assert result.code == 0, result.err
+    assert description in (tmp_path / "svc" / "README.md").read_text()
+    doc = yaml.safe_load((tmp_path / "svc" / "pligos.yaml").read_text())
+    assert doc["description"] == description
