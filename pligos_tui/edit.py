@@ -56,6 +56,13 @@ def set_top_level_scalar(text: str, key: str, value: str) -> str:
             if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
                 if not isinstance(value_node, yaml.ScalarNode):
                     break
+                if value_node.value == value and (value_node.style or value_node.tag.endswith(
+                        ":str")):
+                    return text  # already so: keep the user's quoting
+                if value_node.style in ('"', "'") and rendered == value:
+                    rendered = ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+                                if value_node.style == '"' else "'" + value.replace("'", "''")
+                                + "'")
                 start, end = value_node.start_mark.index, value_node.end_mark.index
                 if start == end:  # an empty value: `key:` with nothing after it
                     return text[:start] + " " + rendered + text[end:] if not text[
@@ -154,12 +161,24 @@ def _load(text: str) -> tuple[Any, Any]:
     try:
         data = y.load(text)
     except YAMLError as exc:
-        raise PligosError(f"pligos.yaml is not valid YAML: {str(exc).splitlines()[0]}",
-                          hint="fix the file's syntax in the source view first") from None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise PligosError(f"pligos.yaml cannot be edited structurally: {problem}{where}",
+                          hint="fix the file in the source view first") from None
     if not hasattr(data, "get"):
         raise PligosError("pligos.yaml is not a mapping",
                           hint="the file starts with `pligos: 1` and `name: ...`")
     return y, data
+
+
+def structurally_editable(text: str) -> bool:
+    """Whether the functions below can work on `text` (it parses as one YAML mapping)."""
+    try:
+        _load(text)
+    except PligosError:
+        return False
+    return True
 
 
 def _dump(y: Any, data: Any, original: str) -> str:
@@ -398,7 +417,8 @@ def set_extends(text: str, context: str, parent: str | None) -> str:
     ctx = _find(ctxs, context, "context")
     if parent:
         _find(ctxs, parent, "context")
-        seen, walk = {context}, parent
+        seen: set[str] = {context}
+        walk: str | None = parent
         while walk:
             if walk in seen:
                 raise PligosError(f"{context!r} cannot extend {parent!r}: that makes a cycle")

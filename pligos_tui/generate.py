@@ -341,7 +341,7 @@ def _write_charts(plans: list[ChartPlan], progress: Callable[[int, int], None] |
         min(batches, key=len).extend(indexes)
     context = multiprocessing.get_context("fork")
     done = 0
-    with context.Pool(workers, initializer=_adopt, initargs=(plans,)) as pool:
+    with context.Pool(workers, initializer=_adopt, initargs=(plans, os.getpid())) as pool:
         for batch, outcome in zip(batches, pool.imap(_write_batch, batches)):
             for i, result in zip(batch, outcome):
                 if isinstance(result, PligosError):
@@ -367,7 +367,19 @@ def _write_plan(p: ChartPlan) -> tuple[str, str]:
 _ADOPTED: list[ChartPlan] = []  # a forked writer's view of the parent's plans
 
 
-def _adopt(plans: list[ChartPlan]) -> None:
+def _adopt(plans: list[ChartPlan], parent: int) -> None:
+    """Set up a forked writer: it ends when its parent does (even by kill -9), so that no
+    orphan goes on writing after the run was stopped."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent is already gone
+        os._exit(1)
     _ADOPTED[:] = plans
 
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: a real helm binary and copies of the examples."""
+"""Shared fixtures (a real helm binary, copies of the examples) and the suite's secret scan."""
 
 from __future__ import annotations
 
@@ -8,7 +8,76 @@ from pathlib import Path
 
 import pytest
 
-from support import EXAMPLES, helm_path
+from support import EXAMPLES, SCAN_DIR_ENV, helm_path
+
+ALLOWED = "secrets"  # secret data may sit only in folders of this name (0600 in charts)
+NOT_PLIGOS = "bao-home"  # folders the test servers themselves write into
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controlling process makes the shared folder
+        import tempfile
+
+        os.environ[SCAN_DIR_ENV] = tempfile.mkdtemp(prefix="pligos-secret-scan-")
+
+
+def _scan(session: pytest.Session) -> list[str]:
+    folder = Path(os.environ[SCAN_DIR_ENV])
+    secrets = {line for f in folder.glob("secrets-*.txt")
+               for line in f.read_text(encoding="utf-8").splitlines() if len(line) >= 8}
+    if not secrets:
+        return []
+    needles = [s.encode() for s in secrets]
+    leaks: list[str] = []
+    for log in folder.glob("output-*.log"):
+        data = log.read_bytes()
+        leaks += [f"printed: {n.decode()[:6]}..." for n in needles if n in data]
+    base = session.config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    for path in base.rglob("*"):
+        if not path.is_file() or path.is_symlink() or path.name == ".vault-token" or any(
+                p.startswith(NOT_PLIGOS) for p in path.parts):
+            continue
+        rel = path.relative_to(base)
+        if ALLOWED in rel.parts:
+            if "charts" in rel.parts or ".pligos" in rel.parts:
+                mode = path.stat().st_mode & 0o777
+                if mode != 0o600:
+                    leaks.append(f"{rel}: secret file with mode {mode:o}")
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        leaks += [f"{rel}: holds {n.decode()[:6]}..." for n in needles if n in data]
+    return leaks
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when a registered secret shows up where secret data does not belong."""
+    if hasattr(session.config, "workerinput") or SCAN_DIR_ENV not in os.environ:
+        return
+    folder = Path(os.environ[SCAN_DIR_ENV])
+    leaks = _scan(session)
+    count = len({line for f in folder.glob("secrets-*.txt") for line in f.read_text().splitlines()})
+    session.config.stash[_SCAN] = (count, leaks)
+    shutil.rmtree(folder, ignore_errors=True)
+    if leaks:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_SCAN = pytest.StashKey[tuple[int, list[str]]]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    count, leaks = config.stash.get(_SCAN, (0, []))
+    if leaks:
+        terminalreporter.write_line(f"secret scan FAILED: {len(leaks)} leak(s) of {count} "
+                                    "registered secret values:", red=True)
+        for leak in leaks[:20]:
+            terminalreporter.write_line(f"  {leak}")
+    elif count:
+        terminalreporter.write_line(f"secret scan: {count} secret values and tokens found "
+                                    "nowhere outside the 0600 secret files")
 
 
 @pytest.fixture(scope="session")

@@ -53,7 +53,37 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     full_env.update(env or {})
     proc = subprocess.run([sys.executable, "-m", "pligos_tui", *args], capture_output=True,
                           text=True, cwd=cwd, env=full_env, check=False)
+    record_output(proc.stdout + proc.stderr)
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+# The whole suite's secret scan (see conftest.py): tests register the secret values and tokens
+# they use; everything Pligos prints is logged; at the end, both are compared with every file
+# the tests wrote.
+SCAN_DIR_ENV = "PLIGOS_TEST_SCAN_DIR"
+
+
+def _scan_dir() -> Path | None:
+    value = os.environ.get(SCAN_DIR_ENV)
+    return Path(value) if value else None
+
+
+def register_secret(*values: str) -> None:
+    folder = _scan_dir()
+    if folder is None:
+        return
+    with open(folder / f"secrets-{os.getpid()}.txt", "a", encoding="utf-8") as fh:
+        for value in values:
+            if value and "\n" not in value:
+                fh.write(value + "\n")
+
+
+def record_output(text: str) -> None:
+    folder = _scan_dir()
+    if folder is None or not text:
+        return
+    with open(folder / f"output-{os.getpid()}.log", "a", encoding="utf-8") as fh:
+        fh.write(text + "\n")
 
 
 def helm(helm_bin: str, *args: str) -> subprocess.CompletedProcess[str]:

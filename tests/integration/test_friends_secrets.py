@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from support import EXAMPLES, by_kind, helm, kube_validate, lint_strict, make_tree, one, render, run_cli
+from support import (EXAMPLES, helm, kube_validate, lint_strict, make_tree, one,
+                     register_secret, render, run_cli)
 
 DEMO_SECRETS = EXAMPLES / "shop" / "make-demo-secrets.py"
 
@@ -25,6 +26,12 @@ def shop(tmp_path_factory) -> Path:
                     ignore=shutil.ignore_patterns("secrets", "charts"))
     subprocess.run([sys.executable, str(root / "make-demo-secrets.py")], check=True,
                    capture_output=True)
+    (root / "make-demo-secrets.py").unlink()  # it holds the values: only the folders may
+    register_secret(*(line.split(": ", 1)[1] for p in root.rglob("secrets/*.yaml")
+                      for line in p.read_text().splitlines()
+                      if ": " in line and not line.startswith("registry")),
+                    *(p.read_text().splitlines()[1] for p in root.rglob("secrets/*/*.*")
+                      if p.suffix in (".crt", ".key", ".pem")))
     # a binary key, to check bytes are kept exactly
     (root / "checkout/secrets/signing-key/raw.bin").write_bytes(bytes(range(256)))
     return root
@@ -180,7 +187,8 @@ def test_file_provider_gitignores_its_folder_and_warns_when_tracked(tmp_path):
             mounts: [{name: key, path: /keys, secret: key}]
             contexts: [{name: dev, flavor: worker, image: i, mounts: [key]}]
         """,
-        "secrets/key.yaml": "value: s3cret\n"})
+        "secrets/key.yaml": "value: s3cret-value-for-tests\n"})
+    register_secret("s3cret-value-for-tests")
     subprocess.run(["git", "init", "-q", str(svc)], check=True)
     subprocess.run(["git", "-C", str(svc), "add", "secrets/key.yaml"], check=True)
     result = run_cli("generate", str(svc))

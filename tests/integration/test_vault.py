@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from support import EXAMPLES, one, render, run_cli
+from support import EXAMPLES, one, register_secret, render, run_cli
 
 BAO = Path(sys.executable).parent / "bao"
 TLS = {"tls.crt": "-----BEGIN CERTIFICATE-----\nvault-cert\n-----END CERTIFICATE-----\n",
@@ -41,6 +41,8 @@ def _free_port() -> int:
 def vault(tmp_path_factory):
     """A running OpenBao dev server: (address, root token)."""
     token = "pligos-test-" + secrets.token_hex(12)
+    register_secret(token, *(v for data in SECRETS.values() for v in data.values()
+                             if "example.com" not in v and v != "vault-ci"))
     port = _free_port()
     address = f"http://127.0.0.1:{port}"
     home = tmp_path_factory.mktemp("bao-home")
@@ -81,7 +83,8 @@ def vault(tmp_path_factory):
 
 def _service(tmp_path: Path, block: str) -> Path:
     root = tmp_path / "shop"
-    shutil.copytree(EXAMPLES / "shop", root, ignore=shutil.ignore_patterns("secrets", "charts"))
+    shutil.copytree(EXAMPLES / "shop", root,
+                    ignore=shutil.ignore_patterns("secrets", "charts", "make-demo-secrets.py"))
     svc = root / "checkout"
     text = (svc / "pligos.yaml").read_text()
     start = text.index("secrets:\n")
@@ -166,6 +169,7 @@ def test_vault_failures_are_one_clear_line(vault, tmp_path, case):
         address = expected.rsplit(" ", 1)[-1]
     elif case == "bad-token":
         env["VAULT_TOKEN"] = "not-the-token-" + secrets.token_hex(8)
+        register_secret(env["VAULT_TOKEN"])
     elif case == "missing-path":
         path = "services/nowhere/{context}"
     elif case == "missing-key":

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from support import make_tree
 from textual.widgets import Input, Static, TextArea, Tree
 
 from pligos_tui.tui.edit.app import EditApp
 from pligos_tui.tui.widgets.preview import ChartPreview
-from support import make_tree
 
 HELLO = """\
 # The hello service: one web server.

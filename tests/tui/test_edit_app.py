@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from edit_support import (
+    HELLO,
+    no_blink,
+    problems_text,
+    select_node,
+    service,
+    settle,
+    tree_labels,
+    until,
+)
 from textual.widgets import Input, OptionList, TextArea
 
-from edit_support import (HELLO, no_blink, problems_text, select_node, service, settle,
-                          tree_labels, until)
 from pligos_tui.tui.edit.app import EditApp
 from pligos_tui.tui.edit.dialogs import ConfirmDialog, NameDialog, PickDialog
 
@@ -327,3 +335,34 @@ async def test_every_action_is_in_the_command_palette(tmp_path):
         for word in ("Save", "Undo", "Add ctx", "Clone", "Rename", "Delete", "Use",
                      "Try flavor", "Compare", "Mode", "Diff", "Source", "Quit"):
             assert any(t.startswith(word) for t in titles), word
+
+
+@pytest.mark.parametrize("name", ["hello", "tokend", "shop/catalog", "shop/checkout"])
+async def test_looking_at_every_node_changes_nothing(tmp_path, name):
+    import shutil
+
+    from support import EXAMPLES
+    from textual.widgets import Tree
+
+    top = name.split("/")[0]  # the shop's services share friends: copy the whole folder
+    shutil.copytree(EXAMPLES / top, tmp_path / top, ignore=shutil.ignore_patterns("charts"))
+    root = tmp_path / name
+    before = (root / "pligos.yaml").read_bytes()
+    app = EditApp(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        tree = app.screen.query_one("#tree", Tree)
+        tree.focus()
+        seen = 0
+        for _ in range(tree.last_line + 1):
+            await pilot.press("enter")
+            await pilot.pause()
+            seen += 1
+            await pilot.press("down")
+        await settle(pilot, app)
+        assert seen > 5
+        assert not app.buffer.dirty, app.buffer.text
+        assert app.buffer.error is None
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert (root / "pligos.yaml").read_bytes() == before

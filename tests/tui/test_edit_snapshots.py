@@ -7,8 +7,8 @@ Update after an intended change of the layout with
 from __future__ import annotations
 
 import pytest
-
 from edit_support import HELLO, no_blink, select_node, service, settle
+
 from pligos_tui.tui.edit.app import EditApp
 
 SIZES = [(80, 24), (160, 48)]

@@ -8,10 +8,8 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
-
 from support import EXAMPLES, ROOT
 
 

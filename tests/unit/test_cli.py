@@ -149,3 +149,26 @@ def test_missing_path_is_a_clear_usage_error(tmp_path: Path):
     assert result.err.startswith("error: ") and "does not exist" in result.err
     empty = run_cli("generate", str(tmp_path))
     assert empty.code == 2 and "no pligos.yaml found" in empty.err
+
+
+def test_check_flags_secrets_written_into_pligos_yaml(tmp_path: Path):
+    key = "-----BEGIN PRIVATE KEY-----\\nMIIEvQ\\n-----END PRIVATE KEY-----"
+    svc = make_tree(tmp_path / "svc", {"pligos.yaml": f"""
+        pligos: 1
+        name: svc
+        images: [{{name: i, repository: example/svc, tag: "1"}}]
+        env:
+          - name: creds
+            variables:
+              DB_PASSWORD: hunter2hunter2
+              LOG_LEVEL: debug
+              SIGNING_KEY: "{key}"
+        contexts: [{{name: dev, flavor: worker, image: i, env: [creds]}}]
+    """})
+    assert run_cli("generate", str(svc)).code == 0
+    result = run_cli("check", str(svc), "--no-lint")
+    assert result.code == 1
+    lines = [line for line in result.out.splitlines() if "secret-in-config" in line]
+    assert len(lines) == 2
+    assert "pligos.yaml:7: secret-in-config: DB_PASSWORD looks like a secret" in lines[0]
+    assert "pligos.yaml:9: secret-in-config: this value looks like a private key" in lines[1]

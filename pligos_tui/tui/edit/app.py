@@ -77,7 +77,7 @@ class EditApp(App[None]):
             self.exit()
             return
 
-        def done(answer: str) -> None:
+        def done(answer: str | None) -> None:
             if answer == "save":
                 self.action_save()
                 if not self.buffer.dirty:

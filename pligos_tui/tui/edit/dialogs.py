@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList
@@ -13,7 +15,7 @@ from textual.widgets.option_list import Option
 class NameDialog(ModalScreen[str | None]):
     """Ask for one line of text (a context's name). Enter accepts, escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
         super().__init__()
@@ -35,7 +37,7 @@ class NameDialog(ModalScreen[str | None]):
 class PickDialog(ModalScreen[str | None]):
     """Pick one of `choices`. Enter picks, escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, choices: list[str], current: str = "") -> None:
         super().__init__()
@@ -62,7 +64,7 @@ class PickDialog(ModalScreen[str | None]):
 class ConfirmDialog(ModalScreen[str]):
     """A question with buttons; dismisses with the pressed button's id (escape: "cancel")."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, question: str, buttons: list[tuple[str, str, str]]) -> None:
         """`buttons`: (id, label, variant) triples, e.g. ("save", "Save", "primary")."""

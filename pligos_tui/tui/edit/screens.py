@@ -3,10 +3,10 @@ preview of two contexts side by side."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
@@ -14,8 +14,14 @@ from textual.widgets import Footer, Header, Static, Tree
 from pligos_tui import edit
 from pligos_tui.errors import PligosError
 from pligos_tui.tui.edit.dialogs import ConfirmDialog, NameDialog, PickDialog
-from pligos_tui.tui.edit.forms import (ContextForm, EditRequest, EntryForm, Form, ServiceForm,
-                                       SourceForm)
+from pligos_tui.tui.edit.forms import (
+    ContextForm,
+    EditRequest,
+    EntryForm,
+    Form,
+    ServiceForm,
+    SourceForm,
+)
 from pligos_tui.tui.edit.state import Buffer
 from pligos_tui.tui.widgets.preview import ChartPreview
 
@@ -23,7 +29,7 @@ Node = tuple[str, ...]  # ("service",), ("source",), ("context", name), ("entry"
 
 
 class EditorScreen(Screen[None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "app.save", "Save"),
         Binding("ctrl+z", "undo", "Undo"),
         Binding("ctrl+n", "add_context", "Add ctx"),
@@ -128,7 +134,8 @@ class EditorScreen(Screen[None]):
             return
         others = [n for n in self.buffer.context_names() if n != name]
         second = first if first and first != name else (others[0] if others else None)
-        self.panes = [(name, None)] + ([(second, None)] if second else [])
+        panes: list[tuple[str, str | None]] = [(name, None)]
+        self.panes = panes + ([(second, None)] if second else [])
         self.query_one(ChartPreview).set_panes(self.panes)
 
     # -- form ----------------------------------------------------------------------------------
@@ -211,7 +218,8 @@ class EditorScreen(Screen[None]):
         current = self.buffer.current_context()
         first = current if current in names else (names[0] if names else "")
         rest = [n for n in names if n != first]
-        return ([(first, None)] if first else []) + ([(rest[0], None)] if rest else [])
+        panes: list[tuple[str, str | None]] = [(first, None)] if first else []
+        return panes + ([(rest[0], None)] if rest else [])
 
     def _selected_context(self) -> str | None:
         if self.selected[0] == "context":
@@ -261,7 +269,7 @@ class EditorScreen(Screen[None]):
         name = self._selected_context()
         if not name:
             return
-        def done(answer: str) -> None:
+        def done(answer: str | None) -> None:
             if answer == "delete":
                 self._apply(lambda t: edit.delete_context(t, name), select=("service",))
         self.app.push_screen(ConfirmDialog(f"Delete context {name}?",

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from pligos_tui.edit import atomic_write
+from pligos_tui.edit import atomic_write, structurally_editable
 from pligos_tui.errors import ConfigError, PligosError, Problem, display_path
 from pligos_tui.model import CONFIG_NAME, Service, load_service_text
 
@@ -71,6 +71,8 @@ class Buffer:
             self.service, self.error = load_service_text(self.text, self.root, self.display), None
         except PligosError as exc:
             self.service, self.error = None, exc
+            if self.data is not None and not structurally_editable(self.text):
+                self.data = None  # e.g. a duplicate key: only the source view can fix it
 
     def current_service(self) -> Service:
         """The loaded service, or the error that stops it loading (for the preview)."""

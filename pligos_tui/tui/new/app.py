@@ -53,8 +53,10 @@ class NewServiceApp(App[Answers | None]):
     ]
 
     def __init__(self, answers: Answers, dest: Path, template: Template, *,
-                 flavors: list[tuple[str, str]] | None = None, helm: bool | None = None) -> None:
+                 flavors: list[tuple[str, str]] | None = None, helm: bool | None = None,
+                 force: bool = False) -> None:
         super().__init__()
+        self.force = force
         self.initial = copy.deepcopy(answers)
         self.dest = Path(dest).absolute()
         self.template = template
@@ -89,7 +91,7 @@ class NewServiceApp(App[Answers | None]):
                 if "extras" in self.step_ids:
                     yield ExtrasStep(a, self.friends, self.library, self.template.own_prompts,
                                      id="extras")
-                yield ReviewStep(self.template, self.dest, id="review")
+                yield ReviewStep(self.template, self.dest, force=self.force, id="review")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -297,4 +299,4 @@ def _flavors(answers: Answers, dest: Path) -> list[tuple[str, str]]:
 def run_wizard(answers: Answers, dest: Path, template: Template, *,
                force: bool = False) -> Answers | None:
     """Run the wizard in this terminal; the confirmed answers, or None when quit."""
-    return NewServiceApp(answers, dest, template).run()
+    return NewServiceApp(answers, dest, template, force=force).run()

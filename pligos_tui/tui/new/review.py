@@ -23,8 +23,10 @@ class ReviewStep(Vertical):
     (removed when the wizard ends), previewed by the same core function as `pligos preview`.
     """
 
-    def __init__(self, template: Template, dest: Path, **kwargs: Any) -> None:
+    def __init__(self, template: Template, dest: Path, *, force: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(classes="step", **kwargs)
+        self.force = force
         self.template = template
         self.dest = dest
         self.yaml_text = ""
@@ -54,8 +56,10 @@ class ReviewStep(Vertical):
         return found[-1] if found else None
 
     def load(self, answers: Answers, text: str, mode: str) -> None:
+        where = (f"Adds to {self.dest} (--force: its other files are kept)" if self.force
+                 else f"Writes {self.dest}")
         self.query_one("#review-where", Static).update(
-            f"Writes {self.dest}: this pligos.yaml, and beside it the chart of each context "
+            f"{where}: this pligos.yaml, and beside it the chart of each context "
             f"({mode}). Ctrl+S writes, Escape goes back.")
         self.yaml_text = text
         self.query_one("#yaml-text", Static).update(

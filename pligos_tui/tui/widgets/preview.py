@@ -25,7 +25,7 @@ Methods (call from the UI thread):
 - `texts`: the last text of each pane, in pane order (None while rendering).
 - `pending`: True while a refresh is scheduled or running.
 
-Rendering happens in one thread worker (`@work(thread=True, exclusive=True)`; exclusivity is per
+Rendering happens in one thread worker, which renders the panes in parallel (`@work(thread=True, exclusive=True)`; exclusivity is per
 widget, so several previews coexist): a newer refresh supersedes an older one, whose results are dropped; the
 UI never waits for helm. A `PligosError` of one pane (unknown flavor, helm template failure)
 shows in that pane, marked as an error. When helm is missing, manifests mode falls back to the
@@ -36,7 +36,9 @@ values, with a note saying so. After each completed refresh the widget posts
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import TYPE_CHECKING, Any, Union
 
 from rich.text import Text
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
 
 MODES = ("manifests", "values", "files")
 Source = Union["Service", Callable[[], "Service"], None]
-Pane = tuple[str, Union[str, None]]
+Pane = tuple[str, str | None]
 
 
 class PreviewPane(Vertical):
@@ -220,40 +222,43 @@ class ChartPreview(Vertical):
         from pligos_tui.generate import preview
 
         worker = get_current_worker()
-        texts: list[str | None] = []
-        failed: list[bool] = []
         try:
             svc = source() if callable(source) else source
         except PligosError as exc:
             svc, problem = None, exc.format()
-        except Exception as exc:  # a bug must not take the editor down
+        except Exception as exc:  # noqa: BLE001 - a bug must not take the editor down
             svc, problem = None, f"internal error: {type(exc).__name__}: {exc}"
         else:
             problem = "" if svc is not None else "no service loaded"
-        for i, (context, flavor) in enumerate(panes):
-            if worker.is_cancelled:
-                return
-            note = False
+
+        def one(context: str, flavor: str | None) -> tuple[str, bool, bool]:
             if svc is None:
-                text, bad = problem, True
-            else:
+                return problem, True, False
+            try:
+                return preview(svc, context, flavor=flavor, mode=mode), False, False
+            except HelmNotFound as exc:
                 try:
-                    text, bad = preview(svc, context, flavor=flavor, mode=mode), False
-                except HelmNotFound as exc:
-                    try:
-                        values = preview(svc, context, flavor=flavor, mode="values")
-                        text, bad, note = (f"# {exc.message}\n# showing the chart's values "
-                                           f"instead\n{values}"), False, True
-                    except PligosError as exc2:
-                        text, bad = exc2.format(), True
-                except PligosError as exc:
-                    text, bad = exc.format(), True
-                except Exception as exc:  # a bug must not take the editor down
-                    text, bad = f"internal error: {type(exc).__name__}: {exc}", True
-            texts.append(text)
-            failed.append(bad)
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._show_one, generation, i, text, bad, note)
+                    values = preview(svc, context, flavor=flavor, mode="values")
+                except PligosError as exc2:
+                    return exc2.format(), True, False
+                return (f"# {exc.message}\n# showing the chart's values instead\n{values}",
+                        False, True)
+            except PligosError as exc:
+                return exc.format(), True, False
+            except Exception as exc:  # noqa: BLE001 - a bug must not take the editor down
+                return f"internal error: {type(exc).__name__}: {exc}", True, False
+
+        texts: list[str | None] = [None] * len(panes)
+        failed: list[bool] = [False] * len(panes)
+        # the panes render at once (helm runs as separate processes), each shown when ready
+        with ThreadPoolExecutor(max_workers=max(1, min(len(panes), os.cpu_count() or 2))) as pool:
+            futures = {pool.submit(one, c, f): i for i, (c, f) in enumerate(panes)}
+            for future in as_completed(futures):
+                i = futures[future]
+                text, bad, note = future.result()
+                texts[i], failed[i] = text, bad
+                if not worker.is_cancelled:
+                    self.app.call_from_thread(self._show_one, generation, i, text, bad, note)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._finish, generation, texts, failed)
 
