@@ -20,7 +20,9 @@ from pligos_tui.errors import PligosError, display_path
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace `path` with `data` in one rename; on failure the old file stays as it was."""
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".pligos-tmp", dir=path.parent)
+    _remove_stale_temps(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".pligos-tmp",
+                               dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -41,6 +43,20 @@ def atomic_write(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Remove what an interrupted save of `path` left beside it (its writer is gone)."""
+    for temp in path.parent.glob(f".{path.name}.*.pligos-tmp"):
+        pid = temp.name[len(path.name) + 2:].split(".", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            temp.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def set_top_level_scalar(text: str, key: str, value: str) -> str:

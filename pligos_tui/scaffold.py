@@ -770,6 +770,23 @@ def preview_service(answers: Answers, template: Template, root: Path) -> tuple[A
         raise
 
 
+def _is_cwd(path: Path) -> bool:
+    try:
+        return os.path.samefile(path, os.getcwd())
+    except OSError:
+        return False
+
+
+def _clean_leftovers(dest: Path) -> None:
+    """Remove the hidden folders an interrupted `pligos new` of `dest` left beside it."""
+    if not dest.parent.is_dir():
+        return
+    for prefix in (f".{dest.name}.pligos-new-", f".{dest.name}.pligos-stage-"):
+        for path in dest.parent.glob(prefix + "*"):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+
+
 def refuse_reason(dest: Path, force: bool) -> str | None:
     """Why `dest` cannot receive a new service (checked before asking anything)."""
     if dest.exists() and not dest.is_dir():
@@ -803,6 +820,7 @@ def write_service(answers: Answers, dest: Path, *, template: Template | None = N
         raise AnswersError(check.fields)
     own = template or load_template(None)
     staged: Path | None = None
+    _clean_leftovers(dest)
     try:
         staged = stage(answers, own, dest.parent, root=dest)
         load_service(staged)  # what the template wrote, with the loader's rules
@@ -811,10 +829,11 @@ def write_service(answers: Answers, dest: Path, *, template: Template | None = N
         files = sorted(p.relative_to(staged).as_posix() for p in staged.rglob("*")
                        if p.is_file() or p.is_symlink())
         charts = sorted(r.dest.relative_to(staged).as_posix() for r in report.written)
-        if not dest.exists():
-            os.rename(staged, dest)  # one step: the whole service appears at once
+        if not _nonempty(dest) and not _is_cwd(dest):
+            # one step: the whole service appears at once (replacing an empty folder)
+            os.rename(staged, dest)
             staged = None
-        elif not _nonempty(dest):  # an empty folder (maybe a shell's working folder): keep it
+        elif not _nonempty(dest):  # the empty folder we stand in: keep it, fill it
             for child in sorted(staged.iterdir()):
                 os.rename(child, dest / child.name)
         else:

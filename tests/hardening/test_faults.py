@@ -258,3 +258,54 @@ def test_a_large_tree_written_by_two_processes_is_complete(tmp_path):
         assert content_hash(disk_files(chart)) == marker["hash"]
     again = json.loads(run_cli("generate", str(root), "--out", str(out), "--json").out)
     assert len(again["unchanged"]) == 48 and again["written"] == []
+
+
+def test_kill_minus_nine_during_new_leaves_nothing_or_a_whole_service(tmp_path):
+    rng = random.Random(7)
+    args = ["new", "--no-input", "--set", "name=billing", "--set", "flavor=webservice"]
+    for attempt in range(8):
+        dest = tmp_path / f"svc{attempt}"
+        proc = subprocess.Popen([sys.executable, "-m", "pligos_tui", *args[:1], str(dest),
+                                 *args[1:]], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.1, 1.2))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if dest.exists():  # the whole service, or nothing
+            assert (dest / "pligos.yaml").is_file()
+            for chart in _charts(dest):
+                _assert_whole(chart)
+            assert run_cli("check", str(dest), "--no-lint").code == 0
+            assert run_cli(*args[:1], str(dest), *args[1:]).code == 2  # refused: not empty
+        else:
+            result = run_cli(*args[:1], str(dest), *args[1:])
+            assert result.code == 0, result.err
+            assert run_cli("check", str(dest), "--no-lint").code == 0
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+SAVER = """
+import sys
+from pathlib import Path
+from pligos_tui.edit import atomic_write
+path = Path(sys.argv[1])
+for i in range(100000):
+    atomic_write(path, (f"# save {i}\\n" + "x: 1\\n" * 2000).encode())
+"""
+
+
+def test_kill_minus_nine_during_a_save_leaves_the_old_or_the_new_file(tmp_path):
+    target = tmp_path / "pligos.yaml"
+    target.write_text("# save start\n" + "x: 1\n" * 2000)
+    rng = random.Random(11)
+    for _ in range(10):
+        proc = subprocess.Popen([sys.executable, "-c", SAVER, str(target)])
+        time.sleep(rng.uniform(0.1, 0.5))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        lines = target.read_text().splitlines()
+        assert lines[0].startswith("# save ") and lines[1:] == ["x: 1"] * 2000
+    from pligos_tui.edit import atomic_write
+
+    atomic_write(target, b"x: 2\n")  # the next save cleans what the killed ones left
+    assert [p.name for p in tmp_path.iterdir()] == ["pligos.yaml"]
+    assert target.read_text() == "x: 2\n"
