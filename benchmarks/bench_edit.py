@@ -92,7 +92,7 @@ def _tree_shows(app, label: str) -> bool:
     return False
 
 
-async def editor_run(svc_root: Path, digit: str) -> tuple[float, float, float]:
+async def editor_run(svc_root: Path, digit: str, last: str) -> tuple[float, float, float]:
     from textual.widgets import Input
 
     from pligos_tui.tui.edit.app import EditApp
@@ -101,12 +101,12 @@ async def editor_run(svc_root: Path, digit: str) -> tuple[float, float, float]:
     start = time.perf_counter()
     app = EditApp(svc_root)
     async with app.run_test(size=(160, 48)) as pilot:
-        while not _tree_shows(app, "prod-9"):
-            await pilot.pause(0.002)
+        while not _tree_shows(app, last):
+            await asyncio.sleep(0.005)
         tree_at = time.perf_counter() - start
         preview = app.screen.query_one(ChartPreview)
         while preview.pending or None in preview.texts:
-            await pilot.pause(0.002)
+            await asyncio.sleep(0.005)
         first_at = time.perf_counter() - start
         # select context prod-1 (the first pane) and type a digit into replicas
         app.screen.selected = ("context", "prod-1")
@@ -114,17 +114,17 @@ async def editor_run(svc_root: Path, digit: str) -> tuple[float, float, float]:
         app.screen._focus_context("prod-1")
         await pilot.pause()
         while preview.pending or None in preview.texts:
-            await pilot.pause(0.002)
+            await asyncio.sleep(0.005)
         field = app.screen.query_one("#ctx-replicas", Input)
         field.focus()
         await pilot.press("end", "backspace")
         while preview.pending or None in preview.texts:
-            await pilot.pause(0.002)
+            await asyncio.sleep(0.005)
         t0 = time.perf_counter()
         await pilot.press(digit)
         want = f"replicas: {digit}"
         while preview.pending or not (preview.texts[0] and want in preview.texts[0]):
-            await pilot.pause(0.002)
+            await asyncio.sleep(0.005)
         keystroke = time.perf_counter() - t0
     return keystroke, tree_at, first_at
 
@@ -145,7 +145,7 @@ def main() -> int:
             scratch = tmp / f"run-{run}"
             helm_two.append(helm_template_seconds(root, ["prod-1", "prod"], scratch / "two"))
             helm_one.append(helm_template_seconds(root, ["prod"], scratch / "one"))
-            k, t, f = asyncio.run(editor_run(root, str(run % 9 + 1)))
+            k, t, f = asyncio.run(editor_run(root, str(run % 9 + 1), contexts[-1]))
             keys.append(k)
             trees.append(t)
             firsts.append(f)

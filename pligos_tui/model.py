@@ -8,7 +8,6 @@ flavors). Both passes add to the same list of problems, so a user sees every mis
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import shlex
@@ -16,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from pligos_tui.errors import ConfigError, Problems, display_path
+from pligos_tui.errors import ConfigError, Problems, did_you_mean, display_path
 from pligos_tui.yamlfile import Document, KeyPath, load_file, load_text
 
 FORMAT = 1
@@ -208,12 +207,8 @@ HANDLER_KEYS = {
 }
 
 
-def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean {match[0]!r}?" if match else ""
-
-
-def _type_name(value: Any) -> str:
+def type_name(value: Any) -> str:
+    """How a message names the YAML type of a value."""
     if value is None:
         return "empty"
     if isinstance(value, bool):
@@ -244,7 +239,7 @@ class Reader:
     def mapping(self, value: Any, path: KeyPath, allowed: tuple[str, ...], what: str,
                 required: tuple[str, ...] = ()) -> dict[str, Any] | None:
         if not isinstance(value, dict):
-            self.problem(path, f"{what} must be a mapping, not {_type_name(value)}",
+            self.problem(path, f"{what} must be a mapping, not {type_name(value)}",
                          f"write it as keys and values, e.g. {{{allowed[0]}: ...}}")
             return None
         for key in value:
@@ -272,7 +267,7 @@ class Reader:
             hint = f'quote it: {key}: "{written}"'
             if isinstance(value, (float, bool)):
                 hint += " (YAML reads it as a number or true/false otherwise)"
-        self.problem(path + (key,), f"{key} must be text, not {_type_name(value)}", hint)
+        self.problem(path + (key,), f"{key} must be text, not {type_name(value)}", hint)
         return default
 
     def integer(self, m: dict[str, Any], key: str, path: KeyPath) -> int | None:
@@ -286,7 +281,7 @@ class Reader:
             digits = re.match(r"^\s*(\d+)\s*[a-zA-Z]+\s*$", value)
             hint = (f"write the number alone, without a unit: {key}: {digits.group(1)}" if digits
                     else "write a whole number without quotes")
-        self.problem(path + (key,), f"{key} must be a whole number, not {_type_name(value)}",
+        self.problem(path + (key,), f"{key} must be a whole number, not {type_name(value)}",
                      hint)
         return None
 
@@ -296,7 +291,7 @@ class Reader:
             return default
         if isinstance(value, bool):
             return value
-        self.problem(path + (key,), f"{key} must be true or false, not {_type_name(value)}")
+        self.problem(path + (key,), f"{key} must be true or false, not {type_name(value)}")
         return default
 
     def str_list(self, m: dict[str, Any], key: str, path: KeyPath) -> list[str]:
@@ -312,7 +307,7 @@ class Reader:
                          f"write it as a list: {key}: {json.dumps(words)}")
             return []
         if not isinstance(value, list):
-            self.problem(path + (key,), f"{key} must be a list of text, not {_type_name(value)}")
+            self.problem(path + (key,), f"{key} must be a list of text, not {type_name(value)}")
             return []
         out = []
         for i, item in enumerate(value):
@@ -322,7 +317,7 @@ class Reader:
                 self.problem(path + (key, i), f"{key}[{i}] must be text, not a number",
                              f'quote it: "{item}"')
             else:
-                self.problem(path + (key, i), f"{key}[{i}] must be text, not {_type_name(item)}")
+                self.problem(path + (key, i), f"{key}[{i}] must be text, not {type_name(item)}")
         return out
 
     def scalar_map(self, m: dict[str, Any], key: str, path: KeyPath) -> dict[str, str]:
@@ -338,7 +333,7 @@ class Reader:
                 hint = f"write NAME: value pairs: {key}: {{{pairs}}}"
             elif isinstance(value, list):
                 hint = f"write NAME: value pairs, e.g. {key}: {{NAME: value}}"
-            self.problem(path + (key,), f"{key} must be a mapping, not {_type_name(value)}", hint)
+            self.problem(path + (key,), f"{key} must be a mapping, not {type_name(value)}", hint)
             return {}
         out: dict[str, str] = {}
         for k, v in value.items():
@@ -348,7 +343,7 @@ class Reader:
                 out[k] = str(v)
             else:
                 self.problem(path + (key, k), f"{key}.{k} must be text or a number, "
-                             f"not {_type_name(v)}")
+                             f"not {type_name(v)}")
         return out
 
     def any_map(self, m: dict[str, Any], key: str, path: KeyPath) -> dict[str, Any] | None:
@@ -356,7 +351,7 @@ class Reader:
         if value is None:
             return None
         if not isinstance(value, dict):
-            self.problem(path + (key,), f"{key} must be a mapping, not {_type_name(value)}")
+            self.problem(path + (key,), f"{key} must be a mapping, not {type_name(value)}")
             return None
         return value
 
@@ -507,7 +502,7 @@ def _read_ref(r: Reader, prop: str, value: Any, at: KeyPath, ctx_name: str) -> R
         entry = read_entry(r, prop, value, at, inline_name=f"{ctx_name}-{ENTRY_WORDS[prop].split()[0]}")
         return Ref(at=at, name=entry.name, inline=entry) if entry else None
     r.problem(at, f"must be the name of an entry of {prop} or an inline entry, "
-              f"not {_type_name(value)}")
+              f"not {type_name(value)}")
     return None
 
 
@@ -532,7 +527,7 @@ def _read_context(r: Reader, value: Any, at: KeyPath) -> Context | None:
         else:
             single = False
         if not isinstance(items, list):
-            r.problem(at + (key,), f"{key} must be a list of names, not {_type_name(items)}",
+            r.problem(at + (key,), f"{key} must be a list of names, not {type_name(items)}",
                       f"e.g. {key}: [name1, name2]")
             continue
         refs = []
@@ -552,7 +547,7 @@ def _read_context(r: Reader, value: Any, at: KeyPath) -> Context | None:
 
 def _read_friend_uses(r: Reader, value: Any, at: KeyPath) -> list[FriendUse]:
     if not isinstance(value, list):
-        r.problem(at, f"friends must be a list, not {_type_name(value)}",
+        r.problem(at, f"friends must be a list, not {type_name(value)}",
                   "e.g. friends: [postgres, {name: redis, values: {...}}]")
         return []
     out = []
@@ -609,13 +604,13 @@ def read_service(doc: Document, root: Path, problems: Problems) -> Service:
         if isinstance(friends, list):
             svc.inline_friends = friends
         else:
-            r.problem(("friends",), f"friends must be a list, not {_type_name(friends)}")
+            r.problem(("friends",), f"friends must be a list, not {type_name(friends)}")
     for prop in PROPERTY_LISTS:
         items = top.get(prop)
         if items is None:
             continue
         if not isinstance(items, list):
-            r.problem((prop,), f"{prop} must be a list of named entries, not {_type_name(items)}",
+            r.problem((prop,), f"{prop} must be a list of named entries, not {type_name(items)}",
                       f"start each entry with '- name: ...' under {prop}:")
             continue
         entries = []
@@ -629,7 +624,7 @@ def read_service(doc: Document, root: Path, problems: Problems) -> Service:
         r.problem((), "no contexts", "add contexts: with at least one entry, e.g. "
                   "- {name: dev, flavor: webservice, image: ...}", key=True)
     elif not isinstance(contexts, list):
-        r.problem(("contexts",), f"contexts must be a list, not {_type_name(contexts)}",
+        r.problem(("contexts",), f"contexts must be a list, not {type_name(contexts)}",
                   "start each context with '- name: ...'")
     elif not contexts:
         r.problem(("contexts",), "no contexts", "add at least one, e.g. "

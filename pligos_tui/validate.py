@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pligos_tui.errors import Problems
+from pligos_tui.errors import did_you_mean as errors_did_you_mean
 from pligos_tui.model import (
     CONTEXT_REF_LISTS, CONTEXT_REFS, ENTRY_WORDS, PROBE_HANDLERS, PROPERTY_LISTS, Command,
     Context, Entry, EnvSet, Image, Mount, Probe, Ref, Resources, Route, Service,
@@ -137,8 +138,8 @@ def service_path(root: Path, value: str, *,
 
 
 def did_you_mean(word: str, choices: list[str]) -> str:
-    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
-    return f"did you mean {match[0]!r}?" if match else ""
+    """References are often short names: a looser match than for keys."""
+    return errors_did_you_mean(word, choices, cutoff=0.5)
 
 
 # --------------------------------------------------------------------------- the service

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pligos_tui.errors import ConfigError, Problem, Problems
+from pligos_tui.model import type_name
 from pligos_tui.v1.load import Context, Service, did_you_mean, load_yaml
 from pligos_tui.yamlfile import Document, KeyPath
 
@@ -147,7 +148,7 @@ class Compiler:
             config = {}
         if not isinstance(config, dict):
             raise self.fail(cwhere, f"expected a mapping of fields here, not "
-                            f"{_kind(config)}", "give the fields of " + _what(twhere))
+                            f"{type_name(config)}", "give the fields of " + _what(twhere))
         out: dict[str, Any] = {}
         for key, expr in fields.items():
             if key not in config:
@@ -165,7 +166,7 @@ class Compiler:
             return
         if not isinstance(expr, str):
             raise self.fail(twhere, f"the type of {key!r} must be a type expression or a "
-                            f"mapping, not {_kind(expr)}",
+                            f"mapping, not {type_name(expr)}",
                             "write e.g. string, numeric, route, repeated route, mapped route")
         mod, base = parse_type(expr)
         if base in PRIMITIVES:
@@ -174,7 +175,7 @@ class Compiler:
                     return
                 if not isinstance(value, dict):
                     raise self.fail(vwhere, f"{key} is embedded {base} and must be a mapping, "
-                                    f"not {_kind(value)}", "give a mapping of keys to merge")
+                                    f"not {type_name(value)}", "give a mapping of keys to merge")
                 out.update(go_normalize(value))
             elif mod == "embedded mapped":
                 raise self.fail(twhere, f"embedded mapped needs a named type, not {base}",
@@ -235,7 +236,7 @@ class Compiler:
             return []
         if not isinstance(value, list):
             raise self.fail(where, f"{key} takes a list of {typ} instances (names or inline "
-                            f"mappings), not {_kind(value)}",
+                            f"mappings), not {type_name(value)}",
                             f"write {key}: [{value}]" if isinstance(value, str) else
                             f"write {key}: [name, ...]")
         out: list[tuple[str, dict[str, Any], Where]] = []
@@ -263,7 +264,7 @@ class Compiler:
             return value, where
         if not isinstance(value, str):
             raise self.fail(where, f"{key} takes the name of a {typ} instance or an inline "
-                            f"mapping, not {_kind(value)}",
+                            f"mapping, not {type_name(value)}",
                             f"write the name of an entry of values.{typ}")
         entries = self.svc.instances.get(typ)
         if not entries:
@@ -275,12 +276,6 @@ class Compiler:
         names = [str(inst.get("name")) for _, inst in entries]
         raise self.fail(where, f"no {typ} named {value!r}",
                         did_you_mean(value, names) or f"values.{typ} has: {', '.join(names)}")
-
-
-def _kind(value: Any) -> str:
-    from pligos_tui.v1.load import _kind as kind
-
-    return kind(value)
 
 
 def _label(path: KeyPath) -> str:

@@ -23,7 +23,8 @@ from typing import Any
 import yaml
 
 from pligos_tui import yamlfile
-from pligos_tui.errors import ConfigError, Problem, Problems, display_path
+from pligos_tui.errors import ConfigError, Problem, Problems, did_you_mean, display_path
+from pligos_tui.model import type_name
 from pligos_tui.yamlfile import Document, KeyPath, load_file
 
 CONFIG_NAME = "pligos.yaml"
@@ -165,27 +166,6 @@ class _MergingBuilder(yamlfile._Builder):
                                 flow_style=node.flow_style)
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
-
-
-def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    import difflib
-
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean {match[0]!r}?" if match else ""
 
 
 def _unknown_keys(doc: Document, problems: Problems, data: dict[str, Any], path: KeyPath,
@@ -240,7 +220,7 @@ def load_service(root: Path) -> Service:
 def _read_meta(svc: Service, meta: Any, problems: Problems) -> None:
     doc = svc.doc
     if not isinstance(meta, dict):
-        doc.problem(problems, ("pligos",), f"pligos must be a mapping, not {_kind(meta)}",
+        doc.problem(problems, ("pligos",), f"pligos must be a mapping, not {type_name(meta)}",
                     "write pligos: {version: '1'}")
         return
     _unknown_keys(doc, problems, meta, ("pligos",), META_KEYS, "pligos")
@@ -255,12 +235,12 @@ def _read_meta(svc: Service, meta: Any, problems: Problems) -> None:
         return
     if not isinstance(types, list):
         doc.problem(problems, ("pligos", "types"), f"types must be a list of files, not "
-                    f"{_kind(types)}", "write types: [../types.yaml]")
+                    f"{type_name(types)}", "write types: [../types.yaml]")
         return
     for i, item in enumerate(types):
         at = ("pligos", "types", i)
         if not isinstance(item, str) or not item:
-            doc.problem(problems, at, f"a types entry must be a file path, not {_kind(item)}")
+            doc.problem(problems, at, f"a types entry must be a file path, not {type_name(item)}")
             continue
         path = svc.root / item
         if not path.is_file():
@@ -279,13 +259,13 @@ def _read_contexts(svc: Service, data: dict[str, Any], problems: Problems) -> No
         return
     if not isinstance(contexts, dict):
         doc.problem(problems, ("contexts",), f"contexts must be a mapping of context name to "
-                    f"context, not {_kind(contexts)}", "write contexts: {dev: {flavor: ..., "
+                    f"context, not {type_name(contexts)}", "write contexts: {dev: {flavor: ..., "
                     "spec: ...}}")
         return
     for name, ctx in contexts.items():
         at: KeyPath = ("contexts", name)
         if not isinstance(ctx, dict):
-            doc.problem(problems, at, f"context {name!r} must be a mapping, not {_kind(ctx)}",
+            doc.problem(problems, at, f"context {name!r} must be a mapping, not {type_name(ctx)}",
                         "give it flavor: and spec:")
             continue
         _unknown_keys(doc, problems, ctx, at, CONTEXT_KEYS, "a context")
@@ -294,7 +274,7 @@ def _read_contexts(svc: Service, data: dict[str, Any], problems: Problems) -> No
         if not isinstance(flavor, str) or not flavor:
             doc.problem(problems, at + ("flavor",) if "flavor" in ctx else at,
                         f"context {name!r} has no flavor" if flavor is None else
-                        f"flavor must be a folder path, not {_kind(flavor)}",
+                        f"flavor must be a folder path, not {type_name(flavor)}",
                         "add flavor: <path to the flavor folder>", key="flavor" not in ctx)
         else:
             flavor_path = svc.root / flavor
@@ -309,19 +289,19 @@ def _read_contexts(svc: Service, data: dict[str, Any], problems: Problems) -> No
         if spec is None:
             spec = {}
         elif not isinstance(spec, dict):
-            doc.problem(problems, at + ("spec",), f"spec must be a mapping, not {_kind(spec)}",
+            doc.problem(problems, at + ("spec",), f"spec must be a mapping, not {type_name(spec)}",
                         "give the fields of the flavor's context type")
             spec = {}
         context = Context(name=str(name), at=at, flavor=flavor_path, spec=spec)
         deps = ctx.get("dependencies")
         if deps is not None and not isinstance(deps, list):
             doc.problem(problems, at + ("dependencies",), "dependencies must be a list, not "
-                        f"{_kind(deps)}", "write - {path: ../other, context: dev}")
+                        f"{type_name(deps)}", "write - {path: ../other, context: dev}")
             deps = []
         for i, dep in enumerate(deps or []):
             dat = at + ("dependencies", i)
             if not isinstance(dep, dict):
-                doc.problem(problems, dat, f"a dependency must be a mapping, not {_kind(dep)}",
+                doc.problem(problems, dat, f"a dependency must be a mapping, not {type_name(dep)}",
                             "write {path: ../other, context: dev, alias: other}")
                 continue
             _unknown_keys(doc, problems, dep, dat, DEPENDENCY_KEYS, "a dependency")
@@ -357,7 +337,7 @@ def _read_instances(svc: Service, values: Any, problems: Problems) -> None:
         return
     if not isinstance(values, dict):
         doc.problem(problems, ("values",), f"values must be a mapping of type name to a list of "
-                    f"named instances, not {_kind(values)}", "write values: {route: [{name: "
+                    f"named instances, not {type_name(values)}", "write values: {route: [{name: "
                     "http, ...}]}")
         return
     for typ, items in values.items():
@@ -366,14 +346,14 @@ def _read_instances(svc: Service, values: Any, problems: Problems) -> None:
             continue
         if not isinstance(items, list):
             doc.problem(problems, at, f"values.{typ} must be a list of named instances, not "
-                        f"{_kind(items)}", "start each instance with '- name: ...'")
+                        f"{type_name(items)}", "start each instance with '- name: ...'")
             continue
         seen: dict[str, int] = {}
         good: list[tuple[int, dict[str, Any]]] = []
         for i, item in enumerate(items):
             if not isinstance(item, dict):
                 doc.problem(problems, at + (i,), f"an instance of {typ} must be a mapping, not "
-                            f"{_kind(item)}", "start it with '- name: ...'")
+                            f"{type_name(item)}", "start it with '- name: ...'")
                 continue
             name = item.get("name")
             if not isinstance(name, str) or not name:

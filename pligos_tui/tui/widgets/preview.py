@@ -2,7 +2,7 @@
 
 API
 ---
-    ChartPreview(source=None, panes=(), mode="manifests", *, debounce=0.25, id=..., classes=...)
+    ChartPreview(source=None, panes=(), mode="manifests", *, debounce=0.12, id=..., classes=...)
 
 - `source`: a loaded `model.Service`, or a callable returning one (it may raise a
   `PligosError`, e.g. the `ConfigError` of an editor's buffer, which then shows in every pane),
@@ -113,7 +113,7 @@ class ChartPreview(Vertical):
     diff: reactive[bool] = reactive(False)
 
     def __init__(self, source: Source = None, panes: Sequence[Pane] = (),
-                 mode: str = "manifests", *, debounce: float = 0.25, **kwargs: Any) -> None:
+                 mode: str = "manifests", *, debounce: float = 0.12, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
