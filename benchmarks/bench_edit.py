@@ -102,11 +102,11 @@ async def editor_run(svc_root: Path, digit: str, last: str) -> tuple[float, floa
     app = EditApp(svc_root)
     async with app.run_test(size=(160, 48)) as pilot:
         while not _tree_shows(app, last):
-            await asyncio.sleep(0.005)
+            await pilot.pause(0.01)
         tree_at = time.perf_counter() - start
         preview = app.screen.query_one(ChartPreview)
         while preview.pending or None in preview.texts:
-            await asyncio.sleep(0.005)
+            await pilot.pause(0.01)
         first_at = time.perf_counter() - start
         # select context prod-1 (the first pane) and type a digit into replicas
         app.screen.selected = ("context", "prod-1")
@@ -114,17 +114,17 @@ async def editor_run(svc_root: Path, digit: str, last: str) -> tuple[float, floa
         app.screen._focus_context("prod-1")
         await pilot.pause()
         while preview.pending or None in preview.texts:
-            await asyncio.sleep(0.005)
+            await pilot.pause(0.01)
         field = app.screen.query_one("#ctx-replicas", Input)
         field.focus()
         await pilot.press("end", "backspace")
         while preview.pending or None in preview.texts:
-            await asyncio.sleep(0.005)
+            await pilot.pause(0.01)
         t0 = time.perf_counter()
         await pilot.press(digit)
         want = f"replicas: {digit}"
         while preview.pending or not (preview.texts[0] and want in preview.texts[0]):
-            await asyncio.sleep(0.005)
+            await pilot.pause(0.01)
         keystroke = time.perf_counter() - t0
     return keystroke, tree_at, first_at
 

@@ -310,3 +310,17 @@ def test_template_expressions_in_values_render_literally(tmp_path, helm_bin):
                                                          "B": '{{ fail "env" }}'}
     assert c["volumeMounts"][0]["mountPath"] == "/data/{{ .Chart.Name }}"
     assert pod["metadata"]["annotations"]["note"] == '{{ fail "annotation" }}'
+
+
+def test_a_secrets_folder_outside_the_service_is_refused(tmp_path):
+    svc = make_tree(tmp_path / "svc", {"pligos.yaml": """
+        pligos: 1
+        name: svc
+        secrets: {provider: file, path: ../shared-secrets}
+        images: [{name: i, repository: example/svc, tag: "1"}]
+        contexts: [{name: dev, flavor: worker, image: i}]
+    """})
+    result = run_cli("generate", str(svc))
+    assert result.code == 2
+    assert "pligos.yaml:3:" in result.err
+    assert "secrets path '../shared-secrets' leaves the service folder" in result.err
