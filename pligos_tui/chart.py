@@ -9,8 +9,6 @@ content; a folder without that marker was not made by Pligos and is never replac
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import errno
 import fcntl
 import hashlib
@@ -190,6 +188,9 @@ _RENAME_EXCHANGE = 2
 
 @lru_cache(maxsize=1)
 def _renameat2() -> Any:
+    import ctypes
+    import ctypes.util
+
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         func = libc.renameat2
@@ -207,6 +208,8 @@ def _exchange(a: Path, b: Path) -> bool:
     at_fdcwd = -100
     if func(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0:
         return True
+    import ctypes
+
     err = ctypes.get_errno()
     if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
         return False

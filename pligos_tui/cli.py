@@ -108,7 +108,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def _generate_in_place(args: argparse.Namespace) -> int:
     from pligos_tui.errors import UsageError, display_path
     from pligos_tui.generate import find_services, split_v1
-    from pligos_tui.v1 import build, load_service, switch_context
+    from pligos_tui.v1.build import build, switch_context
+    from pligos_tui.v1.load import load_service
 
     if args.out:
         raise UsageError("--in-place and --out cannot be used together",

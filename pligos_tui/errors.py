@@ -8,7 +8,6 @@ to exit status 2 in one place; nothing here knows about terminals.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,5 +147,7 @@ def display_path(path: Path, base: Path | None = None) -> str:
 
 def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str:
     """A hint naming the closest of `choices` to a misspelt `word` ('' when none is close)."""
+    import difflib
+
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
     return f"did you mean {match[0]!r}?" if match else ""

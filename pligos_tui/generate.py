@@ -7,9 +7,7 @@ these functions.
 
 from __future__ import annotations
 
-import difflib
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from typing import Any
 from dataclasses import dataclass, field
@@ -449,6 +447,8 @@ def render(p: ChartPlan, *, release: str | None = None) -> str:
         meta = yaml.safe_load(files["Chart.yaml"])
         meta.pop("dependencies", None)
         files["Chart.yaml"] = chart.dump_yaml(meta).encode()
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="pligos-render-") as tmp:
         dest = Path(tmp) / p.service.name
         for rel, data in files.items():
@@ -485,6 +485,8 @@ def diff_contexts(svc: Service, a: str, b: str) -> str:
     secrets = secret_provider(svc, redact=True)
     left = render(plan_chart(svc, a, secrets=secrets), release=svc.name)
     right = render(plan_chart(svc, b, secrets=secrets), release=svc.name)
+    import difflib
+
     return "".join(difflib.unified_diff(left.splitlines(keepends=True),
                                         right.splitlines(keepends=True),
                                         fromfile=f"context {a}", tofile=f"context {b}"))

@@ -1,21 +1,29 @@
 """Services of the original Pligos (the "v1" format): reading, compiling, generating, migrating.
 
 `pligos generate` finds v1 service folders beside format-1 ones and hands them to
-:func:`plans`; `--in-place` uses :func:`switch_context`; `pligos migrate` uses
+:func:`plans`; `pligos_tui.v1.build.build` compiles one; `--in-place` uses :func:`switch_context`; `pligos migrate` uses
 :func:`pligos_tui.v1.migrate.migrate`.
 """
 
 from __future__ import annotations
 
-from pligos_tui.v1.build import (
-           DEFAULT_OUT,
-           MANIFEST,
-           build,
-           chart_files,
-           plans,
-           switch_context,
-)
-from pligos_tui.v1.load import is_v1_config, is_v1_service, load_service
+from typing import Any
 
-__all__ = ["DEFAULT_OUT", "MANIFEST", "build", "chart_files", "is_v1_config", "is_v1_service",
-           "load_service", "plans", "switch_context"]
+_EXPORTS = {
+    "DEFAULT_OUT": "build", "MANIFEST": "build", "chart_files": "build",
+    "plans": "build", "switch_context": "build", "is_v1_config": "load",
+    "is_v1_service": "load", "load_service": "load",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The package's names, imported on first use: finding out whether a folder is a v1
+    service (every `pligos generate` does) must not import the v1 compiler."""
+    if name not in _EXPORTS:
+        raise AttributeError(name)
+    import importlib
+
+    return getattr(importlib.import_module(f"pligos_tui.v1.{_EXPORTS[name]}"), name)
+
+
+__all__ = sorted(_EXPORTS)
