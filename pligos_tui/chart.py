@@ -27,10 +27,10 @@ import yaml
 
 from pligos_tui import __version__
 from pligos_tui.compile import Compiled
+from pligos_tui.discover import MARKER, read_marker
 from pligos_tui.errors import ChartWriteError, display_path
 from pligos_tui.flavors import Flavor, library_files
 
-MARKER = ".pligos-chart.json"
 SECRETS_DIR = "secrets"  # chart folder holding secret data: files 0600, git-ignored
 # what `helm dependency build` adds to a chart; not part of what Pligos generated
 DEPENDENCY_OUTPUT = ("charts/", "Chart.lock", "tmpcharts")
@@ -127,14 +127,6 @@ class ChartState:
 
     status: str  # missing | current | stale | modified | foreign
     detail: str = ""
-
-
-def read_marker(dest: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads((dest / MARKER).read_text())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and data.get("generator") == "pligos" else None
 
 
 def disk_files(dest: Path) -> dict[str, bytes]:

@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TextIO
 
 from pligos_tui import __version__
@@ -56,32 +57,20 @@ def _paths(values: list[str] | None) -> list[Path]:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from pligos_tui.errors import display_path
-    from pligos_tui.generate import generate
+    from pligos_tui.inputs import quick_unchanged
 
     if getattr(args, "in_place", False):
         return _generate_in_place(args)
     started = time.perf_counter()
     out = Path(args.out) if args.out else None
-    progress = None
-    bar = None
-    if sys.stderr.isatty() and not args.json:
-        from pligos_tui.generate import find_services
-
-        if len(find_services(_paths(args.paths))) > 1:
-            from rich.progress import Progress
-
-            bar = Progress(transient=True)
-            task = bar.add_task("generating", total=None)
-            bar.start()
-
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-    try:
-        report = generate(_paths(args.paths), contexts=args.context or None, out=out,
-                          progress=progress, follow_symlinks=args.follow_symlinks)
-    finally:
-        if bar is not None:
-            bar.stop()
+    # nothing changed since the last run: say so without loading anything
+    quick = None if args.follow_symlinks else quick_unchanged(
+        _paths(args.paths), out, args.context or None)
+    if quick is not None:
+        report: Any = SimpleNamespace(written=[], unchanged=quick, umbrellas=[], warnings=[],
+                                      services=len({r.root for r in quick}))
+    else:
+        report = _generate(args, out)
     elapsed = time.perf_counter() - started
     charts = report.written + report.unchanged
     for warning in report.warnings:
@@ -105,9 +94,32 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _generate(args: argparse.Namespace, out: Path | None) -> Any:
+    from pligos_tui.discover import find_services
+    from pligos_tui.generate import generate
+
+    progress = None
+    bar = None
+    if sys.stderr.isatty() and not args.json and len(find_services(_paths(args.paths))) > 1:
+        from rich.progress import Progress
+
+        bar = Progress(transient=True)
+        task = bar.add_task("generating", total=None)
+        bar.start()
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+    try:
+        return generate(_paths(args.paths), contexts=args.context or None, out=out,
+                        progress=progress, follow_symlinks=args.follow_symlinks)
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
 def _generate_in_place(args: argparse.Namespace) -> int:
     from pligos_tui.errors import UsageError, display_path
-    from pligos_tui.generate import find_services, split_v1
+    from pligos_tui.discover import find_services, split_v1
     from pligos_tui.v1.build import build, switch_context
     from pligos_tui.v1.load import load_service
 
@@ -185,14 +197,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _one_service(path: str | None) -> Any:
     from pligos_tui.errors import UsageError
-    from pligos_tui.generate import find_services
+    from pligos_tui.discover import find_services
     from pligos_tui.model import load_service
 
     roots = find_services([Path(path or ".")])
     if len(roots) != 1:
         raise UsageError(f"{path or '.'} holds {len(roots)} services; this command works on one",
                          hint="give the folder of one service")
-    from pligos_tui.v1.load import is_v1_service
+    from pligos_tui.discover import is_v1_service
 
     if is_v1_service(roots[0]):
         raise UsageError(f"{roots[0] / 'pligos.yaml'} is a service of the original Pligos; "

@@ -8,53 +8,19 @@ these functions.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pligos_tui import chart, helm, inputs
+from pligos_tui.inputs import ChartRecord
 from pligos_tui.compile import Compiled, compile_context
 from pligos_tui.errors import ConfigError, PligosError, Problem, UsageError, display_path
 from pligos_tui.flavors import Flavor, FlavorSet
-from pligos_tui.model import CONFIG_NAME, Service, load_service
+from pligos_tui.discover import find_services, split_v1
+from pligos_tui.model import Service, load_service
 from pligos_tui.validate import did_you_mean
-
-SKIP_DIRS = {"node_modules", "__pycache__", "venv"}
-
-
-def find_services(paths: Iterable[Path]) -> list[Path]:
-    """Service folders at or below `paths`: each folder holding a pligos.yaml.
-
-    Hidden folders, generated charts and the folders below a service are not searched.
-    """
-    found: list[Path] = []
-    for path in paths:
-        if path.is_file():
-            if path.name != CONFIG_NAME:
-                raise UsageError(f"{path} is not a {CONFIG_NAME}",
-                                 hint="give a service folder, its pligos.yaml, or a tree")
-            found.append(path.parent)
-            continue
-        if not path.is_dir():
-            raise UsageError(f"{path} does not exist", hint="give a service folder or a tree")
-        if (path / CONFIG_NAME).is_file():
-            found.append(path)
-            continue
-        for dirpath, dirnames, filenames in os.walk(path):
-            if CONFIG_NAME in filenames:
-                found.append(Path(dirpath))
-                dirnames[:] = []
-                continue
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                                 and d not in SKIP_DIRS
-                                 and not (Path(dirpath) / d / chart.MARKER).is_file())
-    unique = list(dict.fromkeys(p.resolve() for p in found))
-    if not unique:
-        raise UsageError(f"no {CONFIG_NAME} found in {', '.join(str(p) for p in paths)}",
-                         hint="run `pligos new` to create a service, or give another path")
-    return unique
-
 
 def load_services(roots: list[Path], *, follow_symlinks: bool = False) -> list[Service]:
     """Load every service; all problems of all files are raised together."""
@@ -96,6 +62,10 @@ class ChartPlan:
     def meta(self) -> dict[str, str]:
         return {"service": self.service.name, "context": self.context,
                 "flavor": self.flavor.name}
+
+    def record(self) -> ChartRecord:
+        return ChartRecord(self.dest, self.service.name, self.context, self.flavor.name,
+                           self.service.root)
 
 
 def chart_dest(svc: Service, context: str, out: Path | None) -> Path:
@@ -143,14 +113,6 @@ def select_contexts(svc: Service, wanted: list[str] | None) -> list[str]:
     if not wanted:
         return names
     return [n for n in wanted if n in names]
-
-
-def split_v1(roots: list[Path]) -> tuple[list[Path], list[Path]]:
-    """(format-1 service folders, service folders of the original Pligos's v1 format)."""
-    from pligos_tui.v1.load import is_v1_service
-
-    v1_roots = [r for r in roots if is_v1_service(r)]
-    return [r for r in roots if r not in v1_roots], v1_roots
 
 
 def plan(services: list[Service], *, contexts: list[str] | None = None,
@@ -241,21 +203,6 @@ def plan_umbrellas(plans: list[ChartPlan], root: Path, out: Path | None) -> list
 
 
 @dataclass
-class ChartRecord:
-    """A chart that a run wrote or found unchanged."""
-
-    dest: Path
-    service: str
-    context: str
-    flavor: str
-    root: Path
-
-    @classmethod
-    def of(cls, p: ChartPlan) -> ChartRecord:
-        return cls(p.dest, p.service.name, p.context, p.flavor.name, p.service.root)
-
-
-@dataclass
 class GenerateReport:
     written: list[ChartRecord] = field(default_factory=list)
     unchanged: list[ChartRecord] = field(default_factory=list)
@@ -282,13 +229,11 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
         roots, v1_roots = split_v1(find_services([root]))
         fresh: list[Path] = []
         for service_root in roots:
-            record = records.unchanged(service_root, flavors.digest_of)
+            record = records.unchanged(service_root)
             if record is None or record.shared:
                 fresh.append(service_root)
                 continue
-            report.unchanged += [ChartRecord(Path(dest), info["service"], info["context"],
-                                             info["flavor"], service_root)
-                                 for dest, info in record.charts.items()]
+            report.unchanged += record.chart_records(service_root)
         services = load_services(fresh, follow_symlinks=follow_symlinks)
         plans = plan(services, contexts=contexts, out=out, flavors=flavors, v1_roots=v1_roots,
                      covered={r.context for r in report.unchanged}, build=False)
@@ -297,7 +242,7 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
     _check_destinations(all_plans, [u for _, umbrellas in work for u in umbrellas])
     report.warnings = _protect_secret_folders(all_plans)
     for p, (status, digest) in zip(all_plans, _write_charts(all_plans, progress)):
-        (report.written if status == "written" else report.unchanged).append(ChartRecord.of(p))
+        (report.written if status == "written" else report.unchanged).append(p.record())
         p.digest = digest
     for _, umbrellas in work:
         for u in umbrellas:

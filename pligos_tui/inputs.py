@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pligos_tui import __version__
-from pligos_tui.chart import read_marker
-from pligos_tui.model import CONFIG_NAME
+from pligos_tui.discover import CONFIG_NAME, read_marker
 
 STATE = ".pligos-inputs.json"
 
@@ -94,13 +93,26 @@ def collect(svc: Any, flavors: list[Any]) -> dict[str, str] | None:
     for folder in svc.flavor_paths:
         out[f"dir:{folder}"] = _listing(root / folder)
     for flavor in flavors:
-        out[f"flavor:{flavor.path}"] = flavor.digest
+        out[f"flavor:{flavor.path}"] = folder_digest(flavor.path)
     if svc.secrets is not None:
         _tree(root, str(svc.secrets.settings.get("path", "secrets")), out)
     return out
 
 
-def collect_again(root: Path, recorded: dict[str, str], flavor_digest: Any) -> dict[str, str]:
+def folder_digest(folder: Path) -> str:
+    """A digest of every file below a folder (a flavor), names and bytes."""
+    h = hashlib.sha256()
+    try:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(path.relative_to(folder).as_posix().encode() + b"\0"
+                         + _sha(path).encode())
+    except OSError:
+        return "missing"
+    return h.hexdigest()
+
+
+def collect_again(root: Path, recorded: dict[str, str]) -> dict[str, str]:
     """The current digests of the inputs a record names, without loading the service."""
     out: dict[str, str] = {}
     for key in recorded:
@@ -110,10 +122,21 @@ def collect_again(root: Path, recorded: dict[str, str], flavor_digest: Any) -> d
         elif kind == "dir":
             out[key] = _listing(root / rel)
         elif kind == "flavor":
-            out[key] = flavor_digest(Path(rel))
+            out[key] = folder_digest(Path(rel))
         else:
             out[key] = generator() if key == "pligos" else "unknown"
     return out
+
+
+@dataclass
+class ChartRecord:
+    """A chart that a run wrote or found unchanged."""
+
+    dest: Path
+    service: str
+    context: str
+    flavor: str
+    root: Path
 
 
 @dataclass
@@ -123,6 +146,10 @@ class Record:
     inputs: dict[str, str]
     charts: dict[str, dict[str, str]]  # destination -> {hash, context, flavor, service}
     shared: bool = False  # it has shared dependencies (their chart needs every service)
+
+    def chart_records(self, root: Path) -> list[ChartRecord]:
+        return [ChartRecord(Path(dest), info["service"], info["context"], info["flavor"], root)
+                for dest, info in self.charts.items()]
 
 
 def state_file(root: Path, out: Path | None) -> Path:
@@ -158,12 +185,12 @@ class Records:
         return Record(inputs=entry.get("inputs", {}), charts=entry.get("charts", {}),
                       shared=bool(entry.get("shared")))
 
-    def unchanged(self, root: Path, flavor_digest: Any) -> Record | None:
+    def unchanged(self, root: Path) -> Record | None:
         """The record of a service whose inputs and charts did not change since, else None."""
         record = self.get(root)
         if record is None or record.inputs.get("pligos") != generator():
             return None
-        if collect_again(root, record.inputs, flavor_digest) != record.inputs:
+        if collect_again(root, record.inputs) != record.inputs:
             return None
         for dest, info in record.charts.items():
             marker = read_marker(Path(dest))
@@ -190,3 +217,22 @@ class Records:
             except Exception:  # noqa: BLE001 - an optimisation, never a reason to fail
                 pass
         self._dirty.clear()
+
+
+def quick_unchanged(paths: list[Path], out: Path | None,
+                    contexts: list[str] | None) -> list[ChartRecord] | None:
+    """When every service below `paths` is unchanged: their charts, found without loading
+    anything. None as soon as one service needs the full run."""
+    from pligos_tui.discover import find_services, split_v1
+
+    roots, v1_roots = split_v1(find_services(paths))
+    if v1_roots:
+        return None
+    records = Records(out, contexts)
+    charts: list[ChartRecord] = []
+    for root in roots:
+        record = records.unchanged(root)
+        if record is None or record.shared:
+            return None
+        charts += record.chart_records(root)
+    return charts

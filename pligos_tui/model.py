@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from pligos_tui.discover import CONFIG_NAME
 from pligos_tui.errors import ConfigError, Problems, did_you_mean, display_path
 from pligos_tui.yamlfile import Document, KeyPath, load_file, load_text
 
 FORMAT = 1
-CONFIG_NAME = "pligos.yaml"
 
 PROPERTY_LISTS = ("images", "commands", "probes", "routes", "mounts", "env", "resources")
 PROBE_STAGES = ("startup", "liveness", "readiness")

@@ -113,13 +113,6 @@ class FlavorSet:
             self._cache[key] = read_flavor(path, builtin=builtin)
         return self._cache[key]
 
-    def digest_of(self, path: Path) -> str:
-        """The digest of the flavor in `path` ('missing' when it is gone or broken)."""
-        try:
-            return self._flavor(path, builtin=path.parent == BUILTIN_DIR).digest
-        except (ConfigError, OSError):
-            return "missing"
-
     def available(self, search: list[Path]) -> dict[str, Path]:
         """Flavor name -> folder, for the given extra folders and the built-ins."""
         found: dict[str, Path] = {}

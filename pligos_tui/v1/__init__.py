@@ -11,8 +11,7 @@ from typing import Any
 
 _EXPORTS = {
     "DEFAULT_OUT": "build", "MANIFEST": "build", "chart_files": "build",
-    "plans": "build", "switch_context": "build", "is_v1_config": "load",
-    "is_v1_service": "load", "load_service": "load",
+    "plans": "build", "switch_context": "build", "load_service": "load",
 }
 
 

@@ -15,7 +15,6 @@ problem names its file and line.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,11 +22,11 @@ from typing import Any
 import yaml
 
 from pligos_tui import yamlfile
+from pligos_tui.discover import CONFIG_NAME
 from pligos_tui.errors import ConfigError, Problem, Problems, did_you_mean, display_path
 from pligos_tui.model import type_name
 from pligos_tui.yamlfile import Document, KeyPath, load_file
 
-CONFIG_NAME = "pligos.yaml"
 CHART_FILE = "Chart.yaml"
 SCHEMA_FILE = "schema.yaml"
 TOP_KEYS = ("pligos", "contexts", "values")
@@ -35,24 +34,6 @@ META_KEYS = ("version", "types")
 CONTEXT_KEYS = ("flavor", "spec", "dependencies")
 DEPENDENCY_KEYS = ("path", "context", "alias")
 VERSIONS = ("1",)
-
-# `pligos:` followed by a nested mapping (block or flow), as opposed to format 1's `pligos: 1`
-_V1_HEADER = re.compile(rb"^pligos:[ \t]*(?:\{|#|\r?\n|\Z)", re.MULTILINE)
-
-
-def is_v1_config(file: Path) -> bool:
-    """Whether a pligos.yaml is in the original Pligos's format (its `pligos:` is a mapping)."""
-    try:
-        with open(file, "rb") as fh:
-            head = fh.read(1024 * 1024)
-    except OSError:
-        return False
-    return _V1_HEADER.search(head) is not None
-
-
-def is_v1_service(root: Path) -> bool:
-    return is_v1_config(root / CONFIG_NAME)
-
 
 @dataclass
 class Dependency:

@@ -25,7 +25,8 @@ from pligos_tui.errors import (
     display_path,
 )
 from pligos_tui.v1.build import MANIFEST, Built, build, service_files, sort_keys
-from pligos_tui.v1.load import CHART_FILE, CONFIG_NAME, is_v1_config, load_service
+from pligos_tui.discover import CONFIG_NAME, is_v1_config
+from pligos_tui.v1.load import CHART_FILE, load_service
 from pligos_tui.v1.mapping import format1_service, read_properties
 
 VALUES_KEY = "v1"

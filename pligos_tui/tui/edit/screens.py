@@ -208,9 +208,7 @@ class EditorScreen(Screen[None]):
         if not panes:
             panes = self._default_panes()
         self.panes = panes
-        preview = self.query_one(ChartPreview)
-        preview.set_panes(panes)
-        preview.set_source(self.buffer.current_service)
+        self.query_one(ChartPreview).set_source(self.buffer.current_service, panes)
         self.app.refresh_bindings()
 
     def _default_panes(self) -> list[tuple[str, str | None]]:

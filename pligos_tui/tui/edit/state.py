@@ -63,14 +63,18 @@ class Buffer:
     def validate(self) -> None:
         """Load the buffer with the loader's rules; sets `service` or `error`, and `data`."""
         try:
-            data = yaml.safe_load(self.text)
-            self.data = data if isinstance(data, dict) else None
-        except yaml.YAMLError:
-            self.data = None
-        try:
             self.service, self.error = load_service_text(self.text, self.root, self.display), None
         except PligosError as exc:
             self.service, self.error = None, exc
+        if self.service is not None:
+            data: Any = self.service.doc.data
+        else:
+            try:
+                data = yaml.safe_load(self.text)
+            except yaml.YAMLError:
+                data = None
+        self.data = data if isinstance(data, dict) else None
+        if self.service is None:
             if self.data is not None and not structurally_editable(self.text):
                 self.data = None  # e.g. a duplicate key: only the source view can fix it
 

@@ -15,15 +15,17 @@ API
   `pligos_tui.generate.preview`, the function `pligos preview` uses.
 
 Methods (call from the UI thread):
-- `set_source(source)`, `set_panes(pairs)`, `set_mode(mode)`: change what is shown and
-  schedule a refresh (debounced: several calls within `debounce` seconds render once).
-- `schedule()`: re-render after the debounce delay (call after every edit of the service).
+- `set_source(source, panes=None)`, `set_panes(pairs)`, `set_mode(mode)`: change what is
+  shown and schedule one refresh (see `schedule`).
+- `schedule()`: re-render soon (call after every edit of the service): at once when the
+  widget is idle, else once `debounce` seconds after the last of a burst of calls.
 - `refresh_now()`: re-render at once.
 - `toggle_diff()` / `diff` attribute: with two or more panes, show a unified diff (difflib) of
   the first two panes' texts instead of the panes.
 - `cycle_mode()`: manifests → values → files → manifests.
 - `texts`: the last text of each pane, in pane order (None while rendering).
 - `pending`: True while a refresh is scheduled or running.
+- `rendered_at`: `time.perf_counter()` when the last refresh landed (0.0: none yet).
 
 Rendering happens in one thread worker, which renders the panes in parallel (`@work(thread=True, exclusive=True)`; exclusivity is per
 widget, so several previews coexist): a newer refresh supersedes an older one, whose results are dropped; the
@@ -37,6 +39,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import TYPE_CHECKING, Any, Union
@@ -126,6 +129,8 @@ class ChartPreview(Vertical):
         self._generation = 0
         self._timer: Any = None
         self._running = False
+        self._last_start = 0.0
+        self.rendered_at = 0.0
 
     # -- composition -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -168,11 +173,18 @@ class ChartPreview(Vertical):
         return list(self.query_one("#preview-panes", Horizontal).query(PreviewPane))
 
     # -- public API --------------------------------------------------------------------------
-    def set_source(self, source: Source) -> None:
+    def set_source(self, source: Source, panes: Sequence[Pane] | None = None) -> None:
+        """A new source (and, given `panes`, new panes), rendered by one refresh."""
         self._source = source
+        if panes is not None:
+            self._replace_panes(panes)
         self.schedule()
 
     def set_panes(self, panes: Sequence[Pane]) -> None:
+        self._replace_panes(panes)
+        self.schedule()
+
+    def _replace_panes(self, panes: Sequence[Pane]) -> None:
         panes = list(panes)
         if panes != self._panes:
             self._panes = panes
@@ -180,7 +192,6 @@ class ChartPreview(Vertical):
             self._failed = [False] * len(panes)
             if self.is_mounted:
                 self._rebuild_panes()
-        self.schedule()
 
     def set_mode(self, mode: str) -> None:
         if mode not in MODES:
@@ -201,6 +212,10 @@ class ChartPreview(Vertical):
     def schedule(self) -> None:
         if not self.is_mounted:
             return
+        idle = self._timer is None and not self._running
+        if idle and time.monotonic() - self._last_start >= self.debounce:
+            self.refresh_now()  # a lone change renders at once; a burst renders once after it
+            return
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(self.debounce, self.refresh_now)
@@ -212,6 +227,7 @@ class ChartPreview(Vertical):
         if not self.is_mounted:
             return
         self._generation += 1
+        self._last_start = time.monotonic()
         self._running = True
         self._render_charts(self._generation, self._source, list(self._panes), self.mode)
 
@@ -275,6 +291,7 @@ class ChartPreview(Vertical):
         self.texts = texts
         self._failed = failed
         self._running = False
+        self.rendered_at = time.perf_counter()
         self._update_diff()
         self.post_message(self.Rendered(self, list(texts)))
 
