@@ -112,7 +112,8 @@ def folder_digest(folder: Path) -> str:
     return h.hexdigest()
 
 
-def collect_again(root: Path, recorded: dict[str, str]) -> dict[str, str]:
+def collect_again(root: Path, recorded: dict[str, str],
+                  flavor_digest: Any = folder_digest) -> dict[str, str]:
     """The current digests of the inputs a record names, without loading the service."""
     out: dict[str, str] = {}
     for key in recorded:
@@ -122,7 +123,7 @@ def collect_again(root: Path, recorded: dict[str, str]) -> dict[str, str]:
         elif kind == "dir":
             out[key] = _listing(root / rel)
         elif kind == "flavor":
-            out[key] = folder_digest(Path(rel))
+            out[key] = flavor_digest(Path(rel))
         else:
             out[key] = generator() if key == "pligos" else "unknown"
     return out
@@ -168,6 +169,12 @@ class Records:
         self.contexts = contexts
         self._files: dict[Path, dict[str, Any]] = {}
         self._dirty: set[Path] = set()
+        self._flavors: dict[Path, str] = {}  # flavor folder -> digest, read once per run
+
+    def _flavor_digest(self, folder: Path) -> str:
+        if folder not in self._flavors:
+            self._flavors[folder] = folder_digest(folder)
+        return self._flavors[folder]
 
     def _data(self, file: Path) -> dict[str, Any]:
         if file not in self._files:
@@ -190,7 +197,7 @@ class Records:
         record = self.get(root)
         if record is None or record.inputs.get("pligos") != generator():
             return None
-        if collect_again(root, record.inputs) != record.inputs:
+        if collect_again(root, record.inputs, self._flavor_digest) != record.inputs:
             return None
         for dest, info in record.charts.items():
             marker = read_marker(Path(dest))
