@@ -226,6 +226,21 @@ def recover(dest: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def remove_chart(dest: Path) -> None:
+    """Remove a chart Pligos generated (never a folder without its marker), and its
+    context folder when that is left empty."""
+    with _locked(dest.parent):
+        if read_marker(dest) is None:
+            return
+        aside = dest.parent / f".{dest.name}.pligos-old-{os.getpid()}"
+        os.rename(dest, aside)  # gone in one step; the rest is cleanup
+        shutil.rmtree(aside, ignore_errors=True)
+    try:
+        dest.parent.rmdir()
+    except OSError:
+        pass
+
+
 def write_chart(dest: Path, files: dict[str, bytes], *, meta: dict[str, Any]) -> str:
     """Write a chart at `dest` atomically. Returns 'written' or 'unchanged'.
 

@@ -81,6 +81,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
                "shared": [display_path(u.dest) for u, _ in report.umbrellas],
                "services": report.services, "seconds": round(elapsed, 3)})
         return EXIT_OK
+    for dest in getattr(report, "removed", []):
+        print(f"  removed   {display_path(dest)}  (its context is gone)")
     for u, status in report.umbrellas:
         state = "wrote    " if status == "written" else "unchanged"
         print(f"  {state} {display_path(u.dest)}  (shared: {', '.join(u.friends)})")

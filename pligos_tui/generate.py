@@ -208,6 +208,7 @@ class GenerateReport:
     unchanged: list[ChartRecord] = field(default_factory=list)
     umbrellas: list[tuple[UmbrellaPlan, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)  # charts of contexts that are gone
 
     @property
     def services(self) -> int:
@@ -249,8 +250,32 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
             status = chart.write_chart(u.dest, u.files, meta={"context": u.context,
                                                               "service": UMBRELLA})
             report.umbrellas.append((u, status))
+    if contexts is None and out is None:
+        report.removed = _prune_orphans(all_plans)
     _record_inputs(all_plans, records)
     return report
+
+
+def orphans(svc: Service) -> list[Path]:
+    """Charts Pligos generated for contexts the service no longer has (default layout)."""
+    names = {c.name for c in svc.contexts}
+    found = []
+    for dest in sorted((svc.root / "charts").glob(f"*/{svc.name}")):
+        marker = chart.read_marker(dest)
+        if (marker is not None and marker.get("service") == svc.name
+                and dest.parent.name not in names):
+            found.append(dest)
+    return found
+
+
+def _prune_orphans(plans: list[ChartPlan]) -> list[Path]:
+    removed: list[Path] = []
+    for svc in {id(p.service): p.service for p in plans
+                if isinstance(p.service, Service)}.values():
+        for dest in orphans(svc):
+            chart.remove_chart(dest)
+            removed.append(dest)
+    return removed
 
 
 PARALLEL_FROM = 40  # charts; below this, starting a second process costs more than it saves
@@ -475,6 +500,12 @@ def check(paths: list[Path], *, lint: bool = True, out: Path | None = None,
                                     f"{found.message} [{found.key_path}]; move it to the "
                                     "secret provider and refer to it by name"))
     skipped = skipped if skipped is not None else []
+    if out is None:
+        for svc in services:
+            for dest in orphans(svc):
+                findings.append(Finding(display_path(dest), dest.parent.name, "orphaned",
+                                        f"context {dest.parent.name!r} is no longer in "
+                                        f"{svc.file}; `pligos generate` removes its chart"))
     for p in plans:
         state = chart.chart_state(p.dest, p.chart_files())
         where = display_path(p.dest)

@@ -206,3 +206,20 @@ def test_rerun_notices_every_kind_of_input_change(tmp_path: Path):
     values = (svc / "charts/dev/svc/values.yaml").read_text()
     assert "b.yaml" in values
     assert (svc / "charts/dev/svc/templates/extra.yaml").is_file()
+
+
+def test_a_removed_context_loses_its_chart(service: Path):
+    assert run_cli("generate", str(service)).code == 0
+    mine = make_tree(service / "charts/keep/api", {"notes.txt": "not generated\n"})
+    text = (service / "pligos.yaml").read_text().replace(
+        "  - {name: prod, extends: dev, replicas: 2}\n", "")
+    (service / "pligos.yaml").write_text(text)
+    check = run_cli("check", str(service), "--no-lint")
+    assert check.code == 1
+    assert "charts/prod/api: orphaned: context 'prod' is no longer in" in check.out
+    result = run_cli("generate", str(service))
+    assert result.code == 0, result.err
+    assert "removed   " in result.out and "charts/prod/api" in result.out
+    assert not (service / "charts/prod").exists()
+    assert (mine / "notes.txt").is_file()  # a folder Pligos did not write stays
+    assert run_cli("check", str(service), "--no-lint").code == 0
