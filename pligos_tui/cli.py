@@ -120,8 +120,8 @@ def _generate(args: argparse.Namespace, out: Path | None) -> Any:
 
 
 def _generate_in_place(args: argparse.Namespace) -> int:
-    from pligos_tui.errors import UsageError, display_path
     from pligos_tui.discover import find_services, split_v1
+    from pligos_tui.errors import UsageError, display_path
     from pligos_tui.v1.build import build, switch_context
     from pligos_tui.v1.load import load_service
 
@@ -198,8 +198,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _one_service(path: str | None) -> Any:
-    from pligos_tui.errors import UsageError
     from pligos_tui.discover import find_services
+    from pligos_tui.errors import UsageError
     from pligos_tui.model import load_service
 
     roots = find_services([Path(path or ".")])
@@ -277,8 +277,10 @@ def cmd_use_context(args: argparse.Namespace) -> int:
 
 def cmd_edit(args: argparse.Namespace) -> int:
     from pligos_tui.errors import UsageError
+    from pligos_tui.tui.edit.state import Buffer
 
     path = Path(args.path or ".")
+    Buffer.open(path)  # a missing or unreadable file is reported before any screen shows
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("pligos edit is a full-screen editor and needs a terminal",
                          hint="run it in a terminal; to script changes use "
@@ -581,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+    except Exception as exc:
         if os.environ.get("PLIGOS_DEBUG"):
             raise
         print(f"internal error: {type(exc).__name__}: {exc}\n  hint: this is a bug in "

@@ -9,6 +9,7 @@ Both are pure: they read the service's files but write nothing.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,12 +135,27 @@ class Compiled:
     shared: dict[str, tuple[Any, dict[str, Any]]] = field(default_factory=dict)  # friend, values
 
 
+# text that a ConfigMap's `data` cannot carry exactly through helm: control characters other
+# than tab and line breaks, line/paragraph separators, non-characters, a byte order mark
+_NOT_CONFIGMAP_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029"
+                                 "\ufeff\ufffe\uffff]")
+
+
 def _is_text(data: bytes) -> bool:
+    """Whether a file can ship as text (`data`); anything else ships as `binaryData`."""
     try:
-        data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return b"\0" not in data
+    return _NOT_CONFIGMAP_TEXT.search(text) is None
+
+
+def chart_bytes(data: bytes, binary: bool) -> bytes:
+    """What a chart file holds for `data`: text as it is, anything else base64-encoded (helm
+    drops a leading byte order mark from the files it loads, so raw bytes would not survive)."""
+    import base64
+
+    return base64.b64encode(data) if binary else data
 
 
 def _mount_files(svc: Service, mount: Mount) -> list[Path]:
@@ -218,8 +234,9 @@ def compile_context(svc: Service, name: str, flavor: str | None = None,
             for path in _mount_files(svc, m):
                 data = path.read_bytes()
                 source = f"files/mounts/{m.name}/{path.name}"
-                files[source] = data
-                entries.append({"key": path.name, "source": source, "binary": not _is_text(data)})
+                binary = not _is_text(data)
+                files[source] = chart_bytes(data, binary)
+                entries.append({"key": path.name, "source": source, "binary": binary})
             item["files"] = entries
         elif m.kind == "secret":
             item["secret"] = {"name": m.secret}
@@ -351,7 +368,7 @@ def _compile_secrets(compiled: Compiled, uses: dict[str, list[tuple[str, str]]],
                 raise SecretError(f"secret {name!r} has a key {key!r} that Kubernetes does not "
                                   "allow", hint="rename it to letters, digits, '-', '_' and '.'")
             source = f"secrets/{name}/{i}"
-            compiled.files[source] = data[key]
+            compiled.files[source] = chart_bytes(data[key], binary=True)
             files.append({"key": key, "source": source})
         entries[name] = {"type": kind, "files": files}
     compiled.values["secrets"] = entries

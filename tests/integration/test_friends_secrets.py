@@ -17,6 +17,7 @@ from support import (EXAMPLES, helm, kube_validate, lint_strict, make_tree, one,
                      register_secret, render, run_cli)
 
 DEMO_SECRETS = EXAMPLES / "shop" / "make-demo-secrets.py"
+RAW = b"\xef\xbb\xbf" + bytes(range(256))  # starts like a byte order mark: must survive
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,7 @@ def shop(tmp_path_factory) -> Path:
                     *(p.read_text().splitlines()[1] for p in root.rglob("secrets/*/*.*")
                       if p.suffix in (".crt", ".key", ".pem")))
     # a binary key, to check bytes are kept exactly
-    (root / "checkout/secrets/signing-key/raw.bin").write_bytes(bytes(range(256)))
+    (root / "checkout/secrets/signing-key/raw.bin").write_bytes(RAW)
     return root
 
 
@@ -97,7 +98,7 @@ def test_secrets_hold_exactly_the_stored_bytes(charts, shop, helm_bin):
         "tls.key": (stored / "checkout-tls/tls.key").read_bytes()}
     assert _secret_data(manifests, "checkout-signing-key") == {
         "current.pem": (stored / "signing-key/current.pem").read_bytes(),
-        "raw.bin": bytes(range(256))}
+        "raw.bin": RAW}
     registry = one(manifests, "Secret", "checkout-registry")
     assert registry["type"] == "kubernetes.io/dockerconfigjson"
     config = json.loads(_secret_data(manifests, "checkout-registry")[".dockerconfigjson"])

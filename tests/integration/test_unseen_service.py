@@ -112,6 +112,8 @@ def charts(tmp_path_factory) -> Path:
         "bin/serve.py": "import sys\nprint('serving', sys.argv)\n",
         "conf/ledger.toml": "[db]\nurl = \"postgres://db/ledger\"\n",
         "conf/ca.der": bytes(range(256)),
+        "conf/bom.txt": "\ufeffstarts with a byte order mark\n".encode(),
+        "conf/odd.txt": "del \x7f and a line separator \u2028\n".encode(),
         "flavors/stateful/flavor.yaml": "description: A StatefulSet\n"
                                         "accepts: [image, command, probe, routes, mounts, env,"
                                         " resources, replicas, values]\nrequires: [image]\n",
@@ -186,6 +188,11 @@ def test_prod_manifests(charts, helm_bin):
     assert conf_map["data"]["ledger.toml"] == '[db]\nurl = "postgres://db/ledger"\n'
     import base64
     assert base64.b64decode(conf_map["binaryData"]["ca.der"]) == bytes(range(256))
+    # text a ConfigMap's data cannot carry exactly ships as binaryData, bytes intact
+    assert base64.b64decode(conf_map["binaryData"]["bom.txt"]) == (
+        "\ufeffstarts with a byte order mark\n".encode())
+    assert base64.b64decode(conf_map["binaryData"]["odd.txt"]) == (
+        "del \x7f and a line separator \u2028\n".encode())
 
 
 def test_dev_overrides_what_it_sets_and_keeps_the_rest(charts, helm_bin):

@@ -366,3 +366,4 @@ async def test_looking_at_every_node_changes_nothing(tmp_path, name):
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert (root / "pligos.yaml").read_bytes() == before
+

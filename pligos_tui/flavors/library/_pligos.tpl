@@ -143,7 +143,7 @@ credentials (read from the chart's Secrets). Renders nothing when empty.
 
 {{/*
 One Secret per entry of `secrets`, its data read from the chart's secrets/
-folder (which holds the bytes the provider returned).
+folder (which holds the provider's bytes, base64-encoded).
 */}}
 {{- define "pligos.secrets" -}}
 {{- $fullname := include "pligos.fullname" . -}}
@@ -158,7 +158,7 @@ metadata:
 type: {{ $secret.type | quote }}
 data:
   {{- range $secret.files }}
-  {{ .key | quote }}: {{ $.Files.Get .source | b64enc | quote }}
+  {{ .key | quote }}: {{ $.Files.Get .source | quote }}
   {{- end }}
 {{- end }}
 {{- end -}}
@@ -275,7 +275,8 @@ there are none.
 
 {{/*
 One ConfigMap per `files` mount: UTF-8 text in `data`, other files
-base64-encoded in `binaryData`, each with its exact bytes.
+in `binaryData` (their chart files hold them base64-encoded), each with its
+exact bytes.
 */}}
 {{- define "pligos.configmaps" -}}
 {{- $fullname := include "pligos.fullname" . -}}
@@ -285,7 +286,7 @@ base64-encoded in `binaryData`, each with its exact bytes.
 {{- $binary := dict }}
 {{- range $mount.files }}
 {{- if .binary }}
-{{- $_ := set $binary .key ($.Files.Get .source | b64enc) }}
+{{- $_ := set $binary .key ($.Files.Get .source) }}
 {{- else }}
 {{- $_ := set $text .key ($.Files.Get .source) }}
 {{- end }}

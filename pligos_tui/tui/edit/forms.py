@@ -144,11 +144,16 @@ class ContextForm(Form):
                                       placeholder="cron, for the cronjob flavor",
                                       id="ctx-schedule", compact=True), f"{at}.schedule")
 
+    def _current(self, key: str) -> Any:
+        return (self.buffer.context(self.context) or {}).get(key)
+
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
         key = (event.select.id or "").removeprefix("ctx-")
         value = event.value if isinstance(event.value, str) else None
         name = self.context
+        if self._current(key) == value:
+            return  # the widget showing what the file holds (e.g. on mount)
         if key == "extends":
             self.request(lambda t: edit.set_extends(t, name, value), structural=False)
         else:
@@ -160,6 +165,8 @@ class ContextForm(Form):
         names = [n for n in self.buffer.entry_names(PROPERTY_OF[key])
                  if n in event.selection_list.selected]
         name = self.context
+        if (self._current(key) or []) == names:
+            return
         self.request(lambda t: edit.assign_entries(t, name, key, names))
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -169,6 +176,8 @@ class ContextForm(Form):
             return
         text, name = event.value, self.context
         value = edit.parse_scalar(text, 0 if key == "replicas" else "") if text else None
+        if self._current(key) == value:
+            return
         self.request(lambda t: edit.set_context_field(t, name, key, value),
                      key=f"ctx:{name}:{key}")
 
@@ -217,6 +226,8 @@ class EntryForm(Form):
         key = (event.input.id or "").removeprefix("entry-")
         old = self._data().get(key)
         value = edit.parse_scalar(event.value, old)
+        if value == old and type(value) is type(old):
+            return
         prop, entry = self.prop, self.entry
         self.request(lambda t: edit.set_entry_field(t, prop, entry, key, value),
                      key=f"entry:{prop}:{entry}:{key}")
@@ -242,6 +253,9 @@ class ServiceForm(Form):
         event.stop()
         key = (event.input.id or "").removeprefix("svc-")
         value = event.value
+        current = (self.buffer.data or {}).get(key)
+        if current is not None and str(current) == value:
+            return
         self.request(lambda t: edit.set_top_level_scalar(t, key, value), key=f"svc:{key}")
 
     def on_select_changed(self, event: Select.Changed) -> None:

@@ -74,23 +74,33 @@ class PreviewPane(Vertical):
     PreviewPane.note .pane-body { color: $text-muted; }
     """
 
-    def __init__(self, title: str, **kwargs: Any) -> None:
+    def __init__(self, title: str, text: str = "rendering…", *, note: bool = True,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.title = title
+        self._text: str | Text = text
+        self.set_class(note, "note")
 
     def compose(self) -> ComposeResult:
         yield Static(self.title, classes="pane-title", markup=False)
         with VerticalScroll():
-            yield Static("", classes="pane-body", markup=False)
+            yield Static(self._as_text(), classes="pane-body", markup=False)
+
+    def _as_text(self) -> Text:
+        return self._text if isinstance(self._text, Text) else Text(self._text)
 
     def set_title(self, title: str) -> None:
         self.title = title
-        self.query_one(".pane-title", Static).update(Text(title))
+        for widget in self.query(".pane-title").results(Static):
+            widget.update(Text(title))
 
     def show(self, text: str | Text, *, error: bool = False, note: bool = False) -> None:
+        """Show `text` (kept until the body exists, when called before it is composed)."""
+        self._text = text
         self.set_class(error, "error")
         self.set_class(note, "note")
-        self.query_one(".pane-body", Static).update(text if isinstance(text, Text) else Text(text))
+        for body in self.query(".pane-body").results(Static):
+            body.update(self._as_text())
 
 
 class ChartPreview(Vertical):
@@ -131,6 +141,7 @@ class ChartPreview(Vertical):
         self._running = False
         self._last_start = 0.0
         self.rendered_at = 0.0
+        self._widgets: list[PreviewPane] = []
 
     # -- composition -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -160,17 +171,14 @@ class ChartPreview(Vertical):
         box = self.query_one("#preview-panes", Horizontal)
         box.remove_children()
         if not self._panes:
-            empty = PreviewPane("preview")
-            box.mount(empty)
-            empty.call_after_refresh(empty.show, "no context to preview", note=True)
+            self._widgets = []
+            box.mount(PreviewPane("preview", "no context to preview"))
             return
-        widgets = [PreviewPane(self._title(p)) for p in self._panes]
-        box.mount_all(widgets)
-        for w in widgets:
-            w.call_after_refresh(w.show, "rendering…", note=True)
+        self._widgets = [PreviewPane(self._title(p)) for p in self._panes]
+        box.mount_all(self._widgets)
 
     def _pane_widgets(self) -> list[PreviewPane]:
-        return list(self.query_one("#preview-panes", Horizontal).query(PreviewPane))
+        return list(self._widgets)
 
     # -- public API --------------------------------------------------------------------------
     def set_source(self, source: Source, panes: Sequence[Pane] | None = None) -> None:
