@@ -6,6 +6,7 @@ Nothing here parses YAML, so that a run with nothing to do (every service unchan
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -83,3 +84,17 @@ def split_v1(roots: list[Path]) -> tuple[list[Path], list[Path]]:
     """(format-1 service folders, service folders of the original Pligos's v1 format)."""
     v1_roots = [r for r in roots if is_v1_service(r)]
     return [r for r in roots if r not in v1_roots], v1_roots
+
+
+def stat_digest(dest: Path) -> str:
+    """A cheap fingerprint of a written chart (names, sizes, modification times): any edit of
+    it by hand changes it."""
+    h = hashlib.sha256()
+    for path in sorted(dest.rglob("*")):
+        try:
+            st = path.lstat()
+        except OSError:
+            continue
+        h.update(f"{path.relative_to(dest).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n"
+                 .encode())
+    return h.hexdigest()

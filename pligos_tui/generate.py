@@ -47,6 +47,7 @@ class ChartPlan:
     dest: Path
     files: dict[str, bytes] | None = None  # None until built (see chart_files)
     digest: str = ""  # the chart's content hash, once written
+    stat: str = ""  # and the fingerprint of the written folder (chart.stat_digest)
 
     def chart_files(self) -> dict[str, bytes]:
         """The chart's files, built on first use."""
@@ -242,9 +243,9 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
     all_plans = [p for plans, _ in work for p in plans]
     _check_destinations(all_plans, [u for _, umbrellas in work for u in umbrellas])
     report.warnings = _protect_secret_folders(all_plans)
-    for p, (status, digest) in zip(all_plans, _write_charts(all_plans, progress)):
+    for p, (status, digest, stat) in zip(all_plans, _write_charts(all_plans, progress)):
         (report.written if status == "written" else report.unchanged).append(p.record())
-        p.digest = digest
+        p.digest, p.stat = digest, stat
     for _, umbrellas in work:
         for u in umbrellas:
             status = chart.write_chart(u.dest, u.files, meta={"context": u.context,
@@ -282,13 +283,13 @@ PARALLEL_FROM = 40  # charts; below this, starting a second process costs more t
 
 
 def _write_charts(plans: list[ChartPlan], progress: Callable[[int, int], None] | None
-                  ) -> list[tuple[str, str]]:
-    """Build and write every chart: (status, content hash) per plan, in order.
+                  ) -> list[tuple[str, str, str]]:
+    """Build and write every chart: (status, content hash, stat digest) per plan, in order.
 
     A large run is shared between two processes (forked, so they inherit the plans without
     copying them); charts that share a folder go to the same process, as each holds that
     folder's lock while it writes."""
-    results: list[tuple[str, str] | None] = [None] * len(plans)
+    results: list[tuple[str, str, str] | None] = [None] * len(plans)
     groups: dict[Path, list[int]] = {}
     for i, p in enumerate(plans):
         groups.setdefault(p.dest.parent, []).append(i)
@@ -327,9 +328,10 @@ def _start_methods() -> list[str]:
     return multiprocessing.get_all_start_methods()
 
 
-def _write_plan(p: ChartPlan) -> tuple[str, str]:
+def _write_plan(p: ChartPlan) -> tuple[str, str, str]:
     files = p.chart_files()
-    return chart.write_chart(p.dest, files, meta=p.meta), chart.content_hash(files)
+    status = chart.write_chart(p.dest, files, meta=p.meta)
+    return status, chart.content_hash(files), chart.stat_digest(p.dest)
 
 
 _ADOPTED: list[ChartPlan] = []  # a forked writer's view of the parent's plans
@@ -351,8 +353,8 @@ def _adopt(plans: list[ChartPlan], parent: int) -> None:
     _ADOPTED[:] = plans
 
 
-def _write_batch(indexes: list[int]) -> list[tuple[str, str] | PligosError]:
-    out: list[tuple[str, str] | PligosError] = []
+def _write_batch(indexes: list[int]) -> list[tuple[str, str, str] | PligosError]:
+    out: list[tuple[str, str, str] | PligosError] = []
     for i in indexes:
         try:
             out.append(_write_plan(_ADOPTED[i]))
@@ -373,7 +375,7 @@ def _record_inputs(plans: list[ChartPlan], records: inputs.Records) -> None:
         digests = inputs.collect(svc, list({id(p.flavor): p.flavor for p in group}.values()))
         if digests is None:
             continue
-        charts = {str(p.dest): {"hash": p.digest, "context": p.context,
+        charts = {str(p.dest): {"hash": p.digest, "stat": p.stat, "context": p.context,
                                 "flavor": p.flavor.name, "service": svc.name} for p in group}
         records.put(svc.root, digests, charts, shared=any(p.compiled.shared for p in group))
     records.save()

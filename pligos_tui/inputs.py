@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pligos_tui import __version__
-from pligos_tui.discover import CONFIG_NAME, read_marker
+from pligos_tui.discover import CONFIG_NAME, read_marker, stat_digest
 
 STATE = ".pligos-inputs.json"
 
@@ -203,6 +203,8 @@ class Records:
             marker = read_marker(Path(dest))
             if marker is None or marker.get("hash") != info.get("hash"):
                 return None
+            if stat_digest(Path(dest)) != info.get("stat"):
+                return None  # the chart was changed by hand: write it again
         return record
 
     def put(self, root: Path, inputs: dict[str, str], charts: dict[str, dict[str, str]], *,

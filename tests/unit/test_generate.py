@@ -223,3 +223,17 @@ def test_a_removed_context_loses_its_chart(service: Path):
     assert not (service / "charts/prod").exists()
     assert (mine / "notes.txt").is_file()  # a folder Pligos did not write stays
     assert run_cli("check", str(service), "--no-lint").code == 0
+
+
+def test_a_chart_edited_or_damaged_by_hand_is_written_again(service: Path):
+    assert run_cli("generate", str(service)).code == 0
+    dev = service / "charts/dev/api"
+    original = (dev / "templates/deployment.yaml").read_bytes()
+    (dev / "templates/deployment.yaml").write_bytes(original + b"# edited by hand\n")
+    (service / "charts/prod/api/values.yaml").unlink()
+    assert run_cli("check", str(service), "--no-lint").code == 1
+    result = run_cli("generate", str(service))
+    assert "2 written, 0 unchanged" in result.out, result.out
+    assert (dev / "templates/deployment.yaml").read_bytes() == original
+    assert (service / "charts/prod/api/values.yaml").is_file()
+    assert run_cli("check", str(service), "--no-lint").code == 0
