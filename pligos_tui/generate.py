@@ -18,7 +18,7 @@ from pligos_tui.inputs import ChartRecord
 from pligos_tui.compile import Compiled, compile_context
 from pligos_tui.errors import ConfigError, PligosError, Problem, UsageError, display_path
 from pligos_tui.flavors import Flavor, FlavorSet
-from pligos_tui.discover import find_services, split_v1
+from pligos_tui.discover import find_services, split_v1, stat_digest
 from pligos_tui.model import Service, load_service
 from pligos_tui.validate import did_you_mean
 
@@ -331,7 +331,7 @@ def _start_methods() -> list[str]:
 def _write_plan(p: ChartPlan) -> tuple[str, str, str]:
     files = p.chart_files()
     status = chart.write_chart(p.dest, files, meta=p.meta)
-    return status, chart.content_hash(files), chart.stat_digest(p.dest)
+    return status, chart.content_hash(files), stat_digest(p.dest)
 
 
 _ADOPTED: list[ChartPlan] = []  # a forked writer's view of the parent's plans
