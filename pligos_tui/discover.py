@@ -89,12 +89,18 @@ def split_v1(roots: list[Path]) -> tuple[list[Path], list[Path]]:
 def stat_digest(dest: Path) -> str:
     """A cheap fingerprint of a written chart (names, sizes, modification times): any edit of
     it by hand changes it."""
-    h = hashlib.sha256()
-    for path in sorted(dest.rglob("*")):
+    entries: list[str] = []
+
+    def walk(folder: str, prefix: str) -> None:
         try:
-            st = path.lstat()
+            with os.scandir(folder) as it:
+                for entry in it:
+                    st = entry.stat(follow_symlinks=False)
+                    entries.append(f"{prefix}{entry.name}\0{st.st_size}\0{st.st_mtime_ns}")
+                    if entry.is_dir(follow_symlinks=False):
+                        walk(entry.path, f"{prefix}{entry.name}/")
         except OSError:
-            continue
-        h.update(f"{path.relative_to(dest).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n"
-                 .encode())
-    return h.hexdigest()
+            entries.append(f"{prefix}\0missing")
+
+    walk(str(dest), "")
+    return hashlib.sha256("\n".join(sorted(entries)).encode()).hexdigest()
