@@ -84,8 +84,15 @@ def set_top_level_scalar(text: str, key: str, value: str) -> str:
                     return text[:start] + " " + rendered + text[end:] if not text[
                         start - 1:start].isspace() else text[:start] + rendered + text[end:]
                 return text[:start] + rendered + text[end:]
-    sep = "" if text.endswith("\n") or not text else "\n"
-    return f"{text}{sep}{key}: {rendered}\n"
+    if isinstance(root, yaml.MappingNode) and root.flow_style:
+        # a file that is one {...} mapping: the new key goes inside it, before the `}`
+        close = text.rindex("}", 0, root.end_mark.index)
+        before = text[:close].rstrip()
+        sep = "" if before.endswith("{") else ", "
+        return f"{before}{sep}{key}: {rendered}{text[len(before):close]}{text[close:]}"
+    newline = "\r\n" if "\r\n" in text else "\n"
+    sep = "" if text.endswith("\n") or not text else newline
+    return f"{text}{sep}{key}: {rendered}{newline}"
 
 
 def _plain_safe(value: str) -> bool:
@@ -98,8 +105,10 @@ def _plain_safe(value: str) -> bool:
 
 
 def set_current_context(file: Path, name: str) -> None:
-    text = file.read_bytes().decode("utf-8-sig")
-    atomic_write(file, set_top_level_scalar(text, "current-context", name).encode())
+    raw = file.read_bytes()
+    bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
+    text = raw[len(bom):].decode("utf-8")
+    atomic_write(file, bom + set_top_level_scalar(text, "current-context", name).encode())
 
 
 # -- structural edits (the editor's actions) ---------------------------------------------------

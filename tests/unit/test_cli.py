@@ -172,3 +172,31 @@ def test_check_flags_secrets_written_into_pligos_yaml(tmp_path: Path):
     assert len(lines) == 2
     assert "pligos.yaml:7: secret-in-config: DB_PASSWORD looks like a secret" in lines[0]
     assert "pligos.yaml:9: secret-in-config: this value looks like a private key" in lines[1]
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ('{pligos: 1, name: u, images: [{name: i, repository: x/y, tag: "1"}],\n'
+     ' contexts: [{name: dev, flavor: worker, image: i}, {name: prod, flavor: worker, image: i}]}\n',
+     '{pligos: 1, name: u, images: [{name: i, repository: x/y, tag: "1"}],\n'
+     ' contexts: [{name: dev, flavor: worker, image: i}, {name: prod, flavor: worker, image: i}],'
+     ' current-context: prod}\n'),
+    ("pligos: 1\r\nname: u\r\nimages: [{name: i, repository: x/y, tag: '1'}]\r\n"
+     "contexts: [{name: dev, flavor: worker, image: i}, {name: prod, flavor: worker, image: i}]\r\n",
+     "pligos: 1\r\nname: u\r\nimages: [{name: i, repository: x/y, tag: '1'}]\r\n"
+     "contexts: [{name: dev, flavor: worker, image: i}, {name: prod, flavor: worker, image: i}]\r\n"
+     "current-context: prod\r\n"),
+    ("\ufeffpligos: 1\nname: u\nimages: [{name: i, repository: x/y, tag: '1'}]\n"
+     "contexts: [{name: dev, flavor: worker, image: i}, {name: prod, flavor: worker, image: i}]\n"
+     "current-context: dev\n",
+     "\ufeffpligos: 1\nname: u\nimages: [{name: i, repository: x/y, tag: '1'}]\n"
+     "contexts: [{name: dev, flavor: worker, image: i}, {name: prod, flavor: worker, image: i}]\n"
+     "current-context: prod\n"),
+], ids=["flow-mapping", "crlf", "bom"])
+def test_use_context_keeps_the_files_form(tmp_path: Path, before: str, after: str):
+    svc = tmp_path / "svc"
+    svc.mkdir()
+    (svc / "pligos.yaml").write_bytes(before.encode())
+    result = run_cli("use-context", "prod", str(svc))
+    assert result.code == 0, result.err
+    assert (svc / "pligos.yaml").read_bytes() == after.encode()
+    assert run_cli("contexts", str(svc)).out.splitlines()[1].startswith("* prod")
