@@ -327,7 +327,8 @@ def cmd_friends(args: argparse.Namespace) -> int:
     for r in rows:
         used = ", ".join(r["contexts"]) or "no context"
         print(f"{r['name']}  {r['type']}  {r['chart']}  [{r['defined']}]")
-        print(f"    injects {', '.join(r['config']) or 'nothing'}; used by {used}")
+        injects = r["config"] + [f"{name} (secret)" for name in r["credentials"]]
+        print(f"    injects {', '.join(injects) or 'nothing'}; used by {used}")
     return EXIT_OK
 
 

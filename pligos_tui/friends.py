@@ -11,6 +11,7 @@ context through an umbrella chart.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,10 +109,11 @@ def read_friend(doc: Document, value: Any, at: KeyPath, problems: Problems) -> F
     friend.config = r.scalar_map(m, "config", at)
     friend.credentials = r.scalar_map(m, "credentials", at)
     for key in list(friend.config) + list(friend.credentials):
-        if not key.replace("-", "_").replace(".", "_").isidentifier():
+        variable = friend.env_name(key)
+        if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", variable):
             r.problem(at + ("config" if key in friend.config else "credentials", key),
-                      f"{key!r} cannot be part of an environment variable name",
-                      "use letters, digits, '-' and '_'", key=True)
+                      f"{key!r} gives the environment variable {variable!r}, which is not "
+                      "a valid name", "use ASCII letters, digits, '-' and '_'", key=True)
     clash = set(friend.config) & set(friend.credentials)
     for key in sorted(clash):
         r.problem(at + ("credentials", key), f"{key!r} is both config and a credential of "
@@ -195,5 +197,6 @@ def library_report(svc: Any) -> list[dict[str, Any]]:
     return [{"name": f.name, "type": f.type, "defined": f.where,
              "chart": f"{f.chart.name} {f.chart.version}" if f.chart else "",
              "config": sorted(f.env_name(k) for k in f.config),
+             "credentials": sorted(f.env_name(k) for k in f.credentials),
              "contexts": users.get(f.name, [])}
             for f in sorted(svc.friends.values(), key=lambda f: f.name)]

@@ -44,6 +44,7 @@ PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
 SCRIPTS_MOUNT = "/pligos/scripts"
+SCRIPTS_VOLUME = "pligos-scripts"  # the pod volume the scripts ConfigMap is mounted from
 SERVICE_NAME_MAX = 53
 
 
@@ -315,6 +316,10 @@ class _Checker:
                                "add fileName: script/run.sh (a file of the service)", key=True)
             else:
                 self.service_file(e.at + ("fileName",), e.file_name, "script")
+                key = Path(e.file_name).name
+                if not _CONFIG_KEY.match(key):
+                    self.error(e.at + ("fileName",), f"script name {key!r} cannot be a "
+                               "ConfigMap key", "rename it to letters, digits, '-', '_' and '.'")
         else:
             self.error(e.at + ("type",), f"unknown command type {e.type!r}",
                        did_you_mean(e.type, ["executable", "script"])
@@ -405,6 +410,9 @@ class _Checker:
             problem = dns_label(e.name)
             if problem:
                 self.error(e.at + ("name",), f"mount name {problem}", "e.g. name: config")
+            elif e.name == SCRIPTS_VOLUME:
+                self.error(e.at + ("name",), f"{SCRIPTS_VOLUME} is the name of the volume "
+                           "Pligos mounts scripts from", "choose another name")
         raw = self._raw(e.at)
         if e.path and not e.path.startswith("/"):
             self.error(e.at + ("path",), f"mount path {e.path!r} must be absolute",
@@ -671,6 +679,16 @@ class _Checker:
                     self.error(resolved.where("env"), f"{var} is set by env entry "
                                f"{plain[var].name!r} and injected by friend {friend.name!r}",
                                f"remove {var} from the env entry")
+        tls_of: dict[str, Route] = {}
+        for r in resolved.routes:
+            if not r.fqdn:
+                continue
+            other = tls_of.setdefault(r.fqdn, r)
+            if other is not r and other.tls != r.tls:
+                self.error(resolved.where("routes"), f"routes {other.name!r} and {r.name!r} of "
+                           f"context {ctx.name!r} serve {r.fqdn} with different TLS secrets "
+                           f"({other.tls or 'none'} and {r.tls or 'none'})",
+                           "one host has one certificate: give both routes the same tls")
         ports = [(r.port, r.protocol) for r in resolved.routes]
         if len(set(ports)) != len(ports):
             self.error(resolved.where("routes"), f"two routes of context {ctx.name!r} share a "
