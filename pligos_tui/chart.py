@@ -75,6 +75,27 @@ def _schema_bytes() -> bytes:
     return SCHEMA_FILE.read_bytes()
 
 
+@lru_cache(maxsize=1)
+def _schema_validator() -> Any:
+    import jsonschema
+
+    return jsonschema.Draft7Validator(json.loads(_schema_bytes()))
+
+
+def check_values(compiled: Compiled, doc: Any) -> None:
+    """A context's raw `values:` must keep the values contract (helm would refuse the chart):
+    a ConfigError located at that `values:` block otherwise."""
+    from pligos_tui.errors import ConfigError, Problems
+
+    problems = Problems(doc.file)
+    for error in sorted(_schema_validator().iter_errors(compiled.values), key=str)[:5]:
+        where = ".".join(str(p) for p in error.absolute_path) or "(top)"
+        doc.problem(problems, compiled.values_at or (), f"values of context "
+                    f"{compiled.context!r} break the values contract at {where}: "
+                    f"{error.message}", "see docs/values-contract.md for the type of each key")
+    problems.raise_if_any()
+
+
 def build_chart(compiled: Compiled, flavor: Flavor, *, chart_version: str,
                 app_version: str, description: str, dest: Path) -> dict[str, bytes]:
     """The files of the chart for one compiled context, relative path -> bytes."""

@@ -54,7 +54,9 @@ class ResolvedContext:
 
     @property
     def assigned(self) -> list[str]:
-        return [p for p in CONTEXT_PROPERTIES if p in self.origin]
+        """The properties the context has (an empty list or mapping counts as none)."""
+        return [p for p in CONTEXT_PROPERTIES if p in self.origin
+                and getattr(self, p) not in ([], {})]
 
     def where(self, prop: str) -> KeyPath:
         return self.origin.get(prop, ())
@@ -97,6 +99,10 @@ def resolve_context(svc: Service, name: str) -> ResolvedContext:
     chain = extends_chain(svc, name)
     resolved = ResolvedContext(name=name, chain=[c.name for c in chain])
     for ctx in reversed(chain):  # the farthest ancestor first, the context itself last
+        for key in ctx.unset:
+            default = ResolvedContext(name=name, chain=[])
+            setattr(resolved, key, getattr(default, key))
+            resolved.origin.pop(key, None)
         if ctx.flavor:
             resolved.flavor = ctx.flavor
             resolved.origin["flavor"] = ctx.at + ("flavor",)
@@ -132,6 +138,7 @@ class Compiled:
     values: dict[str, Any]
     files: dict[str, bytes]
     requirements: list[Any] = field(default_factory=list)  # friends deployed as subcharts
+    values_at: KeyPath | None = None  # where the context's raw `values:` were given
     shared: dict[str, tuple[Any, dict[str, Any]]] = field(default_factory=dict)  # friend, values
 
 
@@ -294,6 +301,14 @@ def compile_context(svc: Service, name: str, flavor: str | None = None,
     _compile_friends(svc, ctx, compiled, secrets)
     if ctx.values:
         compiled.values = deep_merge(compiled.values, ctx.values)
+        compiled.values_at = ctx.where("values")
+        image = compiled.values.get("image")
+        given = ctx.values.get("image")
+        if isinstance(image, dict) and isinstance(given, dict) and "ref" not in given:
+            # what runs follows a repository, tag or digest set through values
+            digest, tag = image.get("digest"), image.get("tag")
+            image["ref"] = (f"{image.get('repository')}@{digest}" if digest
+                            else f"{image.get('repository')}:{tag}")
     return compiled
 
 

@@ -103,6 +103,8 @@ def plan_chart(svc: Service, context: str, *, out: Path | None = None,
         raise UsageError(f"unknown flavor {compiled.flavor!r}",
                          hint=did_you_mean(compiled.flavor, available)
                          or f"flavors are: {', '.join(available)}")
+    if compiled.values_at is not None:
+        chart.check_values(compiled, svc.doc)
     p = ChartPlan(svc, context, found, compiled, chart_dest(svc, context, out))
     if build:
         p.chart_files()

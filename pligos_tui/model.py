@@ -135,6 +135,7 @@ class Context:
     schedule: str | None = None
     values: dict[str, Any] | None = None
     friends: list[FriendUse] | None = None
+    unset: set[str] = field(default_factory=set)  # properties written `key: null`: dropped
 
     def assigned(self) -> list[str]:
         """The context properties this context sets itself (not through extends)."""
@@ -513,6 +514,8 @@ def _read_context(r: Reader, value: Any, at: KeyPath) -> Context | None:
     name = r.string(m, "name", at)
     ctx = Context(name=name, at=at, flavor=r.string(m, "flavor", at),
                   extends=r.string(m, "extends", at))
+    # `key: null` (or `key:`) drops what the context would take from the one it extends
+    ctx.unset = {k for k in CONTEXT_PROPERTIES if k in m and m[k] is None}
     for key, prop in CONTEXT_REFS.items():
         if key in m and m[key] is not None:
             setattr(ctx, key, _read_ref(r, prop, m[key], at + (key,), name))

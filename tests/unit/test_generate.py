@@ -237,3 +237,50 @@ def test_a_chart_edited_or_damaged_by_hand_is_written_again(service: Path):
     assert (dev / "templates/deployment.yaml").read_bytes() == original
     assert (service / "charts/prod/api/values.yaml").is_file()
     assert run_cli("check", str(service), "--no-lint").code == 0
+
+
+def test_extends_can_drop_what_it_inherits(tmp_path: Path):
+    svc = make_tree(tmp_path / "svc", {"pligos.yaml": """
+        pligos: 1
+        name: svc
+        images: [{name: i, repository: example/svc, tag: "1"}]
+        routes: [{name: http, port: 80}]
+        probes: [{name: p, liveness: {tcpSocket: {port: 80}}}]
+        resources: [{name: r, limits: {memory: 1Gi}}]
+        contexts:
+          - {name: web, flavor: webservice, image: i, routes: [http], probe: p, resources: r}
+          - {name: quiet, extends: web, probe: null, resources: null}
+          - {name: batch, extends: web, flavor: worker, routes: []}
+    """})
+    result = run_cli("generate", str(svc))
+    assert result.code == 0, result.err
+    quiet = (svc / "charts/quiet/svc/values.yaml").read_text()
+    assert "probes: {}" in quiet and "resources: {}" in quiet and "replicas: 1" in quiet
+    batch = (svc / "charts/batch/svc/values.yaml").read_text()
+    assert "routes: []" in batch and "liveness:" in batch
+
+
+def test_raw_values_must_keep_the_contract(tmp_path: Path):
+    svc = make_tree(tmp_path / "svc", {"pligos.yaml": """
+        pligos: 1
+        name: svc
+        images: [{name: i, repository: example/svc, tag: "1"}]
+        contexts:
+          - name: dev
+            flavor: worker
+            image: i
+            values: {replicas: "3"}
+          - name: prod
+            flavor: worker
+            image: i
+            values: {image: {tag: "2"}}
+    """})
+    result = run_cli("generate", str(svc))
+    assert result.code == 2
+    assert "pligos.yaml:8:" in result.err
+    assert "values of context 'dev' break the values contract at replicas" in result.err
+    assert not (svc / "charts").exists()
+    text = (svc / "pligos.yaml").read_text().replace('values: {replicas: "3"}', "replicas: 3")
+    (svc / "pligos.yaml").write_text(text)
+    assert run_cli("generate", str(svc)).code == 0
+    assert "ref: example/svc:2" in (svc / "charts/prod/svc/values.yaml").read_text()
