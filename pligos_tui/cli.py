@@ -584,7 +584,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
         if os.environ.get("PLIGOS_DEBUG"):
             raise
         print(f"internal error: {type(exc).__name__}: {exc}\n  hint: this is a bug in "

@@ -74,9 +74,9 @@ class Buffer:
             except yaml.YAMLError:
                 data = None
         self.data = data if isinstance(data, dict) else None
-        if self.service is None:
-            if self.data is not None and not structurally_editable(self.text):
-                self.data = None  # e.g. a duplicate key: only the source view can fix it
+        if self.service is None and self.data is not None and not structurally_editable(
+                self.text):
+            self.data = None  # e.g. a duplicate key: only the source view can fix it
 
     def current_service(self) -> Service:
         """The loaded service, or the error that stops it loading (for the preview)."""
