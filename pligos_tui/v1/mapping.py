@@ -201,6 +201,16 @@ def format1_service(name: str, meta: dict[str, Any],
         if p.replicas is not None:
             ctx["replicas"] = p.replicas
         out_contexts.append(ctx)
+    doc = service_header(name, meta)
+    doc.update({k: v for k, v in lists.items() if v})
+    doc["contexts"] = out_contexts
+    if out_contexts:
+        doc["current-context"] = out_contexts[0]["name"]
+    return doc
+
+
+def service_header(name: str, meta: dict[str, Any]) -> dict[str, Any]:
+    """The top of a format-1 pligos.yaml for a v1 service, from its Chart.yaml."""
     doc: dict[str, Any] = {"pligos": 1, "name": name}
     if isinstance(meta.get("description"), str) and meta["description"]:
         doc["description"] = meta["description"]
@@ -208,8 +218,4 @@ def format1_service(name: str, meta: dict[str, Any],
         doc["chartVersion"] = str(meta["version"])
     if meta.get("appVersion") is not None:
         doc["appVersion"] = str(meta["appVersion"])
-    doc.update({k: v for k, v in lists.items() if v})
-    doc["contexts"] = out_contexts
-    if out_contexts:
-        doc["current-context"] = out_contexts[0]["name"]
     return doc

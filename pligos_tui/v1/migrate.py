@@ -27,7 +27,7 @@ from pligos_tui.errors import (
 from pligos_tui.v1.build import MANIFEST, Built, build, service_files, sort_keys
 from pligos_tui.discover import CONFIG_NAME, is_v1_config
 from pligos_tui.v1.load import CHART_FILE, load_service
-from pligos_tui.v1.mapping import format1_service, read_properties
+from pligos_tui.v1.mapping import format1_service, read_properties, service_header
 
 VALUES_KEY = "v1"
 BACKUP_NAME = "pligos.v1.yaml"
@@ -233,13 +233,7 @@ def migrate(root: Path, *, out: Path | None = None, keep_flavor: bool = False) -
             contexts.append(ctx)
         _dependency_notes(builds, result)
         meta = svc.chart
-        doc: dict[str, Any] = {"pligos": 1, "name": svc.name}
-        if isinstance(meta.get("description"), str) and meta["description"]:
-            doc["description"] = meta["description"]
-        if meta.get("version") is not None:
-            doc["chartVersion"] = str(meta["version"])
-        if meta.get("appVersion") is not None:
-            doc["appVersion"] = str(meta["appVersion"])
+        doc = service_header(svc.name, meta)
         doc["flavorPaths"] = [FLAVORS_DIR]
         doc["images"] = images
         doc["contexts"] = contexts
