@@ -85,7 +85,7 @@ def _schema_validator() -> Any:
 def check_values(compiled: Compiled, doc: Any) -> None:
     """A context's raw `values:` must keep the values contract (helm would refuse the chart):
     a ConfigError located at that `values:` block otherwise."""
-    from pligos_tui.errors import ConfigError, Problems
+    from pligos_tui.errors import Problems
 
     problems = Problems(doc.file)
     for error in sorted(_schema_validator().iter_errors(compiled.values), key=str)[:5]:
