@@ -100,13 +100,20 @@ def test_two_runs_at_once_both_finish_with_whole_charts(tmp_path):
     assert _leftovers(root) == []
 
 
-def test_full_disk_is_a_clear_error_and_keeps_the_old_charts(tmp_path):
+def _generated_then_changed(tmp_path: Path) -> tuple[Path, dict]:
+    """A copy of tokend with its charts generated, then its pligos.yaml changed: the service
+    and the charts as they were."""
     svc = tmp_path / "tokend"
     shutil.copytree(EXAMPLES / "tokend", svc, ignore=shutil.ignore_patterns("charts"))
     assert run_cli("generate", str(svc)).code == 0
     before = {c: disk_files(c) for c in _charts(svc)}
     text = (svc / "pligos.yaml").read_text().replace("replicas: 3", "replicas: 4")
     (svc / "pligos.yaml").write_text(text)
+    return svc, before
+
+
+def test_full_disk_is_a_clear_error_and_keeps_the_old_charts(tmp_path):
+    svc, before = _generated_then_changed(tmp_path)
 
     def small_disk() -> None:  # files may not grow past 8 KiB: like a disk that fills up
         resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192))
@@ -121,12 +128,7 @@ def test_full_disk_is_a_clear_error_and_keeps_the_old_charts(tmp_path):
 
 
 def test_read_only_output_is_a_clear_error(tmp_path):
-    svc = tmp_path / "tokend"
-    shutil.copytree(EXAMPLES / "tokend", svc, ignore=shutil.ignore_patterns("charts"))
-    assert run_cli("generate", str(svc)).code == 0
-    before = {c: disk_files(c) for c in _charts(svc)}
-    (svc / "pligos.yaml").write_text((svc / "pligos.yaml").read_text().replace(
-        "replicas: 3", "replicas: 5"))
+    svc, before = _generated_then_changed(tmp_path)
     charts = svc / "charts"
     bind = subprocess.run(["mount", "--bind", str(charts), str(charts)], capture_output=True)
     if bind.returncode != 0:
