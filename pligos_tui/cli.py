@@ -279,15 +279,15 @@ def cmd_edit(args: argparse.Namespace) -> int:
     from pligos_tui.errors import UsageError
     from pligos_tui.tui.edit.state import Buffer
 
-    path = Path(args.path or ".")
-    Buffer.open(path)  # a missing or unreadable file is reported before any screen shows
+    buffer = Buffer.open(Path(args.path or "."))  # a bad path is reported before any screen
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("pligos edit is a full-screen editor and needs a terminal",
                          hint="run it in a terminal; to script changes use "
                          "`pligos use-context` or edit pligos.yaml directly")
+    prefetch = buffer.prefetch_preview()  # renders while Textual starts
     from pligos_tui.tui.edit.app import EditApp
 
-    EditApp(path, generate=args.generate).run()
+    EditApp(buffer, generate=args.generate, prefetch=prefetch).run()
     return EXIT_OK
 
 

@@ -412,44 +412,96 @@ def _protect_secret_folders(plans: list[ChartPlan]) -> list[str]:
 
 # --------------------------------------------------------------------------- rendering
 
-def render(p: ChartPlan, *, release: str | None = None) -> str:
-    """The manifests helm renders for a planned chart, written to a temporary folder."""
-    files = dict(p.chart_files())
-    if p.compiled.requirements:  # subcharts are not fetched for a preview: render ours alone
-        import yaml
+class Rendering:
+    """The manifests of a planned chart, being rendered by helm in the background.
 
-        meta = yaml.safe_load(files["Chart.yaml"])
-        meta.pop("dependencies", None)
-        files["Chart.yaml"] = chart.dump_yaml(meta).encode()
-    import tempfile
+    The chart is written to a temporary folder and helm started when this is made; `result()`
+    waits for the manifests (and removes the folder), `done()` polls, `cancel()` stops helm.
+    """
 
-    with tempfile.TemporaryDirectory(prefix="pligos-render-") as tmp:
-        dest = Path(tmp) / p.service.name
-        for rel, data in files.items():
-            path = dest / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+    def __init__(self, p: ChartPlan, *, release: str | None = None) -> None:
+        import tempfile
+
+        files = dict(p.chart_files())
+        if p.compiled.requirements:  # subcharts are not fetched for a preview: ours alone
+            import yaml
+
+            meta = yaml.safe_load(files["Chart.yaml"])
+            meta.pop("dependencies", None)
+            files["Chart.yaml"] = chart.dump_yaml(meta).encode()
+        self.plan = p
+        self._tmp = tempfile.TemporaryDirectory(prefix="pligos-render-")
         try:
-            return helm.template(dest, release or p.service.name)
+            dest = Path(self._tmp.name) / p.service.name
+            for rel, data in files.items():
+                path = dest / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            self._helm = helm.Template(dest, release or p.service.name)
+        except BaseException:
+            self._tmp.cleanup()
+            raise
+
+    def done(self) -> bool:
+        return self._helm.done()
+
+    def result(self) -> str:
+        try:
+            return self._helm.result()
         except helm.HelmError as exc:
-            raise helm.HelmError(f"rendering context {p.context!r} of {p.service.file} failed: "
+            raise helm.HelmError(f"rendering context {self.plan.context!r} of "
+                                 f"{self.plan.service.file} failed: "
                                  + exc.message.split(": ", 1)[-1]) from None
+        finally:
+            self._tmp.cleanup()
+
+    def cancel(self) -> None:
+        self._helm.cancel()
+        self._tmp.cleanup()
+
+
+def render(p: ChartPlan, *, release: str | None = None) -> str:
+    """The manifests helm renders for a planned chart."""
+    return Rendering(p, release=release).result()
 
 
 PREVIEW_MODES = ("manifests", "values", "files")
+
+
+class Finished:
+    """A preview whose text is already known (values, file list)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def done(self) -> bool:
+        return True
+
+    def result(self) -> str:
+        return self.text
+
+    def cancel(self) -> None:
+        pass
+
+
+def start_preview(svc: Service, context: str, *, flavor: str | None = None,
+                  mode: str = "manifests") -> Rendering | Finished:
+    """`preview`, started: the chart is planned now and helm left running in the background."""
+    require_context(svc, context)
+    p = plan_chart(svc, context, flavor=flavor, redact=True)
+    if mode == "values":
+        return Finished(p.chart_files()["values.yaml"].decode())
+    if mode == "files":
+        return Finished("".join(f"{rel}  ({len(data)} bytes)\n"
+                                for rel, data in p.chart_files().items()))
+    return Rendering(p)
 
 
 def preview(svc: Service, context: str, *, flavor: str | None = None,
             mode: str = "manifests") -> str:
     """What a context's chart holds, as text: rendered manifests (needs helm), its values.yaml,
     or its file list. Nothing is written. The CLI's `preview` and the TUI's panes use this."""
-    require_context(svc, context)
-    p = plan_chart(svc, context, flavor=flavor, redact=True)
-    if mode == "values":
-        return p.chart_files()["values.yaml"].decode()
-    if mode == "files":
-        return "".join(f"{rel}  ({len(data)} bytes)\n" for rel, data in p.chart_files().items())
-    return render(p)
+    return start_preview(svc, context, flavor=flavor, mode=mode).result()
 
 
 def diff_contexts(svc: Service, a: str, b: str) -> str:

@@ -33,12 +33,16 @@ def require_helm(what: str) -> str:
     return helm
 
 
-def _run(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
-    helm = require_helm(what)
+def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("HELM_CACHE_HOME", str(Path.home() / ".cache" / "helm"))
+    return env
+
+
+def _run(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
+    helm = require_helm(what)
     try:
-        return subprocess.run([helm, *args], capture_output=True, text=True, env=env,
+        return subprocess.run([helm, *args], capture_output=True, text=True, env=_env(),
                               timeout=300, check=False)
     except OSError as exc:
         raise HelmError(f"cannot run {helm}: {exc.strerror}") from None
@@ -54,12 +58,62 @@ def _first_error(output: str) -> str:
     return lines[-1] if lines else "helm failed"
 
 
+class Template:
+    """`helm template` of a chart, running in the background from the moment it is made.
+
+    Its output goes to anonymous files rather than pipes, so nobody has to read while helm
+    runs: `done()` polls, `result()` waits and returns the manifests, `cancel()` stops it.
+    """
+
+    def __init__(self, chart: Path, release: str, *, namespace: str = "default") -> None:
+        import tempfile
+
+        helm = require_helm("rendering")
+        self.chart = chart
+        self._out = tempfile.TemporaryFile()
+        self._err = tempfile.TemporaryFile()
+        try:
+            self._proc = subprocess.Popen(
+                [helm, "template", release, str(chart), "--namespace", namespace],
+                stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err, env=_env())
+        except OSError as exc:
+            self._close()
+            raise HelmError(f"cannot run {helm}: {exc.strerror}") from None
+
+    def done(self) -> bool:
+        return self._proc.poll() is not None
+
+    def result(self, timeout: float = 300) -> str:
+        try:
+            code = self._proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.cancel()
+            raise HelmError(f"helm template did not finish within {timeout:g} s") from None
+        try:
+            self._out.seek(0)
+            self._err.seek(0)
+            out = self._out.read().decode("utf-8", "replace")
+            err = self._err.read().decode("utf-8", "replace")
+        finally:
+            self._close()
+        if code != 0:
+            raise HelmError(f"helm template failed for {self.chart}: {_first_error(err)}")
+        return out
+
+    def cancel(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        self._close()
+
+    def _close(self) -> None:
+        self._out.close()
+        self._err.close()
+
+
 def template(chart: Path, release: str, *, namespace: str = "default") -> str:
     """The manifests helm renders for a chart."""
-    result = _run(["template", release, str(chart), "--namespace", namespace], "rendering")
-    if result.returncode != 0:
-        raise HelmError(f"helm template failed for {chart}: {_first_error(result.stderr)}")
-    return result.stdout
+    return Template(chart, release, namespace=namespace).result()
 
 
 @dataclass

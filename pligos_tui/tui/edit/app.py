@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
@@ -12,6 +13,7 @@ from pligos_tui.errors import PligosError
 from pligos_tui.tui.edit.dialogs import ConfirmDialog
 from pligos_tui.tui.edit.screens import EditorScreen
 from pligos_tui.tui.edit.state import Buffer
+from pligos_tui.tui.widgets.rendering import Prefetch
 
 
 class EditApp(App[None]):
@@ -19,13 +21,15 @@ class EditApp(App[None]):
     TITLE = "pligos edit"
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, path: Path, *, generate: bool = False) -> None:
+    def __init__(self, source: Path | Buffer, *, generate: bool = False,
+                 prefetch: Prefetch | None = None) -> None:
         super().__init__()
-        self.buffer = Buffer.open(path)
+        self.buffer = source if isinstance(source, Buffer) else Buffer.open(source)
         self.generate_on_save = generate
+        self.prefetch = prefetch or self.buffer.prefetch_preview()
 
     def on_mount(self) -> None:
-        self.push_screen(EditorScreen(self.buffer))
+        self.push_screen(EditorScreen(self.buffer, self.prefetch))
 
     @property
     def editor(self) -> EditorScreen:
@@ -59,15 +63,19 @@ class EditApp(App[None]):
                 self._generate()
         self.editor.after_change()
 
+    @work(thread=True, exclusive=True, group="generate", exit_on_error=False)
     def _generate(self) -> None:
+        """`pligos generate` of the service, off the UI thread (typing goes on meanwhile)."""
         from pligos_tui.generate import generate
 
         try:
             report = generate([self.buffer.root])
         except PligosError as exc:
-            self.notify(exc.format(), severity="error", title="charts not generated")
+            self.call_from_thread(self.notify, exc.format(), severity="error",
+                                  title="charts not generated")
             return
-        self.notify(f"charts: {len(report.written)} written, {len(report.unchanged)} unchanged")
+        self.call_from_thread(self.notify, f"charts: {len(report.written)} written, "
+                              f"{len(report.unchanged)} unchanged")
 
     async def action_quit(self) -> None:  # ctrl+q and the palette's "Quit"
         self.action_quit_editor()
@@ -105,9 +113,3 @@ _ACTION_HELP = {
     "show_source": "edit pligos.yaml as text",
     "quit_editor": "quit (asks when there are unsaved changes)",
 }
-
-
-def run(path: Path, *, generate: bool = False) -> int:
-    """Open the editor on a service folder or its pligos.yaml; returns the exit status."""
-    EditApp(path, generate=generate).run()
-    return 0

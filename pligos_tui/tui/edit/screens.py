@@ -24,6 +24,7 @@ from pligos_tui.tui.edit.forms import (
 )
 from pligos_tui.tui.edit.state import Buffer
 from pligos_tui.tui.widgets.preview import ChartPreview
+from pligos_tui.tui.widgets.rendering import Prefetch
 
 Node = tuple[str, ...]  # ("service",), ("source",), ("context", name), ("entry", prop, name)
 
@@ -45,11 +46,12 @@ class EditorScreen(Screen[None]):
         Binding("ctrl+q", "app.quit_editor", "Quit", priority=True),
     ]
 
-    def __init__(self, buffer: Buffer) -> None:
+    def __init__(self, buffer: Buffer, prefetch: Prefetch | None = None) -> None:
         super().__init__()
         self.buffer = buffer
         self.selected: Node = ("service",) if buffer.service else ("source",)
-        self.panes: list[tuple[str, str | None]] = self._default_panes()
+        self.panes: list[tuple[str, str | None]] = buffer.default_panes()
+        self.prefetch = prefetch
         self._tree_sig: Any = None
 
     # -- layout --------------------------------------------------------------------------------
@@ -61,7 +63,7 @@ class EditorScreen(Screen[None]):
                 yield Vertical(id="form-box")
                 yield Static("", id="problems", markup=False)
                 yield ChartPreview(self.buffer.current_service, self.panes,
-                                   id="preview")
+                                   prefetch=self.prefetch, id="preview")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -206,18 +208,10 @@ class EditorScreen(Screen[None]):
                 others = [(rest[0], None)]
             panes = [(focus, None)] + others[:1]
         if not panes:
-            panes = self._default_panes()
+            panes = self.buffer.default_panes()
         self.panes = panes
         self.query_one(ChartPreview).set_source(self.buffer.current_service, panes)
         self.app.refresh_bindings()
-
-    def _default_panes(self) -> list[tuple[str, str | None]]:
-        names = self.buffer.context_names()
-        current = self.buffer.current_context()
-        first = current if current in names else (names[0] if names else "")
-        rest = [n for n in names if n != first]
-        panes: list[tuple[str, str | None]] = [(first, None)] if first else []
-        return panes + ([(rest[0], None)] if rest else [])
 
     def _selected_context(self) -> str | None:
         if self.selected[0] == "context":

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from pligos_tui.edit import atomic_write, structurally_editable
 from pligos_tui.errors import ConfigError, PligosError, Problem, display_path
 from pligos_tui.model import CONFIG_NAME, Service, load_service_text
+
+if TYPE_CHECKING:
+    from pligos_tui.tui.widgets.rendering import Prefetch
 
 
 @dataclass
@@ -128,6 +131,21 @@ class Buffer:
 
     def entry_names(self, prop: str) -> list[str]:
         return [str(e.get("name")) for e in self.entries(prop) if e.get("name") is not None]
+
+    def default_panes(self) -> list[tuple[str, str | None]]:
+        """The contexts previewed first: the current context and the next one."""
+        names = self.context_names()
+        current = self.current_context()
+        first = current if current in names else (names[0] if names else "")
+        rest = [n for n in names if n != first]
+        return ([(first, None)] if first else []) + ([(rest[0], None)] if rest else [])
+
+    def prefetch_preview(self) -> Prefetch | None:
+        """Start rendering the first preview now, before any screen exists."""
+        from pligos_tui.tui.widgets.rendering import Prefetch
+
+        panes = self.default_panes()
+        return Prefetch(self.service, panes) if self.service is not None and panes else None
 
     def current_context(self) -> str:
         value = (self.data or {}).get("current-context")

@@ -2,7 +2,8 @@
 
 API
 ---
-    ChartPreview(source=None, panes=(), mode="manifests", *, debounce=0.12, id=..., classes=...)
+    ChartPreview(source=None, panes=(), mode="manifests", *, debounce=0.12, prefetch=None,
+                 id=..., classes=...)
 
 - `source`: a loaded `model.Service`, or a callable returning one (it may raise a
   `PligosError`, e.g. the `ConfigError` of an editor's buffer, which then shows in every pane),
@@ -13,6 +14,8 @@ API
 - `mode`: one of `MODES` = ("manifests", "values", "files"): the rendered manifests (helm
   template), the chart's values.yaml, or its file list; all come from
   `pligos_tui.generate.preview`, the function `pligos preview` uses.
+- `prefetch`: a `rendering.Prefetch` started before the widget existed; the first refresh
+  uses its renders when they are of the same service object, panes and mode.
 
 Methods (call from the UI thread):
 - `set_source(source, panes=None)`, `set_panes(pairs)`, `set_mode(mode)`: change what is
@@ -27,9 +30,10 @@ Methods (call from the UI thread):
 - `pending`: True while a refresh is scheduled or running.
 - `rendered_at`: `time.perf_counter()` when the last refresh landed (0.0: none yet).
 
-Rendering happens in one thread worker, which renders the panes in parallel (`@work(thread=True, exclusive=True)`; exclusivity is per
-widget, so several previews coexist): a newer refresh supersedes an older one, whose results are dropped; the
-UI never waits for helm. A `PligosError` of one pane (unknown flavor, helm template failure)
+Rendering happens in one thread worker, which renders the panes in parallel
+(`@work(thread=True, exclusive=True)`; exclusivity is per widget, so several previews
+coexist): a newer refresh supersedes an older one, whose results are dropped; the UI never
+waits for helm. The methods above may be called before the widget is composed. A `PligosError` of one pane (unknown flavor, helm template failure)
 shows in that pane, marked as an error. When helm is missing, manifests mode falls back to the
 values, with a note saying so. After each completed refresh the widget posts
 `ChartPreview.Rendered(texts)`.
@@ -38,11 +42,9 @@ values, with a note saying so. After each completed refresh the widget posts
 from __future__ import annotations
 
 import difflib
-import os
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import TYPE_CHECKING, Any, Union
+from collections.abc import Sequence
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -53,12 +55,16 @@ from textual.reactive import reactive
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-if TYPE_CHECKING:
-    from pligos_tui.model import Service
+from pligos_tui.tui.widgets.rendering import (
+    Pane,
+    PaneText,
+    Prefetch,
+    Source,
+    resolve,
+    start_panes,
+)
 
 MODES = ("manifests", "values", "files")
-Source = Union["Service", Callable[[], "Service"], None]
-Pane = tuple[str, str | None]
 
 
 class PreviewPane(Vertical):
@@ -126,7 +132,8 @@ class ChartPreview(Vertical):
     diff: reactive[bool] = reactive(False)
 
     def __init__(self, source: Source = None, panes: Sequence[Pane] = (),
-                 mode: str = "manifests", *, debounce: float = 0.12, **kwargs: Any) -> None:
+                 mode: str = "manifests", *, debounce: float = 0.12,
+                 prefetch: Prefetch | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
@@ -142,6 +149,7 @@ class ChartPreview(Vertical):
         self._last_start = 0.0
         self.rendered_at = 0.0
         self._widgets: list[PreviewPane] = []
+        self._prefetch = prefetch
 
     # -- composition -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -152,6 +160,11 @@ class ChartPreview(Vertical):
     def on_mount(self) -> None:
         self._rebuild_panes()
         self._running = True  # pending until the first render lands
+        ready = self._prefetch.ready() if self._prefetch is not None else None
+        if ready is not None and self._prefetch is not None and self._prefetch.matches(
+                self._prefetch.service, self._panes, self.mode):
+            for widget, shown in zip(self._widgets, ready):  # in the first frame already
+                widget.show(shown.text, error=shown.error, note=shown.note)
         self.call_after_refresh(self.refresh_now)
 
     @property
@@ -198,7 +211,7 @@ class ChartPreview(Vertical):
             self._panes = panes
             self.texts = [None] * len(panes)
             self._failed = [False] * len(panes)
-            if self.is_mounted:
+            if self.is_mounted and self.children:  # else on_mount builds them
                 self._rebuild_panes()
 
     def set_mode(self, mode: str) -> None:
@@ -242,56 +255,36 @@ class ChartPreview(Vertical):
     # -- rendering ---------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="chart-preview", exit_on_error=False)
     def _render_charts(self, generation: int, source: Source, panes: list[Pane], mode: str) -> None:
-        from pligos_tui.errors import HelmNotFound, PligosError
-        from pligos_tui.generate import preview
-
         worker = get_current_worker()
-        try:
-            svc = source() if callable(source) else source
-        except PligosError as exc:
-            svc, problem = None, exc.format()
-        except Exception as exc:  # noqa: BLE001 - a bug must not take the editor down
-            svc, problem = None, f"internal error: {type(exc).__name__}: {exc}"
+        svc, problem = resolve(source)
+        prefetch, self._prefetch = self._prefetch, None
+        if prefetch is not None and prefetch.matches(svc, panes, mode):
+            jobs = prefetch.jobs
         else:
-            problem = "" if svc is not None else "no service loaded"
-
-        def one(context: str, flavor: str | None) -> tuple[str, bool, bool]:
-            if svc is None:
-                return problem, True, False
-            try:
-                return preview(svc, context, flavor=flavor, mode=mode), False, False
-            except HelmNotFound as exc:
-                try:
-                    values = preview(svc, context, flavor=flavor, mode="values")
-                except PligosError as exc2:
-                    return exc2.format(), True, False
-                return (f"# {exc.message}\n# showing the chart's values instead\n{values}",
-                        False, True)
-            except PligosError as exc:
-                return exc.format(), True, False
-            except Exception as exc:  # noqa: BLE001 - a bug must not take the editor down
-                return f"internal error: {type(exc).__name__}: {exc}", True, False
-
+            jobs = start_panes(svc, problem, panes, mode)
         texts: list[str | None] = [None] * len(panes)
         failed: list[bool] = [False] * len(panes)
-        # the panes render at once (helm runs as separate processes), each shown when ready
-        with ThreadPoolExecutor(max_workers=max(1, min(len(panes), os.cpu_count() or 2))) as pool:
-            futures = {pool.submit(one, c, f): i for i, (c, f) in enumerate(panes)}
-            for future in as_completed(futures):
-                i = futures[future]
-                text, bad, note = future.result()
-                texts[i], failed[i] = text, bad
-                if not worker.is_cancelled:
-                    self.app.call_from_thread(self._show_one, generation, i, text, bad, note)
+        waiting = dict(enumerate(jobs))
+        while waiting and not worker.is_cancelled:  # each pane is shown as soon as it is ready
+            ready = [i for i, job in waiting.items() if job.done()]
+            if not ready:
+                time.sleep(0.004)
+                continue
+            for i in ready:
+                shown = waiting.pop(i).result()
+                texts[i], failed[i] = shown.text, shown.error
+                self.app.call_from_thread(self._show_one, generation, i, shown)
+        for job in waiting.values():  # superseded by a newer refresh: stop its helm runs
+            job.cancel()
         if not worker.is_cancelled:
             self.app.call_from_thread(self._finish, generation, texts, failed)
 
-    def _show_one(self, generation: int, index: int, text: str, bad: bool, note: bool) -> None:
+    def _show_one(self, generation: int, index: int, shown: PaneText) -> None:
         if generation != self._generation:
             return
         widgets = self._pane_widgets()
         if index < len(widgets):
-            widgets[index].show(text, error=bad, note=note)
+            widgets[index].show(shown.text, error=shown.error, note=shown.note)
 
     def _finish(self, generation: int, texts: list[str | None], failed: list[bool]) -> None:
         if generation != self._generation:

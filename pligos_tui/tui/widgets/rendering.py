@@ -1,0 +1,122 @@
+"""Rendering the panes of a chart preview, without Textual.
+
+`PaneJob` makes what one pane shows for a (context, flavor) pair; `Prefetch` starts the first
+renders of an editor before its screen exists (importing and starting Textual takes longer
+than a helm render), and `ChartPreview` picks them up instead of rendering again. Helm runs
+as a background process from the start of a job, so a busy UI thread does not slow it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Union
+
+if TYPE_CHECKING:
+    from pligos_tui.model import Service
+
+Source = Union["Service", Callable[[], "Service"], None]
+Pane = tuple[str, str | None]
+
+
+@dataclass(frozen=True)
+class PaneText:
+    """What a pane shows: `error` marks a failure, `note` a stand-in (values without helm)."""
+
+    text: str
+    error: bool = False
+    note: bool = False
+
+
+def resolve(source: Source) -> tuple[Service | None, str]:
+    """The service a source stands for, or the text of the problem that stops it loading."""
+    from pligos_tui.errors import PligosError
+
+    try:
+        svc = source() if callable(source) else source
+    except PligosError as exc:
+        return None, exc.format()
+    except Exception as exc:  # noqa: BLE001 - a bug must not take the editor down
+        return None, f"internal error: {type(exc).__name__}: {exc}"
+    return svc, "" if svc is not None else "no service loaded"
+
+
+class PaneJob:
+    """One pane's text being made: `pligos preview`'s text for the context; without helm, the
+    values. Starting it plans the chart and starts helm (in the background); `result()` waits.
+    Every failure becomes a `PaneText` marked as an error, never an exception."""
+
+    def __init__(self, svc: Service | None, problem: str, context: str, flavor: str | None,
+                 mode: str) -> None:
+        from pligos_tui.errors import HelmNotFound
+        from pligos_tui.generate import start_preview
+
+        self._job: Any = None
+        self._text: PaneText | None = None
+        if svc is None:
+            self._text = PaneText(problem, error=True)
+            return
+        try:
+            self._job = start_preview(svc, context, flavor=flavor, mode=mode)
+        except HelmNotFound as exc:
+            self._text = self._guard(lambda: PaneText(
+                f"# {exc.message}\n# showing the chart's values instead\n"
+                + start_preview(svc, context, flavor=flavor, mode="values").result(), note=True))
+        except Exception as exc:  # noqa: BLE001 - shown in the pane
+            self._text = self._failure(exc)
+
+    @staticmethod
+    def _failure(exc: Exception) -> PaneText:
+        from pligos_tui.errors import PligosError
+
+        if isinstance(exc, PligosError):
+            return PaneText(exc.format(), error=True)
+        return PaneText(f"internal error: {type(exc).__name__}: {exc}", error=True)
+
+    @classmethod
+    def _guard(cls, make: Callable[[], PaneText]) -> PaneText:
+        try:
+            return make()
+        except Exception as exc:  # noqa: BLE001 - a bug must not take the editor down
+            return cls._failure(exc)
+
+    def done(self) -> bool:
+        return self._text is not None or self._job.done()
+
+    def result(self) -> PaneText:
+        if self._text is None:
+            job = self._job
+            self._text = self._guard(lambda: PaneText(job.result()))
+        return self._text
+
+    def cancel(self) -> None:
+        if self._text is None:
+            self._job.cancel()
+            self._text = PaneText("cancelled", note=True)
+
+
+def start_panes(svc: Service | None, problem: str, panes: Sequence[Pane],
+                mode: str) -> list[PaneJob]:
+    """Start every pane at once: the helm processes run side by side."""
+    return [PaneJob(svc, problem, c, f, mode) for c, f in panes]
+
+
+class Prefetch:
+    """Renders started early for a preview's first refresh.
+
+    They are used only when the preview's first refresh is for the very same service object,
+    panes and mode; anything else renders afresh.
+    """
+
+    def __init__(self, svc: Service, panes: Sequence[Pane], mode: str = "manifests") -> None:
+        self.service, self.panes, self.mode = svc, list(panes), mode
+        self.jobs = start_panes(svc, "", self.panes, mode)
+
+    def matches(self, svc: Service | None, panes: Sequence[Pane], mode: str) -> bool:
+        return svc is self.service and list(panes) == self.panes and mode == self.mode
+
+    def ready(self) -> list[PaneText] | None:
+        """The pane texts when every render has finished, else None."""
+        if all(job.done() for job in self.jobs):
+            return [job.result() for job in self.jobs]
+        return None
