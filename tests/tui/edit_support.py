@@ -106,3 +106,13 @@ async def until(pilot, condition, tries: int = 200) -> bool:
             return True
         await pilot.pause(0.02)
     return bool(condition())
+
+
+def field_input(app: EditApp, label: str) -> Input:
+    """The input of the form field labelled `label` (e.g. `readiness.tcpSocket.port`)."""
+    from pligos_tui.tui.edit.forms import Field
+
+    for field in app.screen.query(Field):
+        if field.label == label and isinstance(field.widget, Input):
+            return field.widget
+    raise AssertionError(f"no field {label}: {[f.label for f in app.screen.query(Field)]}")

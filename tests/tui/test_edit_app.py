@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from edit_support import (
     HELLO,
+    field_input,
     no_blink,
     problems_text,
     select_node,
@@ -321,7 +322,7 @@ async def test_entry_form_edits_keep_the_quoting(tmp_path):
         await settle(pilot, app)
         await select_node(pilot, app, ("entry", "images", "nginx"))
         no_blink(app)
-        await type_into(pilot, app.screen.query_one("#entry-tag", Input), "1.28")
+        await type_into(pilot, field_input(app, "tag"), "1.28")
         preview = await settle(pilot, app)
         assert '    tag: "1.28"       # quoted' in app.buffer.text
         assert 'image: "nginx:1.28"' in preview.texts[0]
@@ -332,7 +333,7 @@ async def test_every_action_is_in_the_command_palette(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for word in ("Save", "Undo", "Add ctx", "Clone", "Rename", "Delete", "Use",
+        for word in ("Save", "Undo", "New", "Clone", "Rename", "Delete", "Remove field", "Use",
                      "Try flavor", "Compare", "Mode", "Diff", "Source", "Quit"):
             assert any(t.startswith(word) for t in titles), word
 

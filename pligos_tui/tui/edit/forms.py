@@ -29,9 +29,11 @@ class EditRequest(Message):
     """Change the buffer with `apply(text) -> text`; `key` merges typing into one undo step."""
 
     def __init__(self, apply: Callable[[str], str], key: str = "", structural: bool = False,
-                 select: tuple[str, ...] | None = None) -> None:
+                 select: tuple[str, ...] | None = None,
+                 focus_field: tuple[str, ...] | None = None) -> None:
         super().__init__()
         self.apply, self.key, self.structural, self.select = apply, key, structural, select
+        self.focus_field = focus_field
 
 
 class Field(Horizontal):
@@ -51,9 +53,12 @@ class Field(Horizontal):
         mine = [p for p in problems if p.key_path == self.key_path
                 or p.key_path.startswith(self.key_path + ".")
                 or p.key_path.startswith(self.key_path + "[")]
-        text = "\n".join(p.message for p in mine)
+        self.show_local("\n".join(p.message for p in mine))
+
+    def show_local(self, text: str) -> None:
+        """Show `text` as this field's problem (empty: none)."""
         self.query_one(".field-error", Static).update(text)
-        self.set_class(bool(mine), "-invalid")
+        self.set_class(bool(text), "-invalid")
 
 
 class Form(VerticalScroll):
@@ -136,6 +141,15 @@ class ContextForm(Form):
                 widget = SelectionList[str](*[(n, n, n in chosen) for n in names],
                                             id=f"ctx-{key}", compact=True)
             yield Field(key, widget, f"{at}.{key}")
+        friends = self.buffer.friend_names()
+        if friends:
+            chosen = self.buffer.context_friends(self.context)
+            widget = SelectionList[str](*[(n, n, n in chosen) for n in friends],
+                                        id="ctx-friends", compact=True)
+        else:
+            widget = Static("(no friends defined: see friendsLibrary and friends in the "
+                            "source view)", id="ctx-friends", markup=False)
+        yield Field("friends", widget, f"{at}.friends")
         replicas = ctx.get("replicas")
         yield Field("replicas", Input("" if replicas is None else str(replicas),
                                       placeholder="1", id="ctx-replicas", compact=True), f"{at}.replicas")
@@ -162,12 +176,22 @@ class ContextForm(Form):
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
         event.stop()
         key = (event.selection_list.id or "").removeprefix("ctx-")
-        names = [n for n in self.buffer.entry_names(PROPERTY_OF[key])
-                 if n in event.selection_list.selected]
         name = self.context
-        if (self._current(key) or []) == names:
+        ticked = event.selection_list.selected
+        if key == "friends":
+            current, offered = self.buffer.context_friends(name), self.buffer.friend_names()
+        else:
+            current = [v for v in self._current(key) or [] if isinstance(v, str)]
+            offered = self.buffer.entry_names(PROPERTY_OF[key])
+        # the file's order is kept; newly ticked names go last
+        names = [n for n in current if n in ticked] + [n for n in offered
+                                                       if n in ticked and n not in current]
+        if current == names:
             return
-        self.request(lambda t: edit.assign_entries(t, name, key, names))
+        if key == "friends":
+            self.request(lambda t: edit.set_friends(t, name, names))
+        else:
+            self.request(lambda t: edit.assign_entries(t, name, key, names))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -190,10 +214,48 @@ class ContextForm(Form):
                              select=("context", new))
 
 
-class EntryForm(Form):
-    """One property entry: an input per plain field; nested fields shown as YAML."""
+# what an added field of an entry starts as: these hold mappings or lists, the others text
+_NEW_FIELD: dict[str, Any] = {
+    "requests": {"cpu": "100m"}, "limits": {"memory": "256Mi"}, "variables": {"NAME": "value"},
+    "emptyDir": {}, "volume": {"size": "1Gi"}, "files": ["config/file"],
+    "command": ["/app"], "args": ["--flag"], "interpreter": ["/bin/sh"],
+    "startup": {"httpGet": {"path": "/healthz", "port": "http"}},
+    "liveness": {"httpGet": {"path": "/healthz", "port": "http"}},
+    "readiness": {"httpGet": {"path": "/ready", "port": "http"}},
+    "readOnly": True, "port": 80, "containerPort": 8080,
+}
 
-    hint = "Nested fields are edited in the source view."
+
+def _leaves(value: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    """The fields a form shows for a value: each scalar inside nested mappings, by its path;
+    lists and empty mappings whole."""
+    if isinstance(value, dict) and value and path:
+        out: list[tuple[tuple[str, ...], Any]] = []
+        for key, inner in value.items():
+            out.extend(_leaves(inner, (*path, str(key))))
+        return out
+    return [(path, value)]
+
+
+def _as_text(value: Any) -> str:
+    """A field's value as the text of its input: scalars plain, lists and mappings in YAML's
+    flow style (`[/bin/sh, -c]`, `{cpu: 100m}`)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (dict, list)):
+        return yaml.safe_dump(value, default_flow_style=True, width=10**6,
+                              sort_keys=False).strip()
+    return str(value)
+
+
+class EntryForm(Form):
+    """One property entry: an input per field, nested fields by their path (`liveness.httpGet.
+    path`); lists and mappings are typed in YAML's flow style. Fields can be added and removed."""
+
+    hint = ("Lists and mappings are written [a, b] and {key: value}. f8 removes the focused "
+            "field; ctrl+r renames the entry (references follow).")
 
     def __init__(self, buffer: Buffer, prop: str, name: str) -> None:
         super().__init__(buffer)
@@ -201,37 +263,148 @@ class EntryForm(Form):
         names = buffer.entry_names(prop)
         self.index = names.index(name) if name in names else 0
         self.title = f"{prop}: {name}"
+        self.paths: dict[str, tuple[str, ...]] = {}  # input id -> field path in the entry
 
     def _data(self) -> dict[str, Any]:
         return next((e for e in self.buffer.entries(self.prop)
                      if str(e.get("name")) == self.entry), {})
 
+    def _value(self, path: tuple[str, ...]) -> Any:
+        value: Any = self._data()
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else None
+        return value
+
     def fields(self) -> ComposeResult:
+        from pligos_tui.model import ENTRY_KEYS
+
         at = f"{self.prop}[{self.entry}]"
-        for key, value in self._data().items():
+        data = self._data()
+        for key, value in data.items():
             if key == "name":
                 continue
-            if isinstance(value, (dict, list)):
-                widget: Widget = Static(yaml.safe_dump(value, sort_keys=False,
-                                                       default_flow_style=False).rstrip(),
-                                        classes="field-yaml", markup=False)
-            else:
-                widget = Input("" if value is None else str(value).lower()
-                               if isinstance(value, bool) else str(value),
-                               id=f"entry-{key}", compact=True)
-            yield Field(key, widget, f"{at}.{key}")
+            for path, leaf in _leaves(value, (str(key),)):
+                ident = f"entry-{len(self.paths)}"
+                self.paths[ident] = path
+                yield Field(".".join(path), Input(_as_text(leaf), id=ident, compact=True),
+                            f"{at}." + ".".join(path))
+        missing = [k for k in ENTRY_KEYS.get(self.prop, ()) if k != "name" and k not in data]
+        if missing:
+            yield Field("add field", Select([(k, k) for k in missing], allow_blank=True,
+                                            prompt="(pick a field to add)", id="entry-add",
+                                            compact=True), f"{at}.+")
+
+    def field_path(self, widget: Widget | None) -> tuple[str, ...] | None:
+        """The path of the field a widget edits (None: not one of this form's fields)."""
+        return self.paths.get(widget.id or "") if widget is not None else None
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        key = (event.input.id or "").removeprefix("entry-")
-        old = self._data().get(key)
-        value = edit.parse_scalar(event.value, old)
+        path = self.paths.get(event.input.id or "")
+        if path is None:
+            return
+        old = self._value(path)
+        field = next((f for f in self.query(Field) if f.widget is event.input), None)
+        if isinstance(old, (dict, list)):
+            try:
+                value = yaml.safe_load(event.value) if event.value.strip() else None
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem", None) or "not valid YAML"
+                if field is not None:
+                    field.show_local(f"{mark}: write it like {_as_text(old) or '[a, b]'}")
+                return
+            if value is None:
+                return  # an emptied field is kept until f8 removes it
+        else:
+            value = edit.parse_scalar(event.value, old if old != "" else None)
         if value == old and type(value) is type(old):
             return
         prop, entry = self.prop, self.entry
-        self.request(lambda t: edit.set_entry_field(t, prop, entry, key, value),
-                     key=f"entry:{prop}:{entry}:{key}")
+        self.request(lambda t: edit.set_entry_field(t, prop, entry, path, value),
+                     key=f"entry:{prop}:{entry}:{'.'.join(path)}")
 
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        key = event.value
+        if event.select.id != "entry-add" or not isinstance(key, str):
+            return
+        prop, entry, value = self.prop, self.entry, _NEW_FIELD.get(key, "")
+        self.request(lambda t: edit.set_entry_field(t, prop, entry, key, value),
+                     structural=True, select=("entry", prop, entry), focus_field=(key,))
+
+    def focus_path(self, path: tuple[str, ...]) -> None:
+        """Put the focus on the (first) input of the field at `path`."""
+        for ident, at in self.paths.items():
+            if at[:len(path)] == path:
+                self.query_one(f"#{ident}", Input).focus()
+                return
+
+    def remove_field(self, path: tuple[str, ...]) -> None:
+        prop, entry = self.prop, self.entry
+        self.request(lambda t: edit.set_entry_field(t, prop, entry, path, None),
+                     structural=True, select=("entry", prop, entry))
+
+
+class PropertyForm(Form):
+    """One property list: its entries and the contexts using each."""
+
+    def __init__(self, buffer: Buffer, prop: str) -> None:
+        super().__init__(buffer)
+        self.prop = prop
+        self.title = prop
+        from pligos_tui.model import ENTRY_WORDS
+
+        self.hint = (f"ctrl+n adds a new {ENTRY_WORDS.get(prop, 'entry')}; select an entry to "
+                     "edit, rename (ctrl+r), clone (ctrl+k) or delete (ctrl+d) it.")
+
+    def fields(self) -> ComposeResult:
+        ref = next((k for k, v in PROPERTY_OF.items() if v == self.prop), self.prop)
+        names = self.buffer.entry_names(self.prop)
+        if not names:
+            yield Static(f"(no {self.prop} entries yet)", markup=False)
+        for name in names:
+            users = [c for c in self.buffer.context_names()
+                     if name in _refs((self.buffer.context(c) or {}).get(ref))]
+            yield Field(name, Static("used by " + (", ".join(users) or "no context"),
+                                     markup=False), f"{self.prop}[{name}]")
+
+
+def _refs(value: Any) -> list[str]:
+    """The entry names a context's assignment holds (one name or a list of them)."""
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+class FriendForm(Form):
+    """A friend, as its definition says (read-only: it lives in the friends library or under
+    the top-level `friends:` list), and the contexts using it."""
+
+    def __init__(self, buffer: Buffer, name: str) -> None:
+        super().__init__(buffer)
+        self.friend = name
+        self.title = f"friend: {name}"
+
+    def fields(self) -> ComposeResult:
+        friend = self.buffer.friend(self.friend)
+        users = [c for c in self.buffer.context_names()
+                 if self.friend in self.buffer.context_friends(c)]
+        if friend is None:
+            yield Static("(not loaded: the file has problems, or no such friend is defined)",
+                         markup=False)
+        else:
+            chart = (f"{friend.chart.name} {friend.chart.version} from {friend.chart.repository}"
+                     if friend.chart else "(none)")
+            rows = [("type", friend.type), ("defined in", friend.where), ("chart", chart),
+                    ("config", _as_text(friend.config) or "{}"),
+                    ("credentials", _as_text(friend.credentials) or "{}"),
+                    ("values", _as_text(friend.values) or "{}")]
+            for label, text in rows:
+                yield Field(label, Static(text, markup=False), f"friends[{self.friend}]")
+        yield Field("used by", Static(", ".join(users) or "(no context)", markup=False),
+                    f"friends[{self.friend}].used")
+        self.hint = ("A context picks its friends in its form. Change a definition in the "
+                     "file named above.")
 
 class ServiceForm(Form):
     """The service's own fields."""

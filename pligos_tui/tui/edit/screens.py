@@ -19,6 +19,8 @@ from pligos_tui.tui.edit.forms import (
     EditRequest,
     EntryForm,
     Form,
+    FriendForm,
+    PropertyForm,
     ServiceForm,
     SourceForm,
 )
@@ -26,17 +28,20 @@ from pligos_tui.tui.edit.state import Buffer
 from pligos_tui.tui.widgets.preview import ChartPreview
 from pligos_tui.tui.widgets.rendering import Prefetch
 
-Node = tuple[str, ...]  # ("service",), ("source",), ("context", name), ("entry", prop, name)
+# ("service",), ("source",), ("context", name), ("prop", prop), ("entry", prop, name),
+# ("friend", name)
+Node = tuple[str, ...]
 
 
 class EditorScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "app.save", "Save"),
         Binding("ctrl+z", "undo", "Undo"),
-        Binding("ctrl+n", "add_context", "Add ctx"),
-        Binding("ctrl+k", "clone_context", "Clone"),
-        Binding("ctrl+r", "rename_context", "Rename"),
-        Binding("ctrl+d", "delete_context", "Delete"),
+        Binding("ctrl+n", "add", "New"),
+        Binding("ctrl+k", "clone", "Clone"),
+        Binding("ctrl+r", "rename", "Rename"),
+        Binding("ctrl+d", "delete", "Delete"),
+        Binding("f8", "remove_field", "Remove field", show=False),
         Binding("ctrl+u", "use_context", "Use", show=False),
         Binding("ctrl+t", "try_flavor", "Try flavor"),
         Binding("ctrl+o", "compare_with", "Compare", show=False),
@@ -77,7 +82,8 @@ class EditorScreen(Screen[None]):
     def _signature(self) -> Any:
         b = self.buffer
         return (tuple(b.context_names()), b.current_context(), b.data is None,
-                tuple((p, tuple(b.entry_names(p))) for p in edit.PROPERTIES))
+                tuple((p, tuple(b.entry_names(p))) for p in edit.PROPERTIES),
+                tuple(b.friend_names()))
 
     def _rebuild_tree(self) -> None:
         tree: Tree[Node] = self.query_one("#tree", Tree)
@@ -95,13 +101,22 @@ class EditorScreen(Screen[None]):
             props = tree.root.add("Properties", data=("props",), expand=True)
             for prop in edit.PROPERTIES:
                 names = b.entry_names(prop)
-                if not names:
-                    continue
                 branch = props.add(f"{prop} ({len(names)})", data=("prop", prop),
-                                   expand=len(names) <= 4)
+                                   expand=0 < len(names) <= 4 or self.selected[1:2] == (prop,),
+                                   allow_expand=bool(names))
+                if self.selected == ("prop", prop):
+                    wanted = branch
                 for name in names:
                     leaf = branch.add_leaf(name, data=("entry", prop, name))
                     if self.selected == ("entry", prop, name):
+                        wanted = leaf
+            friends = b.friend_names()
+            if friends:
+                branch = props.add(f"friends ({len(friends)})", data=("friends",),
+                                   expand=len(friends) <= 4 or self.selected[0] == "friend")
+                for name in friends:
+                    leaf = branch.add_leaf(name, data=("friend", name))
+                    if self.selected == ("friend", name):
                         wanted = leaf
             ctxs = tree.root.add("Contexts", data=("contexts",), expand=True)
             for name in b.context_names():
@@ -121,7 +136,8 @@ class EditorScreen(Screen[None]):
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[Node]) -> None:
         data = event.node.data
-        if not data or data[0] not in ("service", "source", "context", "entry"):
+        if not data or data[0] not in ("service", "source", "context", "entry", "prop",
+                                       "friend"):
             return
         if data != self.selected:
             self.selected = data
@@ -149,14 +165,20 @@ class EditorScreen(Screen[None]):
             return ContextForm(b, sel[1])
         if sel[0] == "entry" and sel[2] in b.entry_names(sel[1]):
             return EntryForm(b, sel[1], sel[2])
+        if sel[0] == "prop":
+            return PropertyForm(b, sel[1])
+        if sel[0] == "friend":
+            return FriendForm(b, sel[1])
         return ServiceForm(b)
 
-    def _show_form(self) -> None:
+    def _show_form(self, focus_field: tuple[str, ...] | None = None) -> None:
         box = self.query_one("#form-box", Vertical)
         box.remove_children()
         form = self._form()
         box.mount(form)
         form.call_after_refresh(form.show_problems, self.buffer.problems)
+        if focus_field is not None and isinstance(form, EntryForm):
+            form.call_after_refresh(form.focus_path, focus_field)
 
     def _show_problems(self) -> None:
         b = self.buffer
@@ -186,16 +208,18 @@ class EditorScreen(Screen[None]):
             self.selected = event.select
         if self.buffer.change(new, event.key):
             focus = event.select[1] if event.select and event.select[0] == "context" else None
-            self.after_change(structural=event.structural, focus=focus)
+            self.after_change(structural=event.structural, focus=focus,
+                              focus_field=event.focus_field)
 
-    def after_change(self, structural: bool = False, focus: str | None = None) -> None:
+    def after_change(self, structural: bool = False, focus: str | None = None,
+                     focus_field: tuple[str, ...] | None = None) -> None:
         """Redraw what depends on the buffer: problems, tree, preview, and the form when
         the change came from outside it."""
         self._show_problems()
         if structural or self._signature() != self._tree_sig:
             self._rebuild_tree()
         if structural:
-            self._show_form()
+            self._show_form(focus_field)
         else:
             for form in self.query(Form):
                 form.show_problems(self.buffer.problems)
@@ -228,7 +252,19 @@ class EditorScreen(Screen[None]):
         else:
             self.notify("nothing to undo")
 
-    def action_add_context(self) -> None:
+    def _selected_entry(self) -> tuple[str, str] | None:
+        """(property, entry name) when an entry is selected."""
+        sel = self.selected
+        return (sel[1], sel[2]) if sel[0] == "entry" else None
+
+    def action_add(self) -> None:
+        """A new entry when a property or one of its entries is selected, else a context."""
+        if self.selected[0] in ("prop", "entry"):
+            self._add_entry(self.selected[1])
+        else:
+            self._add_context()
+
+    def _add_context(self) -> None:
         def done(name: str | None) -> None:
             if name:
                 base = self._selected_context()
@@ -237,19 +273,51 @@ class EditorScreen(Screen[None]):
         self.app.push_screen(NameDialog("New context (it extends the selected one)",
                                         placeholder="e.g. staging"), done)
 
-    def action_clone_context(self) -> None:
-        src = self._selected_context()
-        if not src:
-            return
+    def _add_entry(self, prop: str) -> None:
         def done(name: str | None) -> None:
             if name:
-                self._apply(lambda t: edit.clone_context(t, src, name), select=("context", name))
-        self.app.push_screen(NameDialog(f"Clone {src} as", f"{src}-copy"), done)
+                self._apply(lambda t: edit.add_entry(t, prop, name),
+                            select=("entry", prop, name))
+        self.app.push_screen(NameDialog(f"New entry of {prop} (a name contexts refer to)",
+                                        placeholder="e.g. main"), done)
 
-    def action_rename_context(self) -> None:
+    def action_clone(self) -> None:
+        entry = self._selected_entry()
+        if entry is not None:
+            prop, src = entry
+
+            def add_copy(name: str | None) -> None:
+                if name:
+                    self._apply(lambda t: edit.clone_entry(t, prop, src, name),
+                                select=("entry", prop, name))
+            self.app.push_screen(NameDialog(f"Clone {prop} entry {src} as", f"{src}-copy"),
+                                 add_copy)
+            return
+        ctx = self._selected_context()
+        if not ctx:
+            return
+
+        def done(name: str | None) -> None:
+            if name:
+                self._apply(lambda t: edit.clone_context(t, ctx, name), select=("context", name))
+        self.app.push_screen(NameDialog(f"Clone {ctx} as", f"{ctx}-copy"), done)
+
+    def action_rename(self) -> None:
+        entry = self._selected_entry()
+        if entry is not None:
+            prop, old_entry = entry
+
+            def rename_entry(name: str | None) -> None:
+                if name and name != old_entry:
+                    self._apply(lambda t: edit.rename_entry(t, prop, old_entry, name),
+                                select=("entry", prop, name))
+            self.app.push_screen(NameDialog(f"Rename {prop} entry {old_entry} to (contexts "
+                                            "referring to it follow)", old_entry), rename_entry)
+            return
         old = self._selected_context()
         if not old:
             return
+
         def done(name: str | None) -> None:
             if name and name != old:
                 self._apply(lambda t: edit.rename_context(t, old, name),
@@ -257,16 +325,41 @@ class EditorScreen(Screen[None]):
         self.app.push_screen(NameDialog(f"Rename {old} to (extends and current-context "
                                         "follow)", old), done)
 
-    def action_delete_context(self) -> None:
-        name = self._selected_context()
-        if not name:
+    def action_delete(self) -> None:
+        entry = self._selected_entry()
+        if entry is not None:
+            prop, name = entry
+            users = edit.entry_users(self.buffer.text, prop, name)
+            note = (f"\nContexts {', '.join(users)} refer to it: those references are removed "
+                    "too." if users else "")
+
+            def delete_entry(answer: str | None) -> None:
+                if answer == "delete":
+                    self._apply(lambda t: edit.delete_entry(t, prop, name),
+                                select=("prop", prop))
+            self.app.push_screen(ConfirmDialog(f"Delete {prop} entry {name}?{note}",
+                                               [("delete", "Delete", "error"),
+                                                ("cancel", "Cancel", "default")]), delete_entry)
             return
+        ctx = self._selected_context()
+        if not ctx:
+            return
+
         def done(answer: str | None) -> None:
             if answer == "delete":
-                self._apply(lambda t: edit.delete_context(t, name), select=("service",))
-        self.app.push_screen(ConfirmDialog(f"Delete context {name}?",
+                self._apply(lambda t: edit.delete_context(t, ctx), select=("service",))
+        self.app.push_screen(ConfirmDialog(f"Delete context {ctx}?",
                                            [("delete", "Delete", "error"),
                                             ("cancel", "Cancel", "default")]), done)
+
+    def action_remove_field(self) -> None:
+        """Remove the field of the entry whose input has the focus."""
+        form = next(iter(self.query(EntryForm)), None)
+        path = form.field_path(self.focused) if form is not None else None
+        if form is None or path is None:
+            self.notify("focus a field of an entry first", severity="warning")
+            return
+        form.remove_field(path)
 
     def action_use_context(self) -> None:
         name = self._selected_context()
@@ -309,7 +402,10 @@ class EditorScreen(Screen[None]):
         self._show_form()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("clone_context", "rename_context", "delete_context", "use_context",
-                      "try_flavor", "compare_with"):
+        if action in ("clone", "rename", "delete"):
+            return self._selected_entry() is not None or bool(self.buffer.context_names())
+        if action in ("use_context", "try_flavor", "compare_with"):
             return bool(self.buffer.context_names())
+        if action == "add":
+            return self.buffer.data is not None
         return True

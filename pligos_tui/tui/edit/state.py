@@ -132,6 +132,28 @@ class Buffer:
     def entry_names(self, prop: str) -> list[str]:
         return [str(e.get("name")) for e in self.entries(prop) if e.get("name") is not None]
 
+    def friend_names(self) -> list[str]:
+        """The friends a context can pick: those the service loads (library and inline), or,
+        while the file has problems, the inline ones and those contexts name."""
+        if self.service is not None:
+            return sorted(self.service.friends)
+        names = {str(f.get("name")) for f in self.entries("friends") if f.get("name")}
+        for ctx in self.context_names():
+            names.update(self.context_friends(ctx))
+        return sorted(names)
+
+    def friend(self, name: str) -> Any:
+        """The loaded definition (`friends.Friend`) of a friend, or None."""
+        return self.service.friends.get(name) if self.service is not None else None
+
+    def context_friends(self, context: str) -> list[str]:
+        """The names of the friends a context lists (its own list, not the inherited one)."""
+        items = (self.context(context) or {}).get("friends")
+        if not isinstance(items, list):
+            return []
+        return [str(i.get("name") if isinstance(i, dict) else i) for i in items
+                if (i.get("name") if isinstance(i, dict) else i) is not None]
+
     def default_panes(self) -> list[tuple[str, str | None]]:
         """The contexts previewed first: the current context and the next one."""
         names = self.context_names()
