@@ -10,10 +10,10 @@ medians of --runs runs (default 5), in the editor driven headless by Textual's P
       run). Target ≤ 2.
   (b) open → tree: from starting the editor to its tree of the 10 contexts being shown, in
       seconds. Target ≤ 1 s.
-  (c) open → first preview: from starting the editor to the first preview of two contexts,
-      less the time an empty Textual app (header, tree, footer) takes to start in the same
-      run (the part no editor can avoid), divided by one `helm template` of one chart.
-      Target ≤ 2. The raw time and the time from the tree being shown are printed too.
+  (c) open → first preview: from the tree being shown to the first preview of two contexts
+      having landed, divided by one `helm template` of one chart. Target ≤ 2. Also printed:
+      the time from starting the editor to that preview, as a ratio to one render, and how
+      long an empty Textual app (header, tree, footer) takes to start in the same run.
 
 The figures are printed, never asserted; the script exits 0 whatever they are.
 
@@ -94,6 +94,14 @@ def _tree_shows(app, label: str) -> bool:
     return False
 
 
+async def _until(pilot, app, condition) -> None:
+    """Let the app run until `condition()` holds; stop with its error if the app died."""
+    while not condition():
+        if not app.is_running or getattr(app, "_exception", None) is not None:
+            raise RuntimeError(f"the editor stopped: {getattr(app, '_exception', None)!r}")
+        await pilot.pause(0.01)
+
+
 async def editor_run(svc_root: Path, digit: str, last: str) -> tuple[float, float, float]:
     from textual.widgets import Input
 
@@ -103,30 +111,26 @@ async def editor_run(svc_root: Path, digit: str, last: str) -> tuple[float, floa
     start = time.perf_counter()
     app = EditApp(svc_root)
     async with app.run_test(size=(160, 48)) as pilot:
-        while not _tree_shows(app, last):
-            await pilot.pause(0.01)
+        await _until(pilot, app, lambda: _tree_shows(app, last))
         tree_at = time.perf_counter() - start
         preview = app.screen.query_one(ChartPreview)
-        while preview.pending or None in preview.texts:
-            await pilot.pause(0.01)
+        await _until(pilot, app, lambda: not preview.pending and None not in preview.texts)
         first_at = preview.rendered_at - start
         # select context prod-1 (the first pane) and type a digit into replicas
         app.screen.selected = ("context", "prod-1")
         app.screen._show_form()
         app.screen._focus_context("prod-1")
         await pilot.pause()
-        while preview.pending or None in preview.texts:
-            await pilot.pause(0.01)
+        await _until(pilot, app, lambda: not preview.pending and None not in preview.texts)
         field = app.screen.query_one("#ctx-replicas", Input)
         field.focus()
         await pilot.press("end", "backspace")
-        while preview.pending or None in preview.texts:
-            await pilot.pause(0.01)
+        await _until(pilot, app, lambda: not preview.pending and None not in preview.texts)
         t0 = time.perf_counter()
         await pilot.press(digit)
         want = f"replicas: {digit}"
-        while preview.pending or not (preview.texts[0] and want in preview.texts[0]):
-            await pilot.pause(0.01)
+        await _until(pilot, app, lambda: not preview.pending and bool(preview.texts[0])
+                     and want in (preview.texts[0] or ""))
         keystroke = preview.rendered_at - t0
     return keystroke, tree_at, first_at
 
@@ -176,7 +180,8 @@ def main() -> int:
             firsts.append(f)
     med = statistics.median
     a, b = med(keys) / med(helm_two), med(trees)
-    c = max(0.0, med(firsts) - med(bares)) / med(helm_one)
+    after_tree = max(0.0, med([f - t for f, t in zip(firsts, trees)]))
+    c = after_tree / med(helm_one)
     print(f"machine: {platform.machine()} {platform.system()}, {os.cpu_count()} cpus, "
           f"python {platform.python_version()}; service of {len(contexts)} contexts; "
           f"{args.runs} runs, medians")
@@ -186,11 +191,10 @@ def main() -> int:
           f"(target ≤ {TARGET_KEYSTROKE}×) {'ok' if a <= TARGET_KEYSTROKE else 'MISSED'}")
     print(f"(b) open → tree of {len(contexts)} contexts: {b:.2f} s (target ≤ {TARGET_TREE} s) "
           f"{'ok' if b <= TARGET_TREE else 'MISSED'}")
-    print(f"(c) open → first preview: {med(firsts) * 1000:.0f} ms; an empty Textual app "
-          f"starts in {med(bares) * 1000:.0f} ms; the difference = {c:.2f}× one helm render "
-          f"(target ≤ {TARGET_FIRST}×) {'ok' if c <= TARGET_FIRST else 'MISSED'}")
-    print(f"    raw: {med(firsts) / med(helm_one):.2f}× one helm render; tree shown → first "
-          f"preview: {(med(firsts) - b) * 1000:.0f} ms")
+    print(f"(c) tree shown → first preview: {after_tree * 1000:.0f} ms = {c:.2f}× one helm "
+          f"render (target ≤ {TARGET_FIRST}×) {'ok' if c <= TARGET_FIRST else 'MISSED'}")
+    print(f"    from start: {med(firsts) * 1000:.0f} ms = {med(firsts) / med(helm_one):.2f}× one "
+          f"helm render; an empty Textual app starts in {med(bares) * 1000:.0f} ms")
     return 0
 
 

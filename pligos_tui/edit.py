@@ -175,9 +175,96 @@ def _set_at(text: str, path: tuple[PathPart | _Named, ...], value: Any) -> str:
 
 
 def _fast_set(text: str, path: tuple[PathPart | _Named, ...], value: Any) -> str | None:
-    """`text` with the scalar at `path` replaced in place by `value`, or None when that cannot
-    be done safely (then the caller takes the round trip)."""
-    return _fast_set_many(text, [path], value)
+    """`text` with the scalar at `path` replaced in place by `value` (or its one-line key
+    added to, or with None removed from, a block mapping), or None when that cannot be done
+    safely (then the caller takes the round trip)."""
+    if value is None:
+        return _fast_line_edit(text, path, None)
+    return _fast_set_many(text, [path], value) or _fast_line_edit(text, path, value)
+
+
+def _fast_line_edit(text: str, path: tuple[PathPart | _Named, ...], value: Any) -> str | None:
+    """Add the line `key: value` at the end of a block mapping whose last key and value sit on
+    one line, or (value None) remove such a line; None when the text is not like that. The
+    result is checked by reading it back: the data must be the old data with that one change."""
+    if not path or not isinstance(path[-1], str) or (value is not None
+                                                       and _plain_value(value) is None):
+        return None
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom):]
+    root = _compose_fast(body)
+    parent = _locate(root, path[:-1]) if root is not None else None
+    if not isinstance(parent, yaml.MappingNode) or parent.flow_style or not parent.value \
+            or not _simple_tree(root):
+        return None
+    key = path[-1]
+    pairs = {k.value: (k, v) for k, v in parent.value if k.tag == _STR_TAG}
+    newline = "\r\n" if "\r\n" in body else "\n"
+
+    def line_of(k: yaml.Node, v: yaml.Node) -> tuple[int, int] | None:
+        """(start, end) of the whole line holding one key and its one-line value."""
+        if v.end_mark.line != k.start_mark.line:
+            return None
+        start = body.rfind("\n", 0, k.start_mark.index) + 1
+        if body[start:k.start_mark.index].strip():
+            return None  # `- key: ...`: the key shares its line with the item's dash
+        end = body.find("\n", v.end_mark.index)
+        return start, len(body) if end < 0 else end + 1
+
+    if value is None:
+        if key not in pairs or len(parent.value) < 2:
+            return text if key not in pairs and root is not None else None
+        span = line_of(*pairs[key])
+        if span is None:
+            return None
+        candidates = [body[:span[0]] + body[span[1]:]]
+    else:
+        if key in pairs:
+            return None
+        span = line_of(*parent.value[-1])
+        if span is None or not _plain_candidate(key):
+            return None
+        indent = " " * parent.value[0][0].start_mark.column
+        head = body[:span[1]] + ("" if body[:span[1]].endswith("\n") else newline)
+        candidates = [head + f"{indent}{key}: {rendered}{newline}" + body[span[1]:]
+                      for rendered in _renderings(_plain_value(value), "")]  # type: ignore[arg-type]
+    expected = _fast_data_or_none(body)
+    if expected is None:
+        return None
+    holder = _data_at(expected, path[:-1])
+    if not isinstance(holder, dict):
+        return None
+    if value is None:
+        holder.pop(key, None)
+    else:
+        holder[key] = value
+    for candidate in candidates:
+        got = _fast_data_or_none(candidate)
+        if got == expected and (value is None or _same(_data_at(got, path), value)):
+            return bom + candidate
+    return None
+
+
+def _fast_data_or_none(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_CLoader)
+    except yaml.YAMLError:
+        return None
+
+
+def _data_at(data: Any, path: tuple[PathPart | _Named, ...]) -> Any:
+    """The plain value at `path` (a _Named step picks the item of that name), or None."""
+    for part in path:
+        if isinstance(part, _Named):
+            data = next((i for i in data if isinstance(i, dict) and i.get("name") == part.name),
+                        None) if isinstance(data, list) else None
+        elif isinstance(data, dict) and isinstance(part, str):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
 
 
 def _fast_set_many(text: str, paths: Sequence[tuple[PathPart | _Named, ...]],

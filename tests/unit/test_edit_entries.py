@@ -160,13 +160,35 @@ def test_a_value_inside_a_flow_mapping_is_quoted_when_it_must_be(monkeypatch):
 
 def test_a_field_added_empty_then_typed_is_written_plain(monkeypatch):
     text = edit.set_entry_field(SERVICE, "routes", "admin", "fqdn", "")
-    assert changed_lines(SERVICE, text) == ["+    fqdn: ''"]
+    assert changed_lines(SERVICE, text) == ['+    fqdn: ""']
     no_round_trip(monkeypatch)
     out = text
     for typed in ("a", "ad", "admin.example.com"):
         out = edit.set_entry_field(out, "routes", "admin", "fqdn", typed)
     assert changed_lines(SERVICE, out) == ["+    fqdn: admin.example.com"]
-    assert edit.set_entry_field(out, "routes", "admin", "fqdn", "") == text.replace("''", '""')
+    assert edit.set_entry_field(out, "routes", "admin", "fqdn", "") == text
+
+
+def test_a_one_line_key_is_added_and_removed_without_a_round_trip(monkeypatch):
+    no_round_trip(monkeypatch)
+    removed = edit.set_context_field(SERVICE, "prod", "replicas", None)
+    assert changed_lines(SERVICE, removed) == ["-    replicas: 3"]
+    added = edit.set_context_field(SERVICE, "dev", "replicas", 4)  # after its last key
+    assert changed_lines(SERVICE, added) == ["+    replicas: 4"]
+    assert "    friends: [postgres]\n    replicas: 4\n\n  - name: prod" in added
+    crlf = SERVICE.replace("\n", "\r\n")
+    assert edit.set_context_field(crlf, "prod", "replicas", None) == removed.replace(
+        "\n", "\r\n")
+    assert edit.set_context_field(crlf, "dev", "replicas", 4) == added.replace("\n", "\r\n")
+
+
+def test_a_key_sharing_its_line_with_a_dash_takes_the_round_trip():
+    text = "pligos: 1\nname: x\ncontexts:\n  - name: dev\n    replicas: 2\n"
+    out = edit.set_context_field(text, "dev", "replicas", None)
+    assert out == "pligos: 1\nname: x\ncontexts:\n  - name: dev\n"
+    out = edit.set_context_field("pligos: 1\nname: x\ncontexts:\n  - {name: dev}\n", "dev",
+                                 "replicas", 2)
+    assert yaml.safe_load(out)["contexts"][0] == {"name": "dev", "replicas": 2}
 
 
 def test_an_unchanged_value_keeps_every_byte(monkeypatch):

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, SelectionList, Static, TextArea
@@ -42,12 +42,13 @@ class Field(Horizontal):
     def __init__(self, label: str, widget: Widget, key_path: str) -> None:
         super().__init__(classes="field")
         self.label, self.widget, self.key_path = label, widget, key_path
+        self.error = ""
 
     def compose(self) -> ComposeResult:
         yield Label(self.label, classes="field-label")
-        with VerticalScroll(classes="field-body"):
+        with Vertical(classes="field-body"):
             yield self.widget
-            yield Static("", classes="field-error", markup=False)
+            yield Static(self.error, classes="field-error", markup=False)
 
     def show(self, problems: list[Problem]) -> None:
         mine = [p for p in problems if p.key_path == self.key_path
@@ -56,8 +57,11 @@ class Field(Horizontal):
         self.show_local("\n".join(p.message for p in mine))
 
     def show_local(self, text: str) -> None:
-        """Show `text` as this field's problem (empty: none)."""
-        self.query_one(".field-error", Static).update(text)
+        """Show `text` as this field's problem (empty: none); kept until the field is composed,
+        when called before."""
+        self.error = text
+        for widget in self.query(".field-error").results(Static):
+            widget.update(text)
         self.set_class(bool(text), "-invalid")
 
 

@@ -30,10 +30,10 @@ Methods (call from the UI thread):
 - `pending`: True while a refresh is scheduled or running.
 - `rendered_at`: `time.perf_counter()` when the last refresh landed (0.0: none yet).
 
-Rendering happens in one thread worker, which renders the panes in parallel
-(`@work(thread=True, exclusive=True)`; exclusivity is per widget, so several previews
-coexist): a newer refresh supersedes an older one, whose results are dropped; the UI never
-waits for helm. The methods above may be called before the widget is composed. A `PligosError` of one pane (unknown flavor, helm template failure)
+A refresh plans each pane's chart and starts one helm process per pane (milliseconds, on the
+UI thread); a thread worker waits for them and shows each pane as it lands, so the UI never
+waits for helm. A newer refresh supersedes an older one, whose helm runs are stopped and whose
+results are dropped (refreshes are numbered, and the number decides). The methods above may be called before the widget is composed. A `PligosError` of one pane (unknown flavor, helm template failure)
 shows in that pane, marked as an error. When helm is missing, manifests mode falls back to the
 values, with a note saying so. After each completed refresh the widget posts
 `ChartPreview.Rendered(texts)`.
@@ -52,11 +52,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Static
+from textual.widgets import Log, Static
 from textual.worker import get_current_worker
 
 from pligos_tui.tui.widgets.rendering import (
     Pane,
+    PaneJob,
     PaneText,
     Prefetch,
     Source,
@@ -68,45 +69,49 @@ MODES = ("manifests", "values", "files")
 
 
 class PreviewPane(Vertical):
-    """One context's chart: a title line and the scrollable text."""
+    """One context's chart: a title line and the scrollable text. The text is a `Log`, which
+    draws only the lines in view, so a long chart costs no more to show than a short one."""
 
     DEFAULT_CSS = """
     PreviewPane { width: 1fr; height: 1fr; }
     PreviewPane > .pane-title { height: 1; background: $boost; color: $text; text-style: bold;
                                 padding: 0 1; }
-    PreviewPane > VerticalScroll { height: 1fr; }
-    PreviewPane .pane-body { width: auto; min-width: 100%; padding: 0 1; }
-    PreviewPane.error .pane-body { color: $error; }
-    PreviewPane.note .pane-body { color: $text-muted; }
+    PreviewPane > .pane-body { height: 1fr; padding: 0 1; background: transparent; }
+    PreviewPane.error > .pane-body { color: $error; }
+    PreviewPane.note > .pane-body { color: $text-muted; }
     """
 
     def __init__(self, title: str, text: str = "rendering…", *, note: bool = True,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.title = title
-        self._text: str | Text = text
+        self._text = text
         self.set_class(note, "note")
 
     def compose(self) -> ComposeResult:
         yield Static(self.title, classes="pane-title", markup=False)
-        with VerticalScroll():
-            yield Static(self._as_text(), classes="pane-body", markup=False)
+        body = Log(auto_scroll=False, classes="pane-body")
+        body.write(self._text)
+        yield body
 
-    def _as_text(self) -> Text:
-        return self._text if isinstance(self._text, Text) else Text(self._text)
+    @property
+    def text(self) -> str:
+        return self._text
 
     def set_title(self, title: str) -> None:
         self.title = title
         for widget in self.query(".pane-title").results(Static):
             widget.update(Text(title))
 
-    def show(self, text: str | Text, *, error: bool = False, note: bool = False) -> None:
+    def show(self, text: str, *, error: bool = False, note: bool = False) -> None:
         """Show `text` (kept until the body exists, when called before it is composed)."""
         self._text = text
         self.set_class(error, "error")
         self.set_class(note, "note")
-        for body in self.query(".pane-body").results(Static):
-            body.update(self._as_text())
+        for body in self.query(".pane-body").results(Log):
+            body.clear()
+            body.write(text)
+            body.scroll_home(animate=False)
 
 
 class ChartPreview(Vertical):
@@ -146,7 +151,6 @@ class ChartPreview(Vertical):
         self._generation = 0
         self._timer: Any = None
         self._running = False
-        self._last_start = 0.0
         self.rendered_at = 0.0
         self._widgets: list[PreviewPane] = []
         self._prefetch = prefetch
@@ -160,12 +164,10 @@ class ChartPreview(Vertical):
     def on_mount(self) -> None:
         self._rebuild_panes()
         self._running = True  # pending until the first render lands
-        ready = self._prefetch.ready() if self._prefetch is not None else None
-        if ready is not None and self._prefetch is not None and self._prefetch.matches(
-                self._prefetch.service, self._panes, self.mode):
-            for widget, shown in zip(self._widgets, ready):  # in the first frame already
-                widget.show(shown.text, error=shown.error, note=shown.note)
-        self.call_after_refresh(self.refresh_now)
+        if self._prefetch is not None:
+            self.call_later(self.refresh_now)  # its renders are under way: collect them
+        else:
+            self.call_after_refresh(self.refresh_now)
 
     @property
     def pending(self) -> bool:
@@ -233,9 +235,8 @@ class ChartPreview(Vertical):
     def schedule(self) -> None:
         if not self.is_mounted:
             return
-        idle = self._timer is None and not self._running
-        if idle and time.monotonic() - self._last_start >= self.debounce:
-            self.refresh_now()  # a lone change renders at once; a burst renders once after it
+        if self._timer is None and not self._running:
+            self.refresh_now()  # a change when idle renders at once; a burst, once after it
             return
         if self._timer is not None:
             self._timer.stop()
@@ -248,43 +249,58 @@ class ChartPreview(Vertical):
         if not self.is_mounted:
             return
         self._generation += 1
-        self._last_start = time.monotonic()
         self._running = True
-        self._render_charts(self._generation, self._source, list(self._panes), self.mode)
-
-    # -- rendering ---------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="chart-preview", exit_on_error=False)
-    def _render_charts(self, generation: int, source: Source, panes: list[Pane], mode: str) -> None:
-        worker = get_current_worker()
-        svc, problem = resolve(source)
+        panes, mode = list(self._panes), self.mode
         prefetch, self._prefetch = self._prefetch, None
+        svc, problem = resolve(self._source)
         if prefetch is not None and prefetch.matches(svc, panes, mode):
             jobs = prefetch.jobs
         else:
+            if prefetch is not None:
+                prefetch.cancel()
+            # planning takes milliseconds and is done here, where it need not wait for the
+            # thread to get its turn; helm then runs as separate processes
             jobs = start_panes(svc, problem, panes, mode)
-        texts: list[str | None] = [None] * len(panes)
-        failed: list[bool] = [False] * len(panes)
+        self._collect(self._generation, jobs)
+
+    # -- rendering ---------------------------------------------------------------------------
+    @work(thread=True, group="chart-preview", exit_on_error=False)
+    def _collect(self, generation: int, jobs: list[PaneJob]) -> None:
+        """Wait for the panes' renders and show each as it lands (a thread worker)."""
+        worker = get_current_worker()
+
+        def superseded() -> bool:  # a newer refresh started, or the app is closing
+            return generation != self._generation or worker.is_cancelled
+
+        texts: list[str | None] = [None] * len(jobs)
+        failed: list[bool] = [False] * len(jobs)
         waiting = dict(enumerate(jobs))
-        while waiting and not worker.is_cancelled:  # each pane is shown as soon as it is ready
+        while waiting and not superseded():  # each pane is shown as soon as it is ready
             ready = [i for i, job in waiting.items() if job.done()]
             if not ready:
                 time.sleep(0.004)
                 continue
+            batch = []
             for i in ready:
                 shown = waiting.pop(i).result()
                 texts[i], failed[i] = shown.text, shown.error
-                self.app.call_from_thread(self._show_one, generation, i, shown)
+                batch.append((i, shown))
+            if not superseded():  # one trip to the UI thread per batch
+                self.app.call_from_thread(self._show, generation, batch,
+                                          None if waiting else (texts, failed))
         for job in waiting.values():  # superseded by a newer refresh: stop its helm runs
             job.cancel()
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._finish, generation, texts, failed)
 
-    def _show_one(self, generation: int, index: int, shown: PaneText) -> None:
+    def _show(self, generation: int, batch: list[tuple[int, PaneText]],
+              final: tuple[list[str | None], list[bool]] | None) -> None:
         if generation != self._generation:
             return
         widgets = self._pane_widgets()
-        if index < len(widgets):
-            widgets[index].show(shown.text, error=shown.error, note=shown.note)
+        for index, shown in batch:
+            if index < len(widgets):
+                widgets[index].show(shown.text, error=shown.error, note=shown.note)
+        if final is not None:
+            self._finish(generation, *final)
 
     def _finish(self, generation: int, texts: list[str | None], failed: list[bool]) -> None:
         if generation != self._generation:

@@ -115,6 +115,10 @@ class Prefetch:
     def matches(self, svc: Service | None, panes: Sequence[Pane], mode: str) -> bool:
         return svc is self.service and list(panes) == self.panes and mode == self.mode
 
+    def cancel(self) -> None:
+        for job in self.jobs:
+            job.cancel()
+
     def ready(self) -> list[PaneText] | None:
         """The pane texts when every render has finished, else None."""
         if all(job.done() for job in self.jobs):
