@@ -9,18 +9,25 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pligos_tui import chart, helm, inputs
-from pligos_tui.inputs import ChartRecord
 from pligos_tui.compile import Compiled, compile_context
-from pligos_tui.errors import ConfigError, PligosError, Problem, UsageError, display_path
-from pligos_tui.flavors import Flavor, FlavorSet
 from pligos_tui.discover import find_services, split_v1, stat_digest
+from pligos_tui.errors import (
+    ConfigError,
+    PligosError,
+    Problem,
+    UsageError,
+    display_path,
+)
+from pligos_tui.flavors import Flavor, FlavorSet
+from pligos_tui.inputs import ChartRecord
 from pligos_tui.model import Service, load_service
 from pligos_tui.validate import did_you_mean
+
 
 def load_services(roots: list[Path], *, follow_symlinks: bool = False) -> list[Service]:
     """Load every service; all problems of all files are raised together."""

@@ -70,8 +70,9 @@ class Template:
 
         helm = require_helm("rendering")
         self.chart = chart
-        self._out = tempfile.TemporaryFile()
-        self._err = tempfile.TemporaryFile()
+        # open while helm runs and closed by result() or cancel()
+        self._out = tempfile.TemporaryFile()  # noqa: SIM115
+        self._err = tempfile.TemporaryFile()  # noqa: SIM115
         try:
             self._proc = subprocess.Popen(
                 [helm, "template", release, str(chart), "--namespace", namespace],

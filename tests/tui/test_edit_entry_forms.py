@@ -190,3 +190,14 @@ async def test_pick_friends_for_a_context(tmp_path):
         friends.select("postgres")
         await settle(pilot, app)
         assert "    friends: [redis, postgres]\n" in app.buffer.text
+
+
+async def test_without_helm_the_panes_show_the_values_and_say_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLIGOS_HELM", str(tmp_path / "no-helm-here"))
+    app = EditApp(service(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        preview = await settle(pilot, app)
+        first = preview.texts[0]
+        assert "showing the chart's values instead" in first
+        assert "no-helm-here" in first and "replicas: 1" in first
+        assert "kind: Deployment" not in first

@@ -160,7 +160,8 @@ class Buffer:
         current = self.current_context()
         first = current if current in names else (names[0] if names else "")
         rest = [n for n in names if n != first]
-        return ([(first, None)] if first else []) + ([(rest[0], None)] if rest else [])
+        panes: list[tuple[str, str | None]] = [(first, None)] if first else []
+        return panes + ([(rest[0], None)] if rest else [])
 
     def prefetch_preview(self) -> Prefetch | None:
         """Start rendering the first preview now, before any screen exists."""

@@ -58,10 +58,11 @@ class PaneJob:
             return
         try:
             self._job = start_preview(svc, context, flavor=flavor, mode=mode)
-        except HelmNotFound as exc:
+        except HelmNotFound as missing:
+            note = f"# {missing.message}\n# showing the chart's values instead\n"
             self._text = self._guard(lambda: PaneText(
-                f"# {exc.message}\n# showing the chart's values instead\n"
-                + start_preview(svc, context, flavor=flavor, mode="values").result(), note=True))
+                note + start_preview(svc, context, flavor=flavor, mode="values").result(),
+                note=True))
         except Exception as exc:  # noqa: BLE001 - shown in the pane
             self._text = self._failure(exc)
 
