@@ -67,7 +67,7 @@ class EditorScreen(Screen[None]):
             with Vertical(id="right"):
                 yield Vertical(id="form-box")
                 yield Static("", id="problems", markup=False)
-                yield ChartPreview(self.buffer.current_service, self.panes,
+                yield ChartPreview(self.buffer.preview_source(), self.panes,
                                    prefetch=self.prefetch, id="preview")
         yield Footer()
 
@@ -234,7 +234,7 @@ class EditorScreen(Screen[None]):
         if not panes:
             panes = self.buffer.default_panes()
         self.panes = panes
-        self.query_one(ChartPreview).set_source(self.buffer.current_service, panes)
+        self.query_one(ChartPreview).set_source(self.buffer.preview_source(), panes)
         self.app.refresh_bindings()
 
     def _selected_context(self) -> str | None:

@@ -81,10 +81,10 @@ class Buffer:
                 self.text):
             self.data = None  # e.g. a duplicate key: only the source view can fix it
 
-    def current_service(self) -> Service:
-        """The loaded service, or the error that stops it loading (for the preview)."""
+    def preview_source(self) -> Service | PligosError:
+        """What the preview shows: the loaded service, or the error that stops it loading."""
         if self.service is None:
-            raise self.error or PligosError("nothing loaded")
+            return self.error or PligosError("nothing loaded")
         return self.service
 
     def change(self, text: str, key: str = "") -> bool:

@@ -5,9 +5,10 @@ API
     ChartPreview(source=None, panes=(), mode="manifests", *, debounce=0.12, prefetch=None,
                  id=..., classes=...)
 
-- `source`: a loaded `model.Service`, or a callable returning one (it may raise a
-  `PligosError`, e.g. the `ConfigError` of an editor's buffer, which then shows in every pane),
-  or None (the panes say there is nothing to show).
+- `source`: a loaded `model.Service`; a `PligosError` (e.g. the `ConfigError` of an editor's
+  buffer), shown in every pane; a callable returning a service (called off the UI thread, so
+  it may be slow; it may raise a `PligosError`, shown the same way); or None (the panes say
+  there is nothing to show).
 - `panes`: a sequence of `(context, flavor)` pairs; `flavor` None means the context's own
   flavor, a name renders the context with that flavor instead ("try flavor"; nothing is
   written).
@@ -31,7 +32,7 @@ Methods (call from the UI thread):
 - `rendered_at`: `time.perf_counter()` when the last refresh landed (0.0: none yet).
 
 A refresh plans each pane's chart and starts one helm process per pane (milliseconds, on the
-UI thread); a thread worker waits for them and shows each pane as it lands, so the UI never
+UI thread; with a callable source, in the worker); a thread worker waits for them and shows each pane as it lands, so the UI never
 waits for helm. A newer refresh supersedes an older one, whose helm runs are stopped and whose
 results are dropped (refreshes are numbered, and the number decides). The methods above may be called before the widget is composed. A `PligosError` of one pane (unknown flavor, helm template failure)
 shows in that pane, marked as an error. When helm is missing, manifests mode falls back to the
@@ -252,6 +253,11 @@ class ChartPreview(Vertical):
         self._running = True
         panes, mode = list(self._panes), self.mode
         prefetch, self._prefetch = self._prefetch, None
+        if callable(self._source):  # may be slow: made, planned and started in the worker
+            if prefetch is not None:
+                prefetch.cancel()
+            self._collect(self._generation, self._source, panes, mode)
+            return
         svc, problem = resolve(self._source)
         if prefetch is not None and prefetch.matches(svc, panes, mode):
             jobs = prefetch.jobs
@@ -261,16 +267,21 @@ class ChartPreview(Vertical):
             # planning takes milliseconds and is done here, where it need not wait for the
             # thread to get its turn; helm then runs as separate processes
             jobs = start_panes(svc, problem, panes, mode)
-        self._collect(self._generation, jobs)
+        self._collect(self._generation, jobs, panes, mode)
 
     # -- rendering ---------------------------------------------------------------------------
     @work(thread=True, group="chart-preview", exit_on_error=False)
-    def _collect(self, generation: int, jobs: list[PaneJob]) -> None:
-        """Wait for the panes' renders and show each as it lands (a thread worker)."""
+    def _collect(self, generation: int, jobs: list[PaneJob] | Source, panes: list[Pane],
+                 mode: str) -> None:
+        """Wait for the panes' renders and show each as it lands (a thread worker). Given a
+        source function instead of started jobs, first call it and start them."""
         worker = get_current_worker()
 
         def superseded() -> bool:  # a newer refresh started, or the app is closing
             return generation != self._generation or worker.is_cancelled
+
+        if not isinstance(jobs, list):
+            jobs = start_panes(*resolve(jobs), panes, mode)
 
         texts: list[str | None] = [None] * len(jobs)
         failed: list[bool] = [False] * len(jobs)

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
+    from pligos_tui.errors import PligosError
     from pligos_tui.model import Service
 
-Source = Union["Service", Callable[[], "Service"], None]
+# a service; a function returning one (called off the UI thread: it may be slow, and may raise
+# the error to show); an error to show; or None
+Source = Union["Service", Callable[[], "Service"], "PligosError", None]
 Pane = tuple[str, str | None]
 
 
@@ -32,6 +35,8 @@ def resolve(source: Source) -> tuple[Service | None, str]:
     """The service a source stands for, or the text of the problem that stops it loading."""
     from pligos_tui.errors import PligosError
 
+    if isinstance(source, PligosError):
+        return None, source.format()
     try:
         svc = source() if callable(source) else source
     except PligosError as exc:
