@@ -272,6 +272,9 @@ class _Checker:
                        "object names, e.g. tokens-tls")
 
     def _image(self, e: Image) -> None:
+        if not e.repository and "repository" in self._raw(e.at):
+            self.error(e.at + ("repository",), f"image {e.name!r} has an empty repository",
+                       "e.g. repository: registry.example.com/team/app")
         if e.repository and not _REPOSITORY.match(e.repository):
             self.error(e.at + ("repository",), f"{e.repository!r} is not an image repository",
                        "e.g. registry.example.com/team/app (no tag here: use tag:)")
