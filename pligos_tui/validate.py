@@ -272,7 +272,7 @@ class _Checker:
                        "object names, e.g. tokens-tls")
 
     def _image(self, e: Image) -> None:
-        if not e.repository and "repository" in self._raw(e.at):
+        if self._raw(e.at).get("repository") == "":  # missing or null: the loader says so
             self.error(e.at + ("repository",), f"image {e.name!r} has an empty repository",
                        "e.g. repository: registry.example.com/team/app")
         if e.repository and not _REPOSITORY.match(e.repository):
