@@ -312,7 +312,12 @@ async def test_generate_on_save_writes_charts(tmp_path):
         await settle(pilot, app)
         await pilot.press("ctrl+s")
         await until(pilot, lambda: (root / "charts" / "prod" / "hello" / "Chart.yaml").is_file())
-    assert (root / "charts" / "prod" / "hello" / "Chart.yaml").is_file(), [n.message for n in app._notifications]
+        # it runs off the UI thread and says what it did when done
+        await until(pilot, lambda: any(n.message.startswith("charts: 2 written")
+                                       for n in app._notifications))
+        messages = [n.message for n in app._notifications]
+    assert (root / "charts" / "prod" / "hello" / "Chart.yaml").is_file(), messages
+    assert "charts: 2 written, 0 unchanged" in messages
 
 
 async def test_entry_form_edits_keep_the_quoting(tmp_path):

@@ -201,3 +201,18 @@ async def test_without_helm_the_panes_show_the_values_and_say_so(tmp_path, monke
         assert "showing the chart's values instead" in first
         assert "no-helm-here" in first and "replicas: 1" in first
         assert "kind: Deployment" not in first
+
+
+async def test_a_problem_given_to_a_field_before_it_is_composed_shows_once_it_is(tmp_path):
+    from pligos_tui.tui.edit.forms import Field
+
+    app = EditApp(service(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        field = Field("tag", Input("1.27 beta"), "images[nginx].tag")
+        field.show_local("not a valid image tag")  # a form shows problems as it is built
+        await app.screen.query_one("#form-box").mount(field)
+        await pilot.pause()
+        assert app.is_running
+        assert "not a valid image tag" in str(field.query_one(".field-error", Static).render())
+        assert field.has_class("-invalid")
