@@ -169,6 +169,24 @@ async def test_a_list_field_takes_flow_yaml_and_says_when_it_is_not(tmp_path):
         assert '- "daemon off;"\n            - "-q"' in preview.texts[0]
 
 
+async def test_env_variables_are_edited_as_one_mapping(tmp_path):
+    root = service(tmp_path)
+    body = (root / "pligos.yaml").read_text().replace(
+        "routes:\n", "env:\n  - name: common\n    variables: {LOG_FORMAT: json}\nroutes:\n", 1
+    ).replace("    routes: [http]\n", "    routes: [http]\n    env: [common]\n", 1)
+    (root / "pligos.yaml").write_text(body)
+    app = EditApp(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await select_node(pilot, app, ("entry", "env", "common"))
+        variables = field_input(app, "variables")
+        assert variables.value == "{LOG_FORMAT: json}"
+        await type_into(pilot, variables, "{LOG_FORMAT: json, LOG_LEVEL: debug}")
+        preview = await settle(pilot, app)
+        assert "    variables: {LOG_FORMAT: json, LOG_LEVEL: debug}\n" in app.buffer.text
+        assert '- name: "LOG_LEVEL"\n              value: "debug"' in preview.texts[0]
+
+
 async def test_pick_friends_for_a_context(tmp_path):
     shutil.copytree(EXAMPLES / "shop", tmp_path / "shop", ignore=shutil.ignore_patterns("charts"))
     root = tmp_path / "shop" / "catalog"

@@ -230,10 +230,15 @@ _NEW_FIELD: dict[str, Any] = {
 }
 
 
+# mappings whose keys the user chooses (variable names, resource names): edited whole, so that
+# keys can be added and removed
+_OPEN_MAPPINGS = ("variables", "requests", "limits")
+
+
 def _leaves(value: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
     """The fields a form shows for a value: each scalar inside nested mappings, by its path;
-    lists and empty mappings whole."""
-    if isinstance(value, dict) and value and path:
+    lists, empty mappings and the mappings of `_OPEN_MAPPINGS` whole."""
+    if isinstance(value, dict) and value and path and path[-1] not in _OPEN_MAPPINGS:
         out: list[tuple[tuple[str, ...], Any]] = []
         for key, inner in value.items():
             out.extend(_leaves(inner, (*path, str(key))))
