@@ -21,9 +21,6 @@ from pligos_tui import edit
 from pligos_tui.errors import Problem
 from pligos_tui.tui.edit.state import Buffer
 
-PROPERTY_OF = {"image": "images", "command": "commands", "probe": "probes",
-               "resources": "resources", "routes": "routes", "mounts": "mounts", "env": "env"}
-
 
 class EditRequest(Message):
     """Change the buffer with `apply(text) -> text`; `key` merges typing into one undo step."""
@@ -129,11 +126,11 @@ class ContextForm(Form):
                 widget: Widget = Static("(an inline entry: edit it in the source view)",
                                         id=f"ctx-{key}", markup=False)
             else:
-                widget = _select(self.buffer.entry_names(PROPERTY_OF[key]), value, f"ctx-{key}")
+                widget = _select(self.buffer.entry_names(edit.REF_PROPERTY[key]), value, f"ctx-{key}")
             yield Field(key, widget, f"{at}.{key}")
         for key in edit.LIST_REFS:
             value = ctx.get(key)
-            names = self.buffer.entry_names(PROPERTY_OF[key])
+            names = self.buffer.entry_names(edit.REF_PROPERTY[key])
             chosen = [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
             if isinstance(value, list) and len(chosen) != len(value):
                 widget = Static("(holds inline entries: edit them in the source view)",
@@ -186,7 +183,7 @@ class ContextForm(Form):
             current, offered = self.buffer.context_friends(name), self.buffer.friend_names()
         else:
             current = [v for v in self._current(key) or [] if isinstance(v, str)]
-            offered = self.buffer.entry_names(PROPERTY_OF[key])
+            offered = self.buffer.entry_names(edit.REF_PROPERTY[key])
         # the file's order is kept; newly ticked names go last
         names = [n for n in current if n in ticked] + [n for n in offered
                                                        if n in ticked and n not in current]
@@ -367,27 +364,20 @@ class PropertyForm(Form):
                      "edit, rename (ctrl+r), clone (ctrl+k) or delete (ctrl+d) it.")
 
     def fields(self) -> ComposeResult:
-        ref = next((k for k, v in PROPERTY_OF.items() if v == self.prop), self.prop)
         names = self.buffer.entry_names(self.prop)
         if not names:
             yield Static(f"(no {self.prop} entries yet)", markup=False)
         for name in names:
-            users = [c for c in self.buffer.context_names()
-                     if name in _refs((self.buffer.context(c) or {}).get(ref))]
+            users = edit.entry_users(self.buffer.text, self.prop, name)
             yield Field(name, Static("used by " + (", ".join(users) or "no context"),
                                      markup=False), f"{self.prop}[{name}]")
-
-
-def _refs(value: Any) -> list[str]:
-    """The entry names a context's assignment holds (one name or a list of them)."""
-    if isinstance(value, str):
-        return [value]
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 class FriendForm(Form):
     """A friend, as its definition says (read-only: it lives in the friends library or under
     the top-level `friends:` list), and the contexts using it."""
+
+    hint = "A context picks its friends in its form. Change a definition in the file named above."
 
     def __init__(self, buffer: Buffer, name: str) -> None:
         super().__init__(buffer)
@@ -412,8 +402,7 @@ class FriendForm(Form):
                 yield Field(label, Static(text, markup=False), f"friends[{self.friend}]")
         yield Field("used by", Static(", ".join(users) or "(no context)", markup=False),
                     f"friends[{self.friend}].used")
-        self.hint = ("A context picks its friends in its form. Change a definition in the "
-                     "file named above.")
+
 
 class ServiceForm(Form):
     """The service's own fields."""

@@ -124,9 +124,3 @@ class Prefetch:
     def cancel(self) -> None:
         for job in self.jobs:
             job.cancel()
-
-    def ready(self) -> list[PaneText] | None:
-        """The pane texts when every render has finished, else None."""
-        if all(job.done() for job in self.jobs):
-            return [job.result() for job in self.jobs]
-        return None
