@@ -116,3 +116,10 @@ def field_input(app: EditApp, label: str) -> Input:
         if field.label == label and isinstance(field.widget, Input):
             return field.widget
     raise AssertionError(f"no field {label}: {[f.label for f in app.screen.query(Field)]}")
+
+
+async def type_into(pilot, widget: Input, text: str) -> None:
+    """Replace an input's text by typing, the way a user does."""
+    widget.focus()
+    await pilot.pause()
+    await pilot.press("end", *["backspace"] * len(widget.value), *text)

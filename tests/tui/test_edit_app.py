@@ -12,6 +12,7 @@ from edit_support import (
     service,
     settle,
     tree_labels,
+    type_into,
     until,
 )
 from textual.widgets import Input, OptionList, TextArea
@@ -21,12 +22,6 @@ from pligos_tui.tui.edit.dialogs import ConfirmDialog, NameDialog, PickDialog
 
 SIZE = (120, 40)
 pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("helm_bin")]
-
-
-async def type_into(pilot, widget: Input, text: str) -> None:
-    widget.focus()
-    await pilot.pause()
-    await pilot.press("end", *["backspace"] * len(widget.value), *text)
 
 
 async def test_opens_with_tree_and_two_contexts_rendered(tmp_path):

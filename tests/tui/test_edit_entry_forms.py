@@ -13,6 +13,7 @@ from edit_support import (
     service,
     settle,
     tree_labels,
+    type_into,
     until,
 )
 from support import EXAMPLES
@@ -24,12 +25,6 @@ from pligos_tui.tui.edit.forms import EntryForm
 
 SIZE = (120, 40)
 pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("helm_bin")]
-
-
-async def type_into(pilot, widget: Input, text: str) -> None:
-    widget.focus()
-    await pilot.pause()
-    await pilot.press("end", *["backspace"] * len(widget.value), *text)
 
 
 def field_error(app: EditApp, label: str) -> str:
