@@ -246,6 +246,7 @@ def _fast_line_edit(text: str, path: tuple[PathPart | _Named, ...], value: Any) 
 
 
 def _fast_data_or_none(text: str) -> Any:
+    """The plain data of `text` read by the C parser, or None when it does not parse."""
     try:
         return yaml.load(text, Loader=_CLoader)
     except yaml.YAMLError:
@@ -483,13 +484,8 @@ def _reads_as(candidate: str, old: yaml.Node, targets: set[int], value: Any) -> 
 
 def _fast_data(text: str) -> Any:
     """The plain data of `text` (read by the C parser), or the round trip's error."""
-    try:
-        data = yaml.load(text, Loader=_CLoader)
-    except yaml.YAMLError:
-        data = None
-    if isinstance(data, dict):
-        return data
-    return _load(text)[1]
+    data = _fast_data_or_none(text)
+    return data if isinstance(data, dict) else _load(text)[1]
 
 
 # -- structural edits (the editor's actions) ---------------------------------------------------
