@@ -37,9 +37,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pligos_tui import edit, helm
-from pligos_tui.generate import plan_chart
-from pligos_tui.model import load_service
+from pligos_tui import helm
+from pligos_tui.jobs import edits
+from pligos_tui.build.plan import plan_chart
+from pligos_tui.spec.load import load_service
 
 EXAMPLE = ROOT / "examples" / "tokend"
 TARGET_KEYSTROKE = 2.0
@@ -54,8 +55,8 @@ def make_service(dest: Path, contexts: int = 10) -> Path:
     i = 0
     while text.count("\n  - name: ") < 100 and len(load_service(dest).contexts) < contexts:
         i += 1
-        text = edit.clone_context(text, "prod", f"prod-{i}")
-        text = edit.set_context_field(text, f"prod-{i}", "replicas", 2 + i)
+        text = edits.clone_context(text, "prod", f"prod-{i}")
+        text = edits.set_context_field(text, f"prod-{i}", "replicas", 2 + i)
         file.write_text(text)
     return dest
 

@@ -57,7 +57,7 @@ def _paths(values: list[str] | None) -> list[Path]:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from pligos_tui.errors import display_path
-    from pligos_tui.inputs import quick_unchanged
+    from pligos_tui.build.records import quick_unchanged
 
     if getattr(args, "in_place", False):
         return _generate_in_place(args)
@@ -97,8 +97,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace, out: Path | None) -> Any:
-    from pligos_tui.discover import find_services
-    from pligos_tui.generate import generate
+    from pligos_tui.spec.discover import find_services
+    from pligos_tui.jobs.generate import generate
 
     progress = None
     bar = None
@@ -120,7 +120,7 @@ def _generate(args: argparse.Namespace, out: Path | None) -> Any:
 
 
 def _generate_in_place(args: argparse.Namespace) -> int:
-    from pligos_tui.discover import find_services, split_v1
+    from pligos_tui.spec.discover import find_services, split_v1
     from pligos_tui.errors import UsageError, display_path
     from pligos_tui.v1.build import build, switch_context
     from pligos_tui.v1.load import load_service
@@ -173,7 +173,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from pligos_tui.generate import check
+    from pligos_tui.jobs.check import check
 
     out = Path(args.out) if args.out else None
     skipped: list[str] = []
@@ -198,15 +198,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _one_service(path: str | None) -> Any:
-    from pligos_tui.discover import find_services
+    from pligos_tui.spec.discover import find_services
     from pligos_tui.errors import UsageError
-    from pligos_tui.model import load_service
+    from pligos_tui.spec.load import load_service
 
     roots = find_services([Path(path or ".")])
     if len(roots) != 1:
         raise UsageError(f"{path or '.'} holds {len(roots)} services; this command works on one",
                          hint="give the folder of one service")
-    from pligos_tui.discover import is_v1_service
+    from pligos_tui.spec.discover import is_v1_service
 
     if is_v1_service(roots[0]):
         raise UsageError(f"{roots[0] / 'pligos.yaml'} is a service of the original Pligos; "
@@ -217,7 +217,7 @@ def _one_service(path: str | None) -> Any:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    from pligos_tui.generate import preview
+    from pligos_tui.jobs.render import preview
 
     svc = _one_service(args.path)
     context = args.context or svc.current_context or (svc.contexts[0].name if svc.contexts
@@ -228,7 +228,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from pligos_tui.generate import diff_contexts
+    from pligos_tui.jobs.render import diff_contexts
 
     svc = _one_service(args.path)
     text = diff_contexts(svc, args.a, args.b)
@@ -243,7 +243,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_contexts(args: argparse.Namespace) -> int:
-    from pligos_tui.compile import resolve_context
+    from pligos_tui.spec.resolve import resolve_context
 
     svc = _one_service(args.path)
     rows = []
@@ -265,8 +265,8 @@ def cmd_contexts(args: argparse.Namespace) -> int:
 
 
 def cmd_use_context(args: argparse.Namespace) -> int:
-    from pligos_tui.edit import set_current_context
-    from pligos_tui.generate import require_context
+    from pligos_tui.jobs.edits import set_current_context
+    from pligos_tui.jobs.render import require_context
 
     svc = _one_service(args.path)
     require_context(svc, args.name)
@@ -292,7 +292,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_flavors(args: argparse.Namespace) -> int:
-    from pligos_tui.flavors import FlavorSet
+    from pligos_tui.spec.flavors import FlavorSet
 
     search: list[Path] = []
     if args.path:
@@ -315,10 +315,10 @@ def cmd_flavors(args: argparse.Namespace) -> int:
 
 
 def cmd_friends(args: argparse.Namespace) -> int:
-    from pligos_tui.friends import library_report
+    from pligos_tui.jobs.reports import friends_report
 
     svc = _one_service(args.path)
-    rows = library_report(svc)
+    rows = friends_report(svc)
     if args.json:
         _json(rows)
         return EXIT_OK
@@ -347,7 +347,7 @@ def cmd_codegen(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from pligos_tui import scaffold
+    from pligos_tui.jobs import scaffold
     from pligos_tui.errors import UsageError, display_path
 
     dest = Path(args.dir or ".")

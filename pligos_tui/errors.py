@@ -8,6 +8,7 @@ to exit status 2 in one place; nothing here knows about terminals.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +98,40 @@ class ChartWriteError(PligosError):
     """A chart could not be written; the previous chart is left as it was."""
 
 
+class SecretError(PligosError):
+    """A secret could not be read (missing, unreachable store, no permission)."""
+
+
+class ResolveError(PligosError):
+    """A context cannot be resolved (an `extends` cycle, a missing context); `at` is the key
+    path where the user can fix it."""
+
+    def __init__(self, message: str, at: tuple[str | int, ...], hint: str = "") -> None:
+        super().__init__(message, hint)
+        self.at = at
+
+
+class CodegenError(PligosError):
+    """Typed config code cannot be generated or checked (an unknown language, a bad --out)."""
+
+
+class AnswersError(PligosError):
+    """Answers for `pligos new` that the loader's rules refuse: every one of them, by answer
+    key."""
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        self.fields = fields
+        count = sum(len(m) for m in fields.values())
+        super().__init__(f"{count} answer{'s' if count != 1 else ''} to fix; nothing was written")
+
+    def format(self) -> str:
+        lines = [f"error: {self.message}"]
+        for key, messages in self.fields.items():
+            lines += [f"  {key}: {m}" for m in messages]
+        lines.append("  hint: change them with --set KEY=VALUE or in --answers FILE")
+        return "\n".join(lines)
+
+
 @dataclass
 class Problems:
     """Collects problems of one file, so that all of them are reported at once."""
@@ -145,9 +180,10 @@ def display_path(path: Path, base: Path | None = None) -> str:
         return str(path)
 
 
-def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str:
-    """A hint naming the closest of `choices` to a misspelt `word` ('' when none is close)."""
-    import difflib
+def did_you_mean(word: str, choices: Iterable[str], *, loose: bool = False) -> str:
+    """A hint naming the closest of `choices` to a misspelt `word` ('' when none is close).
 
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    `loose` for names the user chose (references to entries, contexts, flavors): they are
+    often short, so a looser match helps more than it misleads."""
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5 if loose else 0.6)
     return f"did you mean {match[0]!r}?" if match else ""

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pligos_tui.errors import PligosError, UsageError, display_path
-from pligos_tui.model import Service
+from pligos_tui.spec.model import Service
 
 LANGS = ("python", "go")
 RECORD = ".pligos-codegen.json"
@@ -125,7 +125,7 @@ def read_record(svc: Service) -> list[dict[str, str | None]]:
 
 def write(output: Output, svc: Service) -> str:
     """Write the file atomically and record it; 'written' or 'unchanged'."""
-    from pligos_tui.edit import atomic_write
+    from pligos_tui.io.files import atomic_write
 
     path = output.path
     status = "written"

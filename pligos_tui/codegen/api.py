@@ -22,9 +22,9 @@ from typing import Any
 
 from pligos_tui.codegen import miniyaml
 from pligos_tui.codegen.shapes import Shape, infer, merge
-from pligos_tui.compile import Compiled, compile_context
-from pligos_tui.errors import PligosError, UsageError
-from pligos_tui.model import Service
+from pligos_tui.build.contract import Compiled, compile_context
+from pligos_tui.errors import CodegenError, UsageError
+from pligos_tui.spec.model import Service
 
 INT = re.compile(r"0|-?[1-9][0-9]{0,17}")
 
@@ -113,10 +113,6 @@ class Api:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-class CodegenError(PligosError):
-    pass
-
-
 def _provider(svc: Service) -> Any:
     if svc.secrets is None:
         return None
@@ -129,10 +125,10 @@ def _provider(svc: Service) -> Any:
 def compile_all(svc: Service, context: str | None) -> list[Compiled]:
     names = [c.name for c in svc.contexts]
     if context is not None and context not in names:
-        from pligos_tui.validate import did_you_mean
+        from pligos_tui.errors import did_you_mean
 
         raise UsageError(f"{svc.file} has no context {context!r}",
-                         hint=did_you_mean(context, names) or f"contexts are: {', '.join(names)}")
+                         hint=did_you_mean(context, names, loose=True) or f"contexts are: {', '.join(names)}")
     provider = _provider(svc)
     return [compile_context(svc, n, secrets=provider) for n in ([context] if context else names)]
 

@@ -9,15 +9,12 @@ contain a token.
 
 from __future__ import annotations
 
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
-from pligos_tui.errors import PligosError
-
-PROVIDERS = ("file", "vault")
-
-
-class SecretError(PligosError):
-    """A secret could not be read (missing, unreachable store, no permission)."""
+from pligos_tui.errors import SecretError
+from pligos_tui.secrets.file import FileProvider
+from pligos_tui.secrets.vault import VaultProvider
 
 
 class SecretProvider(Protocol):
@@ -60,15 +57,11 @@ class RedactingProvider:
         return {key: self.PLACEHOLDER for key in self.inner.get(name, context)}
 
 
-def make_provider(settings: dict, root, file: str) -> SecretProvider:
+def make_provider(settings: dict[str, Any], root: Path, file: str) -> SecretProvider:
     """The provider a service's `secrets:` block configures (already validated)."""
     provider = settings.get("provider")
     if provider == "file":
-        from pligos_tui.secrets.file import FileProvider
-
         return CachingProvider(FileProvider(root, settings.get("path", "secrets")))
     if provider == "vault":
-        from pligos_tui.secrets.vault import VaultProvider
-
         return CachingProvider(VaultProvider.from_settings(settings, service_file=file))
     raise SecretError(f"unknown secret provider {provider!r}", hint="use file or vault")

@@ -12,9 +12,9 @@ from pathlib import Path
 import yaml
 
 from pligos_tui.errors import display_path
-from pligos_tui.secrets import SecretError
+from pligos_tui.io.files import atomic_write
+from pligos_tui.errors import SecretError
 
-SETTINGS = ("provider", "path")
 
 
 class FileProvider:
@@ -60,8 +60,6 @@ class FileProvider:
 
 def ensure_ignored(root: Path, path: str) -> list[str]:
     """Make the service's .gitignore ignore the secrets folder; return warnings to show."""
-    from pligos_tui.edit import atomic_write
-
     warnings: list[str] = []
     entry = "/" + path.strip("/") + "/"
     gitignore = root / ".gitignore"

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pligos_tui.yamlfile import Document, KeyPath, format_path
+from pligos_tui.io.keypath import KeyPath, format_path
+from pligos_tui.io.yamlread import Document
 
 PATTERNS = (
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),

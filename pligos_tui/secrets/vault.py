@@ -13,9 +13,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pligos_tui.secrets import SecretError
+from pligos_tui.errors import SecretError
 
-SETTINGS = ("provider", "address", "mount", "path", "kv", "timeout")
 DEFAULT_TIMEOUT = 10.0
 
 

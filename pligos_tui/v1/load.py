@@ -21,11 +21,11 @@ from typing import Any
 
 import yaml
 
-from pligos_tui import yamlfile
-from pligos_tui.discover import CONFIG_NAME
+from pligos_tui.spec.vocabulary import CONFIG_NAME
 from pligos_tui.errors import ConfigError, Problem, Problems, did_you_mean, display_path
-from pligos_tui.model import type_name
-from pligos_tui.yamlfile import Document, KeyPath, load_file
+from pligos_tui.spec.reader import type_name
+from pligos_tui.io.keypath import KeyPath
+from pligos_tui.io.yamlread import Builder, Loader, Document, load_file
 
 CHART_FILE = "Chart.yaml"
 SCHEMA_FILE = "schema.yaml"
@@ -107,13 +107,13 @@ def load_yaml(path: Path, display: str) -> Document:
     text = path.read_bytes().decode("utf-8-sig")  # load_file has checked size and encoding
     problems = Problems(display)
     doc = Document(file=display, data=None)
-    root = yaml.compose(text, Loader=yamlfile._Loader)
+    root = yaml.compose(text, Loader=Loader)
     doc.data = _MergingBuilder(doc, problems).build(root, (), 0)
     problems.raise_if_any()
     return doc
 
 
-class _MergingBuilder(yamlfile._Builder):
+class _MergingBuilder(Builder):
     """The located-document builder, with merge keys resolved the way YAML defines them:
     the mapping's own keys win, then the first merged mapping, then the next."""
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pligos_tui import chart
+from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.errors import (
     ChartWriteError,
     ConfigError,
@@ -25,7 +25,8 @@ from pligos_tui.errors import (
     display_path,
 )
 from pligos_tui.v1.build import MANIFEST, Built, build, service_files, sort_keys
-from pligos_tui.discover import CONFIG_NAME, is_v1_config
+from pligos_tui.spec.discover import is_v1_config
+from pligos_tui.spec.vocabulary import CONFIG_NAME
 from pligos_tui.v1.load import CHART_FILE, load_service
 from pligos_tui.v1.mapping import format1_service, read_properties, service_header
 
@@ -111,7 +112,7 @@ def _dependency_notes(builds: dict[str, Built], result: Migration) -> None:
 def _builtin(svc: Any, builds: dict[str, Built], own: dict[str, bytes],
              in_place: bool) -> tuple[str, str]:
     """(format-1 pligos.yaml text using built-in flavors, '') or ('', why not)."""
-    from pligos_tui.model import load_service_text
+    from pligos_tui.spec.load import load_service_text
 
     if any(rel.startswith("templates/") for rel in own):
         return "", "the service has templates of its own"
@@ -122,7 +123,7 @@ def _builtin(svc: Any, builds: dict[str, Built], own: dict[str, bytes],
             return "", (f"the values of context {name} hold {', '.join(sorted(left))}, which "
                         "no built-in property expresses")
         props[name] = found
-    text = _header(in_place, False) + chart.dump_yaml(format1_service(svc.name, svc.chart, props))
+    text = _header(in_place, False) + dump_yaml(format1_service(svc.name, svc.chart, props))
     try:
         load_service_text(text, svc.root, "pligos.yaml (migrated)")
     except ConfigError as exc:
@@ -135,8 +136,8 @@ def migrate(root: Path, *, out: Path | None = None, keep_flavor: bool = False) -
     """Write the format-1 service of the v1 service at `root` into `out` (default: `root`,
     where the v1 pligos.yaml is kept as pligos.v1.yaml). Nothing is written when anything
     fails."""
-    from pligos_tui.edit import atomic_write
-    from pligos_tui.model import load_service as load_format1
+    from pligos_tui.io.files import atomic_write
+    from pligos_tui.spec.load import load_service as load_format1
 
     dest = out if out is not None else root
     in_place = dest.resolve() == root.resolve()
@@ -195,7 +196,7 @@ def migrate(root: Path, *, out: Path | None = None, keep_flavor: bool = False) -
                 rewrites += n
                 files[rel] = data
             files[CHART_FILE] = own.get(CHART_FILE, b"apiVersion: v2\n")
-            files["flavor.yaml"] = chart.dump_yaml({
+            files["flavor.yaml"] = dump_yaml({
                 "description": f"{b.flavor.name}, a flavor of the original Pligos, migrated "
                                f"for {svc.name}; its templates read the v1 values under "
                                f".Values.{VALUES_KEY}",
@@ -239,7 +240,7 @@ def migrate(root: Path, *, out: Path | None = None, keep_flavor: bool = False) -
         doc["contexts"] = contexts
         if contexts:
             doc["current-context"] = contexts[0]["name"]
-        text = _header(in_place, True) + chart.dump_yaml(doc)
+        text = _header(in_place, True) + dump_yaml(doc)
         (staging / CONFIG_NAME).write_text(text)
         try:  # the result must load as a valid format-1 service before anything is written
             load_format1(staging)

@@ -15,7 +15,7 @@ from pligos_tui import codegen
 from pligos_tui.codegen.api import CodegenError, describe
 from pligos_tui.codegen.shapes import Shape, infer, merge
 from pligos_tui.errors import UsageError
-from pligos_tui.model import load_service
+from pligos_tui.spec.load import load_service
 
 
 def test_one_context_describes_exactly_what_its_chart_gives():

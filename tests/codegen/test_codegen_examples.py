@@ -11,7 +11,7 @@ from cg_helpers import go, go_module, make_odd, make_shop, mypy_strict, require_
 from support import EXAMPLES
 
 from pligos_tui import codegen
-from pligos_tui.model import load_service
+from pligos_tui.spec.load import load_service
 
 SERVICES = sorted(p.name for p in EXAMPLES.iterdir() if (p / "pligos.yaml").is_file())
 

@@ -19,10 +19,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pligos_tui.chart import SCHEMA_FILE
+from pligos_tui.build.schema import SCHEMA_FILE
 from pligos_tui.errors import ConfigError, PligosError
-from pligos_tui.generate import plan_chart
-from pligos_tui.model import load_service_text
+from pligos_tui.build.plan import plan_chart
+from pligos_tui.spec.load import load_service_text
 from support import lint_strict, make_tree, one, render, run_cli
 
 # CI-sized by default; raise PLIGOS_FUZZ_EXAMPLES for a long run (benchmarks/fuzz_long.sh)

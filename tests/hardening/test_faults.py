@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from pligos_tui.chart import MARKER, content_hash, disk_files
+from pligos_tui.build.chart import content_hash, disk_files
+from pligos_tui.spec.vocabulary import MARKER
 from support import EXAMPLES, make_tree, register_secret, run_cli
 
 SERVICES = 12
@@ -288,7 +289,7 @@ def test_kill_minus_nine_during_new_leaves_nothing_or_a_whole_service(tmp_path):
 SAVER = """
 import sys
 from pathlib import Path
-from pligos_tui.edit import atomic_write
+from pligos_tui.io.files import atomic_write
 path = Path(sys.argv[1])
 for i in range(100000):
     atomic_write(path, (f"# save {i}\\n" + "x: 1\\n" * 2000).encode())
@@ -306,7 +307,7 @@ def test_kill_minus_nine_during_a_save_leaves_the_old_or_the_new_file(tmp_path):
         proc.wait()
         lines = target.read_text().splitlines()
         assert lines[0].startswith("# save ") and lines[1:] == ["x: 1"] * 2000
-    from pligos_tui.edit import atomic_write
+    from pligos_tui.io.files import atomic_write
 
     atomic_write(target, b"x: 2\n")  # the next save cleans what the killed ones left
     assert [p.name for p in tmp_path.iterdir()] == ["pligos.yaml"]

@@ -11,7 +11,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from support import lint_strict
 
-from pligos_tui import scaffold
+from pligos_tui.jobs import scaffold
 from pligos_tui.tui.new.plain import ask
 
 CLEAR = "\x15"  # Ctrl+U: empty the prefilled answer

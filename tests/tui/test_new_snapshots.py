@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from pligos_tui import scaffold
+from pligos_tui.jobs import scaffold
 from pligos_tui.tui.new.app import NewServiceApp
 from pligos_tui.tui.new.review import ReviewStep
 

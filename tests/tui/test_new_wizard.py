@@ -10,7 +10,7 @@ import yaml
 from support import lint_strict, make_tree
 from textual.widgets import Input, Static
 
-from pligos_tui import scaffold
+from pligos_tui.jobs import scaffold
 from pligos_tui.tui.new.app import NewServiceApp
 from pligos_tui.tui.new.fields import Field
 from pligos_tui.tui.new.review import ReviewStep

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from pligos_tui.errors import ConfigError, Problem
-from pligos_tui.model import load_service
+from pligos_tui.spec.load import load_service
 
 BROKEN = Path(__file__).resolve().parent.parent / "fixtures" / "broken"
 SUPPORT_FILES = BROKEN / "files"

@@ -1,4 +1,4 @@
-"""Round-trip edits of pligos.yaml (`pligos_tui.edit`): only what is edited changes."""
+"""Round-trip edits of pligos.yaml (`pligos_tui.jobs.edits`): only what is edited changes."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pytest
 import yaml
 from support import EXAMPLES
 
-from pligos_tui import edit
+from pligos_tui.jobs import edits
+from pligos_tui.io import roundtrip, yamltext
 from pligos_tui.errors import PligosError
-from pligos_tui.model import load_service_text
+from pligos_tui.spec.load import load_service_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted((ROOT / "fixtures" / "broken").glob("*.yaml"))
@@ -69,11 +70,11 @@ def test_a_no_op_edit_keeps_every_byte(file):
     text = file.read_text()
     if file.name.startswith("duplicate-") and "key" in file.name:
         with pytest.raises(PligosError, match="duplicate key"):
-            edit.set_context_field(text, "dev", "name", "dev")
+            edits.set_context_field(text, "dev", "name", "dev")
         return
     ctx = next(c for c in yaml.safe_load(text)["contexts"]
                if isinstance(c, dict) and isinstance(c.get("name"), str))
-    same = edit.set_context_field(text, ctx["name"], "name", ctx["name"])
+    same = edits.set_context_field(text, ctx["name"], "name", ctx["name"])
     assert same == text
 
 
@@ -84,22 +85,22 @@ def test_a_no_op_edit_keeps_every_byte(file):
     ("a: 1\n", (2, 4, 2)),
 ])
 def test_detect_indent(text, expected):
-    assert edit.detect_indent(text) == expected
+    assert roundtrip.detect_indent(text) == expected
 
 
 def test_set_context_field_changes_one_line():
-    out = edit.set_context_field(COMMENTED, "prod", "replicas", 5)
+    out = edits.set_context_field(COMMENTED, "prod", "replicas", 5)
     assert changed_lines(COMMENTED, out) == ["-    replicas: 3", "+    replicas: 5"]
 
 
 def test_set_entry_field_keeps_quote_style_and_comment():
-    out = edit.set_entry_field(COMMENTED, "images", "app", "tag", "2.1")
+    out = edits.set_entry_field(COMMENTED, "images", "app", "tag", "2.1")
     assert changed_lines(COMMENTED, out) == ["-    tag: '2.0'     # quoted on purpose",
                                              "+    tag: '2.1'     # quoted on purpose"]
 
 
 def test_rename_follows_extends_and_current_context():
-    out = edit.rename_context(COMMENTED, "dev", "develop")
+    out = edits.rename_context(COMMENTED, "dev", "develop")
     assert changed_lines(COMMENTED, out) == [
         "-  - name: dev", "-    extends: dev   # prod is dev, bigger", "-current-context: dev",
         "+  - name: develop", "+    extends: develop # prod is dev, bigger",
@@ -114,15 +115,15 @@ def test_rename_follows_extends_and_current_context():
 
 def test_rename_refuses_a_taken_or_invalid_name():
     with pytest.raises(PligosError, match="already a context named 'prod'"):
-        edit.rename_context(COMMENTED, "dev", "prod")
+        edits.rename_context(COMMENTED, "dev", "prod")
     with pytest.raises(PligosError, match="not a DNS label"):
-        edit.rename_context(COMMENTED, "dev", "Dev_1")
+        edits.rename_context(COMMENTED, "dev", "Dev_1")
     with pytest.raises(PligosError, match="no context named 'qa'"):
-        edit.rename_context(COMMENTED, "qa", "qa2")
+        edits.rename_context(COMMENTED, "qa", "qa2")
 
 
 def test_clone_goes_right_after_its_source_with_its_comments():
-    out = edit.clone_context(COMMENTED, "dev", "dev-eu")
+    out = edits.clone_context(COMMENTED, "dev", "dev-eu")
     data = yaml.safe_load(out)
     assert [c["name"] for c in data["contexts"]] == ["dev", "dev-eu", "prod"]
     assert data["contexts"][1] == {**data["contexts"][0], "name": "dev-eu"}
@@ -132,8 +133,8 @@ def test_clone_goes_right_after_its_source_with_its_comments():
 
 def test_add_context_uses_the_files_indentation():
     zero = COMMENTED.replace("\n  - ", "\n- ").replace("\n    ", "\n  ")
-    assert edit.detect_indent(zero)[1:] == (2, 0)
-    out = edit.add_context(zero, "qa", extends="dev")
+    assert roundtrip.detect_indent(zero)[1:] == (2, 0)
+    out = edits.add_context(zero, "qa", extends="dev")
     assert out.endswith("current-context: dev\n")
     assert "\n- name: qa\n  extends: dev\n" in out
     assert changed_lines(zero, out) == ["+- name: qa", "+  extends: dev"]
@@ -141,52 +142,52 @@ def test_add_context_uses_the_files_indentation():
 
 def test_delete_refuses_an_extended_context_and_moves_current():
     with pytest.raises(PligosError, match="extended by prod"):
-        edit.delete_context(COMMENTED, "dev")
-    out = edit.delete_context(edit.set_current_context_text(COMMENTED, "prod"), "prod")
+        edits.delete_context(COMMENTED, "dev")
+    out = edits.delete_context(edits.set_current_context_text(COMMENTED, "prod"), "prod")
     assert "prod" not in out.split("contexts:")[1]
     assert out.endswith("current-context: dev\n")
-    lone = edit.delete_context(COMMENTED, "prod")
+    lone = edits.delete_context(COMMENTED, "prod")
     with pytest.raises(PligosError, match="only context"):
-        edit.delete_context(lone, "dev")
+        edits.delete_context(lone, "dev")
 
 
 def test_set_extends_refuses_a_cycle_and_removes_with_none():
     with pytest.raises(PligosError, match="cycle"):
-        edit.set_extends(COMMENTED, "dev", "prod")
-    out = edit.set_extends(COMMENTED, "prod", None)
+        edits.set_extends(COMMENTED, "dev", "prod")
+    out = edits.set_extends(COMMENTED, "prod", None)
     assert "extends" not in out
 
 
 def test_assign_entries():
-    out = edit.assign_entries(COMMENTED, "dev", "routes", [])
+    out = edits.assign_entries(COMMENTED, "dev", "routes", [])
     assert "routes: [http]" not in out
-    out = edit.assign_entries(out, "dev", "routes", ["http"])
+    out = edits.assign_entries(out, "dev", "routes", ["http"])
     assert "    routes: [http]\n" in out
-    out = edit.assign_entries(COMMENTED, "dev", "image", [])
+    out = edits.assign_entries(COMMENTED, "dev", "image", [])
     assert "image: app" not in out
     with pytest.raises(PligosError, match="one image"):
-        edit.assign_entries(COMMENTED, "dev", "image", ["a", "b"])
+        edits.assign_entries(COMMENTED, "dev", "image", ["a", "b"])
     with pytest.raises(PligosError, match="not an assignable"):
-        edit.assign_entries(COMMENTED, "dev", "flavor", ["x"])
+        edits.assign_entries(COMMENTED, "dev", "flavor", ["x"])
 
 
 def test_parse_scalar_keeps_the_old_type():
-    assert edit.parse_scalar("1.30", "1.29") == "1.30"
-    assert edit.parse_scalar("8081", 8080) == 8081
-    assert edit.parse_scalar("true", False) is True
-    assert edit.parse_scalar("abc", 1) == "abc"  # the loader then says what is wrong
-    assert edit.parse_scalar("3", None) == 3
+    assert yamltext.parse_scalar("1.30", "1.29") == "1.30"
+    assert yamltext.parse_scalar("8081", 8080) == 8081
+    assert yamltext.parse_scalar("true", False) is True
+    assert yamltext.parse_scalar("abc", 1) == "abc"  # the loader then says what is wrong
+    assert yamltext.parse_scalar("3", None) == 3
 
 
 def test_unparsable_text_is_a_clear_error():
     with pytest.raises(PligosError, match="cannot be edited structurally.*line"):
-        edit.set_context_field("contexts: [oops\n", "dev", "replicas", 2)
+        edits.set_context_field("contexts: [oops\n", "dev", "replicas", 2)
 
 
 def test_set_top_level_scalar_keeps_quoting_when_unchanged():
     text = 'appVersion: "1.4.2"  # app\nname: x\n'
-    assert edit.set_top_level_scalar(text, "appVersion", "1.4.2") == text
-    assert edit.set_top_level_scalar(text, "appVersion", "1.5") == \
+    assert yamltext.set_top_level_scalar(text, "appVersion", "1.4.2") == text
+    assert yamltext.set_top_level_scalar(text, "appVersion", "1.5") == \
         'appVersion: "1.5"  # app\nname: x\n'
 
 
@@ -194,8 +195,8 @@ def test_set_top_level_scalar_keeps_quoting_when_unchanged():
 def test_every_action_on_the_examples_stays_valid(file):
     text = file.read_text()
     first = yaml.safe_load(text)["contexts"][0]["name"]
-    out = edit.clone_context(text, first, "copy")
-    out = edit.rename_context(out, "copy", "copy2")
-    out = edit.set_context_field(out, "copy2", "replicas", 4)
-    out = edit.delete_context(out, "copy2")
+    out = edits.clone_context(text, first, "copy")
+    out = edits.rename_context(out, "copy", "copy2")
+    out = edits.set_context_field(out, "copy2", "replicas", 4)
+    out = edits.delete_context(out, "copy2")
     assert out == text

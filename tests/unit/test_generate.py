@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pligos_tui import chart
+from pligos_tui.spec.flavors import BUILTIN_DIR
+from pligos_tui.build import chart, writer
 from pligos_tui.errors import ChartWriteError
-from pligos_tui.generate import find_services
+from pligos_tui.spec.discover import find_services
 from support import make_tree, run_cli
 
 SERVICE = """
@@ -122,7 +123,7 @@ def test_failed_write_leaves_previous_chart(service: Path):
     # the second file cannot be written (its folder is a file): the write fails midway
     files = {"templates": b"not a folder", "templates/x.yaml": b"x"}
     with pytest.raises(ChartWriteError) as err:
-        chart.write_chart(dest, files, meta={})
+        writer.write_chart(dest, files, meta={})
     assert "previous chart was left as it was" in err.value.hint
     assert snapshot(dest) == before
     assert [p.name for p in dest.parent.iterdir()] == ["api"]
@@ -136,7 +137,7 @@ def test_interrupted_swap_is_recovered(service: Path):
     aside = dest.parent / ".api.pligos-old-12345"
     os.rename(dest, aside)
     half = make_tree(dest.parent / ".api.pligos-new-12345", {"Chart.yaml": "half\n"})
-    chart.recover(dest)
+    writer.recover(dest)
     assert snapshot(dest) == before
     assert not aside.exists() and not half.exists()
 
@@ -149,7 +150,7 @@ def test_replacing_a_chart_swaps_the_whole_folder(service: Path):
     files = chart.disk_files(dest)
     files.pop("templates/old-template.yaml")
     files["values.yaml"] = b"replicas: 9\n"
-    assert chart.write_chart(dest, files, meta={}) == "written"
+    assert writer.write_chart(dest, files, meta={}) == "written"
     assert not stray.exists()
     assert (dest / "values.yaml").read_bytes() == b"replicas: 9\n"
     assert [p.name for p in dest.parent.iterdir()] == ["api"]
@@ -187,7 +188,7 @@ def test_rerun_notices_every_kind_of_input_change(tmp_path: Path):
         "conf/a.yaml": "a: 1\n",
     })
     flavor = tmp_path / "flavors" / "plain"
-    shutil.copytree(Path(chart.__file__).parent / "flavors/builtin/worker", flavor)
+    shutil.copytree(BUILTIN_DIR / "worker", flavor)
 
     def rerun() -> str:
         result = run_cli("generate", str(svc))

@@ -10,8 +10,9 @@ import pytest
 import yaml
 from support import kube_validate, lint_strict, make_tree, render, run_cli
 
-from pligos_tui import scaffold
-from pligos_tui.scaffold import Answers, ContextAnswers, answers_from, check_answers
+from pligos_tui.spec.flavors import BUILTIN_DIR
+from pligos_tui.jobs import scaffold
+from pligos_tui.jobs.scaffold import Answers, ContextAnswers, answers_from, check_answers
 
 
 def tree_state(root: Path) -> dict[str, bytes]:
@@ -202,7 +203,7 @@ def test_template_that_writes_an_invalid_service_writes_nothing(tmp_path):
 
 def test_flavor_path_is_recorded_relative_to_the_service(tmp_path, helm_bin):
     flavor = tmp_path / "flavors" / "tiny"
-    shutil.copytree(Path(scaffold.__file__).parent / "flavors" / "builtin" / "worker", flavor)
+    shutil.copytree(BUILTIN_DIR / "worker", flavor)
     (flavor / "flavor.yaml").write_text('description: "A tiny worker"\n'
                                         "accepts: [image, command, env]\nrequires: [image]\n")
     result = new(tmp_path, "services/api", "--no-input", "--flavor-path", "flavors",
@@ -226,7 +227,7 @@ def test_check_maps_loader_problems_to_answers(tmp_path):
 
 
 def test_check_of_good_answers_is_clean_and_text_loads(tmp_path):
-    from pligos_tui.model import load_service_text
+    from pligos_tui.spec.load import load_service_text
 
     answers = Answers(name="api", contexts=[ContextAnswers("dev"), ContextAnswers("qa", 2)])
     check = check_answers(answers, tmp_path / "api")
@@ -280,7 +281,7 @@ def test_the_wheel_ships_the_template_and_new_works_from_it(tmp_path):
     env = {"PYTHONPATH": str(target)}
     where = run_cli("--version", cwd=work, env=env)
     assert where.code == 0
-    probe = subprocess.run([sys.executable, "-c", "import pligos_tui.scaffold as s; "
+    probe = subprocess.run([sys.executable, "-c", "import pligos_tui.jobs.scaffold as s; "
                             "print(s.builtin_template())"], cwd=work, capture_output=True,
                            text=True, env={**__import__("os").environ, **env}, check=True)
     assert probe.stdout.strip() == str(target / "pligos_tui" / "_cookiecutters" / "service")

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from support import render, run_cli
 
-from pligos_tui.generate import generate
+from pligos_tui.jobs.generate import generate
 
 CASES = Path(__file__).parent / "cases"
 CASE_CONTEXTS = sorted((case.name, expected.stem) for case in CASES.iterdir() if case.is_dir()

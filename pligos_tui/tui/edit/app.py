@@ -66,7 +66,7 @@ class EditApp(App[None]):
     @work(thread=True, exclusive=True, group="generate", exit_on_error=False)
     def _generate(self) -> None:
         """`pligos generate` of the service, off the UI thread (typing goes on meanwhile)."""
-        from pligos_tui.generate import generate
+        from pligos_tui.jobs.generate import generate
 
         try:
             report = generate([self.buffer.root])

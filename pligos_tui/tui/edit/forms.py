@@ -17,8 +17,11 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, SelectionList, Static, TextArea
 
-from pligos_tui import edit
+from pligos_tui.jobs import edits
+from pligos_tui.io import yamltext
+from pligos_tui.spec import vocabulary
 from pligos_tui.errors import Problem
+from pligos_tui.io.yamlwrite import dump_flow
 from pligos_tui.tui.edit.state import Buffer
 
 
@@ -120,17 +123,17 @@ class ContextForm(Form):
         others = [n for n in self.buffer.context_names() if n != self.context]
         yield Field("extends", _select(others, ctx.get("extends"), "ctx-extends"),
                     f"{at}.extends")
-        for key in edit.SINGLE_REFS:
+        for key in tuple(vocabulary.CONTEXT_REFS):
             value = ctx.get(key)
             if isinstance(value, dict):
                 widget: Widget = Static("(an inline entry: edit it in the source view)",
                                         id=f"ctx-{key}", markup=False)
             else:
-                widget = _select(self.buffer.entry_names(edit.REF_PROPERTY[key]), value, f"ctx-{key}")
+                widget = _select(self.buffer.entry_names(vocabulary.REF_PROPERTY[key]), value, f"ctx-{key}")
             yield Field(key, widget, f"{at}.{key}")
-        for key in edit.LIST_REFS:
+        for key in tuple(vocabulary.CONTEXT_REF_LISTS):
             value = ctx.get(key)
-            names = self.buffer.entry_names(edit.REF_PROPERTY[key])
+            names = self.buffer.entry_names(vocabulary.REF_PROPERTY[key])
             chosen = [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
             if isinstance(value, list) and len(chosen) != len(value):
                 widget = Static("(holds inline entries: edit them in the source view)",
@@ -170,9 +173,9 @@ class ContextForm(Form):
         if self._current(key) == value:
             return  # the widget showing what the file holds (e.g. on mount)
         if key == "extends":
-            self.request(lambda t: edit.set_extends(t, name, value), structural=False)
+            self.request(lambda t: edits.set_extends(t, name, value), structural=False)
         else:
-            self.request(lambda t: edit.set_context_field(t, name, key, value))
+            self.request(lambda t: edits.set_context_field(t, name, key, value))
 
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
         event.stop()
@@ -183,16 +186,16 @@ class ContextForm(Form):
             current, offered = self.buffer.context_friends(name), self.buffer.friend_names()
         else:
             current = [v for v in self._current(key) or [] if isinstance(v, str)]
-            offered = self.buffer.entry_names(edit.REF_PROPERTY[key])
+            offered = self.buffer.entry_names(vocabulary.REF_PROPERTY[key])
         # the file's order is kept; newly ticked names go last
         names = [n for n in current if n in ticked] + [n for n in offered
                                                        if n in ticked and n not in current]
         if current == names:
             return
         if key == "friends":
-            self.request(lambda t: edit.set_friends(t, name, names))
+            self.request(lambda t: edits.set_friends(t, name, names))
         else:
-            self.request(lambda t: edit.assign_entries(t, name, key, names))
+            self.request(lambda t: edits.assign_entries(t, name, key, names))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -200,10 +203,10 @@ class ContextForm(Form):
         if key not in ("replicas", "schedule"):
             return
         text, name = event.value, self.context
-        value = edit.parse_scalar(text, 0 if key == "replicas" else "") if text else None
+        value = yamltext.parse_scalar(text, 0 if key == "replicas" else "") if text else None
         if self._current(key) == value:
             return
-        self.request(lambda t: edit.set_context_field(t, name, key, value),
+        self.request(lambda t: edits.set_context_field(t, name, key, value),
                      key=f"ctx:{name}:{key}")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -211,7 +214,7 @@ class ContextForm(Form):
             event.stop()
             old, new = self.context, event.value.strip()
             if new and new != old:
-                self.request(lambda t: edit.rename_context(t, old, new), structural=True,
+                self.request(lambda t: edits.rename_context(t, old, new), structural=True,
                              select=("context", new))
 
 
@@ -251,8 +254,7 @@ def _as_text(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, (dict, list)):
-        return yaml.safe_dump(value, default_flow_style=True, width=10**6,
-                              sort_keys=False).strip()
+        return dump_flow(value)
     return str(value)
 
 
@@ -282,7 +284,7 @@ class EntryForm(Form):
         return value
 
     def fields(self) -> ComposeResult:
-        from pligos_tui.model import ENTRY_KEYS
+        from pligos_tui.spec.vocabulary import ENTRY_KEYS
 
         at = f"{self.prop}[{self.entry}]"
         data = self._data()
@@ -322,11 +324,11 @@ class EntryForm(Form):
             if value is None:
                 return  # an emptied field is kept until f8 removes it
         else:
-            value = edit.parse_scalar(event.value, old if old != "" else None)
+            value = yamltext.parse_scalar(event.value, old if old != "" else None)
         if value == old and type(value) is type(old):
             return
         prop, entry = self.prop, self.entry
-        self.request(lambda t: edit.set_entry_field(t, prop, entry, path, value),
+        self.request(lambda t: edits.set_entry_field(t, prop, entry, path, value),
                      key=f"entry:{prop}:{entry}:{'.'.join(path)}")
 
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -335,7 +337,7 @@ class EntryForm(Form):
         if event.select.id != "entry-add" or not isinstance(key, str):
             return
         prop, entry, value = self.prop, self.entry, _NEW_FIELD.get(key, "")
-        self.request(lambda t: edit.set_entry_field(t, prop, entry, key, value),
+        self.request(lambda t: edits.set_entry_field(t, prop, entry, key, value),
                      structural=True, select=("entry", prop, entry), focus_field=(key,))
 
     def focus_path(self, path: tuple[str, ...]) -> None:
@@ -347,7 +349,7 @@ class EntryForm(Form):
 
     def remove_field(self, path: tuple[str, ...]) -> None:
         prop, entry = self.prop, self.entry
-        self.request(lambda t: edit.set_entry_field(t, prop, entry, path, None),
+        self.request(lambda t: edits.set_entry_field(t, prop, entry, path, None),
                      structural=True, select=("entry", prop, entry))
 
 
@@ -358,7 +360,7 @@ class PropertyForm(Form):
         super().__init__(buffer)
         self.prop = prop
         self.title = prop
-        from pligos_tui.model import ENTRY_WORDS
+        from pligos_tui.spec.vocabulary import ENTRY_WORDS
 
         self.hint = (f"ctrl+n adds a new {ENTRY_WORDS.get(prop, 'entry')}; select an entry to "
                      "edit, rename (ctrl+r), clone (ctrl+k) or delete (ctrl+d) it.")
@@ -368,7 +370,7 @@ class PropertyForm(Form):
         if not names:
             yield Static(f"(no {self.prop} entries yet)", markup=False)
         for name in names:
-            users = edit.entry_users(self.buffer.text, self.prop, name)
+            users = edits.entry_users(self.buffer.text, self.prop, name)
             yield Field(name, Static("used by " + (", ".join(users) or "no context"),
                                      markup=False), f"{self.prop}[{name}]")
 
@@ -427,13 +429,13 @@ class ServiceForm(Form):
         current = (self.buffer.data or {}).get(key)
         if current is not None and str(current) == value:
             return
-        self.request(lambda t: edit.set_top_level_scalar(t, key, value), key=f"svc:{key}")
+        self.request(lambda t: yamltext.set_top_level_scalar(t, key, value), key=f"svc:{key}")
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
         if isinstance(event.value, str) and event.value != self.buffer.current_context():
             value = event.value
-            self.request(lambda t: edit.set_current_context_text(t, value), structural=True)
+            self.request(lambda t: edits.set_current_context_text(t, value), structural=True)
 
 
 class SourceForm(Form):

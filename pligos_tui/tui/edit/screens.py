@@ -11,7 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
 
-from pligos_tui import edit
+from pligos_tui.jobs import edits
+from pligos_tui.spec import vocabulary
 from pligos_tui.errors import PligosError
 from pligos_tui.tui.edit.dialogs import ConfirmDialog, NameDialog, PickDialog
 from pligos_tui.tui.edit.forms import (
@@ -82,7 +83,7 @@ class EditorScreen(Screen[None]):
     def _signature(self) -> Any:
         b = self.buffer
         return (tuple(b.context_names()), b.current_context(), b.data is None,
-                tuple((p, tuple(b.entry_names(p))) for p in edit.PROPERTIES),
+                tuple((p, tuple(b.entry_names(p))) for p in vocabulary.PROPERTY_LISTS),
                 tuple(b.friend_names()))
 
     def _rebuild_tree(self) -> None:
@@ -99,7 +100,7 @@ class EditorScreen(Screen[None]):
             svc = tree.root.add_leaf("Service", data=("service",))
             wanted = svc if self.selected == ("service",) else None
             props = tree.root.add("Properties", data=("props",), expand=True)
-            for prop in edit.PROPERTIES:
+            for prop in vocabulary.PROPERTY_LISTS:
                 names = b.entry_names(prop)
                 branch = props.add(f"{prop} ({len(names)})", data=("prop", prop),
                                    expand=0 < len(names) <= 4 or self.selected[1:2] == (prop,),
@@ -268,7 +269,7 @@ class EditorScreen(Screen[None]):
         def done(name: str | None) -> None:
             if name:
                 base = self._selected_context()
-                self._apply(lambda t: edit.add_context(t, name, extends=base or ""),
+                self._apply(lambda t: edits.add_context(t, name, extends=base or ""),
                             select=("context", name))
         self.app.push_screen(NameDialog("New context (it extends the selected one)",
                                         placeholder="e.g. staging"), done)
@@ -276,7 +277,7 @@ class EditorScreen(Screen[None]):
     def _add_entry(self, prop: str) -> None:
         def done(name: str | None) -> None:
             if name:
-                self._apply(lambda t: edit.add_entry(t, prop, name),
+                self._apply(lambda t: edits.add_entry(t, prop, name),
                             select=("entry", prop, name))
         self.app.push_screen(NameDialog(f"New entry of {prop} (a name contexts refer to)",
                                         placeholder="e.g. main"), done)
@@ -288,7 +289,7 @@ class EditorScreen(Screen[None]):
 
             def add_copy(name: str | None) -> None:
                 if name:
-                    self._apply(lambda t: edit.clone_entry(t, prop, src, name),
+                    self._apply(lambda t: edits.clone_entry(t, prop, src, name),
                                 select=("entry", prop, name))
             self.app.push_screen(NameDialog(f"Clone {prop} entry {src} as", f"{src}-copy"),
                                  add_copy)
@@ -299,7 +300,7 @@ class EditorScreen(Screen[None]):
 
         def done(name: str | None) -> None:
             if name:
-                self._apply(lambda t: edit.clone_context(t, ctx, name), select=("context", name))
+                self._apply(lambda t: edits.clone_context(t, ctx, name), select=("context", name))
         self.app.push_screen(NameDialog(f"Clone {ctx} as", f"{ctx}-copy"), done)
 
     def action_rename(self) -> None:
@@ -309,7 +310,7 @@ class EditorScreen(Screen[None]):
 
             def rename_entry(name: str | None) -> None:
                 if name and name != old_entry:
-                    self._apply(lambda t: edit.rename_entry(t, prop, old_entry, name),
+                    self._apply(lambda t: edits.rename_entry(t, prop, old_entry, name),
                                 select=("entry", prop, name))
             self.app.push_screen(NameDialog(f"Rename {prop} entry {old_entry} to (contexts "
                                             "referring to it follow)", old_entry), rename_entry)
@@ -320,7 +321,7 @@ class EditorScreen(Screen[None]):
 
         def done(name: str | None) -> None:
             if name and name != old:
-                self._apply(lambda t: edit.rename_context(t, old, name),
+                self._apply(lambda t: edits.rename_context(t, old, name),
                             select=("context", name))
         self.app.push_screen(NameDialog(f"Rename {old} to (extends and current-context "
                                         "follow)", old), done)
@@ -329,13 +330,13 @@ class EditorScreen(Screen[None]):
         entry = self._selected_entry()
         if entry is not None:
             prop, name = entry
-            users = edit.entry_users(self.buffer.text, prop, name)
+            users = edits.entry_users(self.buffer.text, prop, name)
             note = (f"\nContexts {', '.join(users)} refer to it: those references are removed "
                     "too." if users else "")
 
             def delete_entry(answer: str | None) -> None:
                 if answer == "delete":
-                    self._apply(lambda t: edit.delete_entry(t, prop, name),
+                    self._apply(lambda t: edits.delete_entry(t, prop, name),
                                 select=("prop", prop))
             self.app.push_screen(ConfirmDialog(f"Delete {prop} entry {name}?{note}",
                                                [("delete", "Delete", "error"),
@@ -347,7 +348,7 @@ class EditorScreen(Screen[None]):
 
         def done(answer: str | None) -> None:
             if answer == "delete":
-                self._apply(lambda t: edit.delete_context(t, ctx), select=("service",))
+                self._apply(lambda t: edits.delete_context(t, ctx), select=("service",))
         self.app.push_screen(ConfirmDialog(f"Delete context {ctx}?",
                                            [("delete", "Delete", "error"),
                                             ("cancel", "Cancel", "default")]), done)
@@ -364,7 +365,7 @@ class EditorScreen(Screen[None]):
     def action_use_context(self) -> None:
         name = self._selected_context()
         if name:
-            self._apply(lambda t: edit.set_current_context_text(t, name))
+            self._apply(lambda t: edits.set_current_context_text(t, name))
 
     def action_try_flavor(self) -> None:
         ctx = self._selected_context()

@@ -11,9 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from pligos_tui.edit import atomic_write, structurally_editable
+from pligos_tui.io.files import atomic_write
+from pligos_tui.io.roundtrip import structurally_editable
 from pligos_tui.errors import ConfigError, PligosError, Problem, display_path
-from pligos_tui.model import CONFIG_NAME, Service, load_service_text
+from pligos_tui.spec.load import load_service_text
+from pligos_tui.spec.model import Service
+from pligos_tui.spec.vocabulary import CONFIG_NAME
 
 if TYPE_CHECKING:
     from pligos_tui.tui.widgets.rendering import Prefetch
@@ -175,7 +178,7 @@ class Buffer:
         return str(value) if value else ""
 
     def flavor_names(self) -> list[str]:
-        from pligos_tui.flavors import FlavorSet
+        from pligos_tui.spec.flavors import FlavorSet
 
         paths = (self.data or {}).get("flavorPaths") or []
         search = [self.root / str(p) for p in paths if isinstance(p, str)]

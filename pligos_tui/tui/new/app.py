@@ -23,8 +23,8 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from pligos_tui import scaffold
-from pligos_tui.scaffold import Answers, Template
+from pligos_tui.jobs import scaffold
+from pligos_tui.jobs.scaffold import Answers, Template
 from pligos_tui.tui.new.fields import Field
 from pligos_tui.tui.new.review import ReviewStep
 from pligos_tui.tui.new.steps import (
@@ -290,7 +290,7 @@ _TITLES = {"service": "1 Service", "image": "2 Image", "start": "3 Start",
 
 
 def _flavors(answers: Answers, dest: Path) -> list[tuple[str, str]]:
-    from pligos_tui.flavors import FlavorSet
+    from pligos_tui.spec.flavors import FlavorSet
 
     search = [Path(scaffold._near(dest, p)) for p in answers.flavor_paths]
     return [(f.name, f.description) for f in FlavorSet().all(search)]

@@ -10,8 +10,8 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from pligos_tui import scaffold
-from pligos_tui.scaffold import Answers, Template
+from pligos_tui.jobs import scaffold
+from pligos_tui.jobs.scaffold import Answers, Template
 
 
 class Asker:
@@ -58,7 +58,7 @@ class Asker:
         return True
 
     def run(self) -> Answers | None:
-        from pligos_tui.flavors import FlavorSet
+        from pligos_tui.spec.flavors import FlavorSet
 
         a = self.answers
         search = [Path(scaffold._near(self.dest, p)) for p in a.flavor_paths]

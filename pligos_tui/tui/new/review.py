@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
-from pligos_tui.scaffold import Answers, Template
+from pligos_tui.jobs.scaffold import Answers, Template
 from pligos_tui.tui.widgets.preview import ChartPreview
 
 
@@ -72,7 +72,7 @@ class ReviewStep(Vertical):
 
     def _source(self, answers: Answers) -> Any:
         def build() -> Any:
-            from pligos_tui.scaffold import preview_service
+            from pligos_tui.jobs.scaffold import preview_service
 
             svc, scratch = preview_service(answers, self.template, self.dest)
             with self._lock:

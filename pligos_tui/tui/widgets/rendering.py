@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
     from pligos_tui.errors import PligosError
-    from pligos_tui.model import Service
+    from pligos_tui.spec.model import Service
 
 # a service; a function returning one (called off the UI thread: it may be slow, and may raise
 # the error to show); an error to show; or None
@@ -54,7 +54,7 @@ class PaneJob:
     def __init__(self, svc: Service | None, problem: str, context: str, flavor: str | None,
                  mode: str) -> None:
         from pligos_tui.errors import HelmNotFound
-        from pligos_tui.generate import start_preview
+        from pligos_tui.jobs.render import start_preview
 
         self._job: Any = None
         self._text: PaneText | None = None

@@ -18,13 +18,11 @@ from typing import Any
 import yaml
 
 from pligos_tui.errors import ConfigError, Problem, Problems
+from pligos_tui.io.keypath import KeyPath, format_path
 
-try:  # the C parser is several times faster; fall back when libyaml is missing
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _Loader = yaml.SafeLoader
+# the C parser is several times faster; fall back when PyYAML was built without libyaml
+Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-KeyPath = tuple[str | int, ...]
 
 # control characters other than tab and line breaks: helm rejects them in values
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -78,32 +76,11 @@ class Document:
         )
 
 
-def format_path(path: KeyPath, data: Any = None) -> str:
-    """contexts[prod].image: list items that have a name are shown by it."""
-    out = ""
-    node = data
-    for part in path:
-        if isinstance(part, int):
-            label = str(part)
-            if isinstance(node, list) and part < len(node):
-                item = node[part]
-                if isinstance(item, dict) and isinstance(item.get("name"), str):
-                    label = item["name"]
-                node = item
-            else:
-                node = None
-            out += f"[{label}]"
-        else:
-            out += f".{part}" if out else str(part)
-            node = node.get(part) if isinstance(node, dict) else None
-    return out
-
-
 def load_text(text: str, file: str) -> Document:
     """Parse YAML text; every problem becomes a located ConfigError."""
     problems = Problems(file)
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or exc.context or "invalid YAML"
@@ -125,7 +102,7 @@ def load_text(text: str, file: str) -> Document:
     if root is None:
         doc.data = None
         return doc
-    builder = _Builder(doc, problems)
+    builder = Builder(doc, problems)
     doc.data = builder.build(root, (), 0)
     problems.raise_if_any()
     return doc
@@ -162,7 +139,7 @@ def load_file(path: Path, display: str) -> Document:
     return load_text(text, display)
 
 
-class _Builder:
+class Builder:
     def __init__(self, doc: Document, problems: Problems) -> None:
         self.doc = doc
         self.problems = problems

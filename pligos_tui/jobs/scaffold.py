@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pligos_tui.io.yamlwrite import dump_for_people
 from pligos_tui.errors import (
+    AnswersError,
     ConfigError,
     PligosError,
     Problem,
@@ -28,8 +30,9 @@ from pligos_tui.errors import (
     display_path,
 )
 
-PACKAGED_TEMPLATE = Path(__file__).parent / "_cookiecutters" / "service"
-CHECKOUT_TEMPLATE = Path(__file__).resolve().parent.parent / "cookiecutters" / "service"
+PACKAGE = Path(__file__).resolve().parent.parent
+PACKAGED_TEMPLATE = PACKAGE / "_cookiecutters" / "service"
+CHECKOUT_TEMPLATE = PACKAGE.parent / "cookiecutters" / "service"
 
 START_KINDS = ("image", "executable", "script")
 PROBE_KINDS = ("http", "tcp", "exec", "none")
@@ -195,11 +198,11 @@ def set_answer(answers: Answers, key: str, value: Any, *,
     if key in template_keys:
         answers.extra[key] = "" if value is None else str(value)
         return
-    from pligos_tui.validate import did_you_mean
+    from pligos_tui.errors import did_you_mean
 
     known = [q.key for q in QUESTIONS] + [f"contexts.<name>.{k}" for k in CONTEXT_KEYS]
     known += list(template_keys)
-    hint = did_you_mean(key, known)
+    hint = did_you_mean(key, known, loose=True)
     raise ValueError(f"unknown answer {key!r}" + (f" ({hint})" if hint else "")
                      + f"; answers are: {', '.join(known)}")
 
@@ -244,7 +247,7 @@ def answers_from(pairs: list[tuple[str, Any]], *, base: Answers | None = None,
 
 
 def load_answers_file(path: Path) -> list[tuple[str, Any]]:
-    from pligos_tui.yamlfile import load_file
+    from pligos_tui.io.yamlread import load_file
 
     if not path.is_file():
         raise UsageError(f"answers file {display_path(path)} does not exist",
@@ -275,7 +278,7 @@ def missing_required(answers: Answers, given: set[str] | None = None) -> list[st
 # --------------------------------------------------------------------------- pligos.yaml
 
 def _flavor_info(answers: Answers, root: Path) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-    from pligos_tui.flavors import FlavorSet
+    from pligos_tui.spec.flavors import FlavorSet
 
     try:
         flavor = FlavorSet().get(answers.flavor,
@@ -436,23 +439,6 @@ def _shlex_ok(text: str) -> bool:
     return True
 
 
-def _dump(data: Any) -> str:
-    """YAML for people: block mappings, short lists of scalars in flow style, no anchors."""
-    import yaml
-
-    class Dumper(yaml.SafeDumper):
-        def ignore_aliases(self, data: Any) -> bool:
-            return True
-
-    def represent_list(dumper: yaml.SafeDumper, items: list) -> yaml.Node:
-        flow = all(not isinstance(i, (dict, list)) for i in items)
-        return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=flow)
-
-    Dumper.add_representer(list, represent_list)
-    return yaml.dump(data, Dumper=Dumper, sort_keys=False, default_flow_style=False, width=96,
-                     allow_unicode=True)
-
-
 HEADER = ("# {name}: described once for Pligos; each context below becomes a chart in\n"
           "# charts/<context>/{name}/ (`pligos generate`). Reference: docs/pligos-yaml.md\n")
 
@@ -462,7 +448,7 @@ def pligos_yaml(answers: Answers, root: Path, *, absolute: bool = False) -> str:
 
     With `absolute`, folders it names are absolute (for checking before the service exists)."""
     doc, _ = build_document(answers, root, absolute=absolute)
-    body = _dump(doc)
+    body = dump_for_people(doc)
     parts: list[str] = []  # a blank line between top-level sections, for reading
     for line in body.splitlines(keepends=True):
         if parts and line[:1] not in (" ", "-", "") and line.split(":")[0] in (
@@ -539,7 +525,7 @@ def check_answers(answers: Answers, root: Path) -> Check:
 
     The candidate pligos.yaml is loaded with :func:`model.load_service_text` as if it were
     root/pligos.yaml; problems about files the scaffold creates itself are left out."""
-    from pligos_tui.model import load_service_text
+    from pligos_tui.spec.load import load_service_text
 
     text = pligos_yaml(answers, root)
     _, origin = build_document(answers, root)
@@ -709,22 +695,6 @@ def _run_cookiecutter(template: Template, context: dict[str, Any], out: Path) ->
 
 # --------------------------------------------------------------------------- writing
 
-class AnswersError(PligosError):
-    """Answers the loader's rules refuse: every one of them, by answer key."""
-
-    def __init__(self, fields: dict[str, list[str]]) -> None:
-        self.fields = fields
-        count = sum(len(m) for m in fields.values())
-        super().__init__(f"{count} answer{'s' if count != 1 else ''} to fix; nothing was written")
-
-    def format(self) -> str:
-        lines = [f"error: {self.message}"]
-        for key, messages in self.fields.items():
-            lines += [f"  {key}: {m}" for m in messages]
-        lines.append("  hint: change them with --set KEY=VALUE or in --answers FILE")
-        return "\n".join(lines)
-
-
 @dataclass
 class WriteReport:
     dest: Path
@@ -759,7 +729,7 @@ def preview_service(answers: Answers, template: Template, root: Path) -> tuple[A
     """The service the answers would give, rendered in a temporary folder (for a review).
 
     Returns (loaded service, the temporary folder to remove when done)."""
-    from pligos_tui.model import load_service
+    from pligos_tui.spec.load import load_service
 
     scratch = Path(tempfile.mkdtemp(prefix="pligos-new-preview-"))
     try:
@@ -802,9 +772,9 @@ def write_service(answers: Answers, dest: Path, *, template: Template | None = N
 
     A non-empty `dest` is refused unless `force`; with `force` the scaffold's files are
     written into it one by one and nothing else in it is touched."""
-    from pligos_tui.generate import generate
-    from pligos_tui.inputs import STATE
-    from pligos_tui.model import load_service
+    from pligos_tui.jobs.generate import generate
+    from pligos_tui.build.records import STATE
+    from pligos_tui.spec.load import load_service
 
     dest = Path(os.path.abspath(dest))
     reason = refuse_reason(dest, force)

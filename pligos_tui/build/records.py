@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from pligos_tui import __version__
-from pligos_tui.discover import CONFIG_NAME, read_marker, stat_digest
+from pligos_tui.io.files import atomic_write
+from pligos_tui.spec.discover import find_services, read_marker, split_v1, stat_digest
+from pligos_tui.spec.vocabulary import CONFIG_NAME
 
 STATE = ".pligos-inputs.json"
 
@@ -28,7 +30,7 @@ STATE = ".pligos-inputs.json"
 def generator() -> str:
     """This Pligos: its version and a digest of its code and built-in flavors, so that a new
     build never takes an old record for current."""
-    package = Path(__file__).parent
+    package = Path(__file__).resolve().parent.parent
     h = hashlib.sha256(__version__.encode())
     for path in sorted(package.rglob("*")):
         if path.is_file() and path.suffix in (".py", ".tpl", ".yaml", ".json"):
@@ -216,8 +218,6 @@ class Records:
 
     def save(self) -> None:
         """Write the records that changed (best effort: a failure only costs speed)."""
-        from pligos_tui.edit import atomic_write
-
         for file in sorted(self._dirty):
             try:
                 file.parent.mkdir(parents=True, exist_ok=True)
@@ -232,8 +232,6 @@ def quick_unchanged(paths: list[Path], out: Path | None,
                     contexts: list[str] | None) -> list[ChartRecord] | None:
     """When every service below `paths` is unchanged: their charts, found without loading
     anything. None as soon as one service needs the full run."""
-    from pligos_tui.discover import find_services, split_v1
-
     roots, v1_roots = split_v1(find_services(paths))
     if v1_roots:
         return None

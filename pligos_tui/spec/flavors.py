@@ -8,19 +8,19 @@ this package; a service adds folders of its own flavors with `flavorPaths`. A fl
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
-from pligos_tui.errors import ConfigError, Problems, display_path
-from pligos_tui.yamlfile import load_file
+import yaml
 
-BUILTIN_DIR = Path(__file__).parent / "builtin"
-LIBRARY_DIR = Path(__file__).parent / "library"
-FLAVOR_FILE = "flavor.yaml"
-PROPERTIES = ("image", "command", "probe", "routes", "mounts", "env", "resources", "replicas",
-              "schedule", "friends", "values")
+from pligos_tui.errors import Problems, display_path
+from pligos_tui.io.yamlread import load_file
+from pligos_tui.spec.vocabulary import CONTEXT_PROPERTIES, FLAVOR_FILE, FLAVOR_KEYS
+
+# the built-in flavors' chart folders ship as data beside the package's code
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "flavors" / "builtin"
 
 
 @dataclass
@@ -31,7 +31,6 @@ class Flavor:
     accepts: tuple[str, ...]
     requires: tuple[str, ...]
     builtin: bool = False
-    problems: list = field(default_factory=list)
 
     @cached_property
     def files(self) -> dict[str, bytes]:
@@ -47,19 +46,11 @@ class Flavor:
         return out
 
     @cached_property
-    def chart_meta(self) -> dict:
+    def chart_meta(self) -> dict[str, Any]:
         """The flavor's Chart.yaml, parsed once."""
-        import yaml
-
         meta = yaml.safe_load(self.files.get("Chart.yaml", b"")) or {}
         return meta if isinstance(meta, dict) else {}
 
-    @cached_property
-    def digest(self) -> str:
-        h = hashlib.sha256()
-        for rel, data in self.files.items():
-            h.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
-        return h.hexdigest()
 
 
 def read_flavor(path: Path, *, builtin: bool = False) -> Flavor:
@@ -73,9 +64,9 @@ def read_flavor(path: Path, *, builtin: bool = False) -> Flavor:
         doc.problem(problems, (), "flavor.yaml must be a mapping",
                     "write description:, accepts: and requires:")
     for key in data:
-        if key not in ("description", "accepts", "requires"):
+        if key not in FLAVOR_KEYS:
             doc.problem(problems, (key,), f"unknown key {key!r} in flavor.yaml",
-                        "allowed keys: description, accepts, requires", key=True)
+                        f"allowed keys: {', '.join(FLAVOR_KEYS)}", key=True)
     lists: dict[str, tuple[str, ...]] = {}
     for key in ("accepts", "requires"):
         value = data.get(key, [])
@@ -83,9 +74,9 @@ def read_flavor(path: Path, *, builtin: bool = False) -> Flavor:
             doc.problem(problems, (key,), f"{key} must be a list of property names")
             value = []
         for i, prop in enumerate(value):
-            if prop not in PROPERTIES:
+            if prop not in CONTEXT_PROPERTIES:
                 doc.problem(problems, (key, i), f"unknown property {prop!r} in {key}",
-                            f"properties are: {', '.join(PROPERTIES)}")
+                            f"properties are: {', '.join(CONTEXT_PROPERTIES)}")
         lists[key] = tuple(value)
     if not (path / "Chart.yaml").is_file():
         problems.add(f"flavor {path.name!r} has no Chart.yaml", file=display_path(path),
@@ -135,11 +126,3 @@ class FlavorSet:
     def all(self, search: list[Path]) -> list[Flavor]:
         return [self._flavor(p, builtin=p.parent == BUILTIN_DIR)
                 for p in self.available(search).values()]
-
-
-def library_files() -> dict[str, bytes]:
-    """Templates Pligos adds to every generated chart (the shared helper library)."""
-    return {f"templates/{f.name}": f.read_bytes() for f in sorted(LIBRARY_DIR.glob("*.tpl"))}
-
-
-__all__ = ["ConfigError", "Flavor", "FlavorSet", "library_files", "read_flavor"]

@@ -1,131 +1,30 @@
-"""Resolving a context (extends, references) and compiling it into the values contract.
+"""Compiling a resolved context into the values contract and the files its chart ships.
 
-`resolve_context` follows a context's `extends` chain and its references to entries, giving a
-ResolvedContext with every assignment in place. `compile_context` turns that into the values
-contract (docs/values-contract.md) plus the files the chart ships (config files, scripts).
-Both are pure: they read the service's files but write nothing.
+`compile_context` turns a context, resolved with its `extends` chain and references, into the
+values every flavor's templates read (docs/values-contract.md; its top-level keys are
+`vocabulary.CONTRACT_KEYS`, in that order) plus the files the chart carries: config files,
+scripts and secret data. It reads the service's files and its secret provider, and writes
+nothing.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pligos_tui.errors import PligosError
-from pligos_tui.secrets import SecretError
-from pligos_tui.model import (
-    CONTEXT_PROPERTIES, CONTEXT_REF_LISTS, CONTEXT_REFS, Command, Context, Entry, EnvSet,
-    FriendUse, Image, Mount, Probe, Ref, Resources, Route, Service,
+from pligos_tui.errors import SecretError
+from pligos_tui.io.keypath import KeyPath
+from pligos_tui.secrets import SecretProvider, make_provider
+from pligos_tui.spec.model import Friend, Mount, Service
+from pligos_tui.spec.resolve import ResolvedContext, deep_merge, resolve_context
+from pligos_tui.spec.vocabulary import (
+    CONTRACT_VERSION, NAMED_PORT_HANDLERS, SCRIPTS_MOUNT,
 )
-from pligos_tui.yamlfile import KeyPath
-
-CONTRACT_VERSION = 1
-SCRIPTS_MOUNT = "/pligos/scripts"
-
-
-class ResolveError(PligosError):
-    def __init__(self, message: str, at: KeyPath, hint: str = "") -> None:
-        super().__init__(message, hint)
-        self.at = at
-
-
-@dataclass
-class ResolvedContext:
-    """A context with its extends chain applied and every reference replaced by its entry."""
-
-    name: str
-    chain: list[str]  # the context, then what it extends, and so on
-    flavor: str = ""
-    image: Image | None = None
-    command: Command | None = None
-    probe: Probe | None = None
-    routes: list[Route] = field(default_factory=list)
-    mounts: list[Mount] = field(default_factory=list)
-    env: list[EnvSet] = field(default_factory=list)
-    resources: Resources | None = None
-    replicas: int | None = None
-    schedule: str | None = None
-    values: dict[str, Any] = field(default_factory=dict)
-    friends: list[FriendUse] = field(default_factory=list)
-    origin: dict[str, KeyPath] = field(default_factory=dict)  # property -> where it was set
-
-    @property
-    def assigned(self) -> list[str]:
-        """The properties the context has (an empty list or mapping counts as none)."""
-        return [p for p in CONTEXT_PROPERTIES if p in self.origin
-                and getattr(self, p) not in ([], {})]
-
-    def where(self, prop: str) -> KeyPath:
-        return self.origin.get(prop, ())
-
-
-def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """Maps merge key by key; anything else in `over` replaces what `base` has."""
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def extends_chain(svc: Service, name: str) -> list[Context]:
-    """The context named `name` followed by its ancestors; a cycle is a ResolveError."""
-    chain: list[Context] = []
-    current = svc.context(name)
-    if current is None:
-        raise ResolveError(f"no context named {name!r}", ())
-    while current is not None:
-        if any(c.name == current.name for c in chain):
-            names = " -> ".join([c.name for c in chain] + [current.name])
-            raise ResolveError(f"extends forms a cycle: {names}", chain[0].at + ("extends",),
-                               "remove extends from one of these contexts")
-        chain.append(current)
-        current = svc.context(current.extends) if current.extends else None
-    return chain
-
-
-def _entry(svc: Service, prop: str, ref: Ref) -> Entry | None:
-    if ref.inline is not None:
-        return ref.inline
-    return next((e for e in svc.entries(prop) if e.name == ref.name), None)
-
-
-def resolve_context(svc: Service, name: str) -> ResolvedContext:
-    chain = extends_chain(svc, name)
-    resolved = ResolvedContext(name=name, chain=[c.name for c in chain])
-    for ctx in reversed(chain):  # the farthest ancestor first, the context itself last
-        for key in ctx.unset:
-            default = ResolvedContext(name=name, chain=[])
-            setattr(resolved, key, getattr(default, key))
-            resolved.origin.pop(key, None)
-        if ctx.flavor:
-            resolved.flavor = ctx.flavor
-            resolved.origin["flavor"] = ctx.at + ("flavor",)
-        for key, prop in CONTEXT_REFS.items():
-            ref = getattr(ctx, key)
-            if ref is not None:
-                setattr(resolved, key, _entry(svc, prop, ref))
-                resolved.origin[key] = ctx.at + (key,)
-        for key, prop in CONTEXT_REF_LISTS.items():
-            refs = getattr(ctx, key)
-            if refs is not None:
-                entries = [_entry(svc, prop, r) for r in refs]
-                setattr(resolved, key, [e for e in entries if e is not None])
-                resolved.origin[key] = ctx.at + (key,)
-        for key in ("replicas", "schedule", "friends"):
-            value = getattr(ctx, key)
-            if value is not None:
-                setattr(resolved, key, value)
-                resolved.origin[key] = ctx.at + (key,)
-        if ctx.values is not None:
-            resolved.values = deep_merge(resolved.values, ctx.values)
-            resolved.origin["values"] = ctx.at + ("values",)
-    return resolved
 
 
 @dataclass
@@ -137,9 +36,9 @@ class Compiled:
     flavor: str
     values: dict[str, Any]
     files: dict[str, bytes]
-    requirements: list[Any] = field(default_factory=list)  # friends deployed as subcharts
+    requirements: list[Friend] = field(default_factory=list)  # friends deployed as subcharts
     values_at: KeyPath | None = None  # where the context's raw `values:` were given
-    shared: dict[str, tuple[Any, dict[str, Any]]] = field(default_factory=dict)  # friend, values
+    shared: dict[str, tuple[Friend, dict[str, Any]]] = field(default_factory=dict)  # friend, values
 
 
 # text that a ConfigMap's `data` cannot carry exactly through helm: control characters other
@@ -160,8 +59,6 @@ def _is_text(data: bytes) -> bool:
 def chart_bytes(data: bytes, binary: bool) -> bytes:
     """What a chart file holds for `data`: text as it is, anything else base64-encoded (helm
     drops a leading byte order mark from the files it loads, so raw bytes would not survive)."""
-    import base64
-
     return base64.b64encode(data) if binary else data
 
 
@@ -181,7 +78,7 @@ def _number_probe_ports(svc: Service, ctx: ResolvedContext, probes: dict[str, An
     """
     in_context = {r.name for r in ctx.routes}
     for spec in probes.values():
-        for handler in ("httpGet", "tcpSocket"):
+        for handler in NAMED_PORT_HANDLERS:
             named = spec.get(handler, {}).get("port")
             if isinstance(named, str) and named not in in_context:
                 route = next((r for r in svc.routes if r.name == named), None)
@@ -190,7 +87,7 @@ def _number_probe_ports(svc: Service, ctx: ResolvedContext, probes: dict[str, An
 
 
 def compile_context(svc: Service, name: str, flavor: str | None = None,
-                    secrets: Any = None) -> Compiled:
+                    secrets: SecretProvider | None = None) -> Compiled:
     """Compile context `name` into the values contract; `flavor` overrides the context's.
 
     `secrets` is the secret provider to read from; when None and the context uses secrets,
@@ -293,8 +190,6 @@ def compile_context(svc: Service, name: str, flavor: str | None = None,
     uses = _secret_uses(ctx, svc)
     if uses:
         if secrets is None:
-            from pligos_tui.secrets import make_provider
-
             assert svc.secrets is not None  # validated: secret references need a provider
             secrets = make_provider(svc.secrets.settings, svc.root, svc.file)
         _compile_secrets(compiled, uses, secrets, ctx)
@@ -337,9 +232,6 @@ def _secret_uses(ctx: ResolvedContext, svc: Service) -> dict[str, list[tuple[str
 
 
 def _dockerconfig(name: str, data: dict[str, bytes]) -> dict[str, bytes]:
-    import base64
-    import json
-
     if ".dockerconfigjson" in data:
         return {".dockerconfigjson": data[".dockerconfigjson"]}
     missing = [k for k in ("registry", "username", "password") if k not in data]
@@ -354,10 +246,9 @@ def _dockerconfig(name: str, data: dict[str, bytes]) -> dict[str, bytes]:
     return {".dockerconfigjson": json.dumps(config, sort_keys=True).encode()}
 
 
-def _compile_secrets(compiled: Compiled, uses: dict[str, list[tuple[str, str]]], provider: Any,
+def _compile_secrets(compiled: Compiled, uses: dict[str, list[tuple[str, str]]],
+                     provider: SecretProvider,
                      ctx: ResolvedContext) -> None:
-    import re
-
     entries: dict[str, Any] = {}
     for name in sorted(uses):
         kinds = {k for k, _ in uses[name]}
@@ -392,7 +283,7 @@ def _compile_secrets(compiled: Compiled, uses: dict[str, list[tuple[str, str]]],
 
 
 def _compile_friends(svc: Service, ctx: ResolvedContext, compiled: Compiled,
-                     provider: Any) -> None:
+                     provider: SecretProvider | None) -> None:
     friends: dict[str, Any] = {}
     for use in ctx.friends:
         friend = svc.friends[use.name]

@@ -1,7 +1,7 @@
 """Finding services and the charts Pligos wrote: the light first step of every run.
 
 Nothing here parses YAML, so that a run with nothing to do (every service unchanged, see
-`inputs.py`) never imports the loader, the compiler or the chart writer.
+`build/records.py`) never imports the loader, the compiler or the chart writer.
 """
 
 from __future__ import annotations
@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pligos_tui.errors import UsageError
-
-CONFIG_NAME = "pligos.yaml"
-MARKER = ".pligos-chart.json"  # in every chart Pligos writes; a folder without it is not ours
+from pligos_tui.spec.vocabulary import CONFIG_NAME, MARKER
 SKIP_DIRS = {"node_modules", "__pycache__", "venv"}
 
 # `pligos:` followed by a nested mapping (block or flow), as opposed to format 1's `pligos: 1`

@@ -1,9 +1,8 @@
-"""The pligos.yaml model (format 1): typed dataclasses and their loading.
+"""Reading the structure of a parsed pligos.yaml into the typed model.
 
-Loading is two passes over one parsed document. This module reads the structure: each key is
-known, of the right type, and lands in a dataclass that remembers its key path (and so its
-line). :mod:`pligos_tui.validate` then checks the meaning (references, names, ports, files,
-flavors). Both passes add to the same list of problems, so a user sees every mistake at once.
+Each key must be known and of the right type; what is, lands in a dataclass that remembers its
+key path (and so its line); what is not becomes a located problem. The meaning (references,
+names, ports, files, flavors) is checked afterwards by :mod:`pligos_tui.spec.rules`.
 """
 
 from __future__ import annotations
@@ -11,201 +10,22 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from pligos_tui.discover import CONFIG_NAME
-from pligos_tui.errors import ConfigError, Problems, did_you_mean, display_path
-from pligos_tui.yamlfile import Document, KeyPath, load_file, load_text
-
-FORMAT = 1
-
-PROPERTY_LISTS = ("images", "commands", "probes", "routes", "mounts", "env", "resources")
-PROBE_STAGES = ("startup", "liveness", "readiness")
-PROBE_HANDLERS = ("httpGet", "tcpSocket", "exec", "grpc")
-PROBE_TIMINGS = ("initialDelaySeconds", "periodSeconds", "timeoutSeconds", "successThreshold",
-                 "failureThreshold", "terminationGracePeriodSeconds")
-MOUNT_KINDS = ("files", "secret", "hostPath", "volume", "emptyDir")
-# context property -> the property list its names refer to
-CONTEXT_REFS = {"image": "images", "command": "commands", "probe": "probes",
-                "resources": "resources"}
-CONTEXT_REF_LISTS = {"routes": "routes", "mounts": "mounts", "env": "env"}
-CONTEXT_PROPERTIES = ("image", "command", "probe", "routes", "mounts", "env", "resources",
-                      "replicas", "schedule", "values", "friends")
-
-
-@dataclass
-class Entry:
-    """A named property entry; `at` is its key path in the document (for error lines)."""
-
-    name: str
-    at: KeyPath
-
-
-@dataclass
-class Image(Entry):
-    repository: str = ""
-    tag: str = ""
-    digest: str = ""
-    pull_policy: str = "IfNotPresent"
-    pull_secret: str = ""
-
-
-@dataclass
-class Command(Entry):
-    type: str = "executable"  # executable | script
-    command: list[str] = field(default_factory=list)
-    args: list[str] = field(default_factory=list)
-    file_name: str = ""
-    interpreter: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Probe(Entry):
-    stages: dict[str, dict[str, Any]] = field(default_factory=dict)  # stage -> Kubernetes Probe
-
-
-@dataclass
-class Route(Entry):
-    port: int = 0
-    container_port: int = 0
-    protocol: str = "TCP"
-    fqdn: str = ""
-    path: str = "/"
-    tls: str = ""
-
-
-@dataclass
-class Mount(Entry):
-    path: str = ""
-    read_only: bool = False
-    kind: str = ""  # one of MOUNT_KINDS
-    files: list[str] = field(default_factory=list)
-    secret: str = ""
-    host_path: str = ""
-    volume: dict[str, str] = field(default_factory=dict)  # size, storageClass, accessMode
-    empty_dir: dict[str, str] = field(default_factory=dict)  # medium, sizeLimit
-
-
-@dataclass
-class EnvSet(Entry):
-    variables: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Resources(Entry):
-    requests: dict[str, str] = field(default_factory=dict)
-    limits: dict[str, str] = field(default_factory=dict)
-
-
-E = TypeVar("E", bound=Entry)
-
-
-@dataclass
-class Ref(Generic[E]):
-    """A context's reference to an entry: by name, or an inline entry."""
-
-    at: KeyPath
-    name: str = ""
-    inline: E | None = None
-
-
-@dataclass
-class FriendUse:
-    name: str
-    at: KeyPath
-    values: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Context:
-    name: str
-    at: KeyPath
-    flavor: str = ""
-    extends: str = ""
-    image: Ref[Image] | None = None
-    command: Ref[Command] | None = None
-    probe: Ref[Probe] | None = None
-    routes: list[Ref[Route]] | None = None
-    mounts: list[Ref[Mount]] | None = None
-    env: list[Ref[EnvSet]] | None = None
-    resources: Ref[Resources] | None = None
-    replicas: int | None = None
-    schedule: str | None = None
-    values: dict[str, Any] | None = None
-    friends: list[FriendUse] | None = None
-    unset: set[str] = field(default_factory=set)  # properties written `key: null`: dropped
-
-    def assigned(self) -> list[str]:
-        """The context properties this context sets itself (not through extends)."""
-        return [p for p in CONTEXT_PROPERTIES if getattr(self, p) is not None]
-
-
-@dataclass
-class SecretsConfig:
-    provider: str
-    at: KeyPath
-    settings: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Service:
-    """One service: its pligos.yaml, read and typed."""
-
-    root: Path  # the service folder
-    file: str  # pligos.yaml as shown to the user
-    doc: Document
-    name: str = ""
-    description: str = ""
-    chart_version: str = "0.1.0"
-    app_version: str = ""
-    flavor_paths: list[str] = field(default_factory=list)
-    friends_library: list[str] = field(default_factory=list)
-    secrets: SecretsConfig | None = None
-    inline_friends: list[dict[str, Any]] | None = None
-    images: list[Image] = field(default_factory=list)
-    commands: list[Command] = field(default_factory=list)
-    probes: list[Probe] = field(default_factory=list)
-    routes: list[Route] = field(default_factory=list)
-    mounts: list[Mount] = field(default_factory=list)
-    env: list[EnvSet] = field(default_factory=list)
-    resources: list[Resources] = field(default_factory=list)
-    contexts: list[Context] = field(default_factory=list)
-    current_context: str = ""
-    friends: dict[str, Any] = field(default_factory=dict)  # name -> friends.Friend
-    follow_symlinks: bool = False  # allow links inside the service that point outside it
-
-    def entries(self, prop: str) -> list[Entry]:
-        return getattr(self, prop)
-
-    def context(self, name: str) -> Context | None:
-        return next((c for c in self.contexts if c.name == name), None)
-
-
-# --------------------------------------------------------------------------- reading
-
-
-TOP_KEYS = ("pligos", "name", "description", "chartVersion", "appVersion", "flavorPaths",
-            "friendsLibrary", "secrets", "friends", *PROPERTY_LISTS, "contexts",
-            "current-context")
-
-ENTRY_KEYS: dict[str, tuple[str, ...]] = {
-    "images": ("name", "repository", "tag", "digest", "pullPolicy", "pullSecret"),
-    "commands": ("name", "type", "command", "args", "fileName", "interpreter"),
-    "probes": ("name", *PROBE_STAGES),
-    "routes": ("name", "port", "containerPort", "protocol", "fqdn", "path", "tls"),
-    "mounts": ("name", "path", "readOnly", *MOUNT_KINDS),
-    "env": ("name", "variables"),
-    "resources": ("name", "requests", "limits"),
-}
-CONTEXT_KEYS = ("name", "flavor", "extends", *CONTEXT_PROPERTIES)
-HANDLER_KEYS = {
-    "httpGet": ("path", "port", "host", "scheme", "httpHeaders"),
-    "tcpSocket": ("port", "host"),
-    "exec": ("command",),
-    "grpc": ("port", "service"),
-}
+from pligos_tui.errors import Problems, did_you_mean
+from pligos_tui.io.keypath import KeyPath
+from pligos_tui.io.yamlread import Document
+from pligos_tui.spec.model import (
+    Command, Context, Entry, EnvSet, FriendUse, Image, Mount, Probe, Ref, Resources, Route,
+    SecretsConfig, Service,
+)
+from pligos_tui.spec.vocabulary import (
+    CONTEXT_KEYS, CONTEXT_PROPERTIES, CONTEXT_REF_LISTS, CONTEXT_REFS, EMPTY_DIR_KEYS,
+    ENTRY_KEYS, ENTRY_WORDS, FORMAT, FRIEND_USE_KEYS, HANDLER_KEYS, INLINE_NEEDS_NAME,
+    MOUNT_KINDS, PROBE_HANDLERS, PROBE_STAGES, PROBE_TIMINGS, PROPERTY_LISTS, REQUIRED_EXAMPLES,
+    REQUIRED_KEYS, TOP_KEYS, VOLUME_KEYS,
+)
 
 
 def type_name(value: Any) -> str:
@@ -439,17 +259,16 @@ def _read_mount(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Mount:
     elif kind == "hostPath":
         mount.host_path = r.string(m, "hostPath", at)
     elif kind == "volume":
-        v = r.mapping(m["volume"], kpath, ("size", "storageClass", "accessMode"), "volume",
+        v = r.mapping(m["volume"], kpath, VOLUME_KEYS, "volume",
                       required=("size",))
         if v is not None:
-            mount.volume = {k: r.string(v, k, kpath) for k in ("size", "storageClass",
-                                                               "accessMode")}
+            mount.volume = {k: r.string(v, k, kpath) for k in VOLUME_KEYS}
             mount.volume["accessMode"] = mount.volume["accessMode"] or "ReadWriteOnce"
     else:
         raw = m["emptyDir"] if m["emptyDir"] is not None else {}
-        v = r.mapping(raw, kpath, ("medium", "sizeLimit"), "emptyDir")
+        v = r.mapping(raw, kpath, EMPTY_DIR_KEYS, "emptyDir")
         if v is not None:
-            mount.empty_dir = {k: r.string(v, k, kpath) for k in ("medium", "sizeLimit")}
+            mount.empty_dir = {k: r.string(v, k, kpath) for k in EMPTY_DIR_KEYS}
     return mount
 
 
@@ -467,16 +286,6 @@ ENTRY_READERS = {
     "routes": _read_route, "mounts": _read_mount, "env": _read_env,
     "resources": _read_resources,
 }
-# what one entry of each list is called in messages
-ENTRY_WORDS = {"images": "image", "commands": "command", "probes": "probe", "routes": "route",
-               "mounts": "mount", "env": "env entry", "resources": "resources entry"}
-REQUIRED_KEYS = {"images": ("repository",), "routes": ("port",), "mounts": ("path",),
-                 "env": ("variables",)}
-REQUIRED_EXAMPLES = {"pligos": str(FORMAT), "name": "my-service", "port": "8080",
-                     "repository": "registry.example.com/team/app", "path": "/etc/app",
-                     "variables": "{NAME: value}"}
-# inline entries of these lists end up as Kubernetes names and so must be named
-INLINE_NEEDS_NAME = ("routes", "mounts")
 
 
 def read_entry(r: Reader, prop: str, value: Any, at: KeyPath, *, inline_name: str = "") -> Entry | None:
@@ -559,7 +368,7 @@ def _read_friend_uses(r: Reader, value: Any, at: KeyPath) -> list[FriendUse]:
         if isinstance(item, str):
             out.append(FriendUse(name=item, at=path))
             continue
-        m = r.mapping(item, path, ("name", "values"), "friend", required=("name",))
+        m = r.mapping(item, path, FRIEND_USE_KEYS, "friend", required=("name",))
         if m is not None:
             out.append(FriendUse(name=r.string(m, "name", path), at=path,
                                  values=r.any_map(m, "values", path) or {}))
@@ -645,42 +454,3 @@ def _str_or_list(r: Reader, m: dict[str, Any], key: str) -> list[str]:
     if isinstance(m.get(key), str):
         return [m[key]]
     return r.str_list(m, key, ())
-
-
-def load_service(path: Path, *, check: bool = True, follow_symlinks: bool = False) -> Service:
-    """Load and validate a service. `path` is a service folder or its pligos.yaml.
-
-    Raises ConfigError with every problem of the file when anything is wrong.
-    """
-    file = path / CONFIG_NAME if path.is_dir() else path
-    root = file.parent
-    display = display_path(file)
-    doc = load_file(file, display)
-    return _finish(doc, root, check, follow_symlinks)
-
-
-def load_service_text(text: str, root: Path, display: str, *, check: bool = True) -> Service:
-    """Load a service from text (an editor's buffer), as if it were root/pligos.yaml."""
-    return _finish(load_text(text, display), root, check)
-
-
-def _finish(doc: Document, root: Path, check: bool, follow_symlinks: bool = False) -> Service:
-    from pligos_tui.validate import validate_service
-
-    from pligos_tui.friends import load_friends
-
-    problems = Problems(doc.file)
-    svc = read_service(doc, root, problems)
-    svc.follow_symlinks = follow_symlinks
-    svc.friends = load_friends(svc, problems)
-    if check:
-        validate_service(svc, problems)
-    if problems.errors:
-        raise ConfigError(problems.errors)
-    return svc
-
-
-__all__ = [
-    "Command", "ConfigError", "Context", "EnvSet", "Image", "Mount", "Probe", "Ref",
-    "Resources", "Route", "Service", "load_service", "load_service_text",
-]

@@ -1,149 +1,31 @@
 """The rules of pligos.yaml (format 1), each producing located problems.
 
-The field checks at the top (`dns_label`, `port`, `quantity`, ...) are pure functions that
-return a message or None; the loader, the `new` wizard and the editor all call them, so a
-field is judged the same way everywhere. `validate_service` applies every rule to a loaded
-service and records what it finds.
+`check_service` applies every rule to a read service and records what it finds.
 """
 
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from pathlib import Path
 from typing import Any
 
-from pligos_tui.errors import Problems
-from pligos_tui.errors import did_you_mean as errors_did_you_mean
-from pligos_tui.model import (
-    CONTEXT_REF_LISTS, CONTEXT_REFS, ENTRY_WORDS, PROBE_HANDLERS, PROPERTY_LISTS, Command,
-    Context, Entry, EnvSet, Image, Mount, Probe, Ref, Resources, Route, Service,
+from pligos_tui.errors import ConfigError, Problems, ResolveError, did_you_mean
+from pligos_tui.spec.fields import (
+    CONFIG_KEY_RE, DIGEST_RE, ENV_NAME_RE, REPOSITORY_RE, RESOURCE_NAME_RE, TAG_RE, cron,
+    dns_label, fqdn, port, port_name, quantity, semver, service_path,
+)
+from pligos_tui.spec.flavors import FlavorSet
+from pligos_tui.spec.model import (
+    Command, Context, Entry, EnvSet, Image, Mount, Probe, Ref, Resources, Route, Service,
+)
+from pligos_tui.spec.resolve import ResolvedContext, resolve_context
+from pligos_tui.spec.vocabulary import (
+    ACCESS_MODES, CONTEXT_REF_LISTS, CONTEXT_REFS, ENTRY_WORDS, PROBE_HANDLERS, PROPERTY_LISTS,
+    PROTOCOLS, PULL_POLICIES, SCRIPTS_MOUNT, SCRIPTS_VOLUME, SECRET_PROVIDERS, SECRET_SETTINGS,
+    SERVICE_NAME_MAX,
 )
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_SEMVER = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
-_QUANTITY = re.compile(r"^[+]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?\d+)?$")
-_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-_DIGEST = re.compile(r"^[a-z0-9]+([+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$")
-_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_REPOSITORY = re.compile(
-    r"^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
-    r"|\[[0-9a-fA-F:]+\])(?::[0-9]+)?/)?" + _PATH_COMPONENT + r"(?:/" + _PATH_COMPONENT + r")*$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
-_CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
-_RESOURCE_NAME = re.compile(r"^([a-z0-9.-]+/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
-_CRON_MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
-_CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
-_CRON_FIELD = re.compile(r"^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/\d+)?$")
-
-PULL_POLICIES = ("Always", "IfNotPresent", "Never")
-PROTOCOLS = ("TCP", "UDP", "SCTP")
-ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
-SCRIPTS_MOUNT = "/pligos/scripts"
-SCRIPTS_VOLUME = "pligos-scripts"  # the pod volume the scripts ConfigMap is mounted from
-SERVICE_NAME_MAX = 53
-
-
-# --------------------------------------------------------------------------- field rules
-
-def dns_label(value: str, *, max_len: int = 63) -> str | None:
-    if not value:
-        return "must not be empty"
-    if len(value) > max_len:
-        return f"{value!r} is longer than {max_len} characters"
-    if not _DNS_LABEL.match(value):
-        return (f"{value!r} is not a DNS label: use lower-case letters, digits and '-', "
-                "starting and ending with a letter or digit")
-    return None
-
-
-def port_name(value: str) -> str | None:
-    """A Kubernetes port name (IANA service name): at most 15 characters, one letter."""
-    problem = dns_label(value, max_len=15)
-    if problem:
-        return problem.replace("DNS label", "port name")
-    if "--" in value:
-        return f"{value!r} must not contain '--'"
-    if not re.search(r"[a-z]", value):
-        return f"{value!r} must contain a letter"
-    return None
-
-
-def port(value: int) -> str | None:
-    if not 1 <= value <= 65535:
-        return f"port {value} is outside 1-65535"
-    return None
-
-
-def quantity(value: str) -> str | None:
-    if not _QUANTITY.match(value):
-        return (f"{value!r} is not a Kubernetes quantity (e.g. 100m, 0.5, 128Mi, 1Gi)")
-    return None
-
-
-def semver(value: str) -> str | None:
-    if not _SEMVER.match(value):
-        return f"{value!r} is not a SemVer version (e.g. 0.3.0)"
-    return None
-
-
-def fqdn(value: str) -> str | None:
-    if len(value) > 253 or not _DNS_SUBDOMAIN.match(value):
-        return f"{value!r} is not a host name (lower-case, e.g. tokens.example.com)"
-    return None
-
-
-def cron(value: str) -> str | None:
-    fields = value.split()
-    if fields and (fields[0].startswith("CRON_TZ=") or fields[0].startswith("TZ=")):
-        fields = fields[1:]
-    if len(fields) == 1 and fields[0] in _CRON_MACROS:
-        return None
-    if len(fields) != 5:
-        return (f"{value!r} is not a cron schedule: it needs 5 fields "
-                "(minute hour day-of-month month day-of-week), e.g. \"0 3 * * *\"")
-    for text, (low, high), what in zip(fields, _CRON_RANGES,
-                                      ("minute", "hour", "day of month", "month", "day of week")):
-        for part in text.split(","):
-            if not _CRON_FIELD.match(part):
-                return f"{value!r}: the {what} field {text!r} is not valid cron"
-            for number in re.findall(r"(?<![/\d])\d+", part):
-                if not low <= int(number) <= high:
-                    return f"{value!r}: {what} {number} is outside {low}-{high}"
-    return None
-
-
-def service_path(root: Path, value: str, *,
-                 follow_symlinks: bool = False) -> tuple[Path | None, str | None]:
-    """A path inside the service folder: (resolved path, None) or (None, message).
-
-    A symbolic link inside the service that points outside it is refused unless
-    `follow_symlinks` is set."""
-    if not value:
-        return None, "must not be empty"
-    if value.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", value):
-        return None, f"{value!r} is absolute; give a path relative to the service folder"
-    base = root.resolve()
-    lexical = Path(os.path.normpath(base / value))
-    if lexical != base and base not in lexical.parents:
-        return None, f"{value!r} leaves the service folder"
-    target = (root / value).resolve()
-    if target != base and base not in target.parents and not follow_symlinks:
-        return None, (f"{value!r} is a symbolic link to {target}, outside the service folder "
-                      "(use --follow-symlinks to allow it)")
-    return target, None
-
-
-def did_you_mean(word: str, choices: list[str]) -> str:
-    """References are often short names: a looser match than for keys."""
-    return errors_did_you_mean(word, choices, cutoff=0.5)
-
-
-# --------------------------------------------------------------------------- the service
 
 class _Checker:
     def __init__(self, svc: Service, problems: Problems) -> None:
@@ -190,23 +72,19 @@ class _Checker:
                     break
 
     def secrets_block(self) -> None:
-        from pligos_tui.secrets import PROVIDERS
-        from pligos_tui.secrets.file import SETTINGS as FILE_SETTINGS
-        from pligos_tui.secrets.vault import SETTINGS as VAULT_SETTINGS
-
         block = self.svc.secrets
         assert block is not None
-        if block.provider not in PROVIDERS:
+        if block.provider not in SECRET_PROVIDERS:
             if block.provider:
                 self.error(("secrets", "provider"), f"unknown secret provider {block.provider!r}",
-                           did_you_mean(block.provider, list(PROVIDERS))
+                           did_you_mean(block.provider, list(SECRET_PROVIDERS), loose=True)
                            or "providers are: file, vault")
             return
-        allowed = FILE_SETTINGS if block.provider == "file" else VAULT_SETTINGS
+        allowed = SECRET_SETTINGS[block.provider]
         for key in block.settings:
             if key not in allowed:
                 self.error(("secrets", key), f"unknown key {key!r} for the {block.provider} "
-                           "provider", did_you_mean(key, list(allowed))
+                           "provider", did_you_mean(key, list(allowed), loose=True)
                            or f"allowed keys: {', '.join(allowed)}", key=True)
         settings = block.settings
         if block.provider == "file":
@@ -275,7 +153,7 @@ class _Checker:
         if self._raw(e.at).get("repository") == "":  # missing or null: the loader says so
             self.error(e.at + ("repository",), f"image {e.name!r} has an empty repository",
                        "e.g. repository: registry.example.com/team/app")
-        if e.repository and not _REPOSITORY.match(e.repository):
+        if e.repository and not REPOSITORY_RE.match(e.repository):
             self.error(e.at + ("repository",), f"{e.repository!r} is not an image repository",
                        "e.g. registry.example.com/team/app (no tag here: use tag:)")
         if e.tag and e.digest:
@@ -284,15 +162,15 @@ class _Checker:
         elif not e.tag and not e.digest and not {"tag", "digest"} & set(self._raw(e.at)):
             self.error(e.at, f"image {e.name!r} needs a tag or a digest",
                        'add tag: "1.0.0" (or digest: sha256:...)', key=True)
-        if e.tag and not _TAG.match(e.tag):
+        if e.tag and not TAG_RE.match(e.tag):
             self.error(e.at + ("tag",), f"{e.tag!r} is not a valid image tag",
                        "letters, digits, '_', '.' and '-', at most 128 characters")
-        if e.digest and not _DIGEST.match(e.digest):
+        if e.digest and not DIGEST_RE.match(e.digest):
             self.error(e.at + ("digest",), f"{e.digest!r} is not an image digest",
                        "e.g. sha256: followed by 64 hex digits")
         if e.pull_policy not in PULL_POLICIES:
             self.error(e.at + ("pullPolicy",), f"unknown pullPolicy {e.pull_policy!r}",
-                       did_you_mean(e.pull_policy, list(PULL_POLICIES))
+                       did_you_mean(e.pull_policy, list(PULL_POLICIES), loose=True)
                        or f"one of {', '.join(PULL_POLICIES)}")
         if e.pull_secret:
             self._secret_ref(e.at + ("pullSecret",), e.pull_secret, f"image {e.name!r}")
@@ -320,12 +198,12 @@ class _Checker:
             else:
                 self.service_file(e.at + ("fileName",), e.file_name, "script")
                 key = Path(e.file_name).name
-                if not _CONFIG_KEY.match(key):
+                if not CONFIG_KEY_RE.match(key):
                     self.error(e.at + ("fileName",), f"script name {key!r} cannot be a "
                                "ConfigMap key", "rename it to letters, digits, '-', '_' and '.'")
         else:
             self.error(e.at + ("type",), f"unknown command type {e.type!r}",
-                       did_you_mean(e.type, ["executable", "script"])
+                       did_you_mean(e.type, ["executable", "script"], loose=True)
                        or "type is executable or script")
 
     def _probe(self, e: Probe) -> None:
@@ -391,7 +269,7 @@ class _Checker:
                 self.error(e.at + (key,), port(value) or "", "use a port between 1 and 65535")
         if e.protocol not in PROTOCOLS:
             self.error(e.at + ("protocol",), f"unknown protocol {e.protocol!r}",
-                       did_you_mean(e.protocol.upper(), list(PROTOCOLS))
+                       did_you_mean(e.protocol.upper(), list(PROTOCOLS), loose=True)
                        or f"one of {', '.join(PROTOCOLS)}")
         if e.fqdn and fqdn(e.fqdn):
             self.error(e.at + ("fqdn",), fqdn(e.fqdn) or "")
@@ -432,7 +310,7 @@ class _Checker:
                 at = e.at + ("files",) + ((i,) if isinstance(raw.get("files"), list) else ())
                 for file in self.service_file(at, name, "file", allow_dir=True):
                     key = file.name
-                    if not _CONFIG_KEY.match(key):
+                    if not CONFIG_KEY_RE.match(key):
                         self.error(at, f"file name {key!r} cannot be a ConfigMap key",
                                    "rename it to letters, digits, '-', '_' and '.'")
                     elif key in keys:
@@ -460,7 +338,7 @@ class _Checker:
             if e.volume["accessMode"] not in ACCESS_MODES:
                 self.error(e.at + ("volume", "accessMode"),
                            f"unknown accessMode {e.volume['accessMode']!r}",
-                           did_you_mean(e.volume["accessMode"], list(ACCESS_MODES))
+                           did_you_mean(e.volume["accessMode"], list(ACCESS_MODES), loose=True)
                            or f"one of {', '.join(ACCESS_MODES)}")
         elif e.kind == "emptyDir" and e.empty_dir:
             if e.empty_dir.get("medium") not in ("", "Memory"):
@@ -473,7 +351,7 @@ class _Checker:
 
     def _envset(self, e: EnvSet) -> None:
         for name in e.variables:
-            if not _ENV_NAME.match(name):
+            if not ENV_NAME_RE.match(name):
                 self.error(e.at + ("variables", name), f"{name!r} is not a valid environment "
                            "variable name", "letters, digits and '_', not starting with a digit",
                            key=True)
@@ -481,9 +359,9 @@ class _Checker:
     def _resources(self, e: Resources) -> None:
         for part in ("requests", "limits"):
             for name, value in getattr(e, part).items():
-                if not _RESOURCE_NAME.match(name):
+                if not RESOURCE_NAME_RE.match(name):
                     self.error(e.at + (part, name), f"{name!r} is not a resource name",
-                               did_you_mean(name, ["cpu", "memory", "ephemeral-storage"])
+                               did_you_mean(name, ["cpu", "memory", "ephemeral-storage"], loose=True)
                                or "e.g. cpu, memory", key=True)
                 elif quantity(value):
                     hint = "memory takes Mi/Gi (binary) or M/G, e.g. 128Mi" if value.upper(
@@ -534,9 +412,6 @@ class _Checker:
     # ----- contexts
 
     def contexts(self) -> None:
-        from pligos_tui.compile import ResolveError, resolve_context
-        from pligos_tui.flavors import FlavorSet
-
         svc = self.svc
         names: dict[str, Context] = {}
         for ctx in svc.contexts:
@@ -560,7 +435,7 @@ class _Checker:
             self.context_refs(ctx, list(names))
         if svc.current_context and svc.current_context not in names:
             self.error(("current-context",), f"current-context {svc.current_context!r} is not a "
-                       "context", did_you_mean(svc.current_context, list(names))
+                       "context", did_you_mean(svc.current_context, list(names), loose=True)
                        or f"contexts are: {', '.join(names)}")
         flavors = FlavorSet()
         search = [svc.root / p for p in svc.flavor_paths]
@@ -580,7 +455,7 @@ class _Checker:
         svc = self.svc
         if ctx.extends and ctx.extends not in context_names:
             self.error(ctx.at + ("extends",), f"context {ctx.name!r} extends {ctx.extends!r}, "
-                       "which is not a context", did_you_mean(ctx.extends, context_names)
+                       "which is not a context", did_you_mean(ctx.extends, context_names, loose=True)
                        or f"contexts are: {', '.join(context_names)}")
         elif ctx.extends and ctx.extends == ctx.name:
             self.error(ctx.at + ("extends",), f"context {ctx.name!r} extends itself",
@@ -600,7 +475,7 @@ class _Checker:
             known = [e.name for e in svc.entries(prop)]
             if ref.name not in known:
                 word = ENTRY_WORDS[prop]
-                hint = did_you_mean(ref.name, known) or (
+                hint = did_you_mean(ref.name, known, loose=True) or (
                     f"{prop} defines: {', '.join(known)}" if known else
                     f"define it under {prop}: (or write the entry inline)")
                 self.error(ref.at, f"context {ctx.name!r} refers to {word} {ref.name!r}, "
@@ -609,7 +484,7 @@ class _Checker:
             if use.name and use.name not in svc.friends:
                 known = sorted(svc.friends)
                 self.error(use.at, f"context {ctx.name!r} uses friend {use.name!r}, which is not "
-                           "defined", did_you_mean(use.name, known) or (
+                           "defined", did_you_mean(use.name, known, loose=True) or (
                                f"friends are: {', '.join(known)}" if known else
                                "define it in a friendsLibrary folder or under friends:"))
         if ctx.replicas is not None and ctx.replicas < 0:
@@ -617,9 +492,8 @@ class _Checker:
         if ctx.schedule is not None and cron(ctx.schedule):
             self.error(ctx.at + ("schedule",), cron(ctx.schedule) or "")
 
-    def resolved(self, ctx: Context, resolved: Any, flavors: Any, search: list[Path]) -> None:
-        from pligos_tui.errors import ConfigError
-
+    def resolved(self, ctx: Context, resolved: ResolvedContext, flavors: FlavorSet,
+                 search: list[Path]) -> None:
         if not resolved.flavor:
             self.error(ctx.at, f"context {ctx.name!r} has no flavor",
                        "add flavor: webservice (or worker, cronjob, or one of flavorPaths)",
@@ -633,7 +507,7 @@ class _Checker:
         if flavor is None:
             available = list(flavors.available(search))
             self.error(resolved.where("flavor"), f"unknown flavor {resolved.flavor!r}",
-                       did_you_mean(resolved.flavor, available)
+                       did_you_mean(resolved.flavor, available, loose=True)
                        or f"flavors are: {', '.join(available)}")
             return
         for prop in resolved.assigned:
@@ -705,7 +579,7 @@ class _Checker:
                         self.error(resolved.probe.at + (stage, handler, "port"),
                                    f"probe port {named!r} is not a route of context "
                                    f"{ctx.name!r} nor of the service",
-                                   did_you_mean(named, known) or
+                                   did_you_mean(named, known, loose=True) or
                                    (f"routes of {ctx.name}: {', '.join(route_names)}"
                                     if route_names else "give a port number, or add a route"))
 
@@ -715,6 +589,6 @@ def _suggest_label(name: str) -> str:
     return label or "my-service"
 
 
-def validate_service(svc: Service, problems: Problems) -> None:
+def check_service(svc: Service, problems: Problems) -> None:
     """Check every rule of format 1 on a read service; add what is wrong to `problems`."""
     _Checker(svc, problems).run()

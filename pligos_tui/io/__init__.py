@@ -1,0 +1,1 @@
+"""The base layer: files, YAML reading and writing, format-preserving YAML edits."""

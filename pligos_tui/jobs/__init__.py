@@ -1,0 +1,1 @@
+"""The jobs both shells share: generate, check, render, edits of pligos.yaml, scaffolding."""

@@ -1,0 +1,277 @@
+"""`pligos generate`: load every service, plan every chart, then write them all.
+
+Everything is loaded, validated and compiled before anything is written, so bad input never
+half-writes. A service whose inputs and charts did not change since the last run
+(:mod:`pligos_tui.build.records`) is not loaded at all. Large runs write in two forked
+processes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pligos_tui import v1
+from pligos_tui.build.chart import content_hash
+from pligos_tui.build.plan import CHARTS_DIR, ChartPlan, plan_chart, secret_provider, select_contexts
+from pligos_tui.build.records import ChartRecord, Records, collect
+from pligos_tui.build.umbrella import UMBRELLA, UmbrellaPlan, plan_umbrellas
+from pligos_tui.build.writer import remove_chart, write_chart
+from pligos_tui.errors import ConfigError, PligosError, Problem, UsageError, did_you_mean, display_path
+from pligos_tui.secrets.file import ensure_ignored
+from pligos_tui.spec.discover import find_services, read_marker, split_v1, stat_digest
+from pligos_tui.spec.flavors import FlavorSet
+from pligos_tui.spec.load import load_service
+from pligos_tui.spec.model import Service
+from pligos_tui.spec.vocabulary import DEFAULT_SECRETS_PATH
+
+
+def load_services(roots: list[Path], *, follow_symlinks: bool = False) -> list[Service]:
+    """Load every service; all problems of all files are raised together."""
+    services: list[Service] = []
+    problems: list[Problem] = []
+    for root in roots:
+        try:
+            services.append(load_service(root, follow_symlinks=follow_symlinks))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
+    return services
+
+
+def plan(services: list[Service], *, contexts: list[str] | None = None,
+         out: Path | None = None, flavors: FlavorSet | None = None,
+         v1_roots: list[Path] | None = None, covered: set[str] | None = None,
+         build: bool = True) -> list[ChartPlan]:
+    """The charts of the services' contexts (all, or those named in `contexts`; a context
+    named there must exist in some service, or in `covered`)."""
+    flavors = flavors or FlavorSet()
+    plans: list[ChartPlan] = []
+    for svc in services:
+        secrets = secret_provider(svc)
+        for name in select_contexts(svc, contexts):
+            plans.append(plan_chart(svc, name, out=out, flavors=flavors, secrets=secrets,
+                                    build=build))
+    if v1_roots:  # services of the original Pligos: pligos_tui.v1 builds their charts
+        plans.extend(v1.plans(v1_roots, contexts=contexts, out=out))
+    if contexts:
+        missing = [c for c in contexts if not any(p.context == c for p in plans)
+                   and c not in (covered or set())]
+        if missing:
+            known = sorted({c.name for s in services for c in s.contexts}
+                           | {p.context for p in plans})
+            raise UsageError(f"no service has a context named {missing[0]!r}",
+                             hint=did_you_mean(missing[0], known, loose=True)
+                             or f"contexts are: {', '.join(known)}")
+    seen: dict[Path, ChartPlan] = {}
+    for p in plans:
+        if p.dest in seen:
+            other = seen[p.dest]
+            raise UsageError(f"{other.origin.file} and {p.origin.file} would both write "
+                             f"{display_path(p.dest)}",
+                             hint="give the services different names, or generate them "
+                             "without --out")
+        seen[p.dest] = p
+    return plans
+
+
+@dataclass
+class GenerateReport:
+    written: list[ChartRecord] = field(default_factory=list)
+    unchanged: list[ChartRecord] = field(default_factory=list)
+    umbrellas: list[tuple[UmbrellaPlan, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)  # charts of contexts that are gone
+
+    @property
+    def services(self) -> int:
+        return len({r.root for r in self.written + self.unchanged})
+
+
+def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path | None = None,
+             progress: Callable[[int, int], None] | None = None,
+             follow_symlinks: bool = False) -> GenerateReport:
+    """Load, validate and compile everything first; then write each chart atomically.
+
+    A service whose inputs and charts did not change since the last run (see build/records.py) is
+    not loaded at all."""
+    report = GenerateReport()
+    flavors = FlavorSet()
+    records = Records(out, contexts)
+    work: list[tuple[list[ChartPlan], list[UmbrellaPlan]]] = []
+    for root in paths:  # every tree is planned (and so checked) before anything is written
+        roots, v1_roots = split_v1(find_services([root]))
+        fresh: list[Path] = []
+        for service_root in roots:
+            record = records.unchanged(service_root)
+            if record is None or record.shared:
+                fresh.append(service_root)
+                continue
+            report.unchanged += record.chart_records(service_root)
+        services = load_services(fresh, follow_symlinks=follow_symlinks)
+        plans = plan(services, contexts=contexts, out=out, flavors=flavors, v1_roots=v1_roots,
+                     covered={r.context for r in report.unchanged}, build=False)
+        work.append((plans, plan_umbrellas(plans, root, out)))
+    all_plans = [p for plans, _ in work for p in plans]
+    _check_destinations(all_plans, [u for _, umbrellas in work for u in umbrellas])
+    report.warnings = _protect_secret_folders(all_plans)
+    for p, (status, digest, stat) in zip(all_plans, _write_charts(all_plans, progress)):
+        (report.written if status == "written" else report.unchanged).append(p.record())
+        p.digest, p.stat = digest, stat
+    for _, umbrellas in work:
+        for u in umbrellas:
+            status = write_chart(u.dest, u.files, meta={"context": u.context,
+                                                              "service": UMBRELLA})
+            report.umbrellas.append((u, status))
+    if contexts is None and out is None:
+        report.removed = _prune_orphans(all_plans)
+    _record_inputs(all_plans, records)
+    return report
+
+
+def orphans(svc: Service) -> list[Path]:
+    """Charts Pligos generated for contexts the service no longer has (default layout)."""
+    names = {c.name for c in svc.contexts}
+    found = []
+    for dest in sorted((svc.root / CHARTS_DIR).glob(f"*/{svc.name}")):
+        marker = read_marker(dest)
+        if (marker is not None and marker.get("service") == svc.name
+                and dest.parent.name not in names):
+            found.append(dest)
+    return found
+
+
+def _prune_orphans(plans: list[ChartPlan]) -> list[Path]:
+    removed: list[Path] = []
+    for svc in {id(p.service): p.service for p in plans if p.service is not None}.values():
+        for dest in orphans(svc):
+            remove_chart(dest)
+            removed.append(dest)
+    return removed
+
+
+PARALLEL_FROM = 40  # charts; below this, starting a second process costs more than it saves
+
+
+def _write_charts(plans: list[ChartPlan], progress: Callable[[int, int], None] | None
+                  ) -> list[tuple[str, str, str]]:
+    """Build and write every chart: (status, content hash, stat digest) per plan, in order.
+
+    A large run is shared between two processes (forked, so they inherit the plans without
+    copying them); charts that share a folder go to the same process, as each holds that
+    folder's lock while it writes."""
+    results: list[tuple[str, str, str] | None] = [None] * len(plans)
+    groups: dict[Path, list[int]] = {}
+    for i, p in enumerate(plans):
+        groups.setdefault(p.dest.parent, []).append(i)
+    workers = min(2, os.cpu_count() or 1, len(groups))
+    if (len(plans) < PARALLEL_FROM or workers < 2 or "fork" not in _start_methods()
+            or threading.active_count() > 1):  # forking a threaded process (a TUI) is unsafe
+        for i, p in enumerate(plans):
+            results[i] = _write_plan(p)
+            if progress:
+                progress(i + 1, len(plans))
+        return [r for r in results if r is not None]
+    batches: list[list[int]] = [[] for _ in range(workers)]
+    for indexes in sorted(groups.values(), key=len, reverse=True):
+        min(batches, key=len).extend(indexes)
+    context = multiprocessing.get_context("fork")
+    done = 0
+    with context.Pool(workers, initializer=_adopt, initargs=(plans, os.getpid())) as pool:
+        for batch, outcome in zip(batches, pool.imap(_write_batch, batches)):
+            for i, result in zip(batch, outcome):
+                if isinstance(result, PligosError):
+                    raise result
+                results[i] = result
+            done += len(batch)
+            if progress:
+                progress(done, len(plans))
+    return [r for r in results if r is not None]
+
+
+def _start_methods() -> list[str]:
+    return multiprocessing.get_all_start_methods()
+
+
+def _write_plan(p: ChartPlan) -> tuple[str, str, str]:
+    files = p.chart_files()
+    status = write_chart(p.dest, files, meta=p.meta)
+    return status, content_hash(files), stat_digest(p.dest)
+
+
+_ADOPTED: list[ChartPlan] = []  # a forked writer's view of the parent's plans
+
+
+def _adopt(plans: list[ChartPlan], parent: int) -> None:
+    """Set up a forked writer: it ends when its parent does (even by kill -9), so that no
+    orphan goes on writing after the run was stopped."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent is already gone
+        os._exit(1)
+    _ADOPTED[:] = plans
+
+
+def _write_batch(indexes: list[int]) -> list[tuple[str, str, str] | PligosError]:
+    out: list[tuple[str, str, str] | PligosError] = []
+    for i in indexes:
+        try:
+            out.append(_write_plan(_ADOPTED[i]))
+        except PligosError as exc:  # returned, not raised: it keeps its hint across processes
+            out.append(PligosError(exc.message, exc.hint))
+            break
+    return out
+
+
+def _record_inputs(plans: list[ChartPlan], records: Records) -> None:
+    """Remember what each format-1 service's charts were made from, for the next run."""
+    by_service: dict[int, list[ChartPlan]] = {}
+    for p in plans:
+        if p.service is not None:
+            by_service.setdefault(id(p.service), []).append(p)
+    for group in by_service.values():
+        svc = group[0].service
+        assert svc is not None
+        digests = collect(svc, list({id(p.flavor): p.flavor for p in group}.values()))
+        if digests is None:
+            continue
+        charts = {str(p.dest): {"hash": p.digest, "stat": p.stat, "context": p.context,
+                                "flavor": p.flavor.name, "service": svc.name} for p in group}
+        records.put(svc.root, digests, charts, shared=any(p.compiled.shared for p in group))
+    records.save()
+
+
+def _check_destinations(plans: list[ChartPlan], umbrellas: list[UmbrellaPlan]) -> None:
+    seen: dict[Path, str] = {}
+    for dest, owner in [(p.dest, p.origin.file) for p in plans] + [
+            (u.dest, "the shared dependencies") for u in umbrellas]:
+        if dest in seen:
+            raise UsageError(f"{seen[dest]} and {owner} would both write {display_path(dest)}",
+                             hint="give the services different names, or generate the trees "
+                             "one at a time")
+        seen[dest] = owner
+
+
+def _protect_secret_folders(plans: list[ChartPlan]) -> list[str]:
+    """The file provider's folder is git-ignored (added when missing); tracked files warned."""
+    warnings: list[str] = []
+    done: set[Path] = set()
+    for p in plans:
+        svc = p.service
+        if svc is None or svc.root in done or svc.secrets is None \
+                or svc.secrets.provider != "file":
+            continue
+        done.add(svc.root)
+        if (svc.root / svc.secrets.settings.get("path", DEFAULT_SECRETS_PATH)).exists():
+            warnings += ensure_ignored(svc.root, svc.secrets.settings.get("path", DEFAULT_SECRETS_PATH))
+    return warnings

@@ -1,0 +1,124 @@
+"""Rendering charts with helm, without writing them: `preview`, `diff` and the TUI's panes.
+
+A chart is planned in memory, written to a temporary folder and rendered by `helm template`
+running in the background (`Rendering`); secret data is redacted first, so nothing secret is
+ever printed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from pligos_tui import helm
+from pligos_tui.build.plan import ChartPlan, plan_chart, secret_provider
+from pligos_tui.errors import HelmError, UsageError, did_you_mean
+from pligos_tui.io.yamlwrite import dump_yaml
+from pligos_tui.spec.model import Service
+
+
+class Rendering:
+    """The manifests of a planned chart, being rendered by helm in the background.
+
+    The chart is written to a temporary folder and helm started when this is made; `result()`
+    waits for the manifests (and removes the folder), `done()` polls, `cancel()` stops helm.
+    """
+
+    def __init__(self, p: ChartPlan, *, release: str | None = None) -> None:
+        files = dict(p.chart_files())
+        if p.compiled.requirements:  # subcharts are not fetched for a preview: ours alone
+            meta = yaml.safe_load(files["Chart.yaml"])
+            meta.pop("dependencies", None)
+            files["Chart.yaml"] = dump_yaml(meta).encode()
+        self.plan = p
+        self._tmp = tempfile.TemporaryDirectory(prefix="pligos-render-")
+        try:
+            dest = Path(self._tmp.name) / p.origin.name
+            for rel, data in files.items():
+                path = dest / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            self._helm = helm.Template(dest, release or p.origin.name)
+        except BaseException:
+            self._tmp.cleanup()
+            raise
+
+    def done(self) -> bool:
+        return self._helm.done()
+
+    def result(self) -> str:
+        try:
+            return self._helm.result()
+        except HelmError as exc:
+            raise HelmError(f"rendering context {self.plan.context!r} of "
+                                 f"{self.plan.origin.file} failed: "
+                                 + exc.message.split(": ", 1)[-1]) from None
+        finally:
+            self._tmp.cleanup()
+
+    def cancel(self) -> None:
+        self._helm.cancel()
+        self._tmp.cleanup()
+
+
+def render(p: ChartPlan, *, release: str | None = None) -> str:
+    """The manifests helm renders for a planned chart."""
+    return Rendering(p, release=release).result()
+
+
+class Finished:
+    """A preview whose text is already known (values, file list)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def done(self) -> bool:
+        return True
+
+    def result(self) -> str:
+        return self.text
+
+    def cancel(self) -> None:
+        pass
+
+
+def start_preview(svc: Service, context: str, *, flavor: str | None = None,
+                  mode: str = "manifests") -> Rendering | Finished:
+    """`preview`, started: the chart is planned now and helm left running in the background."""
+    require_context(svc, context)
+    p = plan_chart(svc, context, flavor=flavor, redact=True)
+    if mode == "values":
+        return Finished(p.chart_files()["values.yaml"].decode())
+    if mode == "files":
+        return Finished("".join(f"{rel}  ({len(data)} bytes)\n"
+                                for rel, data in p.chart_files().items()))
+    return Rendering(p)
+
+
+def preview(svc: Service, context: str, *, flavor: str | None = None,
+            mode: str = "manifests") -> str:
+    """What a context's chart holds, as text: rendered manifests (needs helm), its values.yaml,
+    or its file list. Nothing is written. The CLI's `preview` and the TUI's panes use this."""
+    return start_preview(svc, context, flavor=flavor, mode=mode).result()
+
+
+def diff_contexts(svc: Service, a: str, b: str) -> str:
+    """A unified diff of the manifests two contexts render ('' when they are the same)."""
+    for name in (a, b):
+        require_context(svc, name)
+    secrets = secret_provider(svc, redact=True)
+    left = render(plan_chart(svc, a, secrets=secrets), release=svc.name)
+    right = render(plan_chart(svc, b, secrets=secrets), release=svc.name)
+    return "".join(difflib.unified_diff(left.splitlines(keepends=True),
+                                        right.splitlines(keepends=True),
+                                        fromfile=f"context {a}", tofile=f"context {b}"))
+
+
+def require_context(svc: Service, name: str) -> None:
+    names = [c.name for c in svc.contexts]
+    if name not in names:
+        raise UsageError(f"{svc.file} has no context {name!r}",
+                         hint=did_you_mean(name, names, loose=True) or f"contexts are: {', '.join(names)}")

@@ -1,0 +1,1 @@
+"""What pligos.yaml means: its words, its typed model, friends, flavors, resolution, rules."""

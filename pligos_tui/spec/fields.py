@@ -1,0 +1,121 @@
+"""Field rules: pure checks of one value, each returning a message or None.
+
+The loader's rules, the `new` wizard and the editor all call these, so a field is judged the
+same way everywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+_QUANTITY = re.compile(r"^[+]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?\d+)?$")
+TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+DIGEST_RE = re.compile(r"^[a-z0-9]+([+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$")
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+REPOSITORY_RE = re.compile(
+    r"^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
+    r"|\[[0-9a-fA-F:]+\])(?::[0-9]+)?/)?" + _PATH_COMPONENT + r"(?:/" + _PATH_COMPONENT + r")*$")
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+CONFIG_KEY_RE = re.compile(r"^[-._a-zA-Z0-9]+$")
+RESOURCE_NAME_RE = re.compile(r"^([a-z0-9.-]+/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+_CRON_MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+_CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
+_CRON_FIELD = re.compile(r"^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/\d+)?$")
+
+
+
+# --------------------------------------------------------------------------- field rules
+
+def dns_label(value: str, *, max_len: int = 63) -> str | None:
+    if not value:
+        return "must not be empty"
+    if len(value) > max_len:
+        return f"{value!r} is longer than {max_len} characters"
+    if not _DNS_LABEL.match(value):
+        return (f"{value!r} is not a DNS label: use lower-case letters, digits and '-', "
+                "starting and ending with a letter or digit")
+    return None
+
+
+def port_name(value: str) -> str | None:
+    """A Kubernetes port name (IANA service name): at most 15 characters, one letter."""
+    problem = dns_label(value, max_len=15)
+    if problem:
+        return problem.replace("DNS label", "port name")
+    if "--" in value:
+        return f"{value!r} must not contain '--'"
+    if not re.search(r"[a-z]", value):
+        return f"{value!r} must contain a letter"
+    return None
+
+
+def port(value: int) -> str | None:
+    if not 1 <= value <= 65535:
+        return f"port {value} is outside 1-65535"
+    return None
+
+
+def quantity(value: str) -> str | None:
+    if not _QUANTITY.match(value):
+        return (f"{value!r} is not a Kubernetes quantity (e.g. 100m, 0.5, 128Mi, 1Gi)")
+    return None
+
+
+def semver(value: str) -> str | None:
+    if not _SEMVER.match(value):
+        return f"{value!r} is not a SemVer version (e.g. 0.3.0)"
+    return None
+
+
+def fqdn(value: str) -> str | None:
+    if len(value) > 253 or not _DNS_SUBDOMAIN.match(value):
+        return f"{value!r} is not a host name (lower-case, e.g. tokens.example.com)"
+    return None
+
+
+def cron(value: str) -> str | None:
+    fields = value.split()
+    if fields and (fields[0].startswith("CRON_TZ=") or fields[0].startswith("TZ=")):
+        fields = fields[1:]
+    if len(fields) == 1 and fields[0] in _CRON_MACROS:
+        return None
+    if len(fields) != 5:
+        return (f"{value!r} is not a cron schedule: it needs 5 fields "
+                "(minute hour day-of-month month day-of-week), e.g. \"0 3 * * *\"")
+    for text, (low, high), what in zip(fields, _CRON_RANGES,
+                                      ("minute", "hour", "day of month", "month", "day of week")):
+        for part in text.split(","):
+            if not _CRON_FIELD.match(part):
+                return f"{value!r}: the {what} field {text!r} is not valid cron"
+            for number in re.findall(r"(?<![/\d])\d+", part):
+                if not low <= int(number) <= high:
+                    return f"{value!r}: {what} {number} is outside {low}-{high}"
+    return None
+
+
+def service_path(root: Path, value: str, *,
+                 follow_symlinks: bool = False) -> tuple[Path | None, str | None]:
+    """A path inside the service folder: (resolved path, None) or (None, message).
+
+    A symbolic link inside the service that points outside it is refused unless
+    `follow_symlinks` is set."""
+    if not value:
+        return None, "must not be empty"
+    if value.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", value):
+        return None, f"{value!r} is absolute; give a path relative to the service folder"
+    base = root.resolve()
+    lexical = Path(os.path.normpath(base / value))
+    if lexical != base and base not in lexical.parents:
+        return None, f"{value!r} leaves the service folder"
+    target = (root / value).resolve()
+    if target != base and base not in target.parents and not follow_symlinks:
+        return None, (f"{value!r} is a symbolic link to {target}, outside the service folder "
+                      "(use --follow-symlinks to allow it)")
+    return target, None

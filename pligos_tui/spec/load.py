@@ -1,0 +1,46 @@
+"""Loading a service: parse pligos.yaml, read its structure, its friends, then every rule.
+
+All three passes add to one list of problems, so a user sees every mistake of the file at once;
+when there is any, nothing is returned but one ConfigError holding them all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pligos_tui.errors import ConfigError, Problems, display_path
+from pligos_tui.io.yamlread import Document, load_file, load_text
+from pligos_tui.spec.friends import load_friends
+from pligos_tui.spec.model import Service
+from pligos_tui.spec.reader import read_service
+from pligos_tui.spec.rules import check_service
+from pligos_tui.spec.vocabulary import CONFIG_NAME
+
+
+def load_service(path: Path, *, check: bool = True, follow_symlinks: bool = False) -> Service:
+    """Load and validate a service. `path` is a service folder or its pligos.yaml.
+
+    Raises ConfigError with every problem of the file when anything is wrong.
+    """
+    file = path / CONFIG_NAME if path.is_dir() else path
+    root = file.parent
+    display = display_path(file)
+    doc = load_file(file, display)
+    return _finish(doc, root, check, follow_symlinks)
+
+
+def load_service_text(text: str, root: Path, display: str, *, check: bool = True) -> Service:
+    """Load a service from text (an editor's buffer), as if it were root/pligos.yaml."""
+    return _finish(load_text(text, display), root, check)
+
+
+def _finish(doc: Document, root: Path, check: bool, follow_symlinks: bool = False) -> Service:
+    problems = Problems(doc.file)
+    svc = read_service(doc, root, problems)
+    svc.follow_symlinks = follow_symlinks
+    svc.friends = load_friends(svc, problems)
+    if check:
+        check_service(svc, problems)
+    if problems.errors:
+        raise ConfigError(problems.errors)
+    return svc

@@ -1,0 +1,115 @@
+"""Resolving a context: its `extends` chain applied, every reference replaced by its entry.
+
+`resolve_context` gives a ResolvedContext with every assignment in place and where each was
+made (`origin`), which the rules check and the compiler turns into the values contract.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from pligos_tui.errors import ResolveError
+from pligos_tui.io.keypath import KeyPath
+from pligos_tui.spec.model import (
+    Command, Context, Entry, EnvSet, FriendUse, Image, Mount, Probe, Ref, Resources, Route,
+    Service,
+)
+from pligos_tui.spec.vocabulary import CONTEXT_PROPERTIES, CONTEXT_REF_LISTS, CONTEXT_REFS
+
+
+@dataclass
+class ResolvedContext:
+    """A context with its extends chain applied and every reference replaced by its entry."""
+
+    name: str
+    chain: list[str]  # the context, then what it extends, and so on
+    flavor: str = ""
+    image: Image | None = None
+    command: Command | None = None
+    probe: Probe | None = None
+    routes: list[Route] = field(default_factory=list)
+    mounts: list[Mount] = field(default_factory=list)
+    env: list[EnvSet] = field(default_factory=list)
+    resources: Resources | None = None
+    replicas: int | None = None
+    schedule: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    friends: list[FriendUse] = field(default_factory=list)
+    origin: dict[str, KeyPath] = field(default_factory=dict)  # property -> where it was set
+
+    @property
+    def assigned(self) -> list[str]:
+        """The properties the context has (an empty list or mapping counts as none)."""
+        return [p for p in CONTEXT_PROPERTIES if p in self.origin
+                and getattr(self, p) not in ([], {})]
+
+    def where(self, prop: str) -> KeyPath:
+        return self.origin.get(prop, ())
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Maps merge key by key; anything else in `over` replaces what `base` has."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def extends_chain(svc: Service, name: str) -> list[Context]:
+    """The context named `name` followed by its ancestors; a cycle is a ResolveError."""
+    chain: list[Context] = []
+    current = svc.context(name)
+    if current is None:
+        raise ResolveError(f"no context named {name!r}", ())
+    while current is not None:
+        if any(c.name == current.name for c in chain):
+            names = " -> ".join([c.name for c in chain] + [current.name])
+            raise ResolveError(f"extends forms a cycle: {names}", chain[0].at + ("extends",),
+                               "remove extends from one of these contexts")
+        chain.append(current)
+        current = svc.context(current.extends) if current.extends else None
+    return chain
+
+
+def _entry(svc: Service, prop: str, ref: Ref) -> Entry | None:
+    if ref.inline is not None:
+        return ref.inline
+    return next((e for e in svc.entries(prop) if e.name == ref.name), None)
+
+
+def resolve_context(svc: Service, name: str) -> ResolvedContext:
+    chain = extends_chain(svc, name)
+    resolved = ResolvedContext(name=name, chain=[c.name for c in chain])
+    for ctx in reversed(chain):  # the farthest ancestor first, the context itself last
+        for key in ctx.unset:
+            default = ResolvedContext(name=name, chain=[])
+            setattr(resolved, key, getattr(default, key))
+            resolved.origin.pop(key, None)
+        if ctx.flavor:
+            resolved.flavor = ctx.flavor
+            resolved.origin["flavor"] = ctx.at + ("flavor",)
+        for key, prop in CONTEXT_REFS.items():
+            ref = getattr(ctx, key)
+            if ref is not None:
+                setattr(resolved, key, _entry(svc, prop, ref))
+                resolved.origin[key] = ctx.at + (key,)
+        for key, prop in CONTEXT_REF_LISTS.items():
+            refs = getattr(ctx, key)
+            if refs is not None:
+                entries = [_entry(svc, prop, r) for r in refs]
+                setattr(resolved, key, [e for e in entries if e is not None])
+                resolved.origin[key] = ctx.at + (key,)
+        for key in ("replicas", "schedule", "friends"):
+            value = getattr(ctx, key)
+            if value is not None:
+                setattr(resolved, key, value)
+                resolved.origin[key] = ctx.at + (key,)
+        if ctx.values is not None:
+            resolved.values = deep_merge(resolved.values, ctx.values)
+            resolved.origin["values"] = ctx.at + ("values",)
+    return resolved

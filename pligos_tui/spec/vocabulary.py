@@ -1,0 +1,114 @@
+"""The words of pligos.yaml (format 1), each defined once.
+
+Every other module reads the names of properties, references, keys and reserved names from
+here instead of restating them: the reader, the rules, the compiler, the editor's operations,
+the wizard and the TUI's forms.
+"""
+
+from __future__ import annotations
+
+FORMAT = 1  # the `pligos:` version this Pligos reads
+CONFIG_NAME = "pligos.yaml"  # a service's file, at the service's root
+MARKER = ".pligos-chart.json"  # in every chart Pligos writes; a folder without it is not ours
+
+# -- properties: the named entries a service defines ------------------------------------------
+
+PROPERTY_LISTS = ("images", "commands", "probes", "routes", "mounts", "env", "resources")
+# what one entry of each list is called in messages
+ENTRY_WORDS = {"images": "image", "commands": "command", "probes": "probe", "routes": "route",
+               "mounts": "mount", "env": "env entry", "resources": "resources entry"}
+
+PROBE_STAGES = ("startup", "liveness", "readiness")
+PROBE_HANDLERS = ("httpGet", "tcpSocket", "exec", "grpc")
+PROBE_TIMINGS = ("initialDelaySeconds", "periodSeconds", "timeoutSeconds", "successThreshold",
+                 "failureThreshold", "terminationGracePeriodSeconds")
+HANDLER_KEYS = {
+    "httpGet": ("path", "port", "host", "scheme", "httpHeaders"),
+    "tcpSocket": ("port", "host"),
+    "exec": ("command",),
+    "grpc": ("port", "service"),
+}
+# probe handlers whose `port` may name a route
+NAMED_PORT_HANDLERS = ("httpGet", "tcpSocket")
+MOUNT_KINDS = ("files", "secret", "hostPath", "volume", "emptyDir")
+VOLUME_KEYS = ("size", "storageClass", "accessMode")
+EMPTY_DIR_KEYS = ("medium", "sizeLimit")
+COMMAND_TYPES = ("executable", "script")
+
+ENTRY_KEYS: dict[str, tuple[str, ...]] = {
+    "images": ("name", "repository", "tag", "digest", "pullPolicy", "pullSecret"),
+    "commands": ("name", "type", "command", "args", "fileName", "interpreter"),
+    "probes": ("name", *PROBE_STAGES),
+    "routes": ("name", "port", "containerPort", "protocol", "fqdn", "path", "tls"),
+    "mounts": ("name", "path", "readOnly", *MOUNT_KINDS),
+    "env": ("name", "variables"),
+    "resources": ("name", "requests", "limits"),
+}
+REQUIRED_KEYS = {"images": ("repository",), "routes": ("port",), "mounts": ("path",),
+                 "env": ("variables",)}
+# inline entries of these lists end up as Kubernetes names and so must be named
+INLINE_NEEDS_NAME = ("routes", "mounts")
+
+PULL_POLICIES = ("IfNotPresent", "Always", "Never")  # the default first
+PROTOCOLS = ("TCP", "UDP", "SCTP")
+ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
+RESOURCE_NAMES = ("cpu", "memory", "ephemeral-storage")
+
+# -- contexts: what a context assigns ---------------------------------------------------------
+
+# context key -> the property list its name refers to (one entry)
+CONTEXT_REFS = {"image": "images", "command": "commands", "probe": "probes",
+                "resources": "resources"}
+# context key -> the property list its names refer to (a list of entries)
+CONTEXT_REF_LISTS = {"routes": "routes", "mounts": "mounts", "env": "env"}
+# context key -> property list, for both kinds
+REF_PROPERTY = {**CONTEXT_REFS, **CONTEXT_REF_LISTS}
+CONTEXT_PROPERTIES = ("image", "command", "probe", "routes", "mounts", "env", "resources",
+                      "replicas", "schedule", "values", "friends")
+CONTEXT_KEYS = ("name", "flavor", "extends", *CONTEXT_PROPERTIES)
+
+TOP_KEYS = ("pligos", "name", "description", "chartVersion", "appVersion", "flavorPaths",
+            "friendsLibrary", "secrets", "friends", *PROPERTY_LISTS, "contexts",
+            "current-context")
+SERVICE_NAME_MAX = 53  # helm's limit for a release name
+
+# examples shown when a required key is missing
+REQUIRED_EXAMPLES = {"pligos": str(FORMAT), "name": "my-service", "port": "8080",
+                     "repository": "registry.example.com/team/app", "path": "/etc/app",
+                     "variables": "{NAME: value}"}
+
+# -- flavors ----------------------------------------------------------------------------------
+
+FLAVOR_FILE = "flavor.yaml"
+FLAVOR_KEYS = ("description", "accepts", "requires")
+
+# -- friends ----------------------------------------------------------------------------------
+
+FRIEND_KEYS = ("name", "type", "chart", "values", "config", "credentials")
+FRIEND_USE_KEYS = ("name", "values")
+FRIEND_CHART_KEYS = ("name", "version", "repository")
+FRIEND_TYPES = ("requirement", "dependency")
+
+# -- secrets ----------------------------------------------------------------------------------
+
+SECRET_PROVIDERS = ("file", "vault")
+# the keys of the `secrets:` block, for each provider
+SECRET_SETTINGS = {
+    "file": ("provider", "path"),
+    "vault": ("provider", "address", "mount", "path", "kv", "timeout"),
+}
+DEFAULT_SECRETS_PATH = "secrets"
+
+# -- what Pligos itself puts into every pod -----------------------------------------------------
+
+SCRIPTS_MOUNT = "/pligos/scripts"  # where a script command's file is mounted
+SCRIPTS_VOLUME = "pligos-scripts"  # the pod volume the scripts ConfigMap is mounted from
+
+# -- the values contract (docs/values-contract.md) ---------------------------------------------
+
+CONTRACT_VERSION = 1
+# the top-level keys of every chart's values, in the order they are written; a requirement's
+# alias (its values' key) must not take one of them
+CONTRACT_KEYS = ("pligos", "metadata", "image", "command", "probes", "routes", "ingress",
+                 "mounts", "env", "resources", "replicas", "schedule", "cronjob", "pod",
+                 "friends", "secrets")
