@@ -56,8 +56,8 @@ def _paths(values: list[str] | None) -> list[Path]:
 # --------------------------------------------------------------------------- commands
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from pligos_tui.errors import display_path
     from pligos_tui.build.records import quick_unchanged
+    from pligos_tui.errors import display_path
 
     if getattr(args, "in_place", False):
         return _generate_in_place(args)
@@ -97,8 +97,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace, out: Path | None) -> Any:
-    from pligos_tui.spec.discover import find_services
     from pligos_tui.jobs.generate import generate
+    from pligos_tui.spec.discover import find_services
 
     progress = None
     bar = None
@@ -120,8 +120,8 @@ def _generate(args: argparse.Namespace, out: Path | None) -> Any:
 
 
 def _generate_in_place(args: argparse.Namespace) -> int:
-    from pligos_tui.spec.discover import find_services, split_v1
     from pligos_tui.errors import UsageError, display_path
+    from pligos_tui.spec.discover import find_services, split_v1
     from pligos_tui.v1.build import build, switch_context
     from pligos_tui.v1.load import load_service
 
@@ -198,8 +198,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _one_service(path: str | None) -> Any:
-    from pligos_tui.spec.discover import find_services
     from pligos_tui.errors import UsageError
+    from pligos_tui.spec.discover import find_services
     from pligos_tui.spec.load import load_service
 
     roots = find_services([Path(path or ".")])
@@ -347,8 +347,8 @@ def cmd_codegen(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from pligos_tui.jobs import scaffold
     from pligos_tui.errors import UsageError, display_path
+    from pligos_tui.jobs import scaffold
 
     dest = Path(args.dir or ".")
     template = scaffold.load_template(args.template)
@@ -584,7 +584,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+    except Exception as exc:
         if os.environ.get("PLIGOS_DEBUG"):
             raise
         print(f"internal error: {type(exc).__name__}: {exc}\n  hint: this is a bug in "

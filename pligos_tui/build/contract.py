@@ -23,7 +23,9 @@ from pligos_tui.secrets import SecretProvider, make_provider
 from pligos_tui.spec.model import Friend, Mount, Service
 from pligos_tui.spec.resolve import ResolvedContext, deep_merge, resolve_context
 from pligos_tui.spec.vocabulary import (
-    CONTRACT_VERSION, NAMED_PORT_HANDLERS, SCRIPTS_MOUNT,
+    CONTRACT_VERSION,
+    NAMED_PORT_HANDLERS,
+    SCRIPTS_MOUNT,
 )
 
 

@@ -223,7 +223,7 @@ class Records:
                 file.parent.mkdir(parents=True, exist_ok=True)
                 text = json.dumps(self._files[file], indent=1, sort_keys=True) + "\n"
                 atomic_write(file, text.encode())
-            except Exception:  # noqa: BLE001 - an optimisation, never a reason to fail
+            except Exception:
                 pass
         self._dirty.clear()
 

@@ -18,11 +18,10 @@ from typing import Any
 import yaml
 
 from pligos_tui.errors import PligosError
-from pligos_tui.io.keypath import Named, PathPart
 from pligos_tui.io import roundtrip
+from pligos_tui.io.keypath import Named, PathPart
 from pligos_tui.io.roundtrip import dump, set_path
 from pligos_tui.io.yamlread import Loader
-
 
 
 def set_top_level_scalar(text: str, key: str, value: str) -> str:

@@ -20,16 +20,36 @@ from pligos_tui.io import roundtrip
 from pligos_tui.io.files import atomic_write
 from pligos_tui.io.keypath import Named, PathPart
 from pligos_tui.io.roundtrip import (
-    append_item, append_key, dump, find_named, insert_key, like, remove, set_item,
-    set_path, styled,
+    append_item,
+    append_key,
+    dump,
+    find_named,
+    insert_key,
+    like,
+    remove,
+    set_item,
+    set_path,
+    styled,
 )
 from pligos_tui.io.yamltext import (
-    compose_fast, fast_data, fast_set, fast_set_many, locate, set_top_level_scalar, simple_tree,
+    compose_fast,
+    fast_data,
+    fast_set,
+    fast_set_many,
+    locate,
+    set_top_level_scalar,
+    simple_tree,
 )
 from pligos_tui.spec.fields import dns_label, port_name
 from pligos_tui.spec.vocabulary import (
-    CONTEXT_REF_LISTS, CONTEXT_REFS, ENTRY_WORDS, NAMED_PORT_HANDLERS, PROBE_STAGES,
-    PROPERTY_LISTS, REF_PROPERTY, SCRIPTS_VOLUME,
+    CONTEXT_REF_LISTS,
+    CONTEXT_REFS,
+    ENTRY_WORDS,
+    NAMED_PORT_HANDLERS,
+    PROBE_STAGES,
+    PROPERTY_LISTS,
+    REF_PROPERTY,
+    SCRIPTS_VOLUME,
 )
 
 

@@ -19,11 +19,24 @@ from pathlib import Path
 
 from pligos_tui import v1
 from pligos_tui.build.chart import content_hash
-from pligos_tui.build.plan import CHARTS_DIR, ChartPlan, plan_chart, secret_provider, select_contexts
+from pligos_tui.build.plan import (
+    CHARTS_DIR,
+    ChartPlan,
+    plan_chart,
+    secret_provider,
+    select_contexts,
+)
 from pligos_tui.build.records import ChartRecord, Records, collect
 from pligos_tui.build.umbrella import UMBRELLA, UmbrellaPlan, plan_umbrellas
 from pligos_tui.build.writer import remove_chart, write_chart
-from pligos_tui.errors import ConfigError, PligosError, Problem, UsageError, did_you_mean, display_path
+from pligos_tui.errors import (
+    ConfigError,
+    PligosError,
+    Problem,
+    UsageError,
+    did_you_mean,
+    display_path,
+)
 from pligos_tui.secrets.file import ensure_ignored
 from pligos_tui.spec.discover import find_services, read_marker, split_v1, stat_digest
 from pligos_tui.spec.flavors import FlavorSet

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pligos_tui.io.yamlwrite import dump_for_people
 from pligos_tui.errors import (
     AnswersError,
     ConfigError,
@@ -29,6 +28,7 @@ from pligos_tui.errors import (
     UsageError,
     display_path,
 )
+from pligos_tui.io.yamlwrite import dump_for_people
 
 PACKAGE = Path(__file__).resolve().parent.parent
 PACKAGED_TEMPLATE = PACKAGE / "_cookiecutters" / "service"
@@ -212,7 +212,7 @@ def flatten_answers(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     if not isinstance(data, dict):
         # a ValueError, like every other bad answer: the callers report them together
-        raise ValueError("an answers file must be a mapping of answers, e.g. name: billing")  # noqa: TRY004
+        raise ValueError("an answers file must be a mapping of answers, e.g. name: billing")
     for key, value in data.items():
         full = f"{prefix}{key}"
         if full == "contexts" and isinstance(value, (list, dict)):
@@ -772,8 +772,8 @@ def write_service(answers: Answers, dest: Path, *, template: Template | None = N
 
     A non-empty `dest` is refused unless `force`; with `force` the scaffold's files are
     written into it one by one and nothing else in it is touched."""
-    from pligos_tui.jobs.generate import generate
     from pligos_tui.build.records import STATE
+    from pligos_tui.jobs.generate import generate
     from pligos_tui.spec.load import load_service
 
     dest = Path(os.path.abspath(dest))

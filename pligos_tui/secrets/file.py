@@ -11,10 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from pligos_tui.errors import display_path
+from pligos_tui.errors import SecretError, display_path
 from pligos_tui.io.files import atomic_write
-from pligos_tui.errors import SecretError
-
 
 
 class FileProvider:

@@ -16,6 +16,7 @@ from typing import Any
 
 from pligos_tui.errors import UsageError
 from pligos_tui.spec.vocabulary import CONFIG_NAME, MARKER
+
 SKIP_DIRS = {"node_modules", "__pycache__", "venv"}
 
 # `pligos:` followed by a nested mapping (block or flow), as opposed to format 1's `pligos: 1`

@@ -20,7 +20,10 @@ from pligos_tui.spec.fields import dns_label
 from pligos_tui.spec.model import ChartRef, Friend, Service
 from pligos_tui.spec.reader import Reader
 from pligos_tui.spec.vocabulary import (
-    CONTRACT_KEYS, FRIEND_CHART_KEYS, FRIEND_KEYS, FRIEND_TYPES,
+    CONTRACT_KEYS,
+    FRIEND_CHART_KEYS,
+    FRIEND_KEYS,
+    FRIEND_TYPES,
 )
 
 

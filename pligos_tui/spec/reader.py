@@ -17,14 +17,41 @@ from pligos_tui.errors import Problems, did_you_mean
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.io.yamlread import Document
 from pligos_tui.spec.model import (
-    Command, Context, Entry, EnvSet, FriendUse, Image, Mount, Probe, Ref, Resources, Route,
-    SecretsConfig, Service,
+    Command,
+    Context,
+    Entry,
+    EnvSet,
+    FriendUse,
+    Image,
+    Mount,
+    Probe,
+    Ref,
+    Resources,
+    Route,
+    SecretsConfig,
+    Service,
 )
 from pligos_tui.spec.vocabulary import (
-    CONTEXT_KEYS, CONTEXT_PROPERTIES, CONTEXT_REF_LISTS, CONTEXT_REFS, EMPTY_DIR_KEYS,
-    ENTRY_KEYS, ENTRY_WORDS, FORMAT, FRIEND_USE_KEYS, HANDLER_KEYS, INLINE_NEEDS_NAME,
-    MOUNT_KINDS, PROBE_HANDLERS, PROBE_STAGES, PROBE_TIMINGS, PROPERTY_LISTS, REQUIRED_EXAMPLES,
-    REQUIRED_KEYS, TOP_KEYS, VOLUME_KEYS,
+    CONTEXT_KEYS,
+    CONTEXT_PROPERTIES,
+    CONTEXT_REF_LISTS,
+    CONTEXT_REFS,
+    EMPTY_DIR_KEYS,
+    ENTRY_KEYS,
+    ENTRY_WORDS,
+    FORMAT,
+    FRIEND_USE_KEYS,
+    HANDLER_KEYS,
+    INLINE_NEEDS_NAME,
+    MOUNT_KINDS,
+    PROBE_HANDLERS,
+    PROBE_STAGES,
+    PROBE_TIMINGS,
+    PROPERTY_LISTS,
+    REQUIRED_EXAMPLES,
+    REQUIRED_KEYS,
+    TOP_KEYS,
+    VOLUME_KEYS,
 )
 
 

@@ -13,7 +13,17 @@ from typing import Any
 from pligos_tui.errors import ResolveError
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.spec.model import (
-    Command, Context, Entry, EnvSet, FriendUse, Image, Mount, Probe, Ref, Resources, Route,
+    Command,
+    Context,
+    Entry,
+    EnvSet,
+    FriendUse,
+    Image,
+    Mount,
+    Probe,
+    Ref,
+    Resources,
+    Route,
     Service,
 )
 from pligos_tui.spec.vocabulary import CONTEXT_PROPERTIES, CONTEXT_REF_LISTS, CONTEXT_REFS

@@ -28,10 +28,6 @@ from pligos_tui import __version__
 from pligos_tui.build.contract import Compiled
 from pligos_tui.build.plan import ChartPlan, Origin
 from pligos_tui.build.writer import write_chart
-from pligos_tui.spec.flavors import Flavor as ChartFlavor
-from pligos_tui.io.yamlwrite import dump_yaml
-from pligos_tui.spec.discover import read_marker
-from pligos_tui.spec.vocabulary import MARKER
 from pligos_tui.errors import (
     ChartWriteError,
     ConfigError,
@@ -40,6 +36,10 @@ from pligos_tui.errors import (
     UsageError,
     display_path,
 )
+from pligos_tui.io.yamlwrite import dump_yaml
+from pligos_tui.spec.discover import read_marker
+from pligos_tui.spec.flavors import Flavor as ChartFlavor
+from pligos_tui.spec.vocabulary import MARKER
 from pligos_tui.v1.compiler import compile_context
 from pligos_tui.v1.load import (
     CHART_FILE,

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from pligos_tui.errors import ConfigError, Problem, Problems
-from pligos_tui.spec.reader import type_name
-from pligos_tui.v1.load import Context, Service, did_you_mean, load_yaml
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.io.yamlread import Document
+from pligos_tui.spec.reader import type_name
+from pligos_tui.v1.load import Context, Service, did_you_mean, load_yaml
 
 PRIMITIVES = ("string", "numeric", "bool", "object")
 ROOT_TYPE = "context"

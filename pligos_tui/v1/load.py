@@ -21,11 +21,11 @@ from typing import Any
 
 import yaml
 
-from pligos_tui.spec.vocabulary import CONFIG_NAME
 from pligos_tui.errors import ConfigError, Problem, Problems, did_you_mean, display_path
-from pligos_tui.spec.reader import type_name
 from pligos_tui.io.keypath import KeyPath
-from pligos_tui.io.yamlread import Builder, Loader, Document, load_file
+from pligos_tui.io.yamlread import Builder, Document, Loader, load_file
+from pligos_tui.spec.reader import type_name
+from pligos_tui.spec.vocabulary import CONFIG_NAME
 
 CHART_FILE = "Chart.yaml"
 SCHEMA_FILE = "schema.yaml"

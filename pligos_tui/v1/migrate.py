@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.errors import (
     ChartWriteError,
     ConfigError,
@@ -24,9 +23,10 @@ from pligos_tui.errors import (
     UsageError,
     display_path,
 )
-from pligos_tui.v1.build import MANIFEST, Built, build, service_files, sort_keys
+from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.spec.discover import is_v1_config
 from pligos_tui.spec.vocabulary import CONFIG_NAME
+from pligos_tui.v1.build import MANIFEST, Built, build, service_files, sort_keys
 from pligos_tui.v1.load import CHART_FILE, load_service
 from pligos_tui.v1.mapping import format1_service, read_properties, service_header
 

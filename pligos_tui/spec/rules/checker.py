@@ -12,17 +12,49 @@ from typing import Any
 
 from pligos_tui.errors import ConfigError, Problems, ResolveError, did_you_mean
 from pligos_tui.spec.fields import (
-    CONFIG_KEY_RE, DIGEST_RE, ENV_NAME_RE, REPOSITORY_RE, RESOURCE_NAME_RE, TAG_RE, cron,
-    dns_label, fqdn, port, port_name, quantity, semver, service_path,
+    CONFIG_KEY_RE,
+    DIGEST_RE,
+    ENV_NAME_RE,
+    REPOSITORY_RE,
+    RESOURCE_NAME_RE,
+    TAG_RE,
+    cron,
+    dns_label,
+    fqdn,
+    port,
+    port_name,
+    quantity,
+    semver,
+    service_path,
 )
 from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.spec.model import (
-    Command, Context, Entry, EnvSet, Image, Mount, Probe, Ref, Resources, Route, Service,
+    Command,
+    Context,
+    Entry,
+    EnvSet,
+    Image,
+    Mount,
+    Probe,
+    Ref,
+    Resources,
+    Route,
+    Service,
 )
 from pligos_tui.spec.resolve import ResolvedContext, resolve_context
 from pligos_tui.spec.vocabulary import (
-    ACCESS_MODES, CONTEXT_REF_LISTS, CONTEXT_REFS, ENTRY_WORDS, PROBE_HANDLERS, PROPERTY_LISTS,
-    PROTOCOLS, PULL_POLICIES, SCRIPTS_MOUNT, SCRIPTS_VOLUME, SECRET_PROVIDERS, SECRET_SETTINGS,
+    ACCESS_MODES,
+    CONTEXT_REF_LISTS,
+    CONTEXT_REFS,
+    ENTRY_WORDS,
+    PROBE_HANDLERS,
+    PROPERTY_LISTS,
+    PROTOCOLS,
+    PULL_POLICIES,
+    SCRIPTS_MOUNT,
+    SCRIPTS_VOLUME,
+    SECRET_PROVIDERS,
+    SECRET_SETTINGS,
     SERVICE_NAME_MAX,
 )
 

@@ -17,11 +17,11 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, SelectionList, Static, TextArea
 
-from pligos_tui.jobs import edits
-from pligos_tui.io import yamltext
-from pligos_tui.spec import vocabulary
 from pligos_tui.errors import Problem
+from pligos_tui.io import yamltext
 from pligos_tui.io.yamlwrite import dump_flow
+from pligos_tui.jobs import edits
+from pligos_tui.spec import vocabulary
 from pligos_tui.tui.edit.state import Buffer
 
 

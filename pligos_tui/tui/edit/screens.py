@@ -11,9 +11,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
 
+from pligos_tui.errors import PligosError
 from pligos_tui.jobs import edits
 from pligos_tui.spec import vocabulary
-from pligos_tui.errors import PligosError
 from pligos_tui.tui.edit.dialogs import ConfirmDialog, NameDialog, PickDialog
 from pligos_tui.tui.edit.forms import (
     ContextForm,

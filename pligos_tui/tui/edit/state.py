@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from pligos_tui.errors import ConfigError, PligosError, Problem, display_path
 from pligos_tui.io.files import atomic_write
 from pligos_tui.io.roundtrip import structurally_editable
-from pligos_tui.errors import ConfigError, PligosError, Problem, display_path
 from pligos_tui.spec.load import load_service_text
 from pligos_tui.spec.model import Service
 from pligos_tui.spec.vocabulary import CONFIG_NAME

@@ -44,7 +44,7 @@ class NewServiceApp(App[Answers | None]):
 
     CSS_PATH = "new.tcss"
     TITLE = "pligos new"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 - narrow: no step list
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "step_back", "Back"),
         Binding("ctrl+n", "step_next", "Next"),

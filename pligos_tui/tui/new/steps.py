@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Label, SelectionList, Static
 
-from pligos_tui.jobs.scaffold import Answers, PROBE_KINDS, START_KINDS
+from pligos_tui.jobs.scaffold import PROBE_KINDS, START_KINDS, Answers
 from pligos_tui.spec.vocabulary import PULL_POLICIES
 from pligos_tui.tui.new.fields import Field
 

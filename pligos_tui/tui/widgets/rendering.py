@@ -41,7 +41,7 @@ def resolve(source: Source) -> tuple[Service | None, str]:
         svc = source() if callable(source) else source
     except PligosError as exc:
         return None, exc.format()
-    except Exception as exc:  # noqa: BLE001 - a bug must not take the editor down
+    except Exception as exc:
         return None, f"internal error: {type(exc).__name__}: {exc}"
     return svc, "" if svc is not None else "no service loaded"
 
@@ -68,7 +68,7 @@ class PaneJob:
             self._text = self._guard(lambda: PaneText(
                 note + start_preview(svc, context, flavor=flavor, mode="values").result(),
                 note=True))
-        except Exception as exc:  # noqa: BLE001 - shown in the pane
+        except Exception as exc:
             self._text = self._failure(exc)
 
     @staticmethod
@@ -83,7 +83,7 @@ class PaneJob:
     def _guard(cls, make: Callable[[], PaneText]) -> PaneText:
         try:
             return make()
-        except Exception as exc:  # noqa: BLE001 - a bug must not take the editor down
+        except Exception as exc:
             return cls._failure(exc)
 
     def done(self) -> bool:
