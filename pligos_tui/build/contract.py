@@ -199,13 +199,13 @@ def compile_context(svc: Service, name: str, flavor: str | None = None,
     if ctx.values:
         compiled.values = deep_merge(compiled.values, ctx.values)
         compiled.values_at = ctx.where("values")
-        image = compiled.values.get("image")
+        merged_image = compiled.values.get("image")
         given = ctx.values.get("image")
-        if isinstance(image, dict) and isinstance(given, dict) and "ref" not in given:
+        if isinstance(merged_image, dict) and isinstance(given, dict) and "ref" not in given:
             # what runs follows a repository, tag or digest set through values
-            digest, tag = image.get("digest"), image.get("tag")
-            image["ref"] = (f"{image.get('repository')}@{digest}" if digest
-                            else f"{image.get('repository')}:{tag}")
+            digest, tag = merged_image.get("digest"), merged_image.get("tag")
+            merged_image["ref"] = (f"{merged_image.get('repository')}@{digest}" if digest
+                                   else f"{merged_image.get('repository')}:{tag}")
     return compiled
 
 
@@ -292,6 +292,7 @@ def _compile_friends(svc: Service, ctx: ResolvedContext, compiled: Compiled,
         merged = deep_merge(friend.values, use.values)
         credentials = []
         for key, ref in friend.credentials.items():
+            assert provider is not None  # validated: credentials need a secret provider
             secret, _, secret_key = ref.partition("/")
             keys = sorted(provider.get(secret, compiled.context))
             if not secret_key:

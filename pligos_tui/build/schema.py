@@ -14,8 +14,10 @@ from typing import Any
 from pligos_tui.build.contract import Compiled
 from pligos_tui.errors import Problems
 from pligos_tui.io.yamlread import Document
+from pligos_tui.spec.vocabulary import CONTRACT_VERSION
 
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "values-contract-1.json"
+SCHEMA_FILE = (Path(__file__).resolve().parent.parent / "schema"
+               / f"values-contract-{CONTRACT_VERSION}.json")
 
 
 @lru_cache(maxsize=1)

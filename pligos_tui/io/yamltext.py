@@ -129,7 +129,9 @@ def _fast_line_edit(text: str, path: tuple[PathPart | Named, ...], value: Any) -
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     body = text[len(bom):]
     root = compose_fast(body)
-    parent = locate(root, path[:-1]) if root is not None else None
+    if root is None:
+        return None
+    parent = locate(root, path[:-1])
     if not isinstance(parent, yaml.MappingNode) or parent.flow_style or not parent.value \
             or not simple_tree(root):
         return None
@@ -324,7 +326,7 @@ def simple_tree(root: yaml.Node) -> bool:
 
 def locate(root: yaml.Node, path: tuple[PathPart | Named, ...]) -> yaml.Node | None:
     """The node at `path`, or None."""
-    node = root
+    node: yaml.Node | None = root
     for part in path:
         if isinstance(node, yaml.MappingNode) and isinstance(part, str):
             for key, value in node.value:

@@ -15,6 +15,8 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.context import ForkProcess
 from pathlib import Path
 
 from pligos_tui import v1
@@ -196,16 +198,37 @@ def _write_charts(plans: list[ChartPlan], progress: Callable[[int, int], None] |
     for indexes in sorted(groups.values(), key=len, reverse=True):
         min(batches, key=len).extend(indexes)
     context = multiprocessing.get_context("fork")
+    writers: list[tuple[list[int], Connection, ForkProcess]] = []
     done = 0
-    with context.Pool(workers, initializer=_adopt, initargs=(plans, os.getpid())) as pool:
-        for batch, outcome in zip(batches, pool.imap(_write_batch, batches)):
+    try:
+        for batch in batches:
+            receive, send = context.Pipe(duplex=False)
+            # forked: the writer inherits the plans as they are, nothing is copied or pickled
+            writer = context.Process(target=_write_batch, args=(plans, batch, send, os.getpid()),
+                                     daemon=True)
+            writer.start()
+            send.close()
+            writers.append((batch, receive, writer))
+        for batch, receive, _ in writers:
+            try:
+                outcome: list[tuple[str, str, str] | BaseException] = receive.recv()
+            except EOFError:
+                raise PligosError("a chart writer stopped before it finished",
+                                  hint="run the command again; charts are either the previous "
+                                  "or the new ones") from None
             for i, result in zip(batch, outcome):
-                if isinstance(result, PligosError):
+                if isinstance(result, BaseException):
                     raise result
                 results[i] = result
             done += len(batch)
             if progress:
                 progress(done, len(plans))
+    finally:
+        for _, receive, writer in writers:
+            receive.close()
+            if writer.is_alive() and done < len(plans):
+                writer.kill()
+            writer.join()
     return [r for r in results if r is not None]
 
 
@@ -219,12 +242,12 @@ def _write_plan(p: ChartPlan) -> tuple[str, str, str]:
     return status, content_hash(files), stat_digest(p.dest)
 
 
-_ADOPTED: list[ChartPlan] = []  # a forked writer's view of the parent's plans
+def _write_batch(plans: list[ChartPlan], batch: list[int], send: Connection,
+                 parent: int) -> None:
+    """A forked writer: write the charts of `batch` and send back their results.
 
-
-def _adopt(plans: list[ChartPlan], parent: int) -> None:
-    """Set up a forked writer: it ends when its parent does (even by kill -9), so that no
-    orphan goes on writing after the run was stopped."""
+    It ends when its parent does (even by kill -9), so that no orphan goes on writing after
+    the run was stopped. A PligosError is sent back, not raised, so it keeps its hint."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -232,18 +255,18 @@ def _adopt(plans: list[ChartPlan], parent: int) -> None:
         pass
     if os.getppid() != parent:  # the parent is already gone
         os._exit(1)
-    _ADOPTED[:] = plans
-
-
-def _write_batch(indexes: list[int]) -> list[tuple[str, str, str] | PligosError]:
-    out: list[tuple[str, str, str] | PligosError] = []
-    for i in indexes:
+    out: list[tuple[str, str, str] | BaseException] = []
+    for i in batch:
         try:
-            out.append(_write_plan(_ADOPTED[i]))
-        except PligosError as exc:  # returned, not raised: it keeps its hint across processes
+            out.append(_write_plan(plans[i]))
+        except PligosError as exc:
             out.append(PligosError(exc.message, exc.hint))
             break
-    return out
+        except Exception as exc:
+            out.append(RuntimeError(f"{type(exc).__name__}: {exc}"))
+            break
+    send.send(out)
+    send.close()
 
 
 def _record_inputs(plans: list[ChartPlan], records: Records) -> None:
@@ -285,6 +308,7 @@ def _protect_secret_folders(plans: list[ChartPlan]) -> list[str]:
                 or svc.secrets.provider != "file":
             continue
         done.add(svc.root)
-        if (svc.root / svc.secrets.settings.get("path", DEFAULT_SECRETS_PATH)).exists():
-            warnings += ensure_ignored(svc.root, svc.secrets.settings.get("path", DEFAULT_SECRETS_PATH))
+        folder = str(svc.secrets.settings.get("path", DEFAULT_SECRETS_PATH))
+        if (svc.root / folder).exists():
+            warnings += ensure_ignored(svc.root, folder)
     return warnings
