@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,8 +67,6 @@ class Template:
     """
 
     def __init__(self, chart: Path, release: str, *, namespace: str = "default") -> None:
-        import tempfile
-
         helm = require_helm("rendering")
         self.chart = chart
         # open while helm runs and closed by result() or cancel()

@@ -21,10 +21,10 @@ from pligos_tui.errors import SecretError
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.secrets import SecretProvider, make_provider
 from pligos_tui.spec.model import Friend, Mount, Service
+from pligos_tui.spec.ports import named_ports
 from pligos_tui.spec.resolve import ResolvedContext, deep_merge, resolve_context
 from pligos_tui.spec.vocabulary import (
     CONTRACT_VERSION,
-    NAMED_PORT_HANDLERS,
     SCRIPTS_MOUNT,
 )
 
@@ -79,13 +79,11 @@ def _number_probe_ports(svc: Service, ctx: ResolvedContext, probes: dict[str, An
     container port number instead of a port name the container does not have.)
     """
     in_context = {r.name for r in ctx.routes}
-    for spec in probes.values():
-        for handler in NAMED_PORT_HANDLERS:
-            named = spec.get(handler, {}).get("port")
-            if isinstance(named, str) and named not in in_context:
-                route = next((r for r in svc.routes if r.name == named), None)
-                if route is not None:
-                    spec[handler]["port"] = route.container_port
+    for stage, handler, named in list(named_ports(probes)):
+        if named not in in_context:
+            route = next((r for r in svc.routes if r.name == named), None)
+            if route is not None:
+                probes[stage][handler]["port"] = route.container_port
 
 
 def compile_context(svc: Service, name: str, flavor: str | None = None,

@@ -13,6 +13,12 @@ import io
 import re
 from typing import Any
 
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
+from ruamel.yaml.error import CommentMark, YAMLError
+from ruamel.yaml.scalarstring import ScalarString
+from ruamel.yaml.tokens import CommentToken
+
 from pligos_tui.errors import PligosError
 from pligos_tui.io.keypath import Named, PathPart
 
@@ -60,8 +66,6 @@ def detect_indent(text: str) -> tuple[int, int, int]:
 
 
 def _yaml(text: str) -> Any:
-    from ruamel.yaml import YAML
-
     y = YAML(typ="rt")
     y.preserve_quotes = True
     y.width = 4096
@@ -71,8 +75,6 @@ def _yaml(text: str) -> Any:
 
 
 def load(text: str) -> tuple[Any, Any]:
-    from ruamel.yaml.error import YAMLError
-
     y = _yaml(text)
     try:
         data = y.load(text.replace("\r\n", "\n"))  # ruamel.yaml loses blank lines of CRLF
@@ -149,8 +151,6 @@ def find_named(items: list[Any], name: str, what: str) -> Any:
 
 def like(old: Any, new: Any) -> Any:
     """`new` in the style of `old`: a quoted string stays quoted the same way."""
-    from ruamel.yaml.scalarstring import ScalarString
-
     if isinstance(old, ScalarString) and isinstance(new, str) and not isinstance(new, ScalarString):
         return type(old)(new)
     return new
@@ -188,8 +188,6 @@ def has(container: Any, key: PathPart) -> bool:
 def styled(old: Any, value: Any) -> Any:
     """A list or mapping `value` as round-trip data: in flow style (`[a, b]`, `{k: v}`) unless
     it replaces one written in block style."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
     if isinstance(value, (CommentedMap, CommentedSeq)) or not isinstance(value, (list, dict)):
         return value
     flow = old is None or (isinstance(old, (CommentedMap, CommentedSeq))
@@ -210,8 +208,6 @@ def show_path(path: tuple[Any, ...]) -> str:
 def set_path(root: Any, path: tuple[PathPart | Named, ...], value: Any) -> None:
     """Set the value at `path` below `root` (round-trip data), creating missing mappings on
     the way; None removes it (and a missing path is then left alone)."""
-    from ruamel.yaml.comments import CommentedMap
-
     node = root
     for i, part in enumerate(path):
         last = i == len(path) - 1
@@ -259,8 +255,6 @@ def _last_key(node: Any) -> Any:
 
 def _chain(container: Any, key: Any) -> list[tuple[Any, Any]]:
     """(container, key) from `container[key]` down through the last items of block nodes."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
     chain = [(container, key)]
     node = container[key]
     while isinstance(node, (CommentedMap, CommentedSeq)) and len(node) and \
@@ -274,9 +268,6 @@ def _chain(container: Any, key: Any) -> list[tuple[Any, Any]]:
 def take_tail(container: Any, key: Any) -> str:
     """Remove and return the whole lines (blank or comment) after the value `container[key]`
     up to the next item; a comment on the value's own last line stays."""
-    from ruamel.yaml.comments import CommentedBase
-    from ruamel.yaml.tokens import CommentToken
-
     if not isinstance(container, CommentedBase):
         return ""
     pieces: list[str] = []
@@ -301,10 +292,6 @@ def take_tail(container: Any, key: Any) -> str:
 def give_tail(container: Any, key: Any, tail: str) -> None:
     """Put `tail` (whole lines) after the value `container[key]`, in place of the blank lines
     already there (lines with a comment stay, before `tail`)."""
-    from ruamel.yaml.comments import CommentedBase
-    from ruamel.yaml.error import CommentMark
-    from ruamel.yaml.tokens import CommentToken
-
     if not tail or not isinstance(container, CommentedBase):
         return
     there = take_tail(container, key)
@@ -346,8 +333,6 @@ def insert_key(mapping: Any, pos: int, key: str, value: Any) -> None:
 
 def remove(container: Any, key: Any) -> None:
     """Remove `container[key]`; the lines that followed it stay, after the item before it."""
-    from ruamel.yaml.comments import CommentedBase
-
     keys = list(range(len(container))) if isinstance(container, list) else list(container)
     pos = keys.index(key)
     tail = take_tail(container, key)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import yaml
+from yaml.representer import SafeRepresenter
 
 from pligos_tui.errors import PligosError
 from pligos_tui.io import roundtrip
@@ -372,8 +373,6 @@ def _renderings(value: str | float, quote: str) -> list[str]:
     if isinstance(value, int):
         return [str(value)]
     if isinstance(value, float):
-        from yaml.representer import SafeRepresenter
-
         return [SafeRepresenter().represent_float(value).value]
     double = json.dumps(value, ensure_ascii=False)
     if quote == "'":

@@ -15,6 +15,8 @@ import copy
 from pathlib import Path
 from typing import Any
 
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
 from pligos_tui.errors import PligosError
 from pligos_tui.io import roundtrip
 from pligos_tui.io.files import atomic_write
@@ -41,12 +43,11 @@ from pligos_tui.io.yamltext import (
     simple_tree,
 )
 from pligos_tui.spec.fields import dns_label, port_name
+from pligos_tui.spec.ports import named_ports
 from pligos_tui.spec.vocabulary import (
     CONTEXT_REF_LISTS,
     CONTEXT_REFS,
     ENTRY_WORDS,
-    NAMED_PORT_HANDLERS,
-    PROBE_STAGES,
     PROPERTY_LISTS,
     REF_PROPERTY,
     SCRIPTS_VOLUME,
@@ -114,16 +115,16 @@ def _entry_word(prop: str) -> str:
 def assign_entries(text: str, context: str, prop: str, names: list[str]) -> str:
     """Make the context use the named entries for `prop`: one name for image, command, probe
     and resources (none removes the assignment); a list for routes, mounts, env and friends."""
-    if prop in tuple(CONTEXT_REFS):
+    if prop in CONTEXT_REFS:
         if len(names) > 1:
             raise PligosError(f"a context has one {prop}, not {len(names)}")
         return set_context_field(text, context, prop, names[0] if names else None)
-    if prop in tuple(CONTEXT_REF_LISTS):
+    if prop in CONTEXT_REF_LISTS:
         return set_context_field(text, context, prop, list(names))
     if prop == "friends":
         return set_friends(text, context, list(names))
     raise PligosError(f"{prop!r} is not an assignable property",
-                      hint=f"one of {', '.join(tuple(CONTEXT_REFS) + tuple(CONTEXT_REF_LISTS) + ('friends',))}")
+                      hint=f"one of {', '.join((*CONTEXT_REFS, *CONTEXT_REF_LISTS, 'friends'))}")
 
 
 def _check_new_name(data: Any, name: str) -> None:
@@ -137,8 +138,6 @@ def _check_new_name(data: Any, name: str) -> None:
 
 def add_context(text: str, name: str, *, flavor: str = "", extends: str = "") -> str:
     """Append a context named `name` with the given flavor and/or extends."""
-    from ruamel.yaml.comments import CommentedMap
-
     y, data = roundtrip.load(text)
     _check_new_name(data, name)
     if extends:
@@ -293,8 +292,6 @@ def _context_maps(data: Any) -> list[Any]:
 def add_entry(text: str, prop: str, name: str, fields: dict[str, Any] | None = None) -> str:
     """Append an entry named `name` to the list `prop`, with `fields` (by default
     ENTRY_TEMPLATES[prop]); a missing list is created right before `contexts:`."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
     _check_property(prop)
     y, data = roundtrip.load(text)
     _check_entry_name(data, prop, name)
@@ -341,7 +338,8 @@ def entry_users(text: str, prop: str, name: str) -> list[str]:
     users = []
     for ctx in _context_maps(fast_data(text)):
         value = ctx.get(key)
-        if value == name or (key in tuple(CONTEXT_REF_LISTS) and isinstance(value, list) and name in value):
+        if value == name or (key in CONTEXT_REF_LISTS and isinstance(value, list)
+                             and name in value):
             users.append(ctx.get("name"))
     return users
 
@@ -376,7 +374,7 @@ def _rename_paths(data: Any, prop: str, old: str) -> list[tuple[PathPart, ...]]:
         value = ctx.get(key) if hasattr(ctx, "get") else None
         if isinstance(value, str) and value == old:
             paths.append(("contexts", ci, key))
-        elif key in tuple(CONTEXT_REF_LISTS) and isinstance(value, list):
+        elif key in CONTEXT_REF_LISTS and isinstance(value, list):
             paths.extend(("contexts", ci, key, j) for j, item in enumerate(value)
                          if isinstance(item, str) and item == old)
     if prop == "routes":
@@ -400,16 +398,8 @@ def _probe_port_paths(data: Any, route: str) -> list[tuple[PathPart, ...]]:
             return []
         if hasattr(ctx.get("probe"), "get"):
             probes.append((("contexts", ci, "probe"), ctx["probe"]))
-    paths: list[tuple[PathPart, ...]] = []
-    for at, probe in probes:
-        for stage in PROBE_STAGES:
-            spec = probe.get(stage)
-            for handler in NAMED_PORT_HANDLERS:
-                h = spec.get(handler) if hasattr(spec, "get") else None
-                port = h.get("port") if h is not None and hasattr(h, "get") else None
-                if isinstance(port, str) and port == route:
-                    paths.append(at + (stage, handler, "port"))
-    return paths
+    return [at + (stage, handler, "port") for at, probe in probes
+            for stage, handler, port in named_ports(probe) if port == route]
 
 
 def delete_entry(text: str, prop: str, name: str) -> str:
@@ -419,8 +409,6 @@ def delete_entry(text: str, prop: str, name: str) -> str:
     In a context that extends another, a removed reference becomes `key:` (none) and an
     emptied list `key: []`, so the context does not start taking its parent's instead.
     """
-    from ruamel.yaml.comments import CommentedSeq
-
     y, data = roundtrip.load(text)
     items = _entries(data, prop)
     entry = find_named(items, name, _entry_word(prop))
@@ -429,7 +417,7 @@ def delete_entry(text: str, prop: str, name: str) -> str:
         if key not in ctx:
             continue
         value = ctx[key]
-        if isinstance(value, list) and key in tuple(CONTEXT_REF_LISTS):
+        if isinstance(value, list) and key in CONTEXT_REF_LISTS:
             hits = [i for i, item in enumerate(value) if item == name]
             for i in reversed(hits):
                 remove(value, i)
@@ -455,8 +443,6 @@ def delete_entry(text: str, prop: str, name: str) -> str:
 def set_friends(text: str, context: str, names: list[str]) -> str:
     """Make the context's `friends:` list exactly `names`, in that order. A friend kept keeps
     its item as written (with its `values:`); no names remove the key."""
-    from ruamel.yaml.comments import CommentedSeq
-
     if len(set(names)) != len(names):
         twice = next(n for n in names if names.count(n) > 1)
         raise PligosError(f"friend {twice!r} is listed twice", hint="list each friend once")
