@@ -1,16 +1,18 @@
 """Key paths: where a value sits in a YAML document.
 
 A key path is a tuple of mapping keys (text) and sequence indexes (numbers), e.g.
-`("contexts", 1, "image")`. Shown to a user it reads `contexts[prod].image`: a list item that
-has a `name` is shown by it. `format_path` writes that form and `parse_path` reads it back;
-nothing else builds or splits these strings.
+`("contexts", 1, "image")`. A path may also name a sequence's item by its `name` with a
+`Named` step: `("contexts", Named("prod", "context"), "image")`. Shown to a user either reads
+`contexts[prod].image`: a list item that has a `name` is shown by it. `format_path` writes that
+form and `parse_path` reads it back; nothing else builds or splits these strings. `steps` and
+`is_under` compare a path with one read back from its shown form.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 PathPart = str | int
 KeyPath = tuple[PathPart, ...]
@@ -25,12 +27,22 @@ class Named:
     what: str
 
 
-def format_path(path: KeyPath, data: Any = None) -> str:
-    """contexts[prod].image: list items that have a name are shown by it."""
+# a key path whose sequence items may be given by name
+NamedPath = tuple[PathPart | Named, ...]
+
+
+def format_path(path: Sequence[PathPart | Named], data: object = None) -> str:
+    """contexts[prod].image: list items that have a name are shown by it (a `Named` step by
+    its name; an index by the name of the item of `data` it points at, if it has one)."""
     out = ""
     node = data
     for part in path:
-        if isinstance(part, int):
+        if isinstance(part, Named):
+            out += f"[{part.name}]"
+            node = next((item for item in node if isinstance(item, dict)
+                         and item.get("name") == part.name), None) \
+                if isinstance(node, list) else None
+        elif isinstance(part, int):
             label = str(part)
             if isinstance(node, list) and part < len(node):
                 item = node[part]
@@ -63,3 +75,17 @@ def parse_path(text: str) -> tuple[str, ...]:
         steps.append(m.group(1) if m.group(1) is not None else m.group(2))
         pos = m.end()
     return tuple(steps)
+
+
+def steps(path: Sequence[PathPart | Named]) -> tuple[str, ...]:
+    """`path` as `parse_path` reads its shown form without the document: a `Named` step is its
+    name, an index its digits. ("contexts", Named("prod", ...), "image") -> ("contexts",
+    "prod", "image")."""
+    return tuple(part.name if isinstance(part, Named) else str(part) for part in path)
+
+
+def is_under(path: Sequence[PathPart | Named], prefix: Sequence[PathPart | Named]) -> bool:
+    """Whether `path` is `prefix` or lies inside it, step by step (never by text: `images[a]`
+    is not under `images[ab]`, nor `name` under `names`)."""
+    inner, outer = steps(path), steps(prefix)
+    return inner[:len(outer)] == outer

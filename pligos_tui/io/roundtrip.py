@@ -20,7 +20,7 @@ from ruamel.yaml.scalarstring import ScalarString
 from ruamel.yaml.tokens import CommentToken
 
 from pligos_tui.errors import PligosError
-from pligos_tui.io.keypath import Named, PathPart
+from pligos_tui.io.keypath import Named, PathPart, format_path
 
 
 def detect_indent(text: str) -> tuple[int, int, int]:
@@ -201,10 +201,6 @@ def styled(old: Any, value: Any) -> Any:
     return new
 
 
-def show_path(path: tuple[Any, ...]) -> str:
-    return ".".join(p.name if isinstance(p, Named) else str(p) for p in path) or "the file"
-
-
 def set_path(root: Any, path: tuple[PathPart | Named, ...], value: Any) -> None:
     """Set the value at `path` below `root` (round-trip data), creating missing mappings on
     the way; None removes it (and a missing path is then left alone)."""
@@ -213,13 +209,13 @@ def set_path(root: Any, path: tuple[PathPart | Named, ...], value: Any) -> None:
         last = i == len(path) - 1
         if isinstance(part, Named):
             if not isinstance(node, list):
-                raise PligosError(f"{show_path(path[:i])} is not a list")
+                raise PligosError(f"{_shown(path[:i])} is not a list")
             item = find_named(node, part.name, part.what)
             part = next(j for j, x in enumerate(node) if x is item)
         if isinstance(node, list) and not (isinstance(part, int) and has(node, part)):
-            raise PligosError(f"there is no item {part!r} in {show_path(path[:i])}")
+            raise PligosError(f"there is no item {part!r} in {_shown(path[:i])}")
         if not isinstance(node, (list, dict)):
-            raise PligosError(f"{show_path(path[:i])} is not a mapping",
+            raise PligosError(f"{_shown(path[:i])} is not a mapping",
                               hint="fix it in the source view")
         if last:
             set_item(node, part, value)
@@ -341,3 +337,7 @@ def remove(container: Any, key: Any) -> None:
         container.ca.items.pop(key, None)
     if tail and pos > 0 and len(container):
         give_tail(container, keys[pos - 1], tail)
+
+
+def _shown(path: tuple[PathPart | Named, ...]) -> str:
+    return format_path(path) or "the file"

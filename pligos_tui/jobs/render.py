@@ -121,4 +121,5 @@ def require_context(svc: Service, name: str) -> None:
     names = [c.name for c in svc.contexts]
     if name not in names:
         raise UsageError(f"{svc.file} has no context {name!r}",
-                         hint=did_you_mean(name, names, loose=True) or f"contexts are: {', '.join(names)}")
+                         hint=did_you_mean(name, names, loose=True)
+                         or f"contexts are: {', '.join(names)}")

@@ -11,6 +11,7 @@ from support import lint_strict, make_tree
 from textual.widgets import Input, Static
 
 from pligos_tui.jobs import scaffold
+from pligos_tui.jobs.scaffold import document
 from pligos_tui.tui.new.app import NewServiceApp
 from pligos_tui.tui.new.fields import Field
 from pligos_tui.tui.new.review import ReviewStep
@@ -284,3 +285,28 @@ async def test_mouse_on_the_step_list_and_buttons(tmp_path):
         await pilot.click("#next-network")
         await pilot.pause()
         assert app.step == "contexts"
+
+
+async def test_each_change_builds_the_document_once(tmp_path, monkeypatch):
+    calls = {"build": 0, "flavor": 0}
+
+    def counting(name, original):
+        def call(*args, **kwargs):
+            calls[name] += 1
+            return original(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(document, "build_document",
+                        counting("build", document.build_document))
+    monkeypatch.setattr(document, "flavor_accepts", counting("flavor", document.flavor_accepts))
+    app = wizard(tmp_path / "x")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        calls.update(build=0, flavor=0)
+        await pilot.press(*"api")
+        await pilot.pause()
+        assert calls == {"build": 3, "flavor": 3}  # one document per keystroke
+        assert "name: api" in app.check.text and "name" not in app.check.fields
+        await pilot.press("ctrl+n")  # moving on reuses the check of the same answers
+        await pilot.pause()
+        assert app.step == "image" and calls == {"build": 3, "flavor": 3}

@@ -19,6 +19,7 @@ from textual.widgets import Input, Label, Select, SelectionList, Static, TextAre
 
 from pligos_tui.errors import Problem
 from pligos_tui.io import yamltext
+from pligos_tui.io.keypath import Named, NamedPath, format_path, is_under, parse_path
 from pligos_tui.io.yamlwrite import dump_flow
 from pligos_tui.jobs import edits
 from pligos_tui.spec import vocabulary
@@ -36,12 +37,21 @@ class EditRequest(Message):
         self.focus_field = focus_field
 
 
-class Field(Horizontal):
-    """A label, an input widget and the problems of the key path it edits."""
+def _parsed(key_path: str) -> tuple[str, ...] | None:
+    try:
+        return parse_path(key_path)
+    except ValueError:
+        return None
 
-    def __init__(self, label: str, widget: Widget, key_path: str) -> None:
+
+class Field(Horizontal):
+    """A label, an input widget and the problems of the key path it edits (a path, or the
+    shown form of one: `images[nginx].tag`)."""
+
+    def __init__(self, label: str, widget: Widget, path: NamedPath | str) -> None:
         super().__init__(classes="field")
-        self.label, self.widget, self.key_path = label, widget, key_path
+        self.label, self.widget = label, widget
+        self.path: NamedPath = parse_path(path) if isinstance(path, str) else path
         self.error = ""
 
     def compose(self) -> ComposeResult:
@@ -51,9 +61,11 @@ class Field(Horizontal):
             yield Static(self.error, classes="field-error", markup=False)
 
     def show(self, problems: list[Problem]) -> None:
-        mine = [p for p in problems if p.key_path == self.key_path
-                or p.key_path.startswith(self.key_path + ".")
-                or p.key_path.startswith(self.key_path + "[")]
+        mine = []
+        for problem in problems:
+            at = _parsed(problem.key_path)
+            if at is not None and is_under(at, self.path):
+                mine.append(problem)
         self.show_local("\n".join(p.message for p in mine))
 
     def show_local(self, text: str) -> None:
@@ -116,21 +128,22 @@ class ContextForm(Form):
 
     def fields(self) -> ComposeResult:
         ctx = self.buffer.context(self.context) or {}
-        at = f"contexts[{self.context}]"
-        yield Field("name", Input(self.context, id="ctx-name", compact=True), f"{at}.name")
+        at: NamedPath = ("contexts", Named(self.context, "context"))
+        yield Field("name", Input(self.context, id="ctx-name", compact=True), (*at, "name"))
         yield Field("flavor", _select(self.buffer.flavor_names(), ctx.get("flavor"),
-                                      "ctx-flavor"), f"{at}.flavor")
+                                      "ctx-flavor"), (*at, "flavor"))
         others = [n for n in self.buffer.context_names() if n != self.context]
         yield Field("extends", _select(others, ctx.get("extends"), "ctx-extends"),
-                    f"{at}.extends")
+                    (*at, "extends"))
         for key in tuple(vocabulary.CONTEXT_REFS):
             value = ctx.get(key)
             if isinstance(value, dict):
                 widget: Widget = Static("(an inline entry: edit it in the source view)",
                                         id=f"ctx-{key}", markup=False)
             else:
-                widget = _select(self.buffer.entry_names(vocabulary.REF_PROPERTY[key]), value, f"ctx-{key}")
-            yield Field(key, widget, f"{at}.{key}")
+                widget = _select(self.buffer.entry_names(vocabulary.REF_PROPERTY[key]), value,
+                                 f"ctx-{key}")
+            yield Field(key, widget, (*at, key))
         for key in tuple(vocabulary.CONTEXT_REF_LISTS):
             value = ctx.get(key)
             names = self.buffer.entry_names(vocabulary.REF_PROPERTY[key])
@@ -144,7 +157,7 @@ class ContextForm(Form):
             else:
                 widget = SelectionList[str](*[(n, n, n in chosen) for n in names],
                                             id=f"ctx-{key}", compact=True)
-            yield Field(key, widget, f"{at}.{key}")
+            yield Field(key, widget, (*at, key))
         friends = self.buffer.friend_names()
         if friends:
             chosen = self.buffer.context_friends(self.context)
@@ -153,14 +166,15 @@ class ContextForm(Form):
         else:
             widget = Static("(no friends defined: see friendsLibrary and friends in the "
                             "source view)", id="ctx-friends", markup=False)
-        yield Field("friends", widget, f"{at}.friends")
+        yield Field("friends", widget, (*at, "friends"))
         replicas = ctx.get("replicas")
         yield Field("replicas", Input("" if replicas is None else str(replicas),
-                                      placeholder="1", id="ctx-replicas", compact=True), f"{at}.replicas")
+                                      placeholder="1", id="ctx-replicas", compact=True),
+                    (*at, "replicas"))
         schedule = ctx.get("schedule")
         yield Field("schedule", Input("" if schedule is None else str(schedule),
                                       placeholder="cron, for the cronjob flavor",
-                                      id="ctx-schedule", compact=True), f"{at}.schedule")
+                                      id="ctx-schedule", compact=True), (*at, "schedule"))
 
     def _current(self, key: str) -> Any:
         return (self.buffer.context(self.context) or {}).get(key)
@@ -177,7 +191,8 @@ class ContextForm(Form):
         else:
             self.request(lambda t: edits.set_context_field(t, name, key, value))
 
-    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+    def on_selection_list_selected_changed(
+            self, event: SelectionList.SelectedChanged[str]) -> None:
         event.stop()
         key = (event.selection_list.id or "").removeprefix("ctx-")
         name = self.context
@@ -283,10 +298,12 @@ class EntryForm(Form):
             value = value.get(part) if isinstance(value, dict) else None
         return value
 
-    def fields(self) -> ComposeResult:
-        from pligos_tui.spec.vocabulary import ENTRY_KEYS
+    @property
+    def at(self) -> NamedPath:
+        """The key path of this entry: images[nginx]."""
+        return (self.prop, Named(self.entry, vocabulary.ENTRY_WORDS.get(self.prop, "entry")))
 
-        at = f"{self.prop}[{self.entry}]"
+    def fields(self) -> ComposeResult:
         data = self._data()
         for key, value in data.items():
             if key == "name":
@@ -294,13 +311,14 @@ class EntryForm(Form):
             for path, leaf in _leaves(value, (str(key),)):
                 ident = f"entry-{len(self.paths)}"
                 self.paths[ident] = path
-                yield Field(".".join(path), Input(_as_text(leaf), id=ident, compact=True),
-                            f"{at}." + ".".join(path))
-        missing = [k for k in ENTRY_KEYS.get(self.prop, ()) if k != "name" and k not in data]
+                yield Field(format_path(path), Input(_as_text(leaf), id=ident, compact=True),
+                            (*self.at, *path))
+        missing = [k for k in vocabulary.ENTRY_KEYS.get(self.prop, ())
+                   if k != "name" and k not in data]
         if missing:
             yield Field("add field", Select([(k, k) for k in missing], allow_blank=True,
                                             prompt="(pick a field to add)", id="entry-add",
-                                            compact=True), f"{at}.+")
+                                            compact=True), (*self.at, "+"))
 
     def field_path(self, widget: Widget | None) -> tuple[str, ...] | None:
         """The path of the field a widget edits (None: not one of this form's fields)."""
@@ -329,7 +347,7 @@ class EntryForm(Form):
             return
         prop, entry = self.prop, self.entry
         self.request(lambda t: edits.set_entry_field(t, prop, entry, path, value),
-                     key=f"entry:{prop}:{entry}:{'.'.join(path)}")
+                     key="entry:" + format_path((*self.at, *path)))
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
@@ -343,7 +361,7 @@ class EntryForm(Form):
     def focus_path(self, path: tuple[str, ...]) -> None:
         """Put the focus on the (first) input of the field at `path`."""
         for ident, at in self.paths.items():
-            if at[:len(path)] == path:
+            if is_under(at, path):
                 self.query_one(f"#{ident}", Input).focus()
                 return
 
@@ -360,10 +378,8 @@ class PropertyForm(Form):
         super().__init__(buffer)
         self.prop = prop
         self.title = prop
-        from pligos_tui.spec.vocabulary import ENTRY_WORDS
-
-        self.hint = (f"ctrl+n adds a new {ENTRY_WORDS.get(prop, 'entry')}; select an entry to "
-                     "edit, rename (ctrl+r), clone (ctrl+k) or delete (ctrl+d) it.")
+        self.hint = (f"ctrl+n adds a new {vocabulary.ENTRY_WORDS.get(prop, 'entry')}; select an "
+                     "entry to edit, rename (ctrl+r), clone (ctrl+k) or delete (ctrl+d) it.")
 
     def fields(self) -> ComposeResult:
         names = self.buffer.entry_names(self.prop)
@@ -371,8 +387,9 @@ class PropertyForm(Form):
             yield Static(f"(no {self.prop} entries yet)", markup=False)
         for name in names:
             users = edits.entry_users(self.buffer.text, self.prop, name)
+            at = (self.prop, Named(name, vocabulary.ENTRY_WORDS.get(self.prop, "entry")))
             yield Field(name, Static("used by " + (", ".join(users) or "no context"),
-                                     markup=False), f"{self.prop}[{name}]")
+                                     markup=False), at)
 
 
 class FriendForm(Form):
@@ -388,6 +405,7 @@ class FriendForm(Form):
 
     def fields(self) -> ComposeResult:
         friend = self.buffer.friend(self.friend)
+        at: NamedPath = ("friends", Named(self.friend, "friend"))
         users = [c for c in self.buffer.context_names()
                  if self.friend in self.buffer.context_friends(c)]
         if friend is None:
@@ -401,9 +419,9 @@ class FriendForm(Form):
                     ("credentials", _as_text(friend.credentials) or "{}"),
                     ("values", _as_text(friend.values) or "{}")]
             for label, text in rows:
-                yield Field(label, Static(text, markup=False), f"friends[{self.friend}]")
+                yield Field(label, Static(text, markup=False), at)
         yield Field("used by", Static(", ".join(users) or "(no context)", markup=False),
-                    f"friends[{self.friend}].used")
+                    (*at, "used"))
 
 
 class ServiceForm(Form):
@@ -417,10 +435,10 @@ class ServiceForm(Form):
         for key in self.FIELDS:
             value = data.get(key)
             yield Field(key, Input("" if value is None else str(value), id=f"svc-{key}",
-                                   compact=True), key)
+                                   compact=True), (key,))
         yield Field("current-context", _select(self.buffer.context_names(),
                                                self.buffer.current_context(), "svc-current"),
-                    "current-context")
+                    ("current-context",))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -446,7 +464,8 @@ class SourceForm(Form):
     hint = "Changes apply as you type; problems are listed below."
 
     def fields(self) -> ComposeResult:
-        yield TextArea(self.buffer.text, id="source", show_line_numbers=True, tab_behavior="indent")
+        yield TextArea(self.buffer.text, id="source", show_line_numbers=True,
+                       tab_behavior="indent")
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         event.stop()

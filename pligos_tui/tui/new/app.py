@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.widget import Widget
 from textual.widgets import (
     Button,
     ContentSwitcher,
@@ -23,8 +25,10 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
+from pligos_tui.helm import find_helm
 from pligos_tui.jobs import scaffold
-from pligos_tui.jobs.scaffold import Answers, Template
+from pligos_tui.jobs.scaffold import CONTEXTS, Answers, Template, split_context_key
+from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.tui.new.fields import Field
 from pligos_tui.tui.new.review import ReviewStep
 from pligos_tui.tui.new.steps import (
@@ -62,8 +66,6 @@ class NewServiceApp(App[Answers | None]):
         self.template = template
         self.flavors = flavors if flavors is not None else _flavors(answers, self.dest)
         if helm is None:
-            from pligos_tui.helm import find_helm
-
             helm = find_helm() is not None
         self.mode = "manifests" if helm else "values"
         self.library, self.friends = find_library(self.dest, answers.friends_library)
@@ -73,6 +75,7 @@ class NewServiceApp(App[Answers | None]):
         self.step_ids.append("review")
         self.touched: set[str] = set()
         self.check: scaffold.Check | None = None
+        self._checked: tuple[Answers, dict[str, str]] | None = None  # what `check` is of
         self.sub_title = f"step 1 of {len(self.step_ids)} · {self.dest.name}"
 
     # ------------------------------------------------------------------ layout
@@ -110,13 +113,13 @@ class NewServiceApp(App[Answers | None]):
         answers = copy.deepcopy(self.initial)
         keys = tuple(self.template.own_prompts)
         bad: dict[str, str] = {}
-        pairs: list[tuple[str, Any]] = []
+        pairs: list[tuple[str, object]] = []
         for step in self.query(Step):
             pairs += step.values()
-        pairs.sort(key=lambda kv: kv[0] != "contexts")  # the list first, then its settings
+        pairs.sort(key=lambda kv: kv[0] != CONTEXTS)  # the list first, then its settings
         for key, value in pairs:
-            parts = key.split(".")
-            if parts[0] == "contexts" and len(parts) == 3 and answers.context(parts[1]) is None:
+            setting = split_context_key(key)
+            if setting is not None and answers.context(setting[0]) is None:
                 continue  # a row of a context no longer in the list
             try:
                 scaffold.set_answer(answers, key, value, template_keys=keys)
@@ -124,17 +127,23 @@ class NewServiceApp(App[Answers | None]):
                 bad[key] = str(exc)
         return answers, bad
 
-    def refresh_checks(self) -> scaffold.Check:
-        answers, bad = self.collect()
+    def checked(self, answers: Answers, bad: dict[str, str]) -> scaffold.Check:
+        """The check of these answers: built once per change of them, then reused (moving
+        between steps, writing, the review)."""
+        if self.check is not None and self._checked == (answers, bad):
+            return self.check
         check = scaffold.check_answers(answers, self.dest)
         for key, message in bad.items():
             check.fields.setdefault(key, []).insert(0, message)
-        self.check = check
-        self.query_one("#f-image-repository Input", Input).placeholder = answers.repository
-        self.query_one("#f-config-path Input", Input).placeholder = answers.mount_path
-        hidden = scaffold.skipped(answers, self.dest)
+        self.check, self._checked = check, (answers, bad)
+        return check
+
+    def refresh_checks(self) -> scaffold.Check:
+        answers, bad = self.collect()
+        check = self.checked(answers, bad)
         for field in self.query(Field):
-            field.display = field.key not in hidden
+            field.follow(answers)
+            field.display = field.key not in check.skipped
             message = check.first(field.key)
             if field.key not in self.touched and message == "required":
                 message = ""
@@ -165,10 +174,11 @@ class NewServiceApp(App[Answers | None]):
     def on_switch_changed(self, event: Switch.Changed) -> None:
         self._changed(event.switch)
 
-    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+    def on_selection_list_selected_changed(
+            self, event: SelectionList.SelectedChanged[str]) -> None:
         self.refresh_checks()
 
-    def _changed(self, widget: Any) -> None:
+    def _changed(self, widget: Widget) -> None:
         field = next((a for a in widget.ancestors if isinstance(a, Field)), None)
         if field is not None:
             self.touched.add(field.key)
@@ -179,14 +189,14 @@ class NewServiceApp(App[Answers | None]):
             self.refresh_checks()
         self.advance(event.input)
 
-    async def on_descendant_blur(self, event: Any) -> None:
+    async def on_descendant_blur(self, event: events.DescendantBlur) -> None:
         if await self.sync_context_rows():
             self.refresh_checks()
 
     async def sync_context_rows(self) -> bool:
         return await self.query_one(ContextsStep).rebuild(self.collect()[0])
 
-    def advance(self, widget: Any) -> None:
+    def advance(self, widget: Widget) -> None:
         """Enter: the next answer of this step, or the next step after its last answer."""
         step = self.query_one(f"#{self.step}")
         controls = [c for c in step.query(".control")
@@ -229,8 +239,9 @@ class NewServiceApp(App[Answers | None]):
         steps = self.query_one("#steps", OptionList)
         steps.highlighted = self.step_ids.index(step_id)
         if step_id == "review":
-            answers, _ = self.collect()
-            self.query_one(ReviewStep).load(answers, self.refresh_checks().text, self.mode)
+            check = self.refresh_checks()
+            answers, _ = self._checked or self.collect()
+            self.query_one(ReviewStep).load(answers, check, self.mode)
             self.query_one("#write", Button).focus()
             return
         for control in self.query_one(f"#{step_id}").query(".control"):
@@ -290,9 +301,7 @@ _TITLES = {"service": "1 Service", "image": "2 Image", "start": "3 Start",
 
 
 def _flavors(answers: Answers, dest: Path) -> list[tuple[str, str]]:
-    from pligos_tui.spec.flavors import FlavorSet
-
-    search = [Path(scaffold._near(dest, p)) for p in answers.flavor_paths]
+    search = [Path(scaffold.near(dest, p)) for p in answers.flavor_paths]
     return [(f.name, f.description) for f in FlavorSet().all(search)]
 
 

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import Input, Label, RadioButton, RadioSet, Static, Switch
+
+from pligos_tui.jobs.scaffold import (
+    Answers,
+    ContextAnswers,
+    Question,
+    answer_value,
+    fallback_value,
+)
 
 
 def ident(key: str) -> str:
@@ -47,8 +56,10 @@ class Choice(RadioSet, inherit_bindings=False):
 class Toggle(Switch, inherit_bindings=False):
     """A switch where Space toggles and Enter moves on."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_switch", "Toggle", show=False),
-                Binding("enter", "advance", "Next", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_switch", "Toggle", show=False),
+        Binding("enter", "advance", "Next", show=False),
+    ]
 
     def action_advance(self) -> None:
         self.app.advance(self)  # type: ignore[attr-defined]
@@ -57,9 +68,10 @@ class Toggle(Switch, inherit_bindings=False):
 class Field(Vertical):
     """One answer. `kind` is text, int, bool or choice; `key` is the answers-model key."""
 
-    def __init__(self, key: str, prompt: str, value: Any, *, kind: str = "text",
-                 choices: tuple[str, ...] = (), placeholder: str = "", help: str = "",
-                 compact: bool = False) -> None:
+    def __init__(self, key: str, prompt: str, value: str | int | bool | None, *,
+                 kind: str = "text", choices: tuple[str, ...] = (), placeholder: str = "",
+                 help: str = "", compact: bool = False, question: Question | None = None
+                 ) -> None:
         super().__init__(id=ident(key), classes="field compact" if compact else "field")
         self.key = key
         self.prompt = prompt
@@ -69,6 +81,22 @@ class Field(Vertical):
         self.placeholder = placeholder
         self.help = help
         self.compact = compact
+        self.question = question
+
+    @classmethod
+    def asking(cls, question: Question, answers: Answers | ContextAnswers, *,
+               key: str = "", choices: tuple[str, ...] = (), compact: bool = False) -> Field:
+        """The field of `question`, showing its answer in `answers` (a context's answers for a
+        context's question, whose answer key is `key`). `choices` are offered when the
+        question has no fixed ones (the flavors)."""
+        placeholder = question.example
+        if question.fallback and isinstance(answers, Answers):
+            placeholder = fallback_value(answers, question)
+        return cls(key or question.key, question.label, answer_value(answers, question),
+                   kind="text" if question.kind == "list" else question.kind,
+                   choices=question.choices or (choices if question.kind == "choice" else ()),
+                   placeholder=placeholder,
+                   help=question.help, compact=compact, question=question)
 
     def compose(self) -> ComposeResult:
         yield Label(self.prompt, classes="prompt")
@@ -87,17 +115,23 @@ class Field(Vertical):
         yield Static("", classes="error")
 
     @property
-    def control(self) -> Any:
+    def control(self) -> Widget:
         return self.query_one(".control")
 
-    def value(self) -> Any:
+    def value(self) -> str | int | bool | None:
         control = self.control
         if isinstance(control, Choice):
             index = control.picked if control.picked is not None else control.pressed_index
             return self.choices[index] if index >= 0 else self.initial
-        if isinstance(control, Switch):
+        if isinstance(control, (Switch, Input)):
             return control.value
-        return control.value
+        return self.initial
+
+    def follow(self, answers: Answers) -> None:
+        """Show what an empty answer now stands for (the repository made from the name)."""
+        if self.question is not None and self.question.fallback and self.kind == "text":
+            for control in self.query(Input):
+                control.placeholder = fallback_value(answers, self.question)
 
     def show(self, message: str) -> None:
         found = self.query(".error")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import shutil
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from rich.syntax import Syntax
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
-from pligos_tui.jobs.scaffold import Answers, Template
+from pligos_tui.jobs.scaffold import Answers, Check, Template, preview_service
+from pligos_tui.spec.model import Service
 from pligos_tui.tui.widgets.preview import ChartPreview
 
 
@@ -24,8 +25,8 @@ class ReviewStep(Vertical):
     """
 
     def __init__(self, template: Template, dest: Path, *, force: bool = False,
-                 **kwargs: Any) -> None:
-        super().__init__(classes="step", **kwargs)
+                 id: str | None = None) -> None:
+        super().__init__(classes="step", id=id)
         self.force = force
         self.template = template
         self.dest = dest
@@ -55,26 +56,26 @@ class ReviewStep(Vertical):
                  w.has_class(f"load-{self._loads}")]
         return found[-1] if found else None
 
-    def load(self, answers: Answers, text: str, mode: str) -> None:
+    def load(self, answers: Answers, check: Check, mode: str) -> None:
+        """Show the pligos.yaml of `check` (of `answers`) and a fresh preview of its charts."""
         where = (f"Adds to {self.dest} (--force: its other files are kept)" if self.force
                  else f"Writes {self.dest}")
         self.query_one("#review-where", Static).update(
             f"{where}: this pligos.yaml, and beside it the chart of each context "
             f"({mode}). Ctrl+S writes, Escape goes back.")
-        self.yaml_text = text
+        self.yaml_text = check.text
         self.query_one("#yaml-text", Static).update(
-            Syntax(text, "yaml", theme="ansi_dark", background_color="default"))
+            Syntax(check.text, "yaml", theme="ansi_dark", background_color="default"))
         box = self.query_one("#review-charts-box", Vertical)
         box.remove_children()  # a fresh preview for these answers: it renders once mounted
         self._loads += 1
-        box.mount(ChartPreview(self._source(answers), [(c.name, None) for c in answers.contexts],
+        box.mount(ChartPreview(self._source(answers, check.checked_text),
+                               [(c.name, None) for c in answers.contexts],
                                mode, classes=f"review-charts load-{self._loads}"))
 
-    def _source(self, answers: Answers) -> Any:
-        def build() -> Any:
-            from pligos_tui.jobs.scaffold import preview_service
-
-            svc, scratch = preview_service(answers, self.template, self.dest)
+    def _source(self, answers: Answers, text: str) -> Callable[[], Service]:
+        def build() -> Service:
+            svc, scratch = preview_service(answers, self.template, self.dest, text=text)
             with self._lock:
                 self._scratch.append(scratch)
             return svc

@@ -1,0 +1,357 @@
+"""From answers to a pligos.yaml: its data, its text, and each key path's answer.
+
+:func:`check_answers` builds the document once and returns everything the shells show about
+it: the text, the answers that do not apply (:func:`skipped`), and the problems the loader's
+own rules find, each mapped back to the answer it came from (by the key path of the problem,
+compared step by step with the origins :func:`build_document` records).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pligos_tui.errors import ConfigError, PligosError, Problem, display_path
+from pligos_tui.io.keypath import Named, NamedPath, is_under, parse_path
+from pligos_tui.io.yamlwrite import dump_for_people
+from pligos_tui.jobs.scaffold.answers import Answers
+from pligos_tui.jobs.scaffold.questions import CONTEXTS, QUESTIONS, context_key
+from pligos_tui.spec.flavors import FlavorSet
+from pligos_tui.spec.load import load_service_text
+from pligos_tui.spec.vocabulary import (
+    CONFIG_NAME,
+    CONTEXT_PROPERTIES,
+    ENTRY_WORDS,
+    FORMAT,
+    PROPERTY_LISTS,
+    PULL_POLICIES,
+)
+
+SCRIPT_FILE = "script/start.sh"
+# what a flavor that cannot be read is taken to accept: all but a cronjob's schedule
+UNREAD_FLAVOR_ACCEPTS = tuple(p for p in CONTEXT_PROPERTIES if p != "schedule")
+HEADER = ("# {name}: described once for Pligos; each context below becomes a chart in\n"
+          "# charts/<context>/{name}/ (`pligos generate`). Reference: docs/pligos-yaml.md\n")
+
+Data = dict[str, object]
+Origins = dict[NamedPath, str]  # key path -> answer key ("": a file the scaffold creates)
+
+
+def near(root: Path, rel: str) -> str:
+    """A folder relative to the service, made absolute (the service may not exist yet)."""
+    return os.path.normpath(root / rel)
+
+
+def flavor_accepts(answers: Answers, root: Path) -> tuple[str, ...]:
+    """What the answers' flavor accepts (flavorPaths looked up relative to `root`)."""
+    try:
+        flavor = FlavorSet().get(answers.flavor,
+                                 [Path(near(root, p)) for p in answers.flavor_paths])
+    except (PligosError, OSError):
+        return UNREAD_FLAVOR_ACCEPTS
+    return flavor.accepts if flavor is not None else UNREAD_FLAVOR_ACCEPTS
+
+
+def _item(prop: str, name: str) -> NamedPath:
+    return (prop, Named(name, ENTRY_WORDS[prop]))
+
+
+def _context(name: str) -> NamedPath:
+    return (CONTEXTS, Named(name, "context"))
+
+
+def _shlex_ok(text: str) -> bool:
+    try:
+        shlex.split(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _words(text: str) -> list[str]:
+    return shlex.split(text) if _shlex_ok(text) else text.split()
+
+
+def build_document(answers: Answers, root: Path, *,
+                   accepts: tuple[str, ...] | None = None) -> tuple[Data, Origins]:
+    """The pligos.yaml data for `answers`, and key path -> the answer it came from.
+
+    `root` is the service folder-to-be: flavorPaths are looked up relative to it (unless the
+    flavor's `accepts` is given). Folders stay as given: see :func:`absolute_document`."""
+    if accepts is None:
+        accepts = flavor_accepts(answers, root)
+    origin: Origins = {("name",): "name", ("description",): "description",
+                       ("flavorPaths",): "flavorPaths", ("friendsLibrary",): "friendsLibrary"}
+    doc: Data = {"pligos": FORMAT, "name": answers.name}
+    if answers.description:
+        doc["description"] = answers.description
+    if answers.flavor_paths:
+        doc["flavorPaths"] = list(answers.flavor_paths)
+    if answers.friends_library:
+        doc["friendsLibrary"] = [answers.friends_library]
+    image: Data = {"name": "app", "repository": answers.repository}
+    if answers.image_tag.startswith("sha256:"):
+        image["digest"] = answers.image_tag
+    else:
+        image["tag"] = answers.image_tag
+    if answers.pull_policy != PULL_POLICIES[0]:
+        image["pullPolicy"] = answers.pull_policy
+    doc["images"] = [image]
+    app = _item("images", "app")
+    # a default repository is made from the name: the name's own message says it all
+    origin.update({(*app, "repository"): "image.repository" if answers.image_repository
+                   else "", (*app, "tag"): "image.tag", (*app, "digest"): "image.tag",
+                   (*app, "pullPolicy"): "image.pullPolicy", app: "image.repository",
+                   ("images",): "image.tag"})
+    words = _words(answers.command)
+    start = _item("commands", "start")
+    if answers.start == "executable":
+        entry: Data = {"name": "start", "type": "executable", "command": words[:1]}
+        if words[1:]:
+            entry["args"] = words[1:]
+        doc["commands"] = [entry]
+        origin[("commands",)] = "command"
+    elif answers.start == "script":
+        entry = {"name": "start", "type": "script", "fileName": SCRIPT_FILE,
+                 "interpreter": ["/bin/sh"]}
+        if words:
+            entry["args"] = words
+        doc["commands"] = [entry]
+        origin[("commands",)] = "command"
+        origin[(*start, "fileName")] = ""
+    routes_ok = "routes" in accepts
+    probe_ok = "probe" in accepts and answers.probe != "none"
+    route_names: dict[str, str] = {}
+    if routes_ok:
+        http = _item("routes", "http")
+        routes: list[Data] = [{"name": "http", "port": answers.port,
+                               "containerPort": answers.container_port}]
+        origin.update({(*http, "port"): "port", (*http, "containerPort"): "containerPort",
+                       http: "port", ("routes",): "port"})
+        used = {"http"}
+        for ctx in answers.contexts:
+            if not ctx.fqdn:
+                route_names[ctx.name] = "http"
+                continue
+            name = f"http-{ctx.name}"[:15].rstrip("-")
+            n = 2
+            while name in used:
+                name = f"http-{n}"
+                n += 1
+            used.add(name)
+            route_names[ctx.name] = name
+            route = _item("routes", name)
+            fqdn = context_key(ctx.name, "fqdn")
+            origin.update({(*route, "port"): "port", (*route, "containerPort"): "containerPort",
+                           (*route, "fqdn"): fqdn, route: fqdn})
+            routes.append({"name": name, "port": answers.port,
+                           "containerPort": answers.container_port, "fqdn": ctx.fqdn})
+        doc["routes"] = routes
+    if probe_ok:
+        target: str | int = "http" if routes_ok else answers.container_port
+        handler: Data
+        if answers.probe == "http":
+            handler = {"httpGet": {"path": answers.probe_path or "/", "port": target}}
+            from_answer = "probe.path"
+        elif answers.probe == "tcp":
+            handler = {"tcpSocket": {"port": target}}
+            from_answer = "probe"
+        else:
+            handler = {"exec": {"command": _words(answers.probe_command)}}
+            from_answer = "probe.command"
+        doc["probes"] = [{"name": "main", "readiness": dict(handler), "liveness": dict(handler)}]
+        origin.update({_item("probes", "main"): from_answer, ("probes",): from_answer})
+    if answers.config and "mounts" in accepts:
+        doc["mounts"] = [{"name": "config", "path": answers.mount_path, "files": ["config/"],
+                          "readOnly": True}]
+        config = _item("mounts", "config")
+        origin.update({(*config, "path"): "config.path", (*config, "files"): "",
+                       config: "config.path", ("mounts",): "config.path"})
+    resources: list[Data] = []
+    for ctx in answers.contexts:
+        if ctx.cpu or ctx.memory:
+            requests = {k: v for k, v in (("cpu", ctx.cpu), ("memory", ctx.memory)) if v}
+            needs: Data = {"name": ctx.name, "requests": requests}
+            if ctx.memory:
+                needs["limits"] = {"memory": ctx.memory}
+            resources.append(needs)
+            entry_path = _item("resources", ctx.name)
+            origin[(*entry_path, "requests", "cpu")] = context_key(ctx.name, "cpu")
+            origin[entry_path] = context_key(ctx.name, "memory")
+    if resources and "resources" in accepts:
+        doc["resources"] = resources
+    contexts: list[Data] = []
+    for ctx in answers.contexts:
+        c: Data = {"name": ctx.name, "flavor": answers.flavor, "image": "app"}
+        if "commands" in doc and "command" in accepts:
+            c["command"] = "start"
+        if probe_ok:
+            c["probe"] = "main"
+        if routes_ok:
+            c["routes"] = [route_names[ctx.name]]
+        if "mounts" in doc:
+            c["mounts"] = ["config"]
+        if (ctx.cpu or ctx.memory) and "resources" in accepts:
+            c["resources"] = ctx.name
+        if "replicas" in accepts and ctx.replicas != 1:
+            c["replicas"] = ctx.replicas
+        if "schedule" in accepts:
+            c["schedule"] = answers.schedule
+        if answers.friends and "friends" in accepts:
+            c["friends"] = list(answers.friends)
+        contexts.append(c)
+        at = _context(ctx.name)
+        origin.update({(*at, "name"): CONTEXTS, (*at, "flavor"): "flavor", at: CONTEXTS,
+                       (*at, "replicas"): context_key(ctx.name, "replicas"),
+                       (*at, "schedule"): "schedule", (*at, "friends"): "friends",
+                       (*at, "resources"): context_key(ctx.name, "memory"),
+                       (*at, "probe"): "probe", (*at, "routes"): "port",
+                       (*at, "command"): "command"})
+    doc[CONTEXTS] = contexts
+    origin[(CONTEXTS,)] = CONTEXTS
+    if answers.contexts:
+        doc["current-context"] = answers.contexts[0].name
+    return doc, origin
+
+
+def absolute_document(doc: Data, root: Path) -> Data:
+    """`doc` with the folders it names made absolute, for checking or rendering it before
+    the service exists at `root`."""
+    out = dict(doc)
+    for key in ("flavorPaths", "friendsLibrary"):
+        folders = doc.get(key)
+        if isinstance(folders, list):
+            out[key] = [near(root, str(f)) for f in folders]
+    return out
+
+
+def document_text(doc: Data, name: str) -> str:
+    """pligos.yaml's text for `doc`: a header, and a blank line between its sections."""
+    body = dump_for_people(doc)
+    sections = (*PROPERTY_LISTS, CONTEXTS)
+    parts: list[str] = []
+    for line in body.splitlines(keepends=True):
+        if parts and line[:1] not in (" ", "-", "") and line.split(":")[0] in sections:
+            parts.append("\n")
+        parts.append(line)
+    return HEADER.format(name=name or "service") + "".join(parts)
+
+
+def pligos_yaml(answers: Answers, root: Path, *, absolute: bool = False) -> str:
+    """The pligos.yaml text the answers give (what the review step shows and the writer uses).
+
+    With `absolute`, folders it names are absolute (for checking before the service exists)."""
+    doc, _ = build_document(answers, root)
+    return document_text(absolute_document(doc, root) if absolute else doc, answers.name)
+
+
+def skipped(answers: Answers, root: Path, *,
+            accepts: tuple[str, ...] | None = None) -> frozenset[str]:
+    """Answer keys that do not apply to these answers (the flavor takes no routes, the
+    probe is not HTTP, ...): the wizard hides them and the plain prompts skip them."""
+    if accepts is None:
+        accepts = flavor_accepts(answers, root)
+    out: set[str] = set()
+    names = [c.name for c in answers.contexts]
+    if answers.start == "image" or "command" not in accepts:
+        out.add("command")
+    if "command" not in accepts:
+        out.add("start")
+    if "probe" not in accepts:
+        out |= {"probe", "probe.path", "probe.command"}
+    if answers.probe != "http":
+        out.add("probe.path")
+    if answers.probe != "exec":
+        out.add("probe.command")
+    if "routes" not in accepts:
+        out |= {"port", "containerPort"} | {context_key(n, "fqdn") for n in names}
+    if "mounts" not in accepts:
+        out |= {"config", "config.path"}
+    if not answers.config:
+        out.add("config.path")
+    if "schedule" not in accepts:
+        out.add("schedule")
+    if "replicas" not in accepts:
+        out |= {context_key(n, "replicas") for n in names}
+    if "resources" not in accepts:
+        out |= {context_key(n, k) for n in names for k in ("cpu", "memory")}
+    return frozenset(out)
+
+
+# --------------------------------------------------------------------------- checking
+
+@dataclass
+class Check:
+    """Answers, checked: the pligos.yaml they give (its data, its text, and the same text
+    with absolute folders that was checked), the origin of each key path, the answers that
+    do not apply, and messages per answer key."""
+
+    text: str
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    document: Data = field(default_factory=dict)
+    origins: Origins = field(default_factory=dict)
+    skipped: frozenset[str] = frozenset()
+    checked_text: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.fields
+
+    def first(self, key: str) -> str:
+        return self.fields.get(key, [""])[0]
+
+    def add(self, key: str, message: str) -> None:
+        self.fields.setdefault(key, []).append(message)
+
+
+def answer_of(key_path: str, origins: Origins) -> str:
+    """The answer a problem at `key_path` belongs to: the longest origin it lies under ("":
+    a file the scaffold creates; "name" when none does)."""
+    try:
+        path = parse_path(key_path)
+    except ValueError:
+        return "name"
+    under = [at for at in origins if is_under(path, at)]
+    return origins[max(under, key=len)] if under else "name"
+
+
+def check_answers(answers: Answers, root: Path) -> Check:
+    """Check answers with the loader's own rules, mapping each problem to its answer.
+
+    The document is built once; its text is loaded with :func:`load_service_text` as if it
+    were root/pligos.yaml; problems about files the scaffold creates itself are left out."""
+    accepts = flavor_accepts(answers, root)
+    doc, origins = build_document(answers, root, accepts=accepts)
+    checked = document_text(absolute_document(doc, root), answers.name)
+    result = Check(document_text(doc, answers.name), document=doc, origins=origins,
+                   skipped=skipped(answers, root, accepts=accepts), checked_text=checked)
+    for q in QUESTIONS:
+        if q.required and not getattr(answers, q.attr):
+            result.add(q.key, "required")
+    if not answers.contexts:
+        result.add(CONTEXTS, "give at least one context")
+    if answers.start == "executable" and not answers.command.strip():
+        result.add("command", "give the command to run, e.g. /app/server --port 8080")
+    for key, text_value in (("command", answers.command),
+                            ("probe.command", answers.probe_command)):
+        if not _shlex_ok(text_value):
+            result.add(key, "unbalanced quotes")
+    if answers.probe == "exec" and not answers.probe_command.strip():
+        result.add("probe.command", "give the command the probe runs, e.g. cat /tmp/ready")
+    try:
+        load_service_text(checked, root, display_path(root / CONFIG_NAME))
+    except ConfigError as exc:
+        for problem in exc.problems:
+            key = answer_of(problem.key_path, origins)
+            if key == "":
+                continue
+            result.problems.append(problem)
+            msg = problem.message + (f" ({problem.hint})" if problem.hint else "")
+            if msg not in result.fields.get(key, []):
+                result.add(key, msg)
+    except PligosError as exc:
+        result.add("name", exc.message)
+    return result
