@@ -1,8 +1,9 @@
 """One error hierarchy for everything Pligos reports to a user.
 
-A :class:`Problem` is one located finding (file, line, column, key path, message, hint).
-A :class:`ConfigError` carries every problem found in a file at once. Every other error is a
-:class:`PligosError` with a one-line message and an optional hint. The command line maps these
+A :class:`Problem` is one located finding (file, line, column, key path, message, hint), named
+by the id of the :class:`Rule` that found it. A :class:`ConfigError` carries every problem
+found in a file at once. Every other error is a :class:`PligosError` with a one-line message
+and an optional hint. The command line maps these
 to exit status 2 in one place; nothing here knows about terminals.
 """
 
@@ -12,6 +13,15 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of an input format: a stable id, named in messages and in --json output, and
+    what it checks (the table of docs/rules.md)."""
+
+    id: str  # E- and upper-case words, e.g. E-KEY-UNKNOWN
+    summary: str
 
 
 @dataclass(frozen=True, order=True)
@@ -25,6 +35,7 @@ class Problem:
     key_path: str = ""  # e.g. contexts[1].image
     hint: str = ""
     level: str = "error"  # or "warning"
+    rule: str = ""  # the id of the rule that found it; "" for a file that cannot be read
 
     @property
     def location(self) -> str:
@@ -39,9 +50,17 @@ class Problem:
         text = f"{self.location}: {self.level}: {self.message}"
         if self.key_path:
             text += f" [{self.key_path}]"
+        if self.rule:
+            text += f" ({self.rule})"
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
+
+    def to_json(self) -> dict[str, str | int | None]:
+        """The problem as one object of `--json` output."""
+        return {"file": self.file, "line": self.line, "column": self.column,
+                "level": self.level, "rule": self.rule, "message": self.message,
+                "key_path": self.key_path, "hint": self.hint}
 
 
 class PligosError(Exception):
@@ -74,7 +93,7 @@ class ConfigError(PligosError):
         return "\n".join(p.format() for p in self.problems)
 
 
-def _problem_order(p: Problem) -> tuple:
+def _problem_order(p: Problem) -> tuple[str, int, int, str]:
     return (p.file, p.line if p.line is not None else 0, p.column or 0, p.message)
 
 
@@ -86,7 +105,8 @@ class HelmNotFound(PligosError):
     def __init__(self, what: str) -> None:
         super().__init__(
             f"{what} needs the helm binary, which was found neither in $PLIGOS_HELM nor on PATH",
-            hint="install Helm 3 (https://helm.sh/docs/intro/install/) or set PLIGOS_HELM=/path/to/helm",
+            hint="install Helm 3 (https://helm.sh/docs/intro/install/) "
+                 "or set PLIGOS_HELM=/path/to/helm",
         )
 
 
@@ -149,6 +169,7 @@ class Problems:
         hint: str = "",
         file: str | None = None,
         level: str = "error",
+        rule: str = "",
     ) -> None:
         self.items.append(
             Problem(
@@ -159,6 +180,7 @@ class Problems:
                 key_path=key_path,
                 hint=hint,
                 level=level,
+                rule=rule,
             )
         )
 

@@ -63,7 +63,7 @@ class Document:
         return self.marks.get(())
 
     def problem(self, problems: Problems, path: KeyPath, message: str, hint: str = "",
-                *, key: bool = False, level: str = "error") -> None:
+                *, key: bool = False, level: str = "error", rule: str = "") -> None:
         mark = self.locate(path, key=key)
         problems.add(
             message,
@@ -73,6 +73,7 @@ class Document:
             key_path=format_path(path, self.data),
             hint=hint,
             level=level,
+            rule=rule,
         )
 
 

@@ -1,7 +1,9 @@
 """Field rules: pure checks of one value, each returning a message or None.
 
 The loader's rules, the `new` wizard and the editor all call these, so a field is judged the
-same way everywhere.
+same way everywhere. The rules (ids) of names and of fields that several kinds of entries have
+are declared here too, because several places enforce them: the reading of friends
+(:mod:`pligos_tui.spec.friends`) and the rules of a service (:mod:`pligos_tui.spec.rules`).
 """
 
 from __future__ import annotations
@@ -10,8 +12,29 @@ import os
 import re
 from pathlib import Path
 
+from pligos_tui.errors import Rule
+
+NAME_DNS = Rule("E-NAME-DNS", "a name that must be a DNS label is not one (the service's, a "
+                "context's, a mount's, a friend's or a secret's name)")
+NAME_DUPLICATE = Rule("E-NAME-DUPLICATE", "two entries of one property list, two contexts or "
+                      "two friends have the same name")
+NAME_RESERVED = Rule("E-NAME-RESERVED", "a name or path that Pligos uses itself (a key of the "
+                     "values contract, the scripts volume, its mount path or ConfigMap)")
+ENV_NAME = Rule("E-ENV-NAME", "an environment variable name that is not valid (an env entry's "
+                "variables, the variables a friend's config and credentials give)")
+# and the rules of fields that several kinds of entries have
+PORT_RANGE = Rule("E-PORT-RANGE", "a port outside 1-65535 (a route's port or containerPort, a "
+                  "probe's port)")
+QUANTITY = Rule("E-QUANTITY", "a resource request or limit, a volume size or an emptyDir "
+                "sizeLimit that is not a Kubernetes quantity")
+PATH_OUTSIDE = Rule("E-PATH-OUTSIDE", "a path that is not inside the service folder: empty, "
+                    "absolute, leaving it, or a symbolic link to outside it")
+FIELD_RULES = (NAME_DNS, NAME_DUPLICATE, NAME_RESERVED, ENV_NAME, PORT_RANGE, QUANTITY,
+               PATH_OUTSIDE)
+
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS_SUBDOMAIN = re.compile(
+    r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")

@@ -15,12 +15,19 @@ from typing import Any
 
 import yaml
 
-from pligos_tui.errors import Problems, display_path
+from pligos_tui.errors import Problems, Rule, display_path
 from pligos_tui.io.yamlread import load_file
+from pligos_tui.spec.reader import KEY_UNKNOWN, WRONG_TYPE
 from pligos_tui.spec.vocabulary import CONTEXT_PROPERTIES, FLAVOR_FILE, FLAVOR_KEYS
 
 # the built-in flavors' chart folders ship as data beside the package's code
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "flavors" / "builtin"
+
+FLAVOR_PROPERTY = Rule("E-FLAVOR-PROPERTY", "a flavor.yaml accepts or requires a property "
+                       "that contexts do not have")
+FLAVOR_CHART = Rule("E-FLAVOR-CHART", "a flavor folder without Chart.yaml")
+# the rules of flavor.yaml and its folder, for the table of every rule
+FLAVOR_RULES = (FLAVOR_PROPERTY, FLAVOR_CHART)
 
 
 @dataclass
@@ -62,25 +69,28 @@ def read_flavor(path: Path, *, builtin: bool = False) -> Flavor:
     data = doc.data if isinstance(doc.data, dict) else {}
     if not isinstance(doc.data, dict):
         doc.problem(problems, (), "flavor.yaml must be a mapping",
-                    "write description:, accepts: and requires:")
+                    "write description:, accepts: and requires:", rule=WRONG_TYPE.id)
     for key in data:
         if key not in FLAVOR_KEYS:
             doc.problem(problems, (key,), f"unknown key {key!r} in flavor.yaml",
-                        f"allowed keys: {', '.join(FLAVOR_KEYS)}", key=True)
+                        f"allowed keys: {', '.join(FLAVOR_KEYS)}", key=True, rule=KEY_UNKNOWN.id)
     lists: dict[str, tuple[str, ...]] = {}
     for key in ("accepts", "requires"):
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            doc.problem(problems, (key,), f"{key} must be a list of property names")
+            doc.problem(problems, (key,), f"{key} must be a list of property names",
+                        rule=WRONG_TYPE.id)
             value = []
         for i, prop in enumerate(value):
             if prop not in CONTEXT_PROPERTIES:
                 doc.problem(problems, (key, i), f"unknown property {prop!r} in {key}",
-                            f"properties are: {', '.join(CONTEXT_PROPERTIES)}")
+                            f"properties are: {', '.join(CONTEXT_PROPERTIES)}",
+                            rule=FLAVOR_PROPERTY.id)
         lists[key] = tuple(value)
     if not (path / "Chart.yaml").is_file():
         problems.add(f"flavor {path.name!r} has no Chart.yaml", file=display_path(path),
-                     hint="a flavor is a Helm chart without values: add Chart.yaml and templates/")
+                     hint="a flavor is a Helm chart without values: add Chart.yaml and templates/",
+                     rule=FLAVOR_CHART.id)
     problems.raise_if_any()
     description = data.get("description", "")
     return Flavor(name=path.name, path=path, description=str(description or ""),

@@ -13,18 +13,24 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pligos_tui.errors import ConfigError, Problems, did_you_mean, display_path
+from pligos_tui.errors import ConfigError, Problems, Rule, did_you_mean, display_path
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.io.yamlread import Document, load_file
-from pligos_tui.spec.fields import dns_label
+from pligos_tui.spec.fields import ENV_NAME, NAME_DNS, NAME_DUPLICATE, NAME_RESERVED, dns_label
 from pligos_tui.spec.model import ChartRef, Friend, Service
-from pligos_tui.spec.reader import Reader
+from pligos_tui.spec.reader import KEY_REQUIRED, Reader
 from pligos_tui.spec.vocabulary import (
     CONTRACT_KEYS,
     FRIEND_CHART_KEYS,
     FRIEND_KEYS,
     FRIEND_TYPES,
 )
+
+FRIEND_TYPE = Rule("E-FRIEND-TYPE", "a friend's type is neither requirement nor dependency")
+FRIEND_KEY_CLASH = Rule("E-FRIEND-KEY-CLASH", "a key is both config and a credential of one "
+                        "friend, so both would set the same variable")
+# the rules only friends have, for the table of every rule
+FRIEND_RULES = (FRIEND_TYPE, FRIEND_KEY_CLASH)
 
 
 def read_friend(doc: Document, value: Any, at: KeyPath, problems: Problems) -> Friend | None:
@@ -38,20 +44,24 @@ def read_friend(doc: Document, value: Any, at: KeyPath, problems: Problems) -> F
     if name:
         problem = dns_label(name)
         if problem:
-            r.problem(at + ("name",), f"friend name {problem}", "e.g. name: postgres")
+            r.problem(at + ("name",), f"friend name {problem}", "e.g. name: postgres",
+                      rule=NAME_DNS)
         elif name in CONTRACT_KEYS:
             r.problem(at + ("name",), f"friend name {name!r} is a key of the values contract",
-                      "choose another name, e.g. " + name + "-db")
+                      "choose another name, e.g. " + name + "-db", rule=NAME_RESERVED)
     if kind not in FRIEND_TYPES:
         r.problem(at + ("type",), f"unknown friend type {kind!r}",
-                  did_you_mean(kind, list(FRIEND_TYPES), loose=True) or "requirement (a subchart of each service)"
-                  " or dependency (shared, deployed once per context)")
+                  did_you_mean(kind, list(FRIEND_TYPES), loose=True)
+                  or "requirement (a subchart of each service)"
+                  " or dependency (shared, deployed once per context)", rule=FRIEND_TYPE)
     chart = m.get("chart")
     if chart is None:
         r.problem(at, f"friend {name!r} needs a chart", "add chart: {name: postgresql, "
-                  "version: 15.5.0, repository: https://charts.example.com}", key=True)
+                  "version: 15.5.0, repository: https://charts.example.com}",
+                  rule=KEY_REQUIRED, key=True)
     else:
-        c = r.mapping(chart, at + ("chart",), FRIEND_CHART_KEYS, "chart", required=FRIEND_CHART_KEYS)
+        c = r.mapping(chart, at + ("chart",), FRIEND_CHART_KEYS, "chart",
+                      required=FRIEND_CHART_KEYS)
         if c is not None:
             friend.chart = ChartRef(*(r.string(c, k, at + ("chart",)) for k in FRIEND_CHART_KEYS))
     friend.values = r.any_map(m, "values", at) or {}
@@ -62,11 +72,13 @@ def read_friend(doc: Document, value: Any, at: KeyPath, problems: Problems) -> F
         if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", variable):
             r.problem(at + ("config" if key in friend.config else "credentials", key),
                       f"{key!r} gives the environment variable {variable!r}, which is not "
-                      "a valid name", "use ASCII letters, digits, '-' and '_'", key=True)
+                      "a valid name", "use ASCII letters, digits, '-' and '_'",
+                      rule=ENV_NAME, key=True)
     clash = set(friend.config) & set(friend.credentials)
     for key in sorted(clash):
         r.problem(at + ("credentials", key), f"{key!r} is both config and a credential of "
-                  f"friend {name!r}", "they would set the same variable: rename one", key=True)
+                  f"friend {name!r}", "they would set the same variable: rename one",
+                  rule=FRIEND_KEY_CLASH, key=True)
     return friend
 
 
@@ -106,7 +118,7 @@ def load_friends(svc: Service, problems: Problems) -> dict[str, Friend]:
             friend.doc.problem(problems, friend.at + ("name",),
                                f"friend {friend.name!r} is defined twice (also at {first.where})",
                                "keep one definition; a context overrides values with "
-                               "{name: ..., values: {...}}")
+                               "{name: ..., values: {...}}", rule=NAME_DUPLICATE.id)
             continue
         friends[friend.name] = friend
     return friends

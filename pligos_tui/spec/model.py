@@ -208,7 +208,9 @@ class Service:
     follow_symlinks: bool = False  # allow links inside the service that point outside it
 
     def entries(self, prop: str) -> list[Entry]:
-        return getattr(self, prop)
+        """The entries of one property list, by its name (one of PROPERTY_LISTS)."""
+        entries: list[Entry] = getattr(self, prop)
+        return entries
 
     def context(self, name: str) -> Context | None:
         return next((c for c in self.contexts if c.name == name), None)

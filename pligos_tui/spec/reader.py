@@ -13,7 +13,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from pligos_tui.errors import Problems, did_you_mean
+from pligos_tui.errors import Problems, Rule, did_you_mean
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.io.yamlread import Document
 from pligos_tui.spec.model import (
@@ -54,6 +54,23 @@ from pligos_tui.spec.vocabulary import (
     VOLUME_KEYS,
 )
 
+# The rules of structure, enforced while a file is read (here, and by the readers of friends
+# and flavors that use a Reader).
+FILE_EMPTY = Rule("E-FILE-EMPTY", "pligos.yaml holds no document")
+FORMAT_VERSION = Rule("E-FORMAT", "pligos: is not the format this Pligos reads (or the file is "
+                      "a pligos.yaml of the original Pligos)")
+WRONG_TYPE = Rule("E-TYPE", "a value of the wrong type (text where a number is needed, a "
+                  "mapping where a list is, ...)")
+KEY_UNKNOWN = Rule("E-KEY-UNKNOWN", "a key the format does not have, with the closest known "
+                   "key as a hint")
+KEY_REQUIRED = Rule("E-KEY-REQUIRED", "a key that must be written is missing (an entry's name, "
+                    "an image's repository, a route's port, the secrets provider, ...)")
+MOUNT_KIND = Rule("E-MOUNT-KIND", "a mount that is not exactly one of files, secret, hostPath, "
+                  "volume and emptyDir")
+CONTEXTS_NONE = Rule("E-CONTEXTS-NONE", "a service without contexts")
+READ_RULES = (FILE_EMPTY, FORMAT_VERSION, WRONG_TYPE, KEY_UNKNOWN, KEY_REQUIRED, MOUNT_KIND,
+              CONTEXTS_NONE)
+
 
 def type_name(value: Any) -> str:
     """How a message names the YAML type of a value."""
@@ -81,23 +98,27 @@ class Reader:
         self.doc = doc
         self.problems = problems
 
-    def problem(self, path: KeyPath, message: str, hint: str = "", *, key: bool = False) -> None:
-        self.doc.problem(self.problems, path, message, hint, key=key)
+    def problem(self, path: KeyPath, message: str, hint: str = "", *, rule: Rule,
+                key: bool = False) -> None:
+        self.doc.problem(self.problems, path, message, hint, key=key, rule=rule.id)
 
     def mapping(self, value: Any, path: KeyPath, allowed: tuple[str, ...], what: str,
                 required: tuple[str, ...] = ()) -> dict[str, Any] | None:
         if not isinstance(value, dict):
             self.problem(path, f"{what} must be a mapping, not {type_name(value)}",
-                         f"write it as keys and values, e.g. {{{allowed[0]}: ...}}")
+                         f"write it as keys and values, e.g. {{{allowed[0]}: ...}}",
+                         rule=WRONG_TYPE)
             return None
         for key in value:
             if key not in allowed:
                 hint = did_you_mean(key, allowed) or f"allowed keys: {', '.join(allowed)}"
-                self.problem(path + (key,), f"unknown key {key!r} in {what}", hint, key=True)
+                self.problem(path + (key,), f"unknown key {key!r} in {what}", hint,
+                             rule=KEY_UNKNOWN, key=True)
         for key in required:
             if value.get(key) is None:
                 self.problem(path, f"{what} needs {key!r}",
-                             f"add {key}: {REQUIRED_EXAMPLES.get(key, '...')}", key=True)
+                             f"add {key}: {REQUIRED_EXAMPLES.get(key, '...')}",
+                             rule=KEY_REQUIRED, key=True)
         return value
 
     def string(self, m: dict[str, Any], key: str, path: KeyPath, default: str = "",
@@ -115,7 +136,8 @@ class Reader:
             hint = f'quote it: {key}: "{written}"'
             if isinstance(value, (float, bool)):
                 hint += " (YAML reads it as a number or true/false otherwise)"
-        self.problem(path + (key,), f"{key} must be text, not {type_name(value)}", hint)
+        self.problem(path + (key,), f"{key} must be text, not {type_name(value)}", hint,
+                     rule=WRONG_TYPE)
         return default
 
     def integer(self, m: dict[str, Any], key: str, path: KeyPath) -> int | None:
@@ -130,7 +152,7 @@ class Reader:
             hint = (f"write the number alone, without a unit: {key}: {digits.group(1)}" if digits
                     else "write a whole number without quotes")
         self.problem(path + (key,), f"{key} must be a whole number, not {type_name(value)}",
-                     hint)
+                     hint, rule=WRONG_TYPE)
         return None
 
     def boolean(self, m: dict[str, Any], key: str, path: KeyPath, default: bool) -> bool:
@@ -139,7 +161,8 @@ class Reader:
             return default
         if isinstance(value, bool):
             return value
-        self.problem(path + (key,), f"{key} must be true or false, not {type_name(value)}")
+        self.problem(path + (key,), f"{key} must be true or false, not {type_name(value)}",
+                     rule=WRONG_TYPE)
         return default
 
     def str_list(self, m: dict[str, Any], key: str, path: KeyPath) -> list[str]:
@@ -152,10 +175,11 @@ class Reader:
             except ValueError:
                 words = [value]
             self.problem(path + (key,), f"{key} must be a list of text, not a single text",
-                         f"write it as a list: {key}: {json.dumps(words)}")
+                         f"write it as a list: {key}: {json.dumps(words)}", rule=WRONG_TYPE)
             return []
         if not isinstance(value, list):
-            self.problem(path + (key,), f"{key} must be a list of text, not {type_name(value)}")
+            self.problem(path + (key,), f"{key} must be a list of text, not {type_name(value)}",
+                         rule=WRONG_TYPE)
             return []
         out = []
         for i, item in enumerate(value):
@@ -163,9 +187,10 @@ class Reader:
                 out.append(item)
             elif isinstance(item, (int, float)) and not isinstance(item, bool):
                 self.problem(path + (key, i), f"{key}[{i}] must be text, not a number",
-                             f'quote it: "{item}"')
+                             f'quote it: "{item}"', rule=WRONG_TYPE)
             else:
-                self.problem(path + (key, i), f"{key}[{i}] must be text, not {type_name(item)}")
+                self.problem(path + (key, i), f"{key}[{i}] must be text, not {type_name(item)}",
+                             rule=WRONG_TYPE)
         return out
 
     def scalar_map(self, m: dict[str, Any], key: str, path: KeyPath) -> dict[str, str]:
@@ -181,7 +206,8 @@ class Reader:
                 hint = f"write NAME: value pairs: {key}: {{{pairs}}}"
             elif isinstance(value, list):
                 hint = f"write NAME: value pairs, e.g. {key}: {{NAME: value}}"
-            self.problem(path + (key,), f"{key} must be a mapping, not {type_name(value)}", hint)
+            self.problem(path + (key,), f"{key} must be a mapping, not {type_name(value)}", hint,
+                         rule=WRONG_TYPE)
             return {}
         out: dict[str, str] = {}
         for k, v in value.items():
@@ -191,7 +217,7 @@ class Reader:
                 out[k] = str(v)
             else:
                 self.problem(path + (key, k), f"{key}.{k} must be text or a number, "
-                             f"not {type_name(v)}")
+                             f"not {type_name(v)}", rule=WRONG_TYPE)
         return out
 
     def any_map(self, m: dict[str, Any], key: str, path: KeyPath) -> dict[str, Any] | None:
@@ -199,7 +225,8 @@ class Reader:
         if value is None:
             return None
         if not isinstance(value, dict):
-            self.problem(path + (key,), f"{key} must be a mapping, not {type_name(value)}")
+            self.problem(path + (key,), f"{key} must be a mapping, not {type_name(value)}",
+                         rule=WRONG_TYPE)
             return None
         return value
 
@@ -271,7 +298,7 @@ def _read_mount(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Mount:
                   f"(found {found})",
                   "a mount is either files, a secret, a host path, a volume or an emptyDir; "
                   "split it into one mount per kind" if kinds else
-                  "e.g. files: [config/app.yaml] or emptyDir: {}", key=True)
+                  "e.g. files: [config/app.yaml] or emptyDir: {}", rule=MOUNT_KIND, key=True)
     if not kinds:
         return mount
     kind = mount.kind = kinds[0]
@@ -315,7 +342,8 @@ ENTRY_READERS = {
 }
 
 
-def read_entry(r: Reader, prop: str, value: Any, at: KeyPath, *, inline_name: str = "") -> Entry | None:
+def read_entry(r: Reader, prop: str, value: Any, at: KeyPath, *,
+               inline_name: str = "") -> Entry | None:
     """Read one entry of a property list (or an inline entry of a context)."""
     what = ENTRY_WORDS[prop]
     m = r.mapping(value, at, ENTRY_KEYS[prop], what, required=REQUIRED_KEYS.get(prop, ()))
@@ -327,19 +355,21 @@ def read_entry(r: Reader, prop: str, value: Any, at: KeyPath, *, inline_name: st
             name = inline_name
         else:
             r.problem(at, f"{what} needs a name", "add name: ... (a DNS label, e.g. "
-                      f"{'http' if prop == 'routes' else 'main'})")
+                      f"{'http' if prop == 'routes' else 'main'})", rule=KEY_REQUIRED)
             name = ""
     return ENTRY_READERS[prop](r, m, at, name)
 
 
-def _read_ref(r: Reader, prop: str, value: Any, at: KeyPath, ctx_name: str) -> Ref | None:
+def _read_ref(r: Reader, prop: str, value: Any, at: KeyPath,
+              ctx_name: str) -> Ref[Entry] | None:
     if isinstance(value, str):
         return Ref(at=at, name=value)
     if isinstance(value, dict):
-        entry = read_entry(r, prop, value, at, inline_name=f"{ctx_name}-{ENTRY_WORDS[prop].split()[0]}")
+        inline_name = f"{ctx_name}-{ENTRY_WORDS[prop].split()[0]}"
+        entry = read_entry(r, prop, value, at, inline_name=inline_name)
         return Ref(at=at, name=entry.name, inline=entry) if entry else None
     r.problem(at, f"must be the name of an entry of {prop} or an inline entry, "
-              f"not {type_name(value)}")
+              f"not {type_name(value)}", rule=WRONG_TYPE)
     return None
 
 
@@ -367,7 +397,7 @@ def _read_context(r: Reader, value: Any, at: KeyPath) -> Context | None:
             single = False
         if not isinstance(items, list):
             r.problem(at + (key,), f"{key} must be a list of names, not {type_name(items)}",
-                      f"e.g. {key}: [name1, name2]")
+                      f"e.g. {key}: [name1, name2]", rule=WRONG_TYPE)
             continue
         refs = []
         for i, item in enumerate(items):
@@ -387,7 +417,7 @@ def _read_context(r: Reader, value: Any, at: KeyPath) -> Context | None:
 def _read_friend_uses(r: Reader, value: Any, at: KeyPath) -> list[FriendUse]:
     if not isinstance(value, list):
         r.problem(at, f"friends must be a list, not {type_name(value)}",
-                  "e.g. friends: [postgres, {name: redis, values: {...}}]")
+                  "e.g. friends: [postgres, {name: redis, values: {...}}]", rule=WRONG_TYPE)
         return []
     out = []
     for i, item in enumerate(value):
@@ -408,7 +438,8 @@ def read_service(doc: Document, root: Path, problems: Problems) -> Service:
     svc = Service(root=root, file=doc.file, doc=doc)
     if doc.data is None:
         problems.add("the file is empty", line=1,
-                     hint="start with pligos: 1, name: ..., and contexts: (see SPEC.md)")
+                     hint="start with pligos: 1, name: ..., and contexts: (see SPEC.md)",
+                     rule=FILE_EMPTY.id)
         return svc
     top = r.mapping(doc.data if doc.data is not None else {}, (), TOP_KEYS, "pligos.yaml",
                     required=("pligos", "name"))
@@ -419,10 +450,12 @@ def read_service(doc: Document, root: Path, problems: Problems) -> Service:
         if isinstance(version, dict) and "version" in version:
             r.problem(("pligos",), "this is a pligos.yaml of the original Pligos (v1 format), "
                       "which is read only from a service folder with its Chart.yaml",
-                      "generate the folder itself, or convert it with `pligos migrate`")
+                      "generate the folder itself, or convert it with `pligos migrate`",
+                      rule=FORMAT_VERSION)
         else:
             r.problem(("pligos",), f"unsupported format {version!r}",
-                      f"this Pligos reads format {FORMAT}: write pligos: {FORMAT}")
+                      f"this Pligos reads format {FORMAT}: write pligos: {FORMAT}",
+                      rule=FORMAT_VERSION)
     svc.name = r.string(top, "name", ())
     svc.description = r.string(top, "description", ())
     svc.chart_version = r.string(top, "chartVersion", (), "0.1.0", example="1.0.0")
@@ -435,7 +468,7 @@ def read_service(doc: Document, root: Path, problems: Problems) -> Service:
             provider = s.get("provider")
             if not isinstance(provider, str) or not provider:
                 r.problem(("secrets",), "secrets needs a provider",
-                          "add provider: file (or vault)", key=True)
+                          "add provider: file (or vault)", rule=KEY_REQUIRED, key=True)
             svc.secrets = SecretsConfig(provider=provider if isinstance(provider, str) else "",
                                         at=("secrets",), settings=dict(s))
     if top.get("friends") is not None:
@@ -443,14 +476,15 @@ def read_service(doc: Document, root: Path, problems: Problems) -> Service:
         if isinstance(friends, list):
             svc.inline_friends = friends
         else:
-            r.problem(("friends",), f"friends must be a list, not {type_name(friends)}")
+            r.problem(("friends",), f"friends must be a list, not {type_name(friends)}",
+                      rule=WRONG_TYPE)
     for prop in PROPERTY_LISTS:
         items = top.get(prop)
         if items is None:
             continue
         if not isinstance(items, list):
             r.problem((prop,), f"{prop} must be a list of named entries, not {type_name(items)}",
-                      f"start each entry with '- name: ...' under {prop}:")
+                      f"start each entry with '- name: ...' under {prop}:", rule=WRONG_TYPE)
             continue
         entries = []
         for i, item in enumerate(items):
@@ -461,13 +495,13 @@ def read_service(doc: Document, root: Path, problems: Problems) -> Service:
     contexts = top.get("contexts")
     if contexts is None:
         r.problem((), "no contexts", "add contexts: with at least one entry, e.g. "
-                  "- {name: dev, flavor: webservice, image: ...}", key=True)
+                  "- {name: dev, flavor: webservice, image: ...}", rule=CONTEXTS_NONE, key=True)
     elif not isinstance(contexts, list):
         r.problem(("contexts",), f"contexts must be a list, not {type_name(contexts)}",
-                  "start each context with '- name: ...'")
+                  "start each context with '- name: ...'", rule=WRONG_TYPE)
     elif not contexts:
         r.problem(("contexts",), "no contexts", "add at least one, e.g. "
-                  "- {name: dev, flavor: webservice, image: ...}")
+                  "- {name: dev, flavor: webservice, image: ...}", rule=CONTEXTS_NONE)
     else:
         for i, item in enumerate(contexts):
             ctx = _read_context(r, item, ("contexts", i))

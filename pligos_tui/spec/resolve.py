@@ -86,7 +86,7 @@ def extends_chain(svc: Service, name: str) -> list[Context]:
     return chain
 
 
-def _entry(svc: Service, prop: str, ref: Ref) -> Entry | None:
+def _entry(svc: Service, prop: str, ref: Ref[Entry]) -> Entry | None:
     if ref.inline is not None:
         return ref.inline
     return next((e for e in svc.entries(prop) if e.name == ref.name), None)

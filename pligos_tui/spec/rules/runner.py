@@ -1,0 +1,59 @@
+"""Running every rule on a read service, and the table of every rule the loader reports.
+
+`check_service` runs each registered rule function and turns what it finds into a located
+problem named by the rule's id. `all_rules` lists every rule: those enforced while pligos.yaml,
+friends and flavor.yaml are read, and those of the rule functions (docs/rules.md documents
+each).
+"""
+
+from __future__ import annotations
+
+from pligos_tui.errors import Problems, Rule
+from pligos_tui.spec.fields import FIELD_RULES
+from pligos_tui.spec.flavors import FLAVOR_RULES
+from pligos_tui.spec.friends import FRIEND_RULES
+from pligos_tui.spec.model import Service
+from pligos_tui.spec.reader import READ_RULES
+from pligos_tui.spec.rules import (
+    commands,
+    contexts,
+    entries,
+    files,
+    flavor,
+    images,
+    mounts,
+    names,
+    probes,
+    resolved,
+    routes,
+    secrets,
+    service,
+)
+from pligos_tui.spec.rules.context import RuleContext
+from pligos_tui.spec.rules.registry import RULE_FUNCTIONS
+
+# the modules of rule functions; importing them registers their rules
+RULE_MODULES = (service, names, secrets, images, commands, probes, routes, mounts, files,
+                entries, contexts, flavor, resolved)
+
+
+def check_service(svc: Service, problems: Problems) -> None:
+    """Check every rule of format 1 on a read service; add what is wrong to `problems`."""
+    ctx = RuleContext(svc)
+    for function in RULE_FUNCTIONS:
+        for found in function.check(ctx):
+            svc.doc.problem(problems, found.at, found.message, found.hint, key=found.key,
+                            rule=function.rule.id)
+    for resolution in ctx.resolutions:  # a broken flavor.yaml, with the problems of its file
+        problems.items.extend(resolution.broken_flavor)
+
+
+def all_rules() -> list[Rule]:
+    """Every rule, each once: those enforced while reading, then those of rule functions."""
+    table: dict[str, Rule] = {}
+    declared = [*READ_RULES, *FIELD_RULES, *FRIEND_RULES, *FLAVOR_RULES,
+                *(f.rule for f in RULE_FUNCTIONS)]
+    for r in declared:
+        if table.setdefault(r.id, r) != r:
+            raise ValueError(f"two rules have the id {r.id}")
+    return list(table.values())
