@@ -1,129 +1,87 @@
-"""The `pligos` command line: parse arguments, call the core, print, map errors to exits.
+"""The `pligos` command line: parse arguments, call a job, report, map errors to exits.
 
 Exit status: 0 on success, 1 when a check finds a problem, 2 on bad input or usage. Every
-error a user can cause is a PligosError and is printed without a traceback; anything else is
-reported as an internal error, also without a traceback unless PLIGOS_DEBUG is set.
-Heavy modules (the core, Rich, Textual) are imported inside the commands that need them, so
-`pligos --version` and `--help` start instantly.
+error a user can cause is a PligosError and is printed without a traceback (with `--json`, as
+a JSON document on stdout); anything else is reported as an internal error, also without a
+traceback unless PLIGOS_DEBUG is set. What is printed, and how, is `cli_report`'s.
+
+The commands import what they need when they run (the jobs, the TUI, `cli_report` and the
+errors), so `pligos --version` and `--help` start instantly and a `generate` with nothing to do
+loads no YAML.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, TextIO
+from typing import TYPE_CHECKING
 
 from pligos_tui import __version__
 
+if TYPE_CHECKING:
+    from pligos_tui.jobs.generate import GenerateReport
+
 EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
+INTERNAL_ERROR = 70  # EX_SOFTWARE
+INTERRUPTED = 130
 
-
-# --------------------------------------------------------------------------- output
-
-def _color(stream: TextIO) -> bool:
-    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-
-
-def _paint(text: str, code: str, stream: TextIO) -> str:
-    return f"\033[{code}m{text}\033[0m" if _color(stream) else text
-
-
-def _print_error(err: Any) -> None:
-    for line in err.format().splitlines():
-        if ": error: " in line:
-            loc, rest = line.split(": error: ", 1)
-            line = f"{_paint(loc, '1', sys.stderr)}: {_paint('error:', '1;31', sys.stderr)} {rest}"
-        elif line.startswith("error: "):
-            line = _paint("error:", "1;31", sys.stderr) + line[len("error:"):]
-        elif line.lstrip().startswith("hint: "):
-            line = _paint(line, "36", sys.stderr)
-        print(line, file=sys.stderr)
-
-
-def _json(data: Any) -> None:
-    print(json.dumps(data, indent=2))
+Command = Callable[[argparse.Namespace], int]
 
 
 def _paths(values: list[str] | None) -> list[Path]:
     return [Path(v) for v in values] if values else [Path(".")]
 
 
+def _out(args: argparse.Namespace) -> Path | None:
+    return Path(args.out) if args.out else None
+
+
 # --------------------------------------------------------------------------- commands
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    from pligos_tui import cli_report as report
     from pligos_tui.build.records import quick_unchanged
-    from pligos_tui.errors import display_path
 
-    if getattr(args, "in_place", False):
+    if args.in_place:
         return _generate_in_place(args)
     started = time.perf_counter()
-    out = Path(args.out) if args.out else None
     # nothing changed since the last run: say so without loading anything
     quick = None if args.follow_symlinks else quick_unchanged(
-        _paths(args.paths), out, args.context or None)
+        _paths(args.paths), _out(args), args.context or None)
     if quick is not None:
-        report: Any = SimpleNamespace(written=[], unchanged=quick, umbrellas=[], warnings=[],
-                                      services=len({r.root for r in quick}))
-    else:
-        report = _generate(args, out)
-    elapsed = time.perf_counter() - started
-    charts = report.written + report.unchanged
-    for warning in report.warnings:
-        print(f"{_paint('warning:', '1;33', sys.stderr)} {warning}", file=sys.stderr)
-    if args.json:
-        _json({"written": [display_path(p.dest) for p in report.written],
-               "unchanged": [display_path(p.dest) for p in report.unchanged],
-               "shared": [display_path(u.dest) for u, _ in report.umbrellas],
-               "services": report.services, "seconds": round(elapsed, 3)})
+        report.generated(unchanged=quick, services=len({r.root for r in quick}),
+                         seconds=time.perf_counter() - started, verbose=args.verbose,
+                         as_json=args.json)
         return EXIT_OK
-    for dest in getattr(report, "removed", []):
-        print(f"  removed   {display_path(dest)}  (its context is gone)")
-    for u, status in report.umbrellas:
-        state = "wrote    " if status == "written" else "unchanged"
-        print(f"  {state} {display_path(u.dest)}  (shared: {', '.join(u.friends)})")
-    if len(charts) <= 20 or args.verbose:
-        for r in sorted(charts, key=lambda r: str(r.dest)):
-            state = "wrote    " if r in report.written else "unchanged"
-            print(f"  {state} {display_path(r.dest)}  ({r.flavor})")
-    print(f"{len(charts)} chart{'s' if len(charts) != 1 else ''} of {report.services} "
-          f"service{'s' if report.services != 1 else ''}: {len(report.written)} written, "
-          f"{len(report.unchanged)} unchanged ({elapsed:.2f} s)")
+    result = _generate(args)
+    report.warnings(result.warnings)
+    report.generated(written=result.written, unchanged=result.unchanged,
+                     umbrellas=result.umbrellas, removed=result.removed,
+                     services=result.services, seconds=time.perf_counter() - started,
+                     verbose=args.verbose, as_json=args.json)
     return EXIT_OK
 
 
-def _generate(args: argparse.Namespace, out: Path | None) -> Any:
+def _generate(args: argparse.Namespace) -> GenerateReport:
+    from pligos_tui import cli_report as report
     from pligos_tui.jobs.generate import generate
     from pligos_tui.spec.discover import find_services
 
-    progress = None
-    bar = None
-    if sys.stderr.isatty() and not args.json and len(find_services(_paths(args.paths))) > 1:
-        from rich.progress import Progress
-
-        bar = Progress(transient=True)
-        task = bar.add_task("generating", total=None)
-        bar.start()
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-    try:
-        return generate(_paths(args.paths), contexts=args.context or None, out=out,
+    paths = _paths(args.paths)
+    show = sys.stderr.isatty() and not args.json and len(find_services(paths)) > 1
+    with report.progress("generating", show) as progress:
+        return generate(paths, contexts=args.context or None, out=_out(args),
                         progress=progress, follow_symlinks=args.follow_symlinks)
-    finally:
-        if bar is not None:
-            bar.stop()
 
 
 def _generate_in_place(args: argparse.Namespace) -> int:
-    from pligos_tui.errors import UsageError, display_path
-    from pligos_tui.spec.discover import find_services, split_v1
-    from pligos_tui.v1.build import build, switch_context
-    from pligos_tui.v1.load import load_service
+    from pligos_tui import cli_report as report
+    from pligos_tui.errors import UsageError
+    from pligos_tui.v1.build import switch_in_place
 
     if args.out:
         raise UsageError("--in-place and --out cannot be used together",
@@ -131,147 +89,69 @@ def _generate_in_place(args: argparse.Namespace) -> int:
     if not args.context or len(args.context) != 1:
         raise UsageError("--in-place needs exactly one --context NAME",
                          hint="e.g. pligos generate --in-place --context dev services/hello")
-    roots, v1_roots = split_v1(find_services(_paths(args.paths)))
-    if roots:
-        raise UsageError(f"{display_path(roots[0] / 'pligos.yaml')} is in format 1; --in-place "
-                         "switches service folders of the original Pligos only",
-                         hint="leave out --in-place: format 1 writes charts/<context>/<name>/")
-    name = args.context[0]
-    services = [load_service(root) for root in v1_roots]
-    having = [svc for svc in services if svc.context(name) is not None] or services[:1]
-    for svc in having:  # every service compiles before any is switched
-        build(svc, name)
-    reports = [switch_context(svc.root, name) for svc in having]
-    if args.json:
-        _json([r.__dict__ for r in reports])
-        return EXIT_OK
-    for r in reports:
-        if args.verbose:
-            for rel in r.written:
-                print(f"  wrote     {rel}")
-            for rel in r.removed:
-                print(f"  removed   {rel}")
-        print(f"{r.service} switched to context {r.context}: {len(r.written)} written, "
-              f"{len(r.unchanged)} unchanged, {len(r.removed)} removed")
+    reports = switch_in_place(_paths(args.paths), args.context[0])
+    report.switched(reports, verbose=args.verbose, as_json=args.json)
     return EXIT_OK
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from pligos_tui.errors import display_path
+    from pligos_tui import cli_report as report
     from pligos_tui.v1.migrate import migrate
 
-    result = migrate(Path(args.path), out=Path(args.out) if args.out else None,
-                     keep_flavor=args.keep_flavor)
-    print(f"wrote {display_path(result.pligos_yaml)} (format 1)")
-    for name, path in result.flavors.items():
-        print(f"wrote flavor {name} to {display_path(path)}")
-    for line in result.done:
-        print(f"  {line}")
-    for line in result.notes:
-        print(f"{_paint('not converted:', '1;33', sys.stdout)} {line}")
+    report.migrated(migrate(Path(args.path), out=_out(args), keep_flavor=args.keep_flavor))
     return EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from pligos_tui import cli_report as report
     from pligos_tui.jobs.check import check
 
-    out = Path(args.out) if args.out else None
     skipped: list[str] = []
-    findings = check(_paths(args.paths), lint=not args.no_lint, out=out, skipped=skipped)
-    if args.json:
-        _json([f.__dict__ for f in findings])
-    else:
-        for where in skipped:
-            print(f"{where}: not linted: its subcharts are not fetched "
-                  "(run `helm dependency build` in it)")
-        for f in findings:
-            print(f"{f.file}: {_paint(f.kind, '1;33', sys.stdout)}: {f.message}")
-        if findings:
-            fix = ("run `pligos generate` to bring charts up to date"
-                   if any(f.kind != "codegen" for f in findings)
-                   else "run the `pligos codegen` commands above")
-            print(f"{len(findings)} problem{'s' if len(findings) != 1 else ''} found; {fix}")
-        else:
-            print("all charts are valid and up to date"
-                  + ("" if args.no_lint else ", and lint"))
+    findings = check(_paths(args.paths), lint=not args.no_lint, out=_out(args),
+                     skipped=skipped)
+    report.findings(findings, skipped=skipped, linted=not args.no_lint, as_json=args.json)
     return EXIT_FOUND if findings else EXIT_OK
-
-
-def _one_service(path: str | None) -> Any:
-    from pligos_tui.errors import UsageError
-    from pligos_tui.spec.discover import find_services
-    from pligos_tui.spec.load import load_service
-
-    roots = find_services([Path(path or ".")])
-    if len(roots) != 1:
-        raise UsageError(f"{path or '.'} holds {len(roots)} services; this command works on one",
-                         hint="give the folder of one service")
-    from pligos_tui.spec.discover import is_v1_service
-
-    if is_v1_service(roots[0]):
-        raise UsageError(f"{roots[0] / 'pligos.yaml'} is a service of the original Pligos; "
-                         "this command works on format 1",
-                         hint="write its charts with `pligos generate --out DIR` (or "
-                         "`--in-place --context NAME`), or convert it with `pligos migrate`")
-    return load_service(roots[0])
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
     from pligos_tui.jobs.render import preview
+    from pligos_tui.jobs.reports import default_context, load_one_service
 
-    svc = _one_service(args.path)
-    context = args.context or svc.current_context or (svc.contexts[0].name if svc.contexts
-                                                      else "")
+    svc = load_one_service(args.path or ".")
     mode = "values" if args.values else "files" if args.files else "manifests"
-    sys.stdout.write(preview(svc, context, flavor=args.flavor, mode=mode))
+    sys.stdout.write(preview(svc, args.context or default_context(svc), flavor=args.flavor,
+                             mode=mode))
     return EXIT_OK
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    from pligos_tui import cli_report as report
     from pligos_tui.jobs.render import diff_contexts
+    from pligos_tui.jobs.reports import load_one_service
 
-    svc = _one_service(args.path)
-    text = diff_contexts(svc, args.a, args.b)
-    if not text:
-        print(f"contexts {args.a} and {args.b} render the same manifests")
-        return EXIT_OK
-    for line in text.splitlines():
-        code = "32" if line.startswith("+") else "31" if line.startswith("-") else (
-            "36" if line.startswith("@@") else "")
-        print(_paint(line, code, sys.stdout) if code else line)
-    return EXIT_FOUND if args.exit_code else EXIT_OK
+    text = diff_contexts(load_one_service(args.path), args.a, args.b)
+    report.diff(text, args.a, args.b)
+    return EXIT_FOUND if text and args.exit_code else EXIT_OK
 
 
 def cmd_contexts(args: argparse.Namespace) -> int:
-    from pligos_tui.spec.resolve import resolve_context
+    from pligos_tui import cli_report as report
+    from pligos_tui.jobs.reports import contexts_report, load_one_service
 
-    svc = _one_service(args.path)
-    rows = []
-    for ctx in svc.contexts:
-        r = resolve_context(svc, ctx.name)
-        rows.append({"name": ctx.name, "current": ctx.name == svc.current_context,
-                     "flavor": r.flavor, "extends": ctx.extends,
-                     "image": r.image.name if r.image else "",
-                     "replicas": r.replicas if r.replicas is not None else 1})
-    if args.json:
-        _json(rows)
-        return EXIT_OK
-    width = max((len(r["name"]) for r in rows), default=4)
-    for r in rows:
-        mark = "*" if r["current"] else " "
-        extra = f"  extends {r['extends']}" if r["extends"] else ""
-        print(f"{mark} {r['name']:<{width}}  {r['flavor']:<10}  image {r['image'] or '-'}{extra}")
+    report.contexts(contexts_report(load_one_service(args.path or ".")), as_json=args.json)
     return EXIT_OK
 
 
 def cmd_use_context(args: argparse.Namespace) -> int:
+    from pligos_tui import cli_report as report
     from pligos_tui.jobs.edits import set_current_context
     from pligos_tui.jobs.render import require_context
+    from pligos_tui.jobs.reports import load_one_service
 
-    svc = _one_service(args.path)
+    svc = load_one_service(args.path or ".")
     require_context(svc, args.name)
     set_current_context(svc.root / "pligos.yaml", args.name)
-    print(f"current context of {svc.name} is now {args.name}")
+    report.say(f"current context of {svc.name} is now {args.name}")
     return EXIT_OK
 
 
@@ -292,62 +172,39 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_flavors(args: argparse.Namespace) -> int:
-    from pligos_tui.spec.flavors import FlavorSet
+    from pligos_tui import cli_report as report
+    from pligos_tui.jobs.reports import flavors_report, load_one_service
 
-    search: list[Path] = []
-    if args.path:
-        svc = _one_service(args.path)
-        search = [svc.root / p for p in svc.flavor_paths]
-    search += [Path(p) for p in args.flavor_path or []]
-    flavors = FlavorSet().all(search)
-    if args.json:
-        _json([{"name": f.name, "description": f.description, "accepts": list(f.accepts),
-                "requires": list(f.requires), "builtin": f.builtin, "path": str(f.path)}
-               for f in flavors])
-        return EXIT_OK
-    width = max(len(f.name) for f in flavors)
-    for f in flavors:
-        origin = "built-in" if f.builtin else str(f.path.parent)
-        print(f"{f.name:<{width}}  {f.description}  [{origin}]")
-        print(f"{'':<{width}}  requires: {', '.join(f.requires) or '-'}; "
-              f"accepts: {', '.join(f.accepts)}")
+    svc = load_one_service(args.path) if args.path else None
+    rows = flavors_report(svc, [Path(p) for p in args.flavor_path or []])
+    report.flavors(rows, as_json=args.json)
     return EXIT_OK
 
 
 def cmd_friends(args: argparse.Namespace) -> int:
-    from pligos_tui.jobs.reports import friends_report
+    from pligos_tui import cli_report as report
+    from pligos_tui.jobs.reports import friends_report, load_one_service
 
-    svc = _one_service(args.path)
-    rows = friends_report(svc)
-    if args.json:
-        _json(rows)
-        return EXIT_OK
-    if not rows:
-        print(f"{svc.name} defines no friends (add friendsLibrary: or friends:)")
-    for r in rows:
-        used = ", ".join(r["contexts"]) or "no context"
-        print(f"{r['name']}  {r['type']}  {r['chart']}  [{r['defined']}]")
-        injects = r["config"] + [f"{name} (secret)" for name in r["credentials"]]
-        print(f"    injects {', '.join(injects) or 'nothing'}; used by {used}")
+    svc = load_one_service(args.path or ".")
+    report.friends(svc.name, friends_report(svc), as_json=args.json)
     return EXIT_OK
 
 
 def cmd_codegen(args: argparse.Namespace) -> int:
+    from pligos_tui import cli_report as report
     from pligos_tui import codegen
-    from pligos_tui.errors import display_path
+    from pligos_tui.jobs.reports import load_one_service
 
-    svc = _one_service(args.path)
-    output = codegen.render(svc, args.lang, context=args.context,
-                            out=Path(args.out) if args.out else None)
+    svc = load_one_service(args.path or ".")
+    output = codegen.render(svc, args.lang, context=args.context, out=_out(args))
     status = codegen.write(output, svc)
-    scope = f"context {args.context}" if args.context else "all contexts"
-    print(f"{'wrote' if status == 'written' else 'unchanged'} {display_path(output.path)}  "
-          f"({args.lang}, {scope})")
+    report.codegen(output.path, status, lang=args.lang, context=args.context)
     return EXIT_OK
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from pligos_tui.errors import UsageError, display_path
+    from pligos_tui import cli_report as report
+    from pligos_tui.errors import UsageError
     from pligos_tui.jobs import scaffold
 
     dest = Path(args.dir or ".")
@@ -362,9 +219,9 @@ def cmd_new(args: argparse.Namespace) -> int:
             base.flavor_paths = [os.path.relpath(os.path.abspath(p), os.path.abspath(dest))
                                  for p in args.flavor_path]
         answers = scaffold.answers_from(pairs, base=base, template_keys=keys)
-        if not args.no_input and scaffold.refuse_reason(dest, args.force):
-            raise UsageError(scaffold.refuse_reason(dest, args.force) or "",
-                             hint="choose a new folder, or add --force")
+        refused = scaffold.refuse_reason(dest, args.force)
+        if not args.no_input and refused:
+            raise UsageError(refused, hint="choose a new folder, or add --force")
         if args.no_input:
             missing = scaffold.missing_required(answers, given={k for k, _ in pairs})
             if missing:
@@ -375,29 +232,24 @@ def cmd_new(args: argparse.Namespace) -> int:
             raise UsageError("pligos new asks its questions in a terminal, and stdin is not one",
                              hint="give the answers instead: --no-input --set name=NAME "
                              "--set flavor=webservice (or --answers FILE)")
-        elif args.plain or not _can_run_tui():
-            from pligos_tui.tui.new.plain import ask
-
-            answers = ask(answers, dest, template)
-            if answers is None:
-                print("cancelled: nothing was written")
-                return EXIT_USAGE
         else:
-            from pligos_tui.tui.new.app import run_wizard
+            if args.plain or not _can_run_tui():
+                from pligos_tui.tui.new.plain import ask
 
-            answers = run_wizard(answers, dest, template, force=args.force)
-            if answers is None:
-                print("cancelled: nothing was written")
+                asked = ask(answers, dest, template)
+            else:
+                from pligos_tui.tui.new.app import run_wizard
+
+                asked = run_wizard(answers, dest, template, force=args.force)
+            if asked is None:
+                report.say("cancelled: nothing was written")
                 return EXIT_USAGE
-        report = scaffold.write_service(answers, dest, template=template, force=args.force)
+            answers = asked
+        written = scaffold.write_service(answers, dest, template=template, force=args.force)
     finally:
         template.close()
-    print(f"wrote {display_path(report.dest)}: {len(report.files)} files, "
-          f"{len(report.charts)} charts")
-    for chart in report.charts:
-        print(f"  {display_path(report.dest / chart)}")
-    print(f"next: cd {display_path(report.dest)} && pligos preview --context "
-          f"{answers.contexts[0].name}")
+    report.scaffolded(written.dest, files=len(written.files), charts=written.charts,
+                      context=answers.contexts[0].name)
     return EXIT_OK
 
 
@@ -412,7 +264,8 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
     pass
 
 
-def _command(sub: Any, name: str, func: Any, help: str, example: str) -> argparse.ArgumentParser:
+def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
+             func: Command, help: str, example: str) -> argparse.ArgumentParser:
     parser = sub.add_parser(name, help=help, description=help, formatter_class=_Formatter,
                             epilog=f"example:\n  {example}")
     parser.set_defaults(func=func)
@@ -569,24 +422,28 @@ def main(argv: list[str] | None = None) -> int:
     if os.environ.get("PLIGOS_HELM_PLUGIN"):
         argv = _original_plugin_form(sys.argv[1:] if argv is None else argv, parser)
     args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
+    func: Command | None = getattr(args, "func", None)
+    if func is None:
         parser.print_help()
         return EXIT_USAGE
+    from pligos_tui import cli_report as report
     from pligos_tui.errors import PligosError
 
     try:
-        return int(args.func(args))
+        return int(func(args))
     except PligosError as err:
-        _print_error(err)
+        if getattr(args, "json", False):
+            report.error_json(err)
+        else:
+            report.error(err)
         return err.exit_code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        report.say("interrupted", sys.stderr)
+        return INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:
         if os.environ.get("PLIGOS_DEBUG"):
             raise
-        print(f"internal error: {type(exc).__name__}: {exc}\n  hint: this is a bug in "
-              "Pligos; rerun with PLIGOS_DEBUG=1 for details and report it", file=sys.stderr)
-        return 70
+        report.internal_error(exc)
+        return INTERNAL_ERROR

@@ -46,11 +46,13 @@ class Problem:
                 loc += f":{self.column}"
         return loc
 
-    def format(self) -> str:
+    def format(self, *, rules: bool = True) -> str:
+        """`file:line:col: error: message [key.path] (RULE-ID)` and a hint line; `rules=False`
+        leaves the rule id out (the editor lists problems without it)."""
         text = f"{self.location}: {self.level}: {self.message}"
         if self.key_path:
             text += f" [{self.key_path}]"
-        if self.rule:
+        if self.rule and rules:
             text += f" ({self.rule})"
         if self.hint:
             text += f"\n  hint: {self.hint}"
@@ -73,7 +75,7 @@ class PligosError(Exception):
         self.message = message
         self.hint = hint
 
-    def format(self) -> str:
+    def format(self, *, rules: bool = True) -> str:
         text = f"error: {self.message}"
         if self.hint:
             text += f"\n  hint: {self.hint}"
@@ -89,8 +91,8 @@ class ConfigError(PligosError):
         files = sorted({p.file for p in self.problems})
         super().__init__(f"{count} problem{'s' if count != 1 else ''} in {', '.join(files)}")
 
-    def format(self) -> str:
-        return "\n".join(p.format() for p in self.problems)
+    def format(self, *, rules: bool = True) -> str:
+        return "\n".join(p.format(rules=rules) for p in self.problems)
 
 
 def _problem_order(p: Problem) -> tuple[str, int, int, str]:
@@ -142,13 +144,14 @@ class AnswersError(PligosError):
     def __init__(self, fields: dict[str, list[str]]) -> None:
         self.fields = fields
         count = sum(len(m) for m in fields.values())
-        super().__init__(f"{count} answer{'s' if count != 1 else ''} to fix; nothing was written")
+        super().__init__(f"{count} answer{'s' if count != 1 else ''} to fix; nothing was written",
+                         hint="change them with --set KEY=VALUE or in --answers FILE")
 
-    def format(self) -> str:
+    def format(self, *, rules: bool = True) -> str:
         lines = [f"error: {self.message}"]
         for key, messages in self.fields.items():
             lines += [f"  {key}: {m}" for m in messages]
-        lines.append("  hint: change them with --set KEY=VALUE or in --answers FILE")
+        lines.append(f"  hint: {self.hint}")
         return "\n".join(lines)
 
 

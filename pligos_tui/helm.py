@@ -111,11 +111,6 @@ class Template:
         self._err.close()
 
 
-def template(chart: Path, release: str, *, namespace: str = "default") -> str:
-    """The manifests helm renders for a chart."""
-    return Template(chart, release, namespace=namespace).result()
-
-
 @dataclass
 class LintResult:
     ok: bool
@@ -130,8 +125,3 @@ class LintResult:
 def lint(chart: Path) -> LintResult:
     result = _run(["lint", "--strict", str(chart)], "linting")
     return LintResult(result.returncode == 0, result.stdout + result.stderr)
-
-
-def version() -> str:
-    result = _run(["version", "--short"], "helm version")
-    return result.stdout.strip()

@@ -20,7 +20,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from pligos_tui.codegen import go, python
+from pligos_tui.codegen.api import describe
 from pligos_tui.errors import PligosError, UsageError, display_path
+from pligos_tui.io.files import atomic_write
 from pligos_tui.spec.model import Service
 
 LANGS = ("python", "go")
@@ -71,8 +74,6 @@ def _header(lang: str, body: str) -> str:
 def render(svc: Service, lang: str, *, context: str | None = None,
            out: Path | None = None) -> Output:
     """The generated file for `lang`, in memory."""
-    from pligos_tui.codegen.api import describe
-
     if lang not in LANGS:
         raise UsageError(f"unknown language {lang!r}", hint=f"languages are: {', '.join(LANGS)}")
     path = target(svc, lang, out)
@@ -84,12 +85,8 @@ def render(svc: Service, lang: str, *, context: str | None = None,
         command += f" --out {rel}"
     command += "  (in the service folder)"
     if lang == "python":
-        from pligos_tui.codegen import python
-
         body = python.emit(api, command)
     else:
-        from pligos_tui.codegen import go
-
         body = go.emit(api, command, go.package_name(path.parent))
     return Output(path, (_header(lang, body) + body).encode(), lang, context)
 
@@ -125,8 +122,6 @@ def read_record(svc: Service) -> list[dict[str, str | None]]:
 
 def write(output: Output, svc: Service) -> str:
     """Write the file atomically and record it; 'written' or 'unchanged'."""
-    from pligos_tui.io.files import atomic_write
-
     path = output.path
     status = "written"
     if path.exists():

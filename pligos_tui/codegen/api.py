@@ -23,7 +23,13 @@ from typing import Any
 from pligos_tui.build.contract import Compiled, compile_context
 from pligos_tui.codegen import miniyaml
 from pligos_tui.codegen.shapes import Shape, infer, merge
-from pligos_tui.errors import CodegenError, UsageError
+from pligos_tui.errors import CodegenError, UsageError, did_you_mean
+from pligos_tui.secrets import (
+    CachingProvider,
+    RedactingProvider,
+    SecretProvider,
+    make_provider,
+)
 from pligos_tui.spec.model import Service
 
 INT = re.compile(r"0|-?[1-9][0-9]{0,17}")
@@ -113,11 +119,9 @@ class Api:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _provider(svc: Service) -> Any:
+def _provider(svc: Service) -> SecretProvider | None:
     if svc.secrets is None:
         return None
-    from pligos_tui.secrets import CachingProvider, RedactingProvider, make_provider
-
     return RedactingProvider(CachingProvider(make_provider(svc.secrets.settings, svc.root,
                                                            svc.file)))
 
@@ -125,10 +129,9 @@ def _provider(svc: Service) -> Any:
 def compile_all(svc: Service, context: str | None) -> list[Compiled]:
     names = [c.name for c in svc.contexts]
     if context is not None and context not in names:
-        from pligos_tui.errors import did_you_mean
-
         raise UsageError(f"{svc.file} has no context {context!r}",
-                         hint=did_you_mean(context, names, loose=True) or f"contexts are: {', '.join(names)}")
+                         hint=did_you_mean(context, names, loose=True)
+                         or f"contexts are: {', '.join(names)}")
     provider = _provider(svc)
     return [compile_context(svc, n, secrets=provider) for n in ([context] if context else names)]
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import keyword
 import re
 
-GO_KEYWORDS = frozenset(["break", "case", "chan", "const", "continue", "default", "defer", "else", "fallthrough", "for", "func", "go", "goto", "if", "import", "interface", "map", "package", "range", "return", "select", "struct", "switch", "type", "var"])
+GO_KEYWORDS = frozenset({
+    "break", "case", "chan", "const", "continue", "default", "defer", "else", "fallthrough",
+    "for", "func", "go", "goto", "if", "import", "interface", "map", "package", "range",
+    "return", "select", "struct", "switch", "type", "var",
+})
 # initialisms Go code spells in capitals
 GO_INITIALISMS = frozenset({"api", "dns", "grpc", "http", "https", "id", "ip", "json", "tcp",
                             "tls", "udp", "uri", "url", "uuid", "yaml", "sql", "html", "ttl"})

@@ -34,20 +34,21 @@ from pligos_tui.errors import (
     Problem,
     Problems,
     UsageError,
+    did_you_mean,
     display_path,
 )
+from pligos_tui.io.files import atomic_write
+from pligos_tui.io.keypath import KeyPath
 from pligos_tui.io.yamlwrite import dump_yaml
-from pligos_tui.spec.discover import read_marker
+from pligos_tui.spec.discover import find_services, read_marker, split_v1
 from pligos_tui.spec.flavors import Flavor as ChartFlavor
-from pligos_tui.spec.vocabulary import MARKER
+from pligos_tui.spec.vocabulary import CONFIG_NAME, MARKER
 from pligos_tui.v1.compiler import compile_context
 from pligos_tui.v1.load import (
     CHART_FILE,
-    CONFIG_NAME,
     Context,
     Flavor,
     Service,
-    did_you_mean,
     load_flavor,
     load_service,
 )
@@ -85,7 +86,7 @@ def sort_keys(value: Any) -> Any:
     return value
 
 
-def require_context(svc: Service, name: str, *, where: tuple[Service, tuple] | None = None
+def require_context(svc: Service, name: str, *, where: tuple[Service, KeyPath] | None = None
                     ) -> Context:
     ctx = svc.context(name)
     if ctx is not None:
@@ -329,8 +330,6 @@ def switch_context(root: Path, name: str) -> SwitchReport:
     Everything is compiled and checked before anything is written; a file or subchart in the
     way that Pligos did not generate is an error and nothing changes.
     """
-    from pligos_tui.io.files import atomic_write
-
     svc = load_service(root)
     built = build(svc, name)
     owned = generated_templates(svc) | {"values.yaml"}
@@ -391,6 +390,22 @@ def switch_context(root: Path, name: str) -> SwitchReport:
     return report
 
 
+def switch_in_place(paths: list[Path], name: str) -> list[SwitchReport]:
+    """`pligos generate --in-place --context NAME`: switch the v1 service folders below `paths`
+    to context `name` (those that have it; with none, the first, which then names the missing
+    context). Every service compiles before any is switched; format-1 services are refused."""
+    roots, v1_roots = split_v1(find_services(paths))
+    if roots:
+        raise UsageError(f"{display_path(roots[0] / CONFIG_NAME)} is in format 1; --in-place "
+                         "switches service folders of the original Pligos only",
+                         hint="leave out --in-place: format 1 writes charts/<context>/<name>/")
+    services = [load_service(root) for root in v1_roots]
+    having = [svc for svc in services if svc.context(name) is not None] or services[:1]
+    for svc in having:
+        build(svc, name)
+    return [switch_context(svc.root, name) for svc in having]
+
+
 def _manifest(record: dict[str, Any], files: list[str], charts: list[str]) -> bytes:
     data = dict(record, files=files, charts=charts)
     return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
@@ -415,4 +430,5 @@ __all__ = [
     "chart_files",
     "plans",
     "switch_context",
+    "switch_in_place",
 ]

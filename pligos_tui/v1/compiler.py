@@ -23,11 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pligos_tui.errors import ConfigError, Problem, Problems
+from pligos_tui.errors import ConfigError, Problem, Problems, did_you_mean, display_path
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.io.yamlread import Document
 from pligos_tui.spec.reader import type_name
-from pligos_tui.v1.load import Context, Service, did_you_mean, load_yaml
+from pligos_tui.v1.load import Context, Service, load_yaml
 
 PRIMITIVES = ("string", "numeric", "bool", "object")
 ROOT_TYPE = "context"
@@ -57,7 +57,7 @@ def load_types(svc: Service, schema: Document) -> dict[str, TypeDef]:
     """The types a context sees: pligos.types files in order, then the flavor's schema.yaml
     (a later definition of a type replaces an earlier one, as in the original)."""
     types: dict[str, TypeDef] = {}
-    docs = [load_yaml(t.path, _display(t.path)) for t in svc.types] + [schema]
+    docs = [load_yaml(t.path, display_path(t.path)) for t in svc.types] + [schema]
     problems: list[Problem] = []
     for doc in docs:
         if doc.data is None:
@@ -72,12 +72,6 @@ def load_types(svc: Service, schema: Document) -> dict[str, TypeDef]:
     if problems:
         raise ConfigError(problems)
     return types
-
-
-def _display(path: Any) -> str:
-    from pligos_tui.errors import display_path
-
-    return display_path(path)
 
 
 def go_normalize(value: Any) -> Any:

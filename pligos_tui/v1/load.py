@@ -108,7 +108,8 @@ def load_yaml(path: Path, display: str) -> Document:
     problems = Problems(display)
     doc = Document(file=display, data=None)
     root = yaml.compose(text, Loader=Loader)
-    doc.data = _MergingBuilder(doc, problems).build(root, (), 0)
+    if root is not None:  # an empty document has no data
+        doc.data = _MergingBuilder(doc, problems).build(root, (), 0)
     problems.raise_if_any()
     return doc
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from pligos_tui.errors import (
     ChartWriteError,
     ConfigError,
@@ -23,8 +25,11 @@ from pligos_tui.errors import (
     UsageError,
     display_path,
 )
+from pligos_tui.io.files import atomic_write
 from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.spec.discover import is_v1_config
+from pligos_tui.spec.load import load_service as load_format1
+from pligos_tui.spec.load import load_service_text
 from pligos_tui.spec.vocabulary import CONFIG_NAME
 from pligos_tui.v1.build import MANIFEST, Built, build, service_files, sort_keys
 from pligos_tui.v1.load import CHART_FILE, load_service
@@ -48,8 +53,6 @@ class Migration:
 
 
 def yaml_contexts(text: str) -> list[dict[str, Any]]:
-    import yaml
-
     data = yaml.safe_load(text)
     return [c for c in data.get("contexts", []) if isinstance(c, dict)]
 
@@ -112,8 +115,6 @@ def _dependency_notes(builds: dict[str, Built], result: Migration) -> None:
 def _builtin(svc: Any, builds: dict[str, Built], own: dict[str, bytes],
              in_place: bool) -> tuple[str, str]:
     """(format-1 pligos.yaml text using built-in flavors, '') or ('', why not)."""
-    from pligos_tui.spec.load import load_service_text
-
     if any(rel.startswith("templates/") for rel in own):
         return "", "the service has templates of its own"
     props = {}
@@ -136,9 +137,6 @@ def migrate(root: Path, *, out: Path | None = None, keep_flavor: bool = False) -
     """Write the format-1 service of the v1 service at `root` into `out` (default: `root`,
     where the v1 pligos.yaml is kept as pligos.v1.yaml). Nothing is written when anything
     fails."""
-    from pligos_tui.io.files import atomic_write
-    from pligos_tui.spec.load import load_service as load_format1
-
     dest = out if out is not None else root
     in_place = dest.resolve() == root.resolve()
     if in_place and (root / BACKUP_NAME).exists():

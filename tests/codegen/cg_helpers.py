@@ -147,7 +147,8 @@ def mypy_strict(*paths: Path) -> None:
 
 
 def ruff(*paths: Path) -> None:
-    result = subprocess.run([str(VENV_BIN / "ruff"), "check", "--no-cache", *map(str, paths)],
+    result = subprocess.run([str(VENV_BIN / "ruff"), "check", "--isolated", "--no-cache",
+                             *map(str, paths)],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 

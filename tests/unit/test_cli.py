@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-
 from support import EXAMPLES, make_tree, run_cli
+
+from pligos_tui.errors import ConfigError, PligosError, Problem
 
 COMMENTED = """\
 # tokend: our token service
@@ -200,3 +204,142 @@ def test_use_context_keeps_the_files_form(tmp_path: Path, before: str, after: st
     assert result.code == 0, result.err
     assert (svc / "pligos.yaml").read_bytes() == after.encode()
     assert run_cli("contexts", str(svc)).out.splitlines()[1].startswith("* prod")
+
+
+# --------------------------------------------------------------------------- errors, --json
+
+BROKEN = """\
+pligos: 1
+name: svc
+images:
+  - {name: i, repository: x/y, tag: "1"}
+contexts:
+  - name: dev
+    flavor: worker
+    image: j
+"""
+PROBLEM_KEYS = {"file", "line", "column", "level", "rule", "message", "key_path", "hint"}
+
+
+def _broken(tmp_path: Path) -> Path:
+    return make_tree(tmp_path / "svc", {"pligos.yaml": BROKEN})
+
+
+def test_a_config_error_is_printed_as_file_line_column_and_hint(tmp_path: Path):
+    _broken(tmp_path)
+    result = run_cli("generate", "svc", cwd=tmp_path)
+    assert result.code == 2 and result.out == ""
+    first, hint = result.err.splitlines()
+    assert first.startswith("svc/pligos.yaml:8:12: error: context 'dev' refers to image 'j', "
+                            "which is not defined [contexts[dev].image]")
+    assert hint == "  hint: images defines: i"
+    assert "\033[" not in result.err  # piped output has no colour
+
+
+@pytest.mark.parametrize("command", ["generate", "check", "contexts", "flavors", "friends"])
+def test_json_reports_a_config_error_on_stdout(tmp_path: Path, command: str):
+    _broken(tmp_path)
+    result = run_cli(command, "svc", "--json", cwd=tmp_path)
+    assert result.code == 2
+    assert result.err == ""
+    doc = json.loads(result.out)
+    assert doc["error"] == "1 problem in svc/pligos.yaml" and doc["hint"] == ""
+    [problem] = doc["problems"]
+    assert set(problem) == PROBLEM_KEYS
+    assert {k: v for k, v in problem.items() if k != "rule"} == {
+        "file": "svc/pligos.yaml", "line": 8, "column": 12, "level": "error",
+        "message": "context 'dev' refers to image 'j', which is not defined",
+        "key_path": "contexts[dev].image", "hint": "images defines: i"}
+    assert isinstance(problem["rule"], str)
+
+
+@pytest.mark.parametrize("command", ["generate", "check", "contexts", "flavors", "friends"])
+def test_json_reports_other_errors_with_their_hint(tmp_path: Path, command: str):
+    result = run_cli(command, str(tmp_path / "nope"), "--json", cwd=tmp_path)
+    assert result.code == 2 and result.err == ""
+    doc = json.loads(result.out)
+    assert set(doc) == {"error", "hint", "problems"}
+    assert "does not exist" in doc["error"] and doc["hint"] and doc["problems"] == []
+
+
+def test_json_of_a_usage_error_keeps_the_exit_status(tmp_path: Path):
+    make_tree(tmp_path, {"a/pligos.yaml": COMMENTED, "b/pligos.yaml": COMMENTED})
+    result = run_cli("contexts", ".", "--json", cwd=tmp_path)
+    assert result.code == 2
+    assert json.loads(result.out) == {"error": ". holds 2 services; this command works on one",
+                                      "hint": "give the folder of one service", "problems": []}
+    plain = run_cli("contexts", ".", cwd=tmp_path)
+    assert plain.code == 2 and plain.out == ""
+    assert plain.err == ("error: . holds 2 services; this command works on one\n"
+                         "  hint: give the folder of one service\n")
+
+
+# --------------------------------------------------------------------------- colour
+
+ANSI = re.compile(r"\033\[[0-9;]*m")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _problem(**changes: object) -> Problem:
+    fields: dict = {"file": "pligos.yaml", "line": 16, "column": 3, "message": "bad value",
+                    "key_path": "contexts[prod].image", "hint": "images defines: main"}
+    return Problem(**{**fields, **changes})
+
+
+def _printed(err: PligosError, stream: io.StringIO, monkeypatch) -> str:
+    from pligos_tui import cli_report
+
+    monkeypatch.setattr(sys, "stderr", stream)
+    cli_report.error(err)
+    return stream.getvalue()
+
+
+def test_problems_print_the_same_text_with_and_without_colour(monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    err = ConfigError([_problem(), _problem(line=20, column=None, key_path="", hint="")])
+    plain = _printed(err, io.StringIO(), monkeypatch)
+    assert plain == ("pligos.yaml:16:3: error: bad value [contexts[prod].image]\n"
+                     "  hint: images defines: main\n"
+                     "pligos.yaml:20: error: bad value\n")
+    assert plain == err.format() + "\n"
+    coloured = _printed(err, _Terminal(), monkeypatch)
+    assert "\033[" in coloured
+    assert ANSI.sub("", coloured) == plain
+
+
+def test_a_rule_id_follows_the_key_path(monkeypatch):
+    problem = _problem()
+    if "rule" not in {f.name for f in dataclasses.fields(Problem)}:
+        pytest.skip("Problem has no rule id")
+    err = ConfigError([dataclasses.replace(problem, rule="E-REF-UNKNOWN")])
+    text = _printed(err, io.StringIO(), monkeypatch)
+    assert text.splitlines()[0] == ("pligos.yaml:16:3: error: bad value [contexts[prod].image]"
+                                    " (E-REF-UNKNOWN)")
+    assert text == err.format() + "\n"
+
+
+@pytest.mark.parametrize("env", [{"NO_COLOR": ""}, {"NO_COLOR": "1"}, {"TERM": "dumb"}])
+def test_no_colour_with_no_color_or_a_dumb_terminal(monkeypatch, env: dict[str, str]):
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setenv("FORCE_COLOR", "1")  # Rich alone would colour then
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    text = _printed(PligosError("no such context", hint="contexts are: dev"), _Terminal(),
+                    monkeypatch)
+    assert text == "error: no such context\n  hint: contexts are: dev\n"
+
+
+def test_plain_output_does_not_import_rich(tmp_path: Path):
+    _broken(tmp_path)
+    code = ("import sys; from pligos_tui.cli import main\n"
+            "status = main(['generate', 'svc'])\n"
+            "print(status, 'rich' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=tmp_path, check=True)
+    assert proc.stdout.split() == ["2", "False"]
+    assert proc.stderr.startswith("svc/pligos.yaml:8:12: error: ")

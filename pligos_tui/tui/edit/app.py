@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from textual import work
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 
 from pligos_tui.errors import PligosError
+from pligos_tui.jobs.generate import generate
 from pligos_tui.tui.edit.dialogs import ConfirmDialog
 from pligos_tui.tui.edit.screens import EditorScreen
 from pligos_tui.tui.edit.state import Buffer
@@ -35,16 +38,15 @@ class EditApp(App[None]):
     def editor(self) -> EditorScreen:
         return next(s for s in self.screen_stack if isinstance(s, EditorScreen))
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if not isinstance(screen, EditorScreen):
             return
-        for binding in screen.BINDINGS:
-            action = binding.action  # type: ignore[union-attr]
-            target = self if action.startswith("app.") else screen
-            name = action.removeprefix("app.")
-            yield SystemCommand(f"{binding.description}  ({binding.key})",  # type: ignore[union-attr]
-                                _ACTION_HELP.get(name, binding.description),  # type: ignore[union-attr]
+        for binding in Binding.make_bindings(screen.BINDINGS):
+            target = self if binding.action.startswith("app.") else screen
+            name = binding.action.removeprefix("app.")
+            yield SystemCommand(f"{binding.description}  ({binding.key})",
+                                _ACTION_HELP.get(name, binding.description),
                                 getattr(target, f"action_{name}"))
 
     # -- saving and quitting -------------------------------------------------------------------
@@ -66,12 +68,10 @@ class EditApp(App[None]):
     @work(thread=True, exclusive=True, group="generate", exit_on_error=False)
     def _generate(self) -> None:
         """`pligos generate` of the service, off the UI thread (typing goes on meanwhile)."""
-        from pligos_tui.jobs.generate import generate
-
         try:
             report = generate([self.buffer.root])
         except PligosError as exc:
-            self.call_from_thread(self.notify, exc.format(), severity="error",
+            self.call_from_thread(self.notify, exc.format(rules=False), severity="error",
                                   title="charts not generated")
             return
         self.call_from_thread(self.notify, f"charts: {len(report.written)} written, "

@@ -191,7 +191,7 @@ class EditorScreen(Screen[None]):
         if b.problems:
             lines = [f"{p.location}: {p.message}" for p in b.problems]
         else:
-            lines = [b.error.format()]
+            lines = [b.error.format(rules=False)]
         widget.update(f"{len(lines)} problem{'s' if len(lines) != 1 else ''}:\n" +
                       "\n".join(lines))
         widget.set_class(True, "-errors")

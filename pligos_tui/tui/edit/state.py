@@ -7,19 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from pligos_tui.errors import ConfigError, PligosError, Problem, display_path
 from pligos_tui.io.files import atomic_write
 from pligos_tui.io.roundtrip import structurally_editable
+from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.spec.load import load_service_text
 from pligos_tui.spec.model import Service
 from pligos_tui.spec.vocabulary import CONFIG_NAME
-
-if TYPE_CHECKING:
-    from pligos_tui.tui.widgets.rendering import Prefetch
+from pligos_tui.tui.widgets.rendering import Prefetch
 
 
 @dataclass
@@ -168,8 +167,6 @@ class Buffer:
 
     def prefetch_preview(self) -> Prefetch | None:
         """Start rendering the first preview now, before any screen exists."""
-        from pligos_tui.tui.widgets.rendering import Prefetch
-
         panes = self.default_panes()
         return Prefetch(self.service, panes) if self.service is not None and panes else None
 
@@ -178,8 +175,6 @@ class Buffer:
         return str(value) if value else ""
 
     def flavor_names(self) -> list[str]:
-        from pligos_tui.spec.flavors import FlavorSet
-
         paths = (self.data or {}).get("flavorPaths") or []
         search = [self.root / str(p) for p in paths if isinstance(p, str)]
         try:

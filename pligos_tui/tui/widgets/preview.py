@@ -32,12 +32,13 @@ Methods (call from the UI thread):
 - `rendered_at`: `time.perf_counter()` when the last refresh landed (0.0: none yet).
 
 A refresh plans each pane's chart and starts one helm process per pane (milliseconds, on the
-UI thread; with a callable source, in the worker); a thread worker waits for them and shows each pane as it lands, so the UI never
-waits for helm. A newer refresh supersedes an older one, whose helm runs are stopped and whose
-results are dropped (refreshes are numbered, and the number decides). The methods above may be called before the widget is composed. A `PligosError` of one pane (unknown flavor, helm template failure)
-shows in that pane, marked as an error. When helm is missing, manifests mode falls back to the
-values, with a note saying so. After each completed refresh the widget posts
-`ChartPreview.Rendered(texts)`.
+UI thread; with a callable source, in the worker); a thread worker waits for them and shows
+each pane as it lands, so the UI never waits for helm. A newer refresh supersedes an older
+one, whose helm runs are stopped and whose results are dropped (refreshes are numbered, and
+the number decides). The methods above may be called before the widget is composed. A
+`PligosError` of one pane (unknown flavor, helm template failure) shows in that pane, marked
+as an error. When helm is missing, manifests mode falls back to the values, with a note
+saying so. After each completed refresh the widget posts `ChartPreview.Rendered(texts)`.
 """
 
 from __future__ import annotations

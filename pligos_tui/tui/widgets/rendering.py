@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union
 
-if TYPE_CHECKING:
-    from pligos_tui.errors import PligosError
-    from pligos_tui.spec.model import Service
+from pligos_tui.errors import HelmNotFound, PligosError
+from pligos_tui.jobs.render import Finished, Rendering, start_preview
+from pligos_tui.spec.model import Service
 
 # a service; a function returning one (called off the UI thread: it may be slow, and may raise
 # the error to show); an error to show; or None
-Source = Union["Service", Callable[[], "Service"], "PligosError", None]
+Source = Service | Callable[[], Service] | PligosError | None
 Pane = tuple[str, str | None]
 
 
@@ -33,14 +32,12 @@ class PaneText:
 
 def resolve(source: Source) -> tuple[Service | None, str]:
     """The service a source stands for, or the text of the problem that stops it loading."""
-    from pligos_tui.errors import PligosError
-
     if isinstance(source, PligosError):
-        return None, source.format()
+        return None, source.format(rules=False)
     try:
         svc = source() if callable(source) else source
     except PligosError as exc:
-        return None, exc.format()
+        return None, exc.format(rules=False)
     except Exception as exc:
         return None, f"internal error: {type(exc).__name__}: {exc}"
     return svc, "" if svc is not None else "no service loaded"
@@ -53,11 +50,8 @@ class PaneJob:
 
     def __init__(self, svc: Service | None, problem: str, context: str, flavor: str | None,
                  mode: str) -> None:
-        from pligos_tui.errors import HelmNotFound
-        from pligos_tui.jobs.render import start_preview
-
-        self._job: Any = None
-        self._text: PaneText | None = None
+        self._job: Rendering | Finished = Finished("")  # the render, once one has started
+        self._text: PaneText | None = None  # set once known: the job's result, or a failure
         if svc is None:
             self._text = PaneText(problem, error=True)
             return
@@ -73,10 +67,8 @@ class PaneJob:
 
     @staticmethod
     def _failure(exc: Exception) -> PaneText:
-        from pligos_tui.errors import PligosError
-
         if isinstance(exc, PligosError):
-            return PaneText(exc.format(), error=True)
+            return PaneText(exc.format(rules=False), error=True)
         return PaneText(f"internal error: {type(exc).__name__}: {exc}", error=True)
 
     @classmethod

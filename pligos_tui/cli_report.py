@@ -1,0 +1,300 @@
+"""What the `pligos` command prints: errors, problems, findings, diffs, lists and summaries.
+
+Everything is printed from the data the jobs return (a Problem's fields, a Finding's kind,
+a report's lists), as lines of (text, style) pieces. Without colour the pieces are joined into
+the plain text that scripts and tests read; with colour Rich prints the same text, styled.
+
+Colour is used only when the stream is a terminal, NO_COLOR is not set (to anything, even an
+empty value) and TERM is not `dumb`. Rich alone would colour on FORCE_COLOR or TTY_COMPATIBLE
+and ignore an empty NO_COLOR, so it is told the decision (`force_terminal`, `no_color`)
+instead of making its own. Rich is imported only to print something styled; the command line
+imports this module only when a command runs, so `pligos --version` loads neither.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from pligos_tui.errors import AnswersError, ConfigError, PligosError, Problem, display_path
+
+if TYPE_CHECKING:
+    from pligos_tui.build.records import ChartRecord
+    from pligos_tui.build.umbrella import UmbrellaPlan
+    from pligos_tui.jobs.check import Finding
+    from pligos_tui.v1.build import SwitchReport
+    from pligos_tui.v1.migrate import Migration
+
+Piece = tuple[str, str]  # (text, Rich style; "" for none)
+Line = list[Piece]
+
+ERROR, WARNING, LOCATION, HINT, RULE = "bold red", "bold yellow", "bold", "cyan", "dim"
+ADDED, REMOVED, HUNK = "green", "red", "cyan"
+
+
+# --------------------------------------------------------------------------- writing
+
+def color(stream: TextIO) -> bool:
+    """Whether to print in colour to `stream`."""
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):  # no isatty, or closed
+        tty = False
+    return tty and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def write(lines: Sequence[Line], stream: TextIO | None = None) -> None:
+    """Print lines (to stdout by default): styled when colour is on and a piece has a style."""
+    out = stream if stream is not None else sys.stdout
+    if not lines:
+        return
+    if any(style for line in lines for _, style in line) and color(out):
+        _write_styled(lines, out)
+    else:
+        out.write("".join("".join(text for text, _ in line) + "\n" for line in lines))
+
+
+def _write_styled(lines: Sequence[Line], stream: TextIO) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=stream, force_terminal=True, force_jupyter=False,
+                      force_interactive=False, color_system="standard", no_color=False,
+                      markup=False, emoji=False, highlight=False, soft_wrap=True)
+    console.print(Text("\n").join(Text.assemble(*line) for line in lines))
+
+
+def say(text: str, stream: TextIO | None = None) -> None:
+    """One plain line."""
+    write([[(text, "")]], stream)
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2))
+
+
+@contextmanager
+def progress(what: str, show: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A transient progress bar on stderr while the block runs; its update function (None when
+    not shown)."""
+    if not show:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(file=sys.stderr), transient=True) as bar:
+        task = bar.add_task(what, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+# --------------------------------------------------------------------------- errors
+
+def problem_lines(p: Problem) -> list[Line]:
+    """`file:line:col: error: message [key.path] (RULE)` and its hint line."""
+    line: Line = [(p.location, LOCATION), (": ", ""),
+                  (f"{p.level}:", ERROR if p.level == "error" else WARNING),
+                  (f" {p.message}", "")]
+    if p.key_path:
+        line.append((f" [{p.key_path}]", ""))
+    if p.rule:
+        line.append((f" ({p.rule})", RULE))
+    return [line, *_hint(p.hint)]
+
+
+def _hint(hint: str) -> list[Line]:
+    return [[(f"  hint: {hint}", HINT)]] if hint else []
+
+
+def error(err: PligosError) -> None:
+    """An error a user can cause, on stderr: every problem of a ConfigError, else the message
+    and its hint."""
+    if isinstance(err, ConfigError):
+        write([line for p in err.problems for line in problem_lines(p)], sys.stderr)
+    elif isinstance(err, AnswersError):
+        write([[("error:", ERROR), (f" {err.message}", "")],
+               *[[(f"  {key}: {m}", "")] for key, messages in err.fields.items()
+                 for m in messages], *_hint(err.hint)], sys.stderr)
+    else:
+        write([[("error:", ERROR), (f" {err.message}", "")], *_hint(err.hint)], sys.stderr)
+
+
+def error_json(err: PligosError) -> None:
+    """The error as a JSON document on stdout (for `--json`); problems of a ConfigError."""
+    problems = err.problems if isinstance(err, ConfigError) else []
+    print_json({"error": err.message, "hint": err.hint,
+                "problems": [p.to_json() for p in problems]})
+
+
+def internal_error(exc: Exception) -> None:
+    write([[("internal error:", ERROR), (f" {type(exc).__name__}: {exc}", "")],
+           *_hint("this is a bug in Pligos; rerun with PLIGOS_DEBUG=1 for details and report "
+                  "it")], sys.stderr)
+
+
+def warnings(texts: Sequence[str]) -> None:
+    write([[("warning:", WARNING), (f" {text}", "")] for text in texts], sys.stderr)
+
+
+# --------------------------------------------------------------------------- generate
+
+def generated(*, written: Sequence[ChartRecord] = (), unchanged: Sequence[ChartRecord] = (),
+              umbrellas: Sequence[tuple[UmbrellaPlan, str]] = (),
+              removed: Sequence[Path] = (), services: int, seconds: float, verbose: bool,
+              as_json: bool) -> None:
+    """What `pligos generate` wrote: each chart (all of them up to 20, or with --verbose),
+    then a summary line."""
+    if as_json:
+        print_json({"written": [display_path(r.dest) for r in written],
+                    "unchanged": [display_path(r.dest) for r in unchanged],
+                    "shared": [display_path(u.dest) for u, _ in umbrellas],
+                    "services": services, "seconds": round(seconds, 3)})
+        return
+    lines: list[Line] = []
+    lines += [[(f"  removed   {display_path(dest)}  (its context is gone)", "")]
+              for dest in removed]
+    for u, status in umbrellas:
+        state = "wrote    " if status == "written" else "unchanged"
+        lines.append([(f"  {state} {display_path(u.dest)}  (shared: {', '.join(u.friends)})",
+                       "")])
+    charts = [*written, *unchanged]
+    if len(charts) <= 20 or verbose:
+        for r in sorted(charts, key=lambda r: str(r.dest)):
+            state = "wrote    " if r in written else "unchanged"
+            lines.append([(f"  {state} {display_path(r.dest)}  ({r.flavor})", "")])
+    lines.append([(f"{len(charts)} chart{_s(charts)} of {services} "
+                   f"service{'s' if services != 1 else ''}: {len(written)} written, "
+                   f"{len(unchanged)} unchanged ({seconds:.2f} s)", "")])
+    write(lines)
+
+
+def switched(reports: Sequence[SwitchReport], *, verbose: bool, as_json: bool) -> None:
+    """What `pligos generate --in-place` changed in each service folder."""
+    if as_json:
+        print_json([asdict(r) for r in reports])
+        return
+    lines: list[Line] = []
+    for r in reports:
+        if verbose:
+            lines += [[(f"  wrote     {rel}", "")] for rel in r.written]
+            lines += [[(f"  removed   {rel}", "")] for rel in r.removed]
+        lines.append([(f"{r.service} switched to context {r.context}: {len(r.written)} "
+                       f"written, {len(r.unchanged)} unchanged, {len(r.removed)} removed", "")])
+    write(lines)
+
+
+def migrated(result: Migration) -> None:
+    lines: list[Line] = [[(f"wrote {display_path(result.pligos_yaml)} (format 1)", "")]]
+    lines += [[(f"wrote flavor {name} to {display_path(path)}", "")]
+              for name, path in result.flavors.items()]
+    lines += [[(f"  {text}", "")] for text in result.done]
+    lines += [[("not converted:", WARNING), (f" {text}", "")] for text in result.notes]
+    write(lines)
+
+
+# --------------------------------------------------------------------------- check, diff
+
+def findings(found: Sequence[Finding], *, skipped: Sequence[str], linted: bool,
+             as_json: bool) -> None:
+    """What `pligos check` found, and what to run about it."""
+    if as_json:
+        print_json([asdict(f) for f in found])
+        return
+    lines: list[Line] = [[(f"{where}: not linted: its subcharts are not fetched (run `helm "
+                           "dependency build` in it)", "")] for where in skipped]
+    lines += [[(f.file, LOCATION), (": ", ""), (f.kind, WARNING), (f": {f.message}", "")]
+              for f in found]
+    if found:
+        fix = ("run `pligos generate` to bring charts up to date"
+               if any(f.kind != "codegen" for f in found)
+               else "run the `pligos codegen` commands above")
+        lines.append([(f"{len(found)} problem{_s(found)} found; {fix}", "")])
+    else:
+        lines.append([("all charts are valid and up to date" + (", and lint" if linted else ""),
+                       "")])
+    write(lines)
+
+
+def diff(text: str, a: str, b: str) -> None:
+    """A unified diff of two contexts' manifests, or that they render the same."""
+    if not text:
+        say(f"contexts {a} and {b} render the same manifests")
+        return
+    write([[(line, ADDED if line.startswith("+") else REMOVED if line.startswith("-")
+             else HUNK if line.startswith("@@") else "")] for line in text.splitlines()])
+
+
+# --------------------------------------------------------------------------- listings
+
+def contexts(rows: Sequence[dict[str, Any]], *, as_json: bool) -> None:
+    if as_json:
+        print_json(rows)
+        return
+    width = max((len(r["name"]) for r in rows), default=4)
+    lines: list[Line] = []
+    for r in rows:
+        mark = "*" if r["current"] else " "
+        extra = f"  extends {r['extends']}" if r["extends"] else ""
+        lines.append([(f"{mark} {r['name']:<{width}}  {r['flavor']:<10}  image "
+                       f"{r['image'] or '-'}{extra}", "")])
+    write(lines)
+
+
+def flavors(rows: Sequence[dict[str, Any]], *, as_json: bool) -> None:
+    if as_json:
+        print_json(rows)
+        return
+    width = max((len(r["name"]) for r in rows), default=0)
+    lines: list[Line] = []
+    for r in rows:
+        origin = "built-in" if r["builtin"] else str(Path(r["path"]).parent)
+        lines.append([(f"{r['name']:<{width}}  {r['description']}  [{origin}]", "")])
+        lines.append([(f"{'':<{width}}  requires: {', '.join(r['requires']) or '-'}; "
+                       f"accepts: {', '.join(r['accepts'])}", "")])
+    write(lines)
+
+
+def friends(service: str, rows: Sequence[dict[str, Any]], *, as_json: bool) -> None:
+    if as_json:
+        print_json(rows)
+        return
+    lines: list[Line] = []
+    if not rows:
+        lines.append([(f"{service} defines no friends (add friendsLibrary: or friends:)", "")])
+    for r in rows:
+        used = ", ".join(r["contexts"]) or "no context"
+        injects = [*r["config"], *(f"{name} (secret)" for name in r["credentials"])]
+        lines.append([(f"{r['name']}  {r['type']}  {r['chart']}  [{r['defined']}]", "")])
+        lines.append([(f"    injects {', '.join(injects) or 'nothing'}; used by {used}", "")])
+    write(lines)
+
+
+# --------------------------------------------------------------------------- codegen, new
+
+def codegen(path: Path, status: str, *, lang: str, context: str | None) -> None:
+    scope = f"context {context}" if context else "all contexts"
+    say(f"{'wrote' if status == 'written' else 'unchanged'} {display_path(path)}  "
+        f"({lang}, {scope})")
+
+
+def scaffolded(dest: Path, *, files: int, charts: Sequence[str], context: str) -> None:
+    """What `pligos new` wrote, and the command to look at it."""
+    lines: list[Line] = [[(f"wrote {display_path(dest)}: {files} files, {len(charts)} charts",
+                           "")]]
+    lines += [[(f"  {display_path(dest / chart)}", "")] for chart in charts]
+    lines.append([(f"next: cd {display_path(dest)} && pligos preview --context {context}", "")])
+    write(lines)
+
+
+def _s(items: Sequence[object]) -> str:
+    return "s" if len(items) != 1 else ""
