@@ -42,7 +42,7 @@ from pligos_tui.io.yamltext import (
     set_top_level_scalar,
     simple_tree,
 )
-from pligos_tui.spec.fields import dns_label, port_name
+from pligos_tui.spec.fields import ROUTE_NAME_HINT, dns_label, port_name, reserved_mount_name
 from pligos_tui.spec.ports import named_ports
 from pligos_tui.spec.vocabulary import (
     CONTEXT_REF_LISTS,
@@ -50,7 +50,6 @@ from pligos_tui.spec.vocabulary import (
     ENTRY_WORDS,
     PROPERTY_LISTS,
     REF_PROPERTY,
-    SCRIPTS_VOLUME,
 )
 
 
@@ -269,13 +268,12 @@ def _check_entry_name(data: Any, prop: str, name: str) -> None:
         raise PligosError(f"{word} name must be text, not {name!r}")
     problem = port_name(name) if prop == "routes" else dns_label(name)
     if problem:
-        hint = ("a route's name is also its container port's name: at most 15 characters, "
-                "lower-case letters, digits and '-'" if prop == "routes" else
+        hint = (ROUTE_NAME_HINT if prop == "routes" else
                 "lower-case letters, digits and '-', e.g. main")
         raise PligosError(f"{word} name {problem}", hint=hint)
-    if prop == "mounts" and name == SCRIPTS_VOLUME:
-        raise PligosError(f"{SCRIPTS_VOLUME} is the name of the volume Pligos mounts scripts "
-                          "from", hint="choose another name")
+    taken = reserved_mount_name(name) if prop == "mounts" else None
+    if taken:
+        raise PligosError(taken, hint="choose another name")
     items = data.get(prop)
     if isinstance(items, list) and any(hasattr(e, "get") and e.get("name") == name
                                        for e in items):

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from pligos_tui.errors import Rule
+from pligos_tui.spec.vocabulary import SCRIPTS_VOLUME
 
 NAME_DNS = Rule("E-NAME-DNS", "a name that must be a DNS label is not one (the service's, a "
                 "context's, a mount's, a friend's or a secret's name)")
@@ -31,6 +32,10 @@ PATH_OUTSIDE = Rule("E-PATH-OUTSIDE", "a path that is not inside the service fol
                     "absolute, leaving it, or a symbolic link to outside it")
 FIELD_RULES = (NAME_DNS, NAME_DUPLICATE, NAME_RESERVED, ENV_NAME, PORT_RANGE, QUANTITY,
                PATH_OUTSIDE)
+
+# why a route's name is held to a port name's rules
+ROUTE_NAME_HINT = ("a route's name is also its container port's name: at most 15 characters, "
+                   "lower-case letters, digits and '-'")
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(
@@ -142,3 +147,10 @@ def service_path(root: Path, value: str, *,
         return None, (f"{value!r} is a symbolic link to {target}, outside the service folder "
                       "(use --follow-symlinks to allow it)")
     return target, None
+
+
+def reserved_mount_name(value: str) -> str | None:
+    """A mount name Pligos keeps for a pod volume of its own."""
+    if value == SCRIPTS_VOLUME:
+        return f"{SCRIPTS_VOLUME} is the name of the volume Pligos mounts scripts from"
+    return None

@@ -7,11 +7,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pligos_tui.errors import Rule, did_you_mean
-from pligos_tui.spec.fields import NAME_DNS, NAME_RESERVED, QUANTITY, dns_label, quantity
+from pligos_tui.spec.fields import (
+    NAME_DNS,
+    NAME_RESERVED,
+    QUANTITY,
+    dns_label,
+    quantity,
+    reserved_mount_name,
+)
 from pligos_tui.spec.model import Mount
 from pligos_tui.spec.rules.context import ABSENT, RuleContext
 from pligos_tui.spec.rules.registry import Found, rule
-from pligos_tui.spec.vocabulary import ACCESS_MODES, SCRIPTS_MOUNT, SCRIPTS_VOLUME
+from pligos_tui.spec.vocabulary import ACCESS_MODES, SCRIPTS_MOUNT
 
 PATH_ABSOLUTE = Rule("E-PATH-ABSOLUTE", "a mount's path or hostPath that is not absolute")
 MOUNT_EMPTY = Rule("E-MOUNT-EMPTY", "a files mount without files, a secret mount without a "
@@ -31,9 +38,9 @@ def mount_names(ctx: RuleContext) -> Iterator[Found]:
 @rule(NAME_RESERVED)
 def reserved(ctx: RuleContext) -> Iterator[Found]:
     for e in ctx.of(Mount):
-        if e.name == SCRIPTS_VOLUME:
-            yield Found(e.at + ("name",), f"{SCRIPTS_VOLUME} is the name of the volume "
-                        "Pligos mounts scripts from", "choose another name")
+        taken = reserved_mount_name(e.name)
+        if taken:
+            yield Found(e.at + ("name",), taken, "choose another name")
         if e.path == SCRIPTS_MOUNT or e.path.startswith(SCRIPTS_MOUNT + "/"):
             yield Found(e.at + ("path",), f"{SCRIPTS_MOUNT} is where Pligos mounts scripts",
                         "choose another path")

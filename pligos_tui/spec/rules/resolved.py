@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pligos_tui.errors import Rule, did_you_mean
 from pligos_tui.spec.fields import NAME_RESERVED
 from pligos_tui.spec.model import Context, Friend, FriendUse, Probe, Route
+from pligos_tui.spec.ports import named_ports
 from pligos_tui.spec.resolve import ResolvedContext
 from pligos_tui.spec.rules.context import RuleContext
 from pligos_tui.spec.rules.registry import Found, rule
-from pligos_tui.spec.vocabulary import NAMED_PORT_HANDLERS
 
 CONTEXT_TWICE = Rule("E-CONTEXT-TWICE", "a context uses one route, mount, mount path or friend "
                      "twice")
@@ -113,14 +113,11 @@ def _probe_ports(ctx: RuleContext, context: Context, resolved: ResolvedContext,
                  probe: Probe) -> Iterator[Found]:
     route_names = [r.name for r in resolved.routes]
     known = route_names + [r.name for r in ctx.svc.routes]
-    for stage, spec in probe.stages.items():
-        for handler in NAMED_PORT_HANDLERS:
-            handler_spec = spec.get(handler, {})
-            named = handler_spec.get("port") if isinstance(handler_spec, dict) else None
-            if isinstance(named, str) and named not in known:
-                yield Found(probe.at + (stage, handler, "port"),
-                            f"probe port {named!r} is not a route of context "
-                            f"{context.name!r} nor of the service",
-                            did_you_mean(named, known, loose=True) or
-                            (f"routes of {context.name}: {', '.join(route_names)}"
-                             if route_names else "give a port number, or add a route"))
+    for stage, handler, named in named_ports(probe.stages):
+        if named not in known:
+            yield Found(probe.at + (stage, handler, "port"),
+                        f"probe port {named!r} is not a route of context "
+                        f"{context.name!r} nor of the service",
+                        did_you_mean(named, known, loose=True) or
+                        (f"routes of {context.name}: {', '.join(route_names)}"
+                         if route_names else "give a port number, or add a route"))

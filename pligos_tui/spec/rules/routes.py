@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pligos_tui.errors import Rule, did_you_mean
-from pligos_tui.spec.fields import PORT_RANGE, fqdn, port, port_name
+from pligos_tui.spec.fields import PORT_RANGE, ROUTE_NAME_HINT, fqdn, port, port_name
 from pligos_tui.spec.model import Route
 from pligos_tui.spec.rules.context import RuleContext
 from pligos_tui.spec.rules.registry import Found, rule
@@ -27,9 +27,7 @@ def route_name(ctx: RuleContext) -> Iterator[Found]:
     for e in ctx.of(Route):
         problem = port_name(e.name) if e.name else None
         if problem:
-            yield Found(e.at + ("name",), f"route name {problem}",
-                        "a route's name is also its container port's name: at most 15 "
-                        "characters, lower-case letters, digits and '-'")
+            yield Found(e.at + ("name",), f"route name {problem}", ROUTE_NAME_HINT)
 
 
 @rule(PORT_RANGE)
