@@ -144,13 +144,11 @@ def cmd_contexts(args: argparse.Namespace) -> int:
 
 def cmd_use_context(args: argparse.Namespace) -> int:
     from pligos_tui import cli_report as report
-    from pligos_tui.jobs.edits import set_current_context
-    from pligos_tui.jobs.render import require_context
+    from pligos_tui.jobs.edits import use_context
     from pligos_tui.jobs.reports import load_one_service
 
     svc = load_one_service(args.path or ".")
-    require_context(svc, args.name)
-    set_current_context(svc.root / "pligos.yaml", args.name)
+    use_context(svc, args.name)
     report.say(f"current context of {svc.name} is now {args.name}")
     return EXIT_OK
 
@@ -210,24 +208,15 @@ def cmd_new(args: argparse.Namespace) -> int:
     dest = Path(args.dir or ".")
     template = scaffold.load_template(args.template)
     try:
-        pairs = scaffold.load_answers_file(Path(args.answers)) if args.answers else []
-        pairs += scaffold.parse_set(args.set or [])
-        keys = tuple(template.own_prompts)
-        base = scaffold.Answers(extra={k: str(v[0] if isinstance(v, list) else v)
-                                       for k, v in template.own_prompts.items()})
-        if args.flavor_path:
-            base.flavor_paths = [os.path.relpath(os.path.abspath(p), os.path.abspath(dest))
-                                 for p in args.flavor_path]
-        answers = scaffold.answers_from(pairs, base=base, template_keys=keys)
+        given = scaffold.given_answers(
+            template, dest, answers_file=Path(args.answers) if args.answers else None,
+            sets=args.set, flavor_paths=args.flavor_path)
+        answers = given.answers
         refused = scaffold.refuse_reason(dest, args.force)
         if not args.no_input and refused:
             raise UsageError(refused, hint="choose a new folder, or add --force")
         if args.no_input:
-            missing = scaffold.missing_required(answers, given={k for k, _ in pairs})
-            if missing:
-                raise UsageError(f"missing required answers: {', '.join(missing)}",
-                                 hint="give them with --set KEY=VALUE (e.g. --set name=billing "
-                                 "--set flavor=webservice) or in --answers FILE")
+            given.require_all()
         elif not sys.stdin.isatty():
             raise UsageError("pligos new asks its questions in a terminal, and stdin is not one",
                              hint="give the answers instead: --no-input --set name=NAME "

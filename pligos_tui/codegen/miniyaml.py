@@ -13,6 +13,13 @@ integers, floats). Anchors, aliases, tags, complex keys and several documents ar
 
 from __future__ import annotations
 
+import io
+import math
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+# isort: split
 # --- begin reader
 import re as _re
 from typing import Any as _Any
@@ -316,8 +323,6 @@ def yaml_load(text: str) -> _Any:
 
 def reader_source() -> str:
     """The reader's source, as it is copied into generated modules."""
-    from pathlib import Path
-
     text = Path(__file__).read_text(encoding="utf-8")
     start = text.index("# --- begin reader\n") + len("# --- begin reader\n")
     return text[start:text.index("# --- end reader\n")]
@@ -325,8 +330,6 @@ def reader_source() -> str:
 
 def same_data(a: _Any, b: _Any) -> bool:
     """Equal values of equal types (True is not 1; 1 is not 1.0)."""
-    import math
-
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
@@ -340,10 +343,6 @@ def same_data(a: _Any, b: _Any) -> bool:
 
 def full_load(text: str) -> _Any:
     """The document as a full YAML 1.2 parser reads it (plain Python types)."""
-    import io
-
-    from ruamel.yaml import YAML
-
     yaml = YAML(typ="safe", pure=True)
     return _plain(yaml.load(io.StringIO(text)))
 

@@ -42,15 +42,25 @@ from pligos_tui.io.yamltext import (
     set_top_level_scalar,
     simple_tree,
 )
+from pligos_tui.jobs.render import require_context
 from pligos_tui.spec.fields import ROUTE_NAME_HINT, dns_label, port_name, reserved_mount_name
+from pligos_tui.spec.model import Service
 from pligos_tui.spec.ports import named_ports
 from pligos_tui.spec.vocabulary import (
+    CONFIG_NAME,
     CONTEXT_REF_LISTS,
     CONTEXT_REFS,
     ENTRY_WORDS,
     PROPERTY_LISTS,
     REF_PROPERTY,
 )
+
+
+def use_context(svc: Service, name: str) -> None:
+    """`pligos use-context`: make `name` the current context in the service's pligos.yaml,
+    which keeps its comments, order, byte order mark and line endings."""
+    require_context(svc, name)
+    set_current_context(svc.root / CONFIG_NAME, name)
 
 
 def set_current_context(file: Path, name: str) -> None:

@@ -38,6 +38,7 @@ from pligos_tui.jobs.scaffold.document import (
     pligos_yaml,
     skipped,
 )
+from pligos_tui.jobs.scaffold.given import Given, given_answers
 from pligos_tui.jobs.scaffold.questions import (
     BY_KEY,
     CONTEXT_QUESTIONS,
@@ -68,6 +69,8 @@ from pligos_tui.jobs.scaffold.write import (
 from pligos_tui.spec.vocabulary import PULL_POLICIES
 
 __all__ = [
+    "Given",
+    "given_answers",
     "BY_KEY",
     "CONTEXTS",
     "CONTEXT_QUESTIONS",
