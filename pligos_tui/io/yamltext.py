@@ -127,9 +127,7 @@ def _fast_line_edit(text: str, path: tuple[PathPart | Named, ...], value: Any) -
     if not path or not isinstance(path[-1], str) or (value is not None
                                                        and _plain_value(value) is None):
         return None
-    bom = "\ufeff" if text.startswith("\ufeff") else ""
-    body = text[len(bom):]
-    root = compose_fast(body)
+    bom, body, root = _split_bom(text)
     if root is None:
         return None
     parent = locate(root, path[:-1])
@@ -213,9 +211,7 @@ def fast_set_many(text: str, paths: Sequence[tuple[PathPart | Named, ...]],
     value = _plain_value(value)
     if value is None or not paths:
         return None
-    bom = "\ufeff" if text.startswith("\ufeff") else ""
-    body = text[len(bom):]
-    root = compose_fast(body)
+    bom, body, root = _split_bom(text)
     if root is None:
         return None
     nodes: dict[int, yaml.Node] = {}
@@ -280,6 +276,13 @@ def _plain_value(value: Any) -> str | float | None:
     if isinstance(value, str):
         return str(value)
     return None
+
+
+def _split_bom(text: str) -> tuple[str, str, yaml.Node | None]:
+    """(byte order mark or "", the text after it, its composed root or None)."""
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom):]
+    return bom, body, compose_fast(body)
 
 
 def compose_fast(body: str) -> yaml.Node | None:
