@@ -9,7 +9,6 @@ to exit status 2 in one place; nothing here knows about terminals.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,5 +209,7 @@ def did_you_mean(word: str, choices: Iterable[str], *, loose: bool = False) -> s
 
     `loose` for names the user chose (references to entries, contexts, flavors): they are
     often short, so a looser match helps more than it misleads."""
+    import difflib  # only a run that reports a mistake needs it
+
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5 if loose else 0.6)
     return f"did you mean {match[0]!r}?" if match else ""

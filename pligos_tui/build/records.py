@@ -26,15 +26,30 @@ from pligos_tui.spec.vocabulary import CONFIG_NAME
 STATE = ".pligos-inputs.json"
 
 
+# what a chart and its record are made by: the code and data below these parts of the package
+# (the shells, code generation and the wizard cannot change a chart)
+CHART_MAKERS = ("__init__.py", "errors.py", "io", "spec", "build", "secrets", "flavors",
+                "schema", "v1", "jobs/generate.py")
+_CODE = (".py", ".tpl", ".yaml", ".json")
+
+
 @lru_cache(maxsize=1)
 def generator() -> str:
-    """This Pligos: its version and a digest of its code and built-in flavors, so that a new
-    build never takes an old record for current."""
+    """This Pligos: its version and a digest of the code and built-in flavors that make
+    charts, so that a new build never takes an old record for current."""
     package = Path(__file__).resolve().parent.parent
+    files: list[str] = []
+    for part in CHART_MAKERS:
+        if part.endswith(".py"):
+            files.append(part)
+            continue
+        for folder, dirs, names in os.walk(package / part):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            rel = Path(folder).relative_to(package).as_posix()
+            files += [f"{rel}/{n}" for n in names if n.endswith(_CODE)]
     h = hashlib.sha256(__version__.encode())
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and path.suffix in (".py", ".tpl", ".yaml", ".json"):
-            h.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
+    for rel in sorted(files):
+        h.update(rel.encode() + (package / rel).read_bytes())
     return f"{__version__}:{h.hexdigest()[:16]}"
 
 

@@ -16,7 +16,8 @@ from typing import Any
 from pligos_tui import __version__
 from pligos_tui.build.chart import SECRETS_DIR, content_hash, disk_files
 from pligos_tui.errors import ChartWriteError, display_path
-from pligos_tui.io.files import exchange, locked
+from pligos_tui.io.files import locked
+from pligos_tui.io.swap import exchange
 from pligos_tui.spec.discover import read_marker
 from pligos_tui.spec.vocabulary import MARKER
 

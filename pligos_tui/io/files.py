@@ -1,36 +1,28 @@
-"""File-system helpers: atomic replacement of files and folders, and folder locks.
+"""File-system helpers: atomic replacement of a file, and folder locks.
 
-A file is replaced by writing it beside the old one and renaming it over (`atomic_write`); a
-folder by swapping two folders in one step where the kernel allows it (`exchange`). A folder
-lock (`locked`) makes a second run writing into the same folder wait for the first.
+A file is replaced by writing it beside the old one and renaming it over (`atomic_write`). A
+folder lock (`locked`) makes a second run writing into the same folder wait for the first.
+Swapping whole folders is :mod:`pligos_tui.io.swap`.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import errno
 import fcntl
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from pligos_tui.errors import PligosError, display_path
-
-_RENAME_EXCHANGE = 2
 
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace `path` with `data` in one rename; on failure the old file stays as it was."""
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
     _remove_stale_temps(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".pligos-tmp",
-                               dir=path.parent)
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{os.urandom(6).hex()}.pligos-tmp"
     try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -65,31 +57,6 @@ def _remove_stale_temps(path: Path) -> None:
         except OSError:
             pass
 
-
-
-@lru_cache(maxsize=1)
-def _renameat2() -> Any:
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        func = libc.renameat2
-    except (OSError, AttributeError):
-        return None
-    func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    return func
-
-
-def exchange(a: Path, b: Path) -> bool:
-    """Swap two folders in one atomic step where the platform allows it."""
-    func = _renameat2()
-    if func is None:
-        return False
-    at_fdcwd = -100
-    if func(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
-        return False
-    raise OSError(err, os.strerror(err), str(b))
 
 
 @contextmanager

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import grimp
 
+from pligos_tui.build.records import CHART_MAKERS
+
 PACKAGE = Path(__file__).resolve().parent.parent.parent / "pligos_tui"
 LONGEST = 600  # lines
 
@@ -64,3 +66,18 @@ def test_no_module_is_longer_than_a_reader_takes_in() -> None:
                for path in PACKAGE.rglob("*.py") if "_cookiecutters" not in path.parts}
     too_long = {name: n for name, n in lengths.items() if n >= LONGEST}
     assert not too_long, too_long
+
+
+def test_the_input_records_cover_all_code_that_makes_charts() -> None:
+    """A record of a service's inputs names the Pligos that made its charts by a digest of the
+    chart-making code (`records.CHART_MAKERS`): every module `generate` runs on must be in it,
+    or a changed build could take an old chart for current."""
+    graph = grimp.build_graph("pligos_tui", cache_dir=None)
+    used = graph.find_upstream_modules("pligos_tui.jobs.generate") | {"pligos_tui.jobs.generate"}
+    outside = []
+    for module in sorted(used - {"pligos_tui"}):
+        rel = module.removeprefix("pligos_tui.").replace(".", "/")
+        path = f"{rel}.py" if (PACKAGE / f"{rel}.py").is_file() else f"{rel}/__init__.py"
+        if not any(path == part or path.startswith(part + "/") for part in CHART_MAKERS):
+            outside.append(path)
+    assert outside == []
