@@ -12,8 +12,8 @@ from pligos_tui.errors import ConfigError, Problems, display_path
 from pligos_tui.io.yamlread import Document, load_file, load_text
 from pligos_tui.spec.friends import load_friends
 from pligos_tui.spec.model import Service
-from pligos_tui.spec.reader import read_service
 from pligos_tui.spec.rules import check_service
+from pligos_tui.spec.structure import read_service
 from pligos_tui.spec.vocabulary import CONFIG_NAME
 
 

@@ -39,7 +39,7 @@ current-context: dev    # what `pligos preview` shows by default
 def test_version_is_fast_and_light():
     code = ("import sys; from pligos_tui.cli import main\n"
             "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('textual', 'rich', 'yaml', 'ruamel', 'pligos_tui.model')"
+            "heavy = [m for m in ('textual', 'rich', 'yaml', 'ruamel', 'pligos_tui.spec.load')"
             " if m in sys.modules]\nprint('heavy:', heavy)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
@@ -343,3 +343,18 @@ def test_plain_output_does_not_import_rich(tmp_path: Path):
                           cwd=tmp_path, check=True)
     assert proc.stdout.split() == ["2", "False"]
     assert proc.stderr.startswith("svc/pligos.yaml:8:12: error: ")
+
+
+def test_a_run_with_nothing_to_do_loads_no_yaml(tmp_path: Path):
+    """When every chart is current, `generate` answers from its records: neither the YAML
+    parser nor the loader is imported."""
+    svc = make_tree(tmp_path / "svc", {"pligos.yaml": COMMENTED})
+    assert run_cli("generate", str(svc)).code == 0
+    code = ("import sys; from pligos_tui.cli import main\n"
+            "status = main(['generate', 'svc'])\n"
+            "print(status, sorted(m for m in ('yaml', 'pligos_tui.spec.load', "
+            "'pligos_tui.build.contract') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=tmp_path, check=True)
+    assert "0 written, 2 unchanged" in proc.stdout
+    assert proc.stdout.splitlines()[-1] == "0 []"

@@ -1,7 +1,7 @@
 """The forms on the right of the tree: the service's fields, one context, one entry, the source.
 
 A form never changes the file itself: it posts `EditRequest` with a function from the old text
-to the new one (one of `pligos_tui.edit`'s), and the screen applies it, re-validates with the
+to the new one (one of `pligos_tui.jobs.edits`'s), and the screen applies it, re-validates with the
 loader and shows the problems back in the form (`show_problems`).
 """
 

@@ -5,7 +5,7 @@ API
     ChartPreview(source=None, panes=(), mode="manifests", *, debounce=0.12, prefetch=None,
                  id=..., classes=...)
 
-- `source`: a loaded `model.Service`; a `PligosError` (e.g. the `ConfigError` of an editor's
+- `source`: a loaded `spec.model.Service`; a `PligosError` (e.g. the `ConfigError` of an editor's
   buffer), shown in every pane; a callable returning a service (called off the UI thread, so
   it may be slow; it may raise a `PligosError`, shown the same way); or None (the panes say
   there is nothing to show).
@@ -14,7 +14,7 @@ API
   written).
 - `mode`: one of `MODES` = ("manifests", "values", "files"): the rendered manifests (helm
   template), the chart's values.yaml, or its file list; all come from
-  `pligos_tui.generate.preview`, the function `pligos preview` uses.
+  `pligos_tui.jobs.render.start_preview`, what `pligos preview` uses.
 - `prefetch`: a `rendering.Prefetch` started before the widget existed; the first refresh
   uses its renders when they are of the same service object, panes and mode.
 
