@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from pligos_tui import helm
 from pligos_tui.jobs import edits
-from pligos_tui.build.plan import plan_chart
+from pligos_tui.charts.plan import plan_chart
 from pligos_tui.spec.load import load_service
 
 EXAMPLE = ROOT / "examples" / "tokend"

@@ -44,7 +44,7 @@ def _out(args: argparse.Namespace) -> Path | None:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from pligos_tui import cli_report as report
-    from pligos_tui.build.records import quick_unchanged
+    from pligos_tui.charts.records import quick_unchanged
 
     if args.in_place:
         return _generate_in_place(args)

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from pligos_tui.errors import AnswersError, ConfigError, PligosError, Problem, display_path
 
 if TYPE_CHECKING:
-    from pligos_tui.build.records import ChartRecord
-    from pligos_tui.build.umbrella import UmbrellaPlan
+    from pligos_tui.charts.records import ChartRecord
+    from pligos_tui.charts.umbrella import UmbrellaPlan
     from pligos_tui.jobs.check import Finding
     from pligos_tui.v1.build import SwitchReport
     from pligos_tui.v1.migrate import Migration

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from pligos_tui.build.contract import Compiled, compile_context
+from pligos_tui.charts.contract import Compiled, compile_context
 from pligos_tui.codegen import miniyaml
 from pligos_tui.codegen.shapes import Shape, infer, merge
 from pligos_tui.errors import CodegenError, UsageError, did_you_mean

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pligos_tui import codegen, helm
-from pligos_tui.build.chart import SECRETS_DIR, chart_state, secret_file_problems
+from pligos_tui.charts.chart import SECRETS_DIR, chart_state, secret_file_problems
 from pligos_tui.errors import display_path
 from pligos_tui.jobs.generate import load_services, orphans, plan
 from pligos_tui.secrets.file import git_tracked

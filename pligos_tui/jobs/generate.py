@@ -2,7 +2,7 @@
 
 Everything is loaded, validated and compiled before anything is written, so bad input never
 half-writes. A service whose inputs and charts did not change since the last run
-(:mod:`pligos_tui.build.records`) is not loaded at all. Large runs write in two forked
+(:mod:`pligos_tui.charts.records`) is not loaded at all. Large runs write in two forked
 processes.
 """
 
@@ -20,17 +20,17 @@ from multiprocessing.context import ForkProcess
 from pathlib import Path
 
 from pligos_tui import v1
-from pligos_tui.build.chart import content_hash
-from pligos_tui.build.plan import (
+from pligos_tui.charts.chart import content_hash
+from pligos_tui.charts.plan import (
     CHARTS_DIR,
     ChartPlan,
     plan_chart,
     secret_provider,
     select_contexts,
 )
-from pligos_tui.build.records import ChartRecord, Records, collect
-from pligos_tui.build.umbrella import UMBRELLA, UmbrellaPlan, plan_umbrellas
-from pligos_tui.build.writer import remove_chart, write_chart
+from pligos_tui.charts.records import ChartRecord, Records, collect
+from pligos_tui.charts.umbrella import UMBRELLA, UmbrellaPlan, plan_umbrellas
+from pligos_tui.charts.writer import remove_chart, write_chart
 from pligos_tui.errors import (
     ConfigError,
     PligosError,
@@ -115,7 +115,7 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
              follow_symlinks: bool = False) -> GenerateReport:
     """Load, validate and compile everything first; then write each chart atomically.
 
-    A service whose inputs and charts did not change since the last run (see build/records.py) is
+    A service whose inputs and charts did not change since the last run (see charts/records.py) is
     not loaded at all."""
     report = GenerateReport()
     flavors = FlavorSet()

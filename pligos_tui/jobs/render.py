@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from pligos_tui import helm
-from pligos_tui.build.plan import ChartPlan, plan_chart, secret_provider
+from pligos_tui.charts.plan import ChartPlan, plan_chart, secret_provider
 from pligos_tui.errors import HelmError, UsageError, did_you_mean
 from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.spec.model import Service

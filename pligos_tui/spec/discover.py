@@ -1,7 +1,7 @@
 """Finding services and the charts Pligos wrote: the light first step of every run.
 
 Nothing here parses YAML, so that a run with nothing to do (every service unchanged, see
-`build/records.py`) never imports the loader, the compiler or the chart writer.
+`charts/records.py`) never imports the loader, the compiler or the chart writer.
 """
 
 from __future__ import annotations

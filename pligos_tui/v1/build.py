@@ -25,9 +25,9 @@ from typing import Any
 import yaml
 
 from pligos_tui import __version__
-from pligos_tui.build.contract import Compiled
-from pligos_tui.build.plan import ChartPlan, Origin
-from pligos_tui.build.writer import write_chart
+from pligos_tui.charts.contract import Compiled
+from pligos_tui.charts.plan import ChartPlan, Origin
+from pligos_tui.charts.writer import write_chart
 from pligos_tui.errors import (
     ChartWriteError,
     ConfigError,
@@ -282,7 +282,7 @@ def chart_files(built: Built, *, subchart_name: str = "") -> dict[str, bytes]:
 
 def plans(roots: list[Path], *, contexts: list[str] | None = None,
           out: Path | None = None) -> list[ChartPlan]:
-    """ChartPlans (see build/plan.py) for the contexts of v1 services; all problems at once.
+    """ChartPlans (see charts/plan.py) for the contexts of v1 services; all problems at once.
 
     Their charts are built here, so a plan has no format-1 service, only its Origin."""
     result: list[ChartPlan] = []

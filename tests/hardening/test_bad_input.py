@@ -19,9 +19,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pligos_tui.build.schema import SCHEMA_FILE
+from pligos_tui.charts.schema import SCHEMA_FILE
 from pligos_tui.errors import ConfigError, PligosError
-from pligos_tui.build.plan import plan_chart
+from pligos_tui.charts.plan import plan_chart
 from pligos_tui.spec.load import load_service_text
 from support import lint_strict, make_tree, one, render, run_cli
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from pligos_tui.build.chart import content_hash, disk_files
+from pligos_tui.charts.chart import content_hash, disk_files
 from pligos_tui.spec.vocabulary import MARKER
 from support import EXAMPLES, make_tree, register_secret, run_cli
 

@@ -353,7 +353,7 @@ def test_a_run_with_nothing_to_do_loads_no_yaml(tmp_path: Path):
     code = ("import sys; from pligos_tui.cli import main\n"
             "status = main(['generate', 'svc'])\n"
             "print(status, sorted(m for m in ('yaml', 'pligos_tui.spec.load', "
-            "'pligos_tui.build.contract') if m in sys.modules))")
+            "'pligos_tui.charts.contract') if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=tmp_path, check=True)
     assert "0 written, 2 unchanged" in proc.stdout

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from support import EXAMPLES
 
-from pligos_tui.build.contract import compile_context
-from pligos_tui.build.schema import SCHEMA_FILE
+from pligos_tui.charts.contract import compile_context
+from pligos_tui.charts.schema import SCHEMA_FILE
 from pligos_tui.errors import ConfigError
 from pligos_tui.secrets import RedactingProvider
 from pligos_tui.spec.load import load_service, load_service_text

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pligos_tui.spec.flavors import BUILTIN_DIR
-from pligos_tui.build import chart, writer
+from pligos_tui.charts import chart, writer
 from pligos_tui.errors import ChartWriteError
 from pligos_tui.spec.discover import find_services
 from support import make_tree, run_cli

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import grimp
 
-from pligos_tui.build.records import CHART_MAKERS
+from pligos_tui.charts.records import CHART_MAKERS
 
 PACKAGE = Path(__file__).resolve().parent.parent.parent / "pligos_tui"
 LONGEST = 600  # lines

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pligos_tui.build.records import STATE
+from pligos_tui.charts.records import STATE
 from pligos_tui.errors import AnswersError, UsageError, display_path
 from pligos_tui.jobs.generate import generate
 from pligos_tui.jobs.scaffold.answers import Answers, missing_required

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pligos_tui.build.chart import DEFAULT_HELMIGNORE
-from pligos_tui.build.plan import CHARTS_DIR, ChartPlan
+from pligos_tui.charts.chart import DEFAULT_HELMIGNORE
+from pligos_tui.charts.plan import CHARTS_DIR, ChartPlan
 from pligos_tui.errors import ConfigError, Problem
 from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.spec.model import Friend

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pligos_tui.build.chart import build_chart
-from pligos_tui.build.contract import Compiled, compile_context
-from pligos_tui.build.records import ChartRecord
-from pligos_tui.build.schema import check_values
+from pligos_tui.charts.chart import build_chart
+from pligos_tui.charts.contract import Compiled, compile_context
+from pligos_tui.charts.records import ChartRecord
+from pligos_tui.charts.schema import check_values
 from pligos_tui.errors import UsageError, did_you_mean
 from pligos_tui.secrets import RedactingProvider, SecretProvider, make_provider
 from pligos_tui.spec.flavors import Flavor, FlavorSet

@@ -1,7 +1,7 @@
 """Building a chart from a compiled context, in memory, and telling how a written one stands.
 
 A chart is built in memory (relative path -> bytes) so that it can be hashed, compared and
-previewed without touching the disk; :mod:`pligos_tui.build.writer` writes it. Every chart
+previewed without touching the disk; :mod:`pligos_tui.charts.writer` writes it. Every chart
 Pligos writes carries a marker file with the hash of its content (`content_hash`), which is how
 a current, stale, hand-edited or foreign folder is told apart (`chart_state`).
 """
@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from pligos_tui import __version__
-from pligos_tui.build.contract import Compiled
-from pligos_tui.build.schema import schema_bytes
+from pligos_tui.charts.contract import Compiled
+from pligos_tui.charts.schema import schema_bytes
 from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.spec.discover import read_marker
 from pligos_tui.spec.flavors import Flavor

@@ -28,7 +28,7 @@ STATE = ".pligos-inputs.json"
 
 # what a chart and its record are made by: the code and data below these parts of the package
 # (the shells, code generation and the wizard cannot change a chart)
-CHART_MAKERS = ("__init__.py", "errors.py", "io", "spec", "build", "secrets", "flavors",
+CHART_MAKERS = ("__init__.py", "errors.py", "io", "spec", "charts", "secrets", "flavors",
                 "schema", "v1", "jobs/generate.py")
 _CODE = (".py", ".tpl", ".yaml", ".json")
 

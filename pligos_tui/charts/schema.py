@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pligos_tui.build.contract import Compiled
+from pligos_tui.charts.contract import Compiled
 from pligos_tui.errors import Problems
 from pligos_tui.io.yamlread import Document
 from pligos_tui.spec.vocabulary import CONTRACT_VERSION

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pligos_tui import __version__
-from pligos_tui.build.chart import SECRETS_DIR, content_hash, disk_files
+from pligos_tui.charts.chart import SECRETS_DIR, content_hash, disk_files
 from pligos_tui.errors import ChartWriteError, display_path
 from pligos_tui.io.files import locked
 from pligos_tui.io.swap import exchange
