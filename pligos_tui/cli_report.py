@@ -22,7 +22,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from pligos_tui.errors import AnswersError, ConfigError, PligosError, Problem, display_path
+from pligos_tui.errors import ConfigError, PligosError, display_path
 
 if TYPE_CHECKING:
     from pligos_tui.charts.records import ChartRecord
@@ -100,16 +100,14 @@ def progress(what: str, show: bool) -> Iterator[Callable[[int, int], None] | Non
 
 # --------------------------------------------------------------------------- errors
 
-def problem_lines(p: Problem) -> list[Line]:
-    """`file:line:col: error: message [key.path] (RULE)` and its hint line."""
-    line: Line = [(p.location, LOCATION), (": ", ""),
-                  (f"{p.level}:", ERROR if p.level == "error" else WARNING),
-                  (f" {p.message}", "")]
-    if p.key_path:
-        line.append((f" [{p.key_path}]", ""))
-    if p.rule:
-        line.append((f" ({p.rule})", RULE))
-    return [line, *_hint(p.hint)]
+# the style of each role of an error's pieces (errors.Piece)
+STYLES = {"": "", "location": LOCATION, "error": ERROR, "warning": WARNING, "rule": RULE,
+          "hint": HINT}
+
+
+def styled(lines: list[list[tuple[str, str]]]) -> list[Line]:
+    """An error's or a problem's lines of (text, role) pieces, with each role's style."""
+    return [[(text, STYLES.get(role, "")) for text, role in line] for line in lines]
 
 
 def _hint(hint: str) -> list[Line]:
@@ -119,14 +117,7 @@ def _hint(hint: str) -> list[Line]:
 def error(err: PligosError) -> None:
     """An error a user can cause, on stderr: every problem of a ConfigError, else the message
     and its hint."""
-    if isinstance(err, ConfigError):
-        write([line for p in err.problems for line in problem_lines(p)], sys.stderr)
-    elif isinstance(err, AnswersError):
-        write([[("error:", ERROR), (f" {err.message}", "")],
-               *[[(f"  {key}: {m}", "")] for key, messages in err.fields.items()
-                 for m in messages], *_hint(err.hint)], sys.stderr)
-    else:
-        write([[("error:", ERROR), (f" {err.message}", "")], *_hint(err.hint)], sys.stderr)
+    write(styled(err.lines()), sys.stderr)
 
 
 def error_json(err: PligosError) -> None:

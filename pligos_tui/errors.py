@@ -23,6 +23,20 @@ class Rule:
     summary: str
 
 
+# A message is lines of (text, role) pieces, so that a printer can style each part without
+# reading the text: role is "" (plain), "location", "error", "warning", "rule" or "hint".
+Piece = tuple[str, str]
+Line = list[Piece]
+
+
+def _hint_lines(hint: str) -> list[Line]:
+    return [[(f"  hint: {hint}", "hint")]] if hint else []
+
+
+def _text(lines: list[Line]) -> str:
+    return "\n".join("".join(text for text, _ in line) for line in lines)
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One thing wrong in an input file, located as precisely as the parser allows."""
@@ -45,17 +59,19 @@ class Problem:
                 loc += f":{self.column}"
         return loc
 
-    def format(self, *, rules: bool = True) -> str:
+    def lines(self, *, rules: bool = True) -> list[Line]:
         """`file:line:col: error: message [key.path] (RULE-ID)` and a hint line; `rules=False`
         leaves the rule id out (the editor lists problems without it)."""
-        text = f"{self.location}: {self.level}: {self.message}"
+        first: Line = [(self.location, "location"), (": ", ""), (f"{self.level}:", self.level),
+                       (f" {self.message}", "")]
         if self.key_path:
-            text += f" [{self.key_path}]"
+            first.append((f" [{self.key_path}]", ""))
         if self.rule and rules:
-            text += f" ({self.rule})"
-        if self.hint:
-            text += f"\n  hint: {self.hint}"
-        return text
+            first.append((f" ({self.rule})", "rule"))
+        return [first, *_hint_lines(self.hint)]
+
+    def format(self, *, rules: bool = True) -> str:
+        return _text(self.lines(rules=rules))
 
     def to_json(self) -> dict[str, str | int | None]:
         """The problem as one object of `--json` output."""
@@ -74,11 +90,12 @@ class PligosError(Exception):
         self.message = message
         self.hint = hint
 
+    def lines(self, *, rules: bool = True) -> list[Line]:
+        """What is printed for the error: `error: message` and a hint line."""
+        return [[("error:", "error"), (f" {self.message}", "")], *_hint_lines(self.hint)]
+
     def format(self, *, rules: bool = True) -> str:
-        text = f"error: {self.message}"
-        if self.hint:
-            text += f"\n  hint: {self.hint}"
-        return text
+        return _text(self.lines(rules=rules))
 
 
 class ConfigError(PligosError):
@@ -90,8 +107,8 @@ class ConfigError(PligosError):
         files = sorted({p.file for p in self.problems})
         super().__init__(f"{count} problem{'s' if count != 1 else ''} in {', '.join(files)}")
 
-    def format(self, *, rules: bool = True) -> str:
-        return "\n".join(p.format(rules=rules) for p in self.problems)
+    def lines(self, *, rules: bool = True) -> list[Line]:
+        return [line for p in self.problems for line in p.lines(rules=rules)]
 
 
 def _problem_order(p: Problem) -> tuple[str, int, int, str]:
@@ -100,6 +117,18 @@ def _problem_order(p: Problem) -> tuple[str, int, int, str]:
 
 class UsageError(PligosError):
     """The command line was used wrongly (unknown context, missing path, ...)."""
+
+
+class UnknownContext(UsageError):
+    """A command names a context the service does not have; the hint names the closest one
+    (`loose`: matched as a name the user chose) or lists them all."""
+
+    def __init__(self, file: str, name: str, known: Iterable[str], *,
+                 loose: bool = True) -> None:
+        self.file, self.name, self.known = file, name, list(known)
+        super().__init__(f"{file} has no context {name!r}",
+                         hint=did_you_mean(name, self.known, loose=loose)
+                         or f"contexts are: {', '.join(self.known)}")
 
 
 class HelmNotFound(PligosError):
@@ -146,12 +175,10 @@ class AnswersError(PligosError):
         super().__init__(f"{count} answer{'s' if count != 1 else ''} to fix; nothing was written",
                          hint="change them with --set KEY=VALUE or in --answers FILE")
 
-    def format(self, *, rules: bool = True) -> str:
-        lines = [f"error: {self.message}"]
-        for key, messages in self.fields.items():
-            lines += [f"  {key}: {m}" for m in messages]
-        lines.append(f"  hint: {self.hint}")
-        return "\n".join(lines)
+    def lines(self, *, rules: bool = True) -> list[Line]:
+        return [[("error:", "error"), (f" {self.message}", "")],
+                *[[(f"  {key}: {m}", "")] for key, messages in self.fields.items()
+                  for m in messages], *_hint_lines(self.hint)]
 
 
 @dataclass

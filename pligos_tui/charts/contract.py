@@ -25,6 +25,7 @@ from pligos_tui.spec.ports import named_ports
 from pligos_tui.spec.resolve import ResolvedContext, deep_merge, resolve_context
 from pligos_tui.spec.vocabulary import (
     CONTRACT_VERSION,
+    DEFAULT_PULL_POLICY,
     SCRIPTS_MOUNT,
 )
 
@@ -98,7 +99,7 @@ def compile_context(svc: Service, name: str, flavor: str | None = None,
     files: dict[str, bytes] = {}
 
     image: dict[str, Any] = {"repository": "", "tag": "", "digest": "", "ref": "",
-                             "pullPolicy": "IfNotPresent", "pullSecrets": []}
+                             "pullPolicy": DEFAULT_PULL_POLICY, "pullSecrets": []}
     if ctx.image is not None:
         img = ctx.image
         ref = f"{img.repository}@{img.digest}" if img.digest else f"{img.repository}:{img.tag}"

@@ -23,7 +23,7 @@ from typing import Any
 from pligos_tui.charts.contract import Compiled, compile_context
 from pligos_tui.codegen import miniyaml
 from pligos_tui.codegen.shapes import Shape, infer, merge
-from pligos_tui.errors import CodegenError, UsageError, did_you_mean
+from pligos_tui.errors import CodegenError
 from pligos_tui.secrets import (
     CachingProvider,
     RedactingProvider,
@@ -31,6 +31,8 @@ from pligos_tui.secrets import (
     make_provider,
 )
 from pligos_tui.spec.model import Service
+from pligos_tui.spec.resolve import require_context
+from pligos_tui.spec.vocabulary import DEFAULT_PROTOCOL
 
 INT = re.compile(r"0|-?[1-9][0-9]{0,17}")
 
@@ -128,10 +130,8 @@ def _provider(svc: Service) -> SecretProvider | None:
 
 def compile_all(svc: Service, context: str | None) -> list[Compiled]:
     names = [c.name for c in svc.contexts]
-    if context is not None and context not in names:
-        raise UsageError(f"{svc.file} has no context {context!r}",
-                         hint=did_you_mean(context, names, loose=True)
-                         or f"contexts are: {', '.join(names)}")
+    if context is not None:
+        require_context(svc, context)
     provider = _provider(svc)
     return [compile_context(svc, n, secrets=provider) for n in ([context] if context else names)]
 
@@ -205,7 +205,7 @@ def describe(svc: Service, context: str | None = None) -> Api:
             if ("route", r["name"]) not in u.items:
                 ports.append(r["name"])
             u.add(("route", r["name"]), c.context,
-                  {"port": r["containerPort"], "protocol": r.get("protocol", "TCP")},
+                  {"port": r["containerPort"], "protocol": r.get("protocol", DEFAULT_PROTOCOL)},
                   f"route {r['name']!r}")
         for m in v.get("mounts") or []:
             if m["type"] not in ("files", "secret"):

@@ -306,10 +306,6 @@ def _dataclass(name: str, doc: str, fields: list[tuple[str, str]]) -> str:
     return f'@dataclass(frozen=True)\nclass {name}:\n    """{_doc(doc)}"""\n{body}'
 
 
-def _opt(t: str, optional: bool) -> str:
-    return f"{t} | None" if optional else t
-
-
 def _file(out: _Out, mount: FilesMount, f: ConfigFile, optional: bool) -> tuple[str, str]:
     """(type, expression) of one file's accessor."""
     what = _q(f"mount {mount.name}")

@@ -65,7 +65,7 @@ def detect_indent(text: str) -> tuple[int, int, int]:
     return mapping, max(sequence, offset + 2), offset
 
 
-def _yaml(text: str) -> Any:
+def _yaml(text: str) -> YAML:
     y = YAML(typ="rt")
     y.preserve_quotes = True
     y.width = 4096
@@ -74,7 +74,9 @@ def _yaml(text: str) -> Any:
     return y
 
 
-def load(text: str) -> tuple[Any, Any]:
+def load(text: str) -> tuple[YAML, CommentedMap]:
+    """The round-trip loader set up for `text` and the mapping it reads (a PligosError when
+    the text is not one YAML mapping)."""
     y = _yaml(text)
     try:
         data = y.load(text.replace("\r\n", "\n"))  # ruamel.yaml loses blank lines of CRLF
@@ -84,7 +86,7 @@ def load(text: str) -> tuple[Any, Any]:
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise PligosError(f"pligos.yaml cannot be edited structurally: {problem}{where}",
                           hint="fix the file in the source view first") from None
-    if not hasattr(data, "get"):
+    if not isinstance(data, CommentedMap):
         raise PligosError("pligos.yaml is not a mapping",
                           hint="the file starts with `pligos: 1` and `name: ...`")
     return y, data
@@ -99,7 +101,7 @@ def structurally_editable(text: str) -> bool:
     return True
 
 
-def dump(y: Any, data: Any, original: str) -> str:
+def dump(y: YAML, data: CommentedMap, original: str) -> str:
 
     buf = io.StringIO()
     y.dump(data, buf)

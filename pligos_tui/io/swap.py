@@ -11,15 +11,15 @@ import ctypes
 import ctypes.util
 import errno
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 _RENAME_EXCHANGE = 2
 
 
 @lru_cache(maxsize=1)
-def _renameat2() -> Any:
+def _renameat2() -> Callable[..., int] | None:
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         func = libc.renameat2

@@ -20,7 +20,7 @@ from yaml.representer import SafeRepresenter
 
 from pligos_tui.errors import PligosError
 from pligos_tui.io import roundtrip
-from pligos_tui.io.keypath import Named, PathPart
+from pligos_tui.io.keypath import Named, NamedPath
 from pligos_tui.io.roundtrip import dump, set_path
 from pligos_tui.io.yamlread import Loader
 
@@ -102,7 +102,7 @@ def set_value_at(text: str, path: tuple[str | int, ...], value: Any) -> str:
     return set_at(text, path, value)
 
 
-def set_at(text: str, path: tuple[PathPart | Named, ...], value: Any) -> str:
+def set_at(text: str, path: NamedPath, value: Any) -> str:
     fast = fast_set(text, path, value)
     if fast is not None:
         return fast
@@ -111,7 +111,7 @@ def set_at(text: str, path: tuple[PathPart | Named, ...], value: Any) -> str:
     return dump(y, data, text)
 
 
-def fast_set(text: str, path: tuple[PathPart | Named, ...], value: Any) -> str | None:
+def fast_set(text: str, path: NamedPath, value: Any) -> str | None:
     """`text` with the scalar at `path` replaced in place by `value` (or its one-line key
     added to, or with None removed from, a block mapping), or None when that cannot be done
     safely (then the caller takes the round trip)."""
@@ -120,7 +120,7 @@ def fast_set(text: str, path: tuple[PathPart | Named, ...], value: Any) -> str |
     return fast_set_many(text, [path], value) or _fast_line_edit(text, path, value)
 
 
-def _fast_line_edit(text: str, path: tuple[PathPart | Named, ...], value: Any) -> str | None:
+def _fast_line_edit(text: str, path: NamedPath, value: Any) -> str | None:
     """Add the line `key: value` at the end of a block mapping whose last key and value sit on
     one line, or (value None) remove such a line; None when the text is not like that. The
     result is checked by reading it back: the data must be the old data with that one change."""
@@ -190,7 +190,7 @@ def fast_data_or_none(text: str) -> Any:
         return None
 
 
-def _data_at(data: Any, path: tuple[PathPart | Named, ...]) -> Any:
+def _data_at(data: Any, path: NamedPath) -> Any:
     """The plain value at `path` (a Named step picks the item of that name), or None."""
     for part in path:
         if isinstance(part, Named):
@@ -205,7 +205,7 @@ def _data_at(data: Any, path: tuple[PathPart | Named, ...]) -> Any:
     return data
 
 
-def fast_set_many(text: str, paths: Sequence[tuple[PathPart | Named, ...]],
+def fast_set_many(text: str, paths: Sequence[NamedPath],
                    value: Any) -> str | None:
     """`text` with the scalars at `paths` replaced in place by `value`, or None."""
     value = _plain_value(value)
@@ -328,7 +328,7 @@ def simple_tree(root: yaml.Node) -> bool:
     return True
 
 
-def locate(root: yaml.Node, path: tuple[PathPart | Named, ...]) -> yaml.Node | None:
+def locate(root: yaml.Node, path: NamedPath) -> yaml.Node | None:
     """The node at `path`, or None."""
     node: yaml.Node | None = root
     for part in path:

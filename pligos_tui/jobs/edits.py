@@ -42,10 +42,10 @@ from pligos_tui.io.yamltext import (
     set_top_level_scalar,
     simple_tree,
 )
-from pligos_tui.jobs.render import require_context
 from pligos_tui.spec.fields import ROUTE_NAME_HINT, dns_label, port_name, reserved_mount_name
 from pligos_tui.spec.model import Service
 from pligos_tui.spec.ports import named_ports
+from pligos_tui.spec.resolve import require_context
 from pligos_tui.spec.vocabulary import (
     CONFIG_NAME,
     CONTEXT_REF_LISTS,

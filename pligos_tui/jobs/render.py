@@ -15,9 +15,10 @@ import yaml
 
 from pligos_tui import helm
 from pligos_tui.charts.plan import ChartPlan, plan_chart, secret_provider
-from pligos_tui.errors import HelmError, UsageError, did_you_mean
+from pligos_tui.errors import HelmError
 from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.spec.model import Service
+from pligos_tui.spec.resolve import require_context
 
 
 class Rendering:
@@ -115,11 +116,3 @@ def diff_contexts(svc: Service, a: str, b: str) -> str:
     return "".join(difflib.unified_diff(left.splitlines(keepends=True),
                                         right.splitlines(keepends=True),
                                         fromfile=f"context {a}", tofile=f"context {b}"))
-
-
-def require_context(svc: Service, name: str) -> None:
-    names = [c.name for c in svc.contexts]
-    if name not in names:
-        raise UsageError(f"{svc.file} has no context {name!r}",
-                         hint=did_you_mean(name, names, loose=True)
-                         or f"contexts are: {', '.join(names)}")

@@ -1,7 +1,7 @@
 """The typed model of pligos.yaml (format 1): what a loaded service is.
 
 Every entry, reference and context remembers its key path in the document (`at`), so any
-later check can name the line it comes from. :mod:`pligos_tui.spec.reader` fills these from a
+later check can name the line it comes from. :mod:`pligos_tui.spec.structure` fills these from a
 parsed document; nothing here reads or checks anything.
 """
 
@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.io.yamlread import Document
-from pligos_tui.spec.vocabulary import CONTEXT_PROPERTIES
+from pligos_tui.spec.vocabulary import CONTEXT_PROPERTIES, DEFAULT_PROTOCOL, DEFAULT_PULL_POLICY
 
 
 @dataclass
@@ -30,7 +30,7 @@ class Image(Entry):
     repository: str = ""
     tag: str = ""
     digest: str = ""
-    pull_policy: str = "IfNotPresent"
+    pull_policy: str = DEFAULT_PULL_POLICY
     pull_secret: str = ""
 
 
@@ -52,7 +52,7 @@ class Probe(Entry):
 class Route(Entry):
     port: int = 0
     container_port: int = 0
-    protocol: str = "TCP"
+    protocol: str = DEFAULT_PROTOCOL
     fqdn: str = ""
     path: str = "/"
     tls: str = ""

@@ -19,22 +19,14 @@ from pligos_tui.spec.vocabulary import (
     REQUIRED_EXAMPLES,
 )
 
-# The rules of structure, enforced while a file is read (here, and by the readers of friends
-# and flavors that use a Reader).
-FILE_EMPTY = Rule("E-FILE-EMPTY", "pligos.yaml holds no document")
-FORMAT_VERSION = Rule("E-FORMAT", "pligos: is not the format this Pligos reads (or the file is "
-                      "a pligos.yaml of the original Pligos)")
+# The rules of structure every Reader enforces (for pligos.yaml, friends and flavor.yaml)
 WRONG_TYPE = Rule("E-TYPE", "a value of the wrong type (text where a number is needed, a "
                   "mapping where a list is, ...)")
 KEY_UNKNOWN = Rule("E-KEY-UNKNOWN", "a key the format does not have, with the closest known "
                    "key as a hint")
 KEY_REQUIRED = Rule("E-KEY-REQUIRED", "a key that must be written is missing (an entry's name, "
                     "an image's repository, a route's port, the secrets provider, ...)")
-MOUNT_KIND = Rule("E-MOUNT-KIND", "a mount that is not exactly one of files, secret, hostPath, "
-                  "volume and emptyDir")
-CONTEXTS_NONE = Rule("E-CONTEXTS-NONE", "a service without contexts")
-READ_RULES = (FILE_EMPTY, FORMAT_VERSION, WRONG_TYPE, KEY_UNKNOWN, KEY_REQUIRED, MOUNT_KIND,
-              CONTEXTS_NONE)
+READ_RULES = (WRONG_TYPE, KEY_UNKNOWN, KEY_REQUIRED)
 
 
 def type_name(value: Any) -> str:

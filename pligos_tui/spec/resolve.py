@@ -10,7 +10,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from pligos_tui.errors import ResolveError
+from pligos_tui.errors import ResolveError, UnknownContext
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.spec.model import (
     Command,
@@ -123,3 +123,11 @@ def resolve_context(svc: Service, name: str) -> ResolvedContext:
             resolved.values = deep_merge(resolved.values, ctx.values)
             resolved.origin["values"] = ctx.at + ("values",)
     return resolved
+
+
+def require_context(svc: Service, name: str) -> Context:
+    """The context named `name`, or an UnknownContext error that names the closest one."""
+    ctx = svc.context(name)
+    if ctx is None:
+        raise UnknownContext(svc.file, name, [c.name for c in svc.contexts])
+    return ctx

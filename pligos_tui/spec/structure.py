@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pligos_tui.errors import Problems
+from pligos_tui.errors import Problems, Rule
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.io.yamlread import Document
 from pligos_tui.spec.model import (
@@ -28,21 +28,15 @@ from pligos_tui.spec.model import (
     SecretsConfig,
     Service,
 )
-from pligos_tui.spec.reader import (
-    CONTEXTS_NONE,
-    FILE_EMPTY,
-    FORMAT_VERSION,
-    KEY_REQUIRED,
-    MOUNT_KIND,
-    WRONG_TYPE,
-    Reader,
-    type_name,
-)
+from pligos_tui.spec.reader import KEY_REQUIRED, WRONG_TYPE, Reader, type_name
 from pligos_tui.spec.vocabulary import (
     CONTEXT_KEYS,
     CONTEXT_PROPERTIES,
     CONTEXT_REF_LISTS,
     CONTEXT_REFS,
+    DEFAULT_ACCESS_MODE,
+    DEFAULT_PROTOCOL,
+    DEFAULT_PULL_POLICY,
     EMPTY_DIR_KEYS,
     ENTRY_KEYS,
     ENTRY_WORDS,
@@ -60,11 +54,20 @@ from pligos_tui.spec.vocabulary import (
     VOLUME_KEYS,
 )
 
+# The rules of pligos.yaml's structure beyond what every Reader checks
+FILE_EMPTY = Rule("E-FILE-EMPTY", "pligos.yaml holds no document")
+FORMAT_VERSION = Rule("E-FORMAT", "pligos: is not the format this Pligos reads (or the file is "
+                      "a pligos.yaml of the original Pligos)")
+MOUNT_KIND = Rule("E-MOUNT-KIND", "a mount that is not exactly one of files, secret, hostPath, "
+                  "volume and emptyDir")
+CONTEXTS_NONE = Rule("E-CONTEXTS-NONE", "a service without contexts")
+STRUCTURE_RULES = (FILE_EMPTY, FORMAT_VERSION, MOUNT_KIND, CONTEXTS_NONE)
+
 
 def _read_image(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Image:
     return Image(name=name, at=at, repository=r.string(m, "repository", at),
                  tag=r.string(m, "tag", at), digest=r.string(m, "digest", at),
-                 pull_policy=r.string(m, "pullPolicy", at, "IfNotPresent"),
+                 pull_policy=r.string(m, "pullPolicy", at, DEFAULT_PULL_POLICY),
                  pull_secret=r.string(m, "pullSecret", at))
 
 
@@ -112,7 +115,8 @@ def _read_route(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Route:
     port = r.integer(m, "port", at) or 0
     cport = r.integer(m, "containerPort", at)
     return Route(name=name, at=at, port=port, container_port=cport if cport is not None else port,
-                 protocol=r.string(m, "protocol", at, "TCP"), fqdn=r.string(m, "fqdn", at),
+                 protocol=r.string(m, "protocol", at, DEFAULT_PROTOCOL),
+                 fqdn=r.string(m, "fqdn", at),
                  path=r.string(m, "path", at, "/"), tls=r.string(m, "tls", at))
 
 
@@ -145,7 +149,7 @@ def _read_mount(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Mount:
                       required=("size",))
         if v is not None:
             mount.volume = {k: r.string(v, k, kpath) for k in VOLUME_KEYS}
-            mount.volume["accessMode"] = mount.volume["accessMode"] or "ReadWriteOnce"
+            mount.volume["accessMode"] = mount.volume["accessMode"] or DEFAULT_ACCESS_MODE
     else:
         raw = m["emptyDir"] if m["emptyDir"] is not None else {}
         v = r.mapping(raw, kpath, EMPTY_DIR_KEYS, "emptyDir")

@@ -50,8 +50,10 @@ REQUIRED_KEYS = {"images": ("repository",), "routes": ("port",), "mounts": ("pat
 INLINE_NEEDS_NAME = ("routes", "mounts")
 
 PULL_POLICIES = ("IfNotPresent", "Always", "Never")  # the default first
-PROTOCOLS = ("TCP", "UDP", "SCTP")
-ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
+PROTOCOLS = ("TCP", "UDP", "SCTP")  # likewise
+ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")  # likewise
+DEFAULT_PULL_POLICY, DEFAULT_PROTOCOL, DEFAULT_ACCESS_MODE = (
+    PULL_POLICIES[0], PROTOCOLS[0], ACCESS_MODES[0])
 RESOURCE_NAMES = ("cpu", "memory", "ephemeral-storage")
 
 # -- contexts: what a context assigns ---------------------------------------------------------

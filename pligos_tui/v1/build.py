@@ -33,8 +33,8 @@ from pligos_tui.errors import (
     ConfigError,
     Problem,
     Problems,
+    UnknownContext,
     UsageError,
-    did_you_mean,
     display_path,
 )
 from pligos_tui.io.files import atomic_write
@@ -92,13 +92,13 @@ def require_context(svc: Service, name: str, *, where: tuple[Service, KeyPath] |
     if ctx is not None:
         return ctx
     names = list(svc.contexts)
-    hint = did_you_mean(name, names) or f"contexts are: {', '.join(names)}"
+    unknown = UnknownContext(svc.file, name, names, loose=False)
     if where is not None:
         parent, at = where
         problems = Problems(parent.file)
-        parent.doc.problem(problems, at, f"{svc.file} has no context {name!r}", hint)
+        parent.doc.problem(problems, at, unknown.message, unknown.hint)
         raise ConfigError(problems.items)
-    raise UsageError(f"{svc.file} has no context {name!r}", hint=hint)
+    raise unknown
 
 
 def build(svc: Service, name: str, *, _stack: tuple[tuple[Path, str], ...] = ()) -> Built:

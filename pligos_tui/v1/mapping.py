@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from pligos_tui.spec.vocabulary import DEFAULT_PROTOCOL, PROBE_HANDLERS, PROTOCOLS, PULL_POLICIES
+
 PROBE_KEYS = {"livenessProbe": "liveness", "readinessProbe": "readiness",
               "startupProbe": "startup"}
-HANDLERS = ("httpGet", "tcpSocket", "exec", "grpc")
 
 
 @dataclass
@@ -47,7 +48,7 @@ def _image(p: Properties, value: Any) -> bool:
     if isinstance(registry, str) and registry:
         repo = f"{registry.rstrip('/')}/{repo}"
     image = {"repository": repo, "tag": str(tag)}
-    if value.get("pullPolicy") in ("Always", "IfNotPresent", "Never"):
+    if value.get("pullPolicy") in PULL_POLICIES:
         image["pullPolicy"] = value["pullPolicy"]
     elif "pullPolicy" in value:
         return False
@@ -72,8 +73,8 @@ def _routes(p: Properties, value: Any) -> bool:
         port = route.get("port", container_port)
         if not isinstance(container_port, int) or not isinstance(port, int):
             return False
-        protocol = route.get("protocol", "TCP")
-        if protocol not in ("TCP", "UDP", "SCTP"):
+        protocol = route.get("protocol", DEFAULT_PROTOCOL)
+        if protocol not in PROTOCOLS:
             return False
         entry = {"port": port, "containerPort": container_port, "protocol": protocol}
         if p.routes.get(name, entry) != entry:
@@ -83,7 +84,7 @@ def _routes(p: Properties, value: Any) -> bool:
 
 
 def _probe(stage: str, p: Properties, value: Any) -> bool:
-    if not isinstance(value, dict) or sum(h in value for h in HANDLERS) != 1:
+    if not isinstance(value, dict) or sum(h in value for h in PROBE_HANDLERS) != 1:
         return False
     p.probe[stage] = value
     return True

@@ -64,4 +64,4 @@ def pull_policy(ctx: RuleContext) -> Iterator[Found]:
         if e.pull_policy not in PULL_POLICIES:
             yield Found(e.at + ("pullPolicy",), f"unknown pullPolicy {e.pull_policy!r}",
                         did_you_mean(e.pull_policy, list(PULL_POLICIES), loose=True)
-                        or f"one of {', '.join(PULL_POLICIES)}")
+                        or f"one of {', '.join(sorted(PULL_POLICIES))}")

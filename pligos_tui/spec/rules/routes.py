@@ -10,7 +10,7 @@ from pligos_tui.spec.fields import PORT_RANGE, ROUTE_NAME_HINT, fqdn, port, port
 from pligos_tui.spec.model import Route
 from pligos_tui.spec.rules.context import RuleContext
 from pligos_tui.spec.rules.registry import Found, rule
-from pligos_tui.spec.vocabulary import PROTOCOLS
+from pligos_tui.spec.vocabulary import DEFAULT_PROTOCOL, PROTOCOLS
 
 NAME_PORT = Rule("E-NAME-PORT", "a route's name is not a port name (at most 15 characters, "
                  "lower-case letters, digits and '-', with a letter)")
@@ -59,7 +59,7 @@ def host_name(ctx: RuleContext) -> Iterator[Found]:
 @rule(ROUTE_INGRESS)
 def ingress(ctx: RuleContext) -> Iterator[Found]:
     for e in ctx.of(Route):
-        if e.fqdn and e.protocol != "TCP":
+        if e.fqdn and e.protocol != DEFAULT_PROTOCOL:
             yield Found(e.at + ("fqdn",), f"route {e.name!r} is {e.protocol} but has an fqdn",
                         "an fqdn exposes the route through an HTTP Ingress, which needs TCP; "
                         "remove fqdn or the protocol")

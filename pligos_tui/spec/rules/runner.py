@@ -31,6 +31,7 @@ from pligos_tui.spec.rules import (
 )
 from pligos_tui.spec.rules.context import RuleContext
 from pligos_tui.spec.rules.registry import RULE_FUNCTIONS
+from pligos_tui.spec.structure import STRUCTURE_RULES
 
 # the modules of rule functions; importing them registers their rules
 RULE_MODULES = (service, names, secrets, images, commands, probes, routes, mounts, files,
@@ -51,7 +52,7 @@ def check_service(svc: Service, problems: Problems) -> None:
 def all_rules() -> list[Rule]:
     """Every rule, each once: those enforced while reading, then those of rule functions."""
     table: dict[str, Rule] = {}
-    declared = [*READ_RULES, *FIELD_RULES, *FRIEND_RULES, *FLAVOR_RULES,
+    declared = [*READ_RULES, *STRUCTURE_RULES, *FIELD_RULES, *FRIEND_RULES, *FLAVOR_RULES,
                 *(f.rule for f in RULE_FUNCTIONS)]
     for r in declared:
         if table.setdefault(r.id, r) != r:
