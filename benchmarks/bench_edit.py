@@ -106,6 +106,7 @@ async def _until(pilot, app, condition) -> None:
 async def editor_run(svc_root: Path, digit: str, last: str) -> tuple[float, float, float]:
     from textual.widgets import Input
 
+    from pligos_tui.jobs.editing import Selection
     from pligos_tui.tui.edit.app import EditApp
     from pligos_tui.tui.widgets.preview import ChartPreview
 
@@ -118,7 +119,7 @@ async def editor_run(svc_root: Path, digit: str, last: str) -> tuple[float, floa
         await _until(pilot, app, lambda: not preview.pending and None not in preview.texts)
         first_at = preview.rendered_at - start
         # select context prod-1 (the first pane) and type a digit into replicas
-        app.screen.selected = ("context", "prod-1")
+        app.screen.selected = Selection.context("prod-1")
         app.screen._show_form()
         app.screen._focus_context("prod-1")
         await pilot.pause()

@@ -114,11 +114,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    from pligos_tui.jobs.render import preview
+    from pligos_tui.jobs.render import FILES, MANIFESTS, VALUES, preview
     from pligos_tui.jobs.reports import default_context, load_one_service
 
     svc = load_one_service(args.path or ".")
-    mode = "values" if args.values else "files" if args.files else "manifests"
+    mode = VALUES if args.values else FILES if args.files else MANIFESTS
     sys.stdout.write(preview(svc, args.context or default_context(svc), flavor=args.flavor,
                              mode=mode))
     return EXIT_OK
@@ -155,7 +155,7 @@ def cmd_use_context(args: argparse.Namespace) -> int:
 
 def cmd_edit(args: argparse.Namespace) -> int:
     from pligos_tui.errors import UsageError
-    from pligos_tui.tui.edit.state import Buffer
+    from pligos_tui.jobs.editing import Buffer
 
     buffer = Buffer.open(Path(args.path or "."))  # a bad path is reported before any screen
     if not (sys.stdin.isatty() and sys.stdout.isatty()):

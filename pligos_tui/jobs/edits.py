@@ -256,6 +256,23 @@ ENTRY_TEMPLATES: dict[str, dict[str, Any]] = {
     "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
 }
 
+# What a field added to an entry starts as (the editor's "add field"): the fields that hold
+# mappings or lists start as one showing its shape; any other field starts as "".
+FIELD_TEMPLATES: dict[str, Any] = {
+    "requests": {"cpu": "100m"}, "limits": {"memory": "256Mi"}, "variables": {"NAME": "value"},
+    "emptyDir": {}, "volume": {"size": "1Gi"}, "files": ["config/file"],
+    "command": ["/app"], "args": ["--flag"], "interpreter": ["/bin/sh"],
+    "startup": {"httpGet": {"path": "/healthz", "port": "http"}},
+    "liveness": {"httpGet": {"path": "/healthz", "port": "http"}},
+    "readiness": {"httpGet": {"path": "/ready", "port": "http"}},
+    "readOnly": True, "port": 80, "containerPort": 8080,
+}
+
+
+def new_field_value(key: str) -> Any:
+    """What the field `key` of an entry starts as when added (a copy of FIELD_TEMPLATES')."""
+    return copy.deepcopy(FIELD_TEMPLATES.get(key, ""))
+
 
 def _check_property(prop: str) -> None:
     if prop not in PROPERTY_LISTS:

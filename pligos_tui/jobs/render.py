@@ -20,6 +20,11 @@ from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.spec.model import Service
 from pligos_tui.spec.resolve import require_context
 
+# What a preview shows: the rendered manifests (helm template), the chart's values.yaml, or its
+# file list. `pligos preview`, the editor and the wizard all offer these, in this order.
+MANIFESTS, VALUES, FILES = "manifests", "values", "files"
+PREVIEW_MODES = (MANIFESTS, VALUES, FILES)
+
 
 class Rendering:
     """The manifests of a planned chart, being rendered by helm in the background.
@@ -87,20 +92,20 @@ class Finished:
 
 
 def start_preview(svc: Service, context: str, *, flavor: str | None = None,
-                  mode: str = "manifests") -> Rendering | Finished:
+                  mode: str = MANIFESTS) -> Rendering | Finished:
     """`preview`, started: the chart is planned now and helm left running in the background."""
     require_context(svc, context)
     p = plan_chart(svc, context, flavor=flavor, redact=True)
-    if mode == "values":
+    if mode == VALUES:
         return Finished(p.chart_files()["values.yaml"].decode())
-    if mode == "files":
+    if mode == FILES:
         return Finished("".join(f"{rel}  ({len(data)} bytes)\n"
                                 for rel, data in p.chart_files().items()))
     return Rendering(p)
 
 
 def preview(svc: Service, context: str, *, flavor: str | None = None,
-            mode: str = "manifests") -> str:
+            mode: str = MANIFESTS) -> str:
     """What a context's chart holds, as text: rendered manifests (needs helm), its values.yaml,
     or its file list. Nothing is written. The CLI's `preview` and the TUI's panes use this."""
     return start_preview(svc, context, flavor=flavor, mode=mode).result()
@@ -113,6 +118,19 @@ def diff_contexts(svc: Service, a: str, b: str) -> str:
     secrets = secret_provider(svc, redact=True)
     left = render(plan_chart(svc, a, secrets=secrets), release=svc.name)
     right = render(plan_chart(svc, b, secrets=secrets), release=svc.name)
-    return "".join(difflib.unified_diff(left.splitlines(keepends=True),
-                                        right.splitlines(keepends=True),
-                                        fromfile=f"context {a}", tofile=f"context {b}"))
+    return "".join(diff_lines(left, right, f"context {a}", f"context {b}"))
+
+
+def diff_lines(a: str, b: str, name_a: str, name_b: str, *,
+               keep_ends: bool = True) -> list[str]:
+    """The lines of a unified diff of two rendered texts ([] when they are the same).
+
+    With `keep_ends`, lines are compared with their line ends and keep them: their
+    concatenation is `pligos diff`'s text. Without, they are compared without line ends and
+    come bare, one per row of the TUI's diff view."""
+    if keep_ends:
+        return list(difflib.unified_diff(a.splitlines(keepends=True),
+                                         b.splitlines(keepends=True),
+                                         fromfile=name_a, tofile=name_b))
+    return list(difflib.unified_diff(a.splitlines(), b.splitlines(), name_a, name_b,
+                                     lineterm=""))

@@ -7,6 +7,7 @@ from pathlib import Path
 from support import make_tree
 from textual.widgets import Input, Static, TextArea, Tree
 
+from pligos_tui.jobs.editing import Selection
 from pligos_tui.tui.edit.app import EditApp
 from pligos_tui.tui.widgets.preview import ChartPreview
 
@@ -67,7 +68,7 @@ def no_blink(app: EditApp) -> None:
         area.cursor_blink = False
 
 
-async def select_node(pilot, app: EditApp, data: tuple[str, ...]) -> None:
+async def select_node(pilot, app: EditApp, data: Selection) -> None:
     """Select a tree node the way a user does: move the cursor onto it and press enter."""
     tree = app.screen.query_one("#tree", Tree)
     tree.focus()

@@ -17,6 +17,7 @@ from edit_support import (
 )
 from textual.widgets import Input, OptionList, TextArea
 
+from pligos_tui.jobs.editing import Selection
 from pligos_tui.tui.edit.app import EditApp
 from pligos_tui.tui.edit.dialogs import ConfirmDialog, NameDialog, PickDialog
 
@@ -41,7 +42,7 @@ async def test_editing_a_field_updates_the_preview(tmp_path):
     app = EditApp(root)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("context", "prod"))
+        await select_node(pilot, app, Selection.context("prod"))
         await type_into(pilot, app.screen.query_one("#ctx-replicas", Input), "5")
         preview = await settle(pilot, app)
         assert preview.panes[0] == ("prod", None)
@@ -55,7 +56,7 @@ async def test_invalid_value_shows_at_the_field_and_in_the_panes(tmp_path):
     app = EditApp(service(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("context", "prod"))
+        await select_node(pilot, app, Selection.context("prod"))
         await type_into(pilot, app.screen.query_one("#ctx-replicas", Input), "many")
         preview = await settle(pilot, app)
         assert "problem" in problems_text(app) and "replicas" in problems_text(app)
@@ -69,7 +70,7 @@ async def test_save_keeps_comments_quotes_and_blank_lines(tmp_path):
     app = EditApp(root)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("context", "prod"))
+        await select_node(pilot, app, Selection.context("prod"))
         await type_into(pilot, app.screen.query_one("#ctx-replicas", Input), "3")
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -81,7 +82,7 @@ async def test_undo_restores_the_text(tmp_path):
     app = EditApp(service(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("context", "prod"))
+        await select_node(pilot, app, Selection.context("prod"))
         await type_into(pilot, app.screen.query_one("#ctx-replicas", Input), "12")
         assert "replicas: 12" in app.buffer.text
         app.screen.query_one("#tree").focus()
@@ -96,7 +97,7 @@ async def test_rename_context_references_follow(tmp_path):
     app = EditApp(service(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("context", "dev"))
+        await select_node(pilot, app, Selection.context("dev"))
         await pilot.press("ctrl+r")
         await pilot.pause()
         assert isinstance(app.screen, NameDialog)
@@ -115,7 +116,7 @@ async def test_rename_in_the_form_name_field(tmp_path):
     app = EditApp(service(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("context", "prod"))
+        await select_node(pilot, app, Selection.context("prod"))
         await type_into(pilot, app.screen.query_one("#ctx-name", Input), "production")
         await pilot.press("enter")
         await pilot.pause()
@@ -127,7 +128,7 @@ async def test_clone_and_add_context(tmp_path):
     app = EditApp(service(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("context", "prod"))
+        await select_node(pilot, app, Selection.context("prod"))
         await pilot.press("ctrl+k")
         await pilot.pause()
         await type_into(pilot, app.screen.query_one(Input), "prod-eu")
@@ -150,7 +151,7 @@ async def test_delete_asks_and_refuses_a_context_others_extend(tmp_path):
     app = EditApp(service(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("context", "dev"))
+        await select_node(pilot, app, Selection.context("dev"))
         await pilot.press("ctrl+d")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
@@ -158,7 +159,7 @@ async def test_delete_asks_and_refuses_a_context_others_extend(tmp_path):
         await pilot.pause()
         assert app.buffer.text == HELLO  # prod extends dev
         assert any("extended by prod" in n.message for n in app._notifications)
-        await select_node(pilot, app, ("context", "prod"))
+        await select_node(pilot, app, Selection.context("prod"))
         await pilot.press("ctrl+d")
         await pilot.pause()
         await pilot.press("escape")  # cancelled
@@ -178,7 +179,7 @@ async def test_set_extends_and_current_context(tmp_path):
     app = EditApp(service(tmp_path, text))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("context", "prod"))
+        await select_node(pilot, app, Selection.context("prod"))
         app.screen.query_one("#ctx-extends").value = "qa"
         await pilot.pause()
         assert "    extends: qa       # everything of dev" in app.buffer.text
@@ -195,7 +196,7 @@ async def test_assign_entries_by_picking(tmp_path):
     app = EditApp(service(tmp_path, text))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("context", "dev"))
+        await select_node(pilot, app, Selection.context("dev"))
         routes = app.screen.query_one("#ctx-routes")
         routes.select("metrics")
         preview = await settle(pilot, app)
@@ -210,7 +211,7 @@ async def test_try_flavor_leaves_the_file_alone(tmp_path):
     app = EditApp(service(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("context", "dev"))
+        await select_node(pilot, app, Selection.context("dev"))
         await pilot.press("ctrl+t")
         await pilot.pause()
         assert isinstance(app.screen, PickDialog)
@@ -275,7 +276,7 @@ async def test_quit_without_saving_leaves_the_bytes_identical(tmp_path):
     app = EditApp(root)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("context", "prod"))
+        await select_node(pilot, app, Selection.context("prod"))
         await type_into(pilot, app.screen.query_one("#ctx-replicas", Input), "7")
         await pilot.press("ctrl+q")
         await pilot.pause()
@@ -291,7 +292,7 @@ async def test_quit_asks_and_saves(tmp_path):
     app = EditApp(root)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("context", "prod"))
+        await select_node(pilot, app, Selection.context("prod"))
         await type_into(pilot, app.screen.query_one("#ctx-replicas", Input), "4")
         await pilot.press("ctrl+q")
         await pilot.pause()
@@ -320,7 +321,7 @@ async def test_entry_form_edits_keep_the_quoting(tmp_path):
     app = EditApp(root)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("entry", "images", "nginx"))
+        await select_node(pilot, app, Selection.entry("images", "nginx"))
         no_blink(app)
         await type_into(pilot, field_input(app, "tag"), "1.28")
         preview = await settle(pilot, app)

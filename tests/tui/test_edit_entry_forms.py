@@ -19,6 +19,7 @@ from edit_support import (
 from support import EXAMPLES
 from textual.widgets import Input, Select, SelectionList, Static
 
+from pligos_tui.jobs.editing import Selection
 from pligos_tui.tui.edit.app import EditApp
 from pligos_tui.tui.edit.dialogs import ConfirmDialog, NameDialog
 from pligos_tui.tui.edit.forms import EntryForm
@@ -46,7 +47,7 @@ async def test_add_an_entry_to_a_property(tmp_path):
     app = EditApp(service(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("prop", "routes"))
+        await select_node(pilot, app, Selection.property_list("routes"))
         await pilot.press("ctrl+n")
         await answer_name(pilot, app, "admin")
         routes = yaml.safe_load(app.buffer.text)["routes"]
@@ -62,7 +63,7 @@ async def test_rename_an_entry_and_the_contexts_follow(tmp_path):
     app = EditApp(service(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("entry", "routes", "http"))
+        await select_node(pilot, app, Selection.entry("routes", "http"))
         await pilot.press("ctrl+r")
         await answer_name(pilot, app, "web")
         preview = await settle(pilot, app)
@@ -77,7 +78,7 @@ async def test_clone_an_entry(tmp_path):
     app = EditApp(service(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("entry", "images", "nginx"))
+        await select_node(pilot, app, Selection.entry("images", "nginx"))
         await pilot.press("ctrl+k")
         await answer_name(pilot, app, "nginx-next")
         assert ('  - name: nginx-next\n    repository: nginx\n    tag: "1.27"       # quoted'
@@ -91,7 +92,7 @@ async def test_delete_an_entry_asks_and_removes_its_references(tmp_path):
     app = EditApp(service(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("entry", "probes", "tcp"))
+        await select_node(pilot, app, Selection.entry("probes", "tcp"))
         await pilot.press("ctrl+d")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
@@ -109,7 +110,7 @@ async def test_a_nested_field_is_edited_in_place(tmp_path):
     app = EditApp(service(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("entry", "probes", "tcp"))
+        await select_node(pilot, app, Selection.entry("probes", "tcp"))
         no_blink(app)
         port = field_input(app, "readiness.tcpSocket.port")
         assert port.value == "http"
@@ -123,7 +124,7 @@ async def test_add_a_field_then_remove_it(tmp_path):
     app = EditApp(service(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("entry", "routes", "http"))
+        await select_node(pilot, app, Selection.entry("routes", "http"))
         add = app.screen.query_one("#entry-add", Select)
         add.value = "fqdn"
         await pilot.pause()
@@ -151,7 +152,7 @@ async def test_a_list_field_takes_flow_yaml_and_says_when_it_is_not(tmp_path):
     app = EditApp(root)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("entry", "commands", "serve"))
+        await select_node(pilot, app, Selection.entry("commands", "serve"))
         args = field_input(app, "args")
         assert args.value == "[daemon off;]"
         await type_into(pilot, args, "[daemon off;, -q")
@@ -173,7 +174,7 @@ async def test_env_variables_are_edited_as_one_mapping(tmp_path):
     app = EditApp(root)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await select_node(pilot, app, ("entry", "env", "common"))
+        await select_node(pilot, app, Selection.entry("env", "common"))
         variables = field_input(app, "variables")
         assert variables.value == "{LOG_FORMAT: json}"
         await type_into(pilot, variables, "{LOG_FORMAT: json, LOG_LEVEL: debug}")
@@ -189,10 +190,10 @@ async def test_pick_friends_for_a_context(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         assert "friends (2)" in tree_labels(app)
-        await select_node(pilot, app, ("friend", "postgres"))
+        await select_node(pilot, app, Selection.friend("postgres"))
         shown = " ".join(str(s.render()) for s in app.screen.query(Static))
         assert "requirement" in shown and "dev" in shown
-        await select_node(pilot, app, ("context", "dev"))
+        await select_node(pilot, app, Selection.context("dev"))
         friends = app.screen.query_one("#ctx-friends", SelectionList)
         assert set(friends.selected) == {"postgres", "redis"}
         friends.deselect("postgres")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from edit_support import HELLO, no_blink, select_node, service, settle
 
+from pligos_tui.jobs.editing import Selection
 from pligos_tui.tui.edit.app import EditApp
 
 SIZES = [(80, 24), (160, 48)]
@@ -19,7 +20,7 @@ def at(state: str):
         app = pilot.app
         await settle(pilot, app)
         if state == "context":
-            await select_node(pilot, app, ("context", "prod"))
+            await select_node(pilot, app, Selection.context("prod"))
         elif state == "diff":
             await pilot.press("f3")
         elif state == "invalid":

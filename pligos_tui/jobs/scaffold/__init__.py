@@ -4,7 +4,8 @@
 The wizard, the plain prompts and `--no-input` all ask the questions of :mod:`.questions` and
 fill the same :class:`Answers` (:mod:`.answers`); :mod:`.document` turns answers into a
 pligos.yaml and checks them with the loader's own rules (:func:`check_answers` maps each
-problem back to the answer it came from); :mod:`.template` reads and renders the cookiecutter
+problem back to the answer it came from); :mod:`.library` finds the friends a service can
+pick (:func:`find_library`); :mod:`.template` reads and renders the cookiecutter
 template and :mod:`.write` writes the service with :func:`write_service`. Nothing here knows
 about terminals.
 """
@@ -39,6 +40,7 @@ from pligos_tui.jobs.scaffold.document import (
     skipped,
 )
 from pligos_tui.jobs.scaffold.given import Given, given_answers
+from pligos_tui.jobs.scaffold.library import find_library
 from pligos_tui.jobs.scaffold.questions import (
     BY_KEY,
     CONTEXT_QUESTIONS,
@@ -97,6 +99,7 @@ __all__ = [
     "context_key",
     "document_text",
     "fallback_value",
+    "find_library",
     "flatten_answers",
     "flavor_accepts",
     "load_answers_file",

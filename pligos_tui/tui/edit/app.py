@@ -12,11 +12,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from pligos_tui.errors import PligosError
+from pligos_tui.jobs.editing import Buffer
 from pligos_tui.jobs.generate import generate
+from pligos_tui.jobs.preview import Prefetch
 from pligos_tui.tui.edit.dialogs import ConfirmDialog
 from pligos_tui.tui.edit.screens import EditorScreen
-from pligos_tui.tui.edit.state import Buffer
-from pligos_tui.tui.widgets.rendering import Prefetch
 
 
 class EditApp(App[None]):

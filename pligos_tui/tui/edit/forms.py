@@ -19,18 +19,18 @@ from textual.widgets import Input, Label, Select, SelectionList, Static, TextAre
 
 from pligos_tui.errors import Problem
 from pligos_tui.io import yamltext
-from pligos_tui.io.keypath import Named, NamedPath, format_path, is_under, parse_path
+from pligos_tui.io.keypath import NamedPath, format_path, is_under, parse_path
 from pligos_tui.io.yamlwrite import dump_flow
 from pligos_tui.jobs import edits
+from pligos_tui.jobs.editing import Buffer, Selection
 from pligos_tui.spec import vocabulary
-from pligos_tui.tui.edit.state import Buffer
 
 
 class EditRequest(Message):
     """Change the buffer with `apply(text) -> text`; `key` merges typing into one undo step."""
 
     def __init__(self, apply: Callable[[str], str], key: str = "", structural: bool = False,
-                 select: tuple[str, ...] | None = None,
+                 select: Selection | None = None,
                  focus_field: tuple[str, ...] | None = None) -> None:
         super().__init__()
         self.apply, self.key, self.structural, self.select = apply, key, structural, select
@@ -128,7 +128,7 @@ class ContextForm(Form):
 
     def fields(self) -> ComposeResult:
         ctx = self.buffer.context(self.context) or {}
-        at: NamedPath = ("contexts", Named(self.context, "context"))
+        at = Selection.context(self.context).path
         yield Field("name", Input(self.context, id="ctx-name", compact=True), (*at, "name"))
         yield Field("flavor", _select(self.buffer.flavor_names(), ctx.get("flavor"),
                                       "ctx-flavor"), (*at, "flavor"))
@@ -230,19 +230,7 @@ class ContextForm(Form):
             old, new = self.context, event.value.strip()
             if new and new != old:
                 self.request(lambda t: edits.rename_context(t, old, new), structural=True,
-                             select=("context", new))
-
-
-# what an added field of an entry starts as: these hold mappings or lists, the others text
-_NEW_FIELD: dict[str, Any] = {
-    "requests": {"cpu": "100m"}, "limits": {"memory": "256Mi"}, "variables": {"NAME": "value"},
-    "emptyDir": {}, "volume": {"size": "1Gi"}, "files": ["config/file"],
-    "command": ["/app"], "args": ["--flag"], "interpreter": ["/bin/sh"],
-    "startup": {"httpGet": {"path": "/healthz", "port": "http"}},
-    "liveness": {"httpGet": {"path": "/healthz", "port": "http"}},
-    "readiness": {"httpGet": {"path": "/ready", "port": "http"}},
-    "readOnly": True, "port": 80, "containerPort": 8080,
-}
+                             select=Selection.context(new))
 
 
 # mappings whose keys the user chooses (variable names, resource names): edited whole, so that
@@ -299,9 +287,13 @@ class EntryForm(Form):
         return value
 
     @property
+    def selection(self) -> Selection:
+        return Selection.entry(self.prop, self.entry)
+
+    @property
     def at(self) -> NamedPath:
         """The key path of this entry: images[nginx]."""
-        return (self.prop, Named(self.entry, vocabulary.ENTRY_WORDS.get(self.prop, "entry")))
+        return self.selection.path
 
     def fields(self) -> ComposeResult:
         data = self._data()
@@ -354,9 +346,9 @@ class EntryForm(Form):
         key = event.value
         if event.select.id != "entry-add" or not isinstance(key, str):
             return
-        prop, entry, value = self.prop, self.entry, _NEW_FIELD.get(key, "")
+        prop, entry, value = self.prop, self.entry, edits.new_field_value(key)
         self.request(lambda t: edits.set_entry_field(t, prop, entry, key, value),
-                     structural=True, select=("entry", prop, entry), focus_field=(key,))
+                     structural=True, select=self.selection, focus_field=(key,))
 
     def focus_path(self, path: tuple[str, ...]) -> None:
         """Put the focus on the (first) input of the field at `path`."""
@@ -368,7 +360,7 @@ class EntryForm(Form):
     def remove_field(self, path: tuple[str, ...]) -> None:
         prop, entry = self.prop, self.entry
         self.request(lambda t: edits.set_entry_field(t, prop, entry, path, None),
-                     structural=True, select=("entry", prop, entry))
+                     structural=True, select=self.selection)
 
 
 class PropertyForm(Form):
@@ -387,7 +379,7 @@ class PropertyForm(Form):
             yield Static(f"(no {self.prop} entries yet)", markup=False)
         for name in names:
             users = edits.entry_users(self.buffer.text, self.prop, name)
-            at = (self.prop, Named(name, vocabulary.ENTRY_WORDS.get(self.prop, "entry")))
+            at = Selection.entry(self.prop, name).path
             yield Field(name, Static("used by " + (", ".join(users) or "no context"),
                                      markup=False), at)
 
@@ -405,7 +397,7 @@ class FriendForm(Form):
 
     def fields(self) -> ComposeResult:
         friend = self.buffer.friend(self.friend)
-        at: NamedPath = ("friends", Named(self.friend, "friend"))
+        at = Selection.friend(self.friend).path
         users = [c for c in self.buffer.context_names()
                  if self.friend in self.buffer.context_friends(c)]
         if friend is None:

@@ -3,6 +3,7 @@ preview of two contexts side by side."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -13,6 +14,8 @@ from textual.widgets import Footer, Header, Static, Tree
 
 from pligos_tui.errors import PligosError
 from pligos_tui.jobs import edits
+from pligos_tui.jobs.editing import Buffer, Selection
+from pligos_tui.jobs.preview import Prefetch
 from pligos_tui.spec import vocabulary
 from pligos_tui.tui.edit.dialogs import ConfirmDialog, NameDialog, PickDialog
 from pligos_tui.tui.edit.forms import (
@@ -25,13 +28,10 @@ from pligos_tui.tui.edit.forms import (
     ServiceForm,
     SourceForm,
 )
-from pligos_tui.tui.edit.state import Buffer
 from pligos_tui.tui.widgets.preview import ChartPreview
-from pligos_tui.tui.widgets.rendering import Prefetch
 
-# ("service",), ("source",), ("context", name), ("prop", prop), ("entry", prop, name),
-# ("friend", name)
-Node = tuple[str, ...]
+# the kinds of tree node that show a form (the others group them)
+_FORMS = ("service", "source", "context", "entry", "prop", "friend")
 
 
 class EditorScreen(Screen[None]):
@@ -55,7 +55,7 @@ class EditorScreen(Screen[None]):
     def __init__(self, buffer: Buffer, prefetch: Prefetch | None = None) -> None:
         super().__init__()
         self.buffer = buffer
-        self.selected: Node = ("service",) if buffer.service else ("source",)
+        self.selected = Selection.service() if buffer.service else Selection.source()
         self.panes: list[tuple[str, str | None]] = buffer.default_panes()
         self.prefetch = prefetch
         self._tree_sig: Any = None
@@ -87,65 +87,68 @@ class EditorScreen(Screen[None]):
                 tuple(b.friend_names()))
 
     def _rebuild_tree(self) -> None:
-        tree: Tree[Node] = self.query_one("#tree", Tree)
+        tree: Tree[Selection] = self.query_one("#tree", Tree)
         b = self.buffer
         self._tree_sig = self._signature()
         tree.clear()
         tree.root.label = b.service.name if b.service else str((b.data or {}).get("name")
                                                                 or b.display)
-        tree.root.data = ("service",)
+        tree.root.data = Selection.service()
         tree.root.expand()
         wanted = None
         if b.data is not None:
-            svc = tree.root.add_leaf("Service", data=("service",))
-            wanted = svc if self.selected == ("service",) else None
-            props = tree.root.add("Properties", data=("props",), expand=True)
+            svc = tree.root.add_leaf("Service", data=Selection.service())
+            wanted = svc if self.selected == Selection.service() else None
+            props = tree.root.add("Properties", data=Selection("props"), expand=True)
             for prop in vocabulary.PROPERTY_LISTS:
                 names = b.entry_names(prop)
-                branch = props.add(f"{prop} ({len(names)})", data=("prop", prop),
-                                   expand=0 < len(names) <= 4 or self.selected[1:2] == (prop,),
+                node = Selection.property_list(prop)
+                branch = props.add(f"{prop} ({len(names)})", data=node,
+                                   expand=0 < len(names) <= 4 or self.selected.prop == prop,
                                    allow_expand=bool(names))
-                if self.selected == ("prop", prop):
+                if self.selected == node:
                     wanted = branch
                 for name in names:
-                    leaf = branch.add_leaf(name, data=("entry", prop, name))
-                    if self.selected == ("entry", prop, name):
+                    node = Selection.entry(prop, name)
+                    leaf = branch.add_leaf(name, data=node)
+                    if self.selected == node:
                         wanted = leaf
             friends = b.friend_names()
             if friends:
-                branch = props.add(f"friends ({len(friends)})", data=("friends",),
-                                   expand=len(friends) <= 4 or self.selected[0] == "friend")
+                branch = props.add(f"friends ({len(friends)})", data=Selection("friends"),
+                                   expand=len(friends) <= 4 or self.selected.kind == "friend")
                 for name in friends:
-                    leaf = branch.add_leaf(name, data=("friend", name))
-                    if self.selected == ("friend", name):
+                    node = Selection.friend(name)
+                    leaf = branch.add_leaf(name, data=node)
+                    if self.selected == node:
                         wanted = leaf
-            ctxs = tree.root.add("Contexts", data=("contexts",), expand=True)
+            ctxs = tree.root.add("Contexts", data=Selection("contexts"), expand=True)
             for name in b.context_names():
                 mark = " ★" if name == b.current_context() else ""
-                leaf = ctxs.add_leaf(name + mark, data=("context", name))
-                if self.selected == ("context", name):
+                node = Selection.context(name)
+                leaf = ctxs.add_leaf(name + mark, data=node)
+                if self.selected == node:
                     wanted = leaf
-        source = tree.root.add_leaf("pligos.yaml (source)", data=("source",))
-        if self.selected == ("source",):
+        source = tree.root.add_leaf("pligos.yaml (source)", data=Selection.source())
+        if self.selected == Selection.source():
             wanted = source
         if wanted is None:
-            self.selected = ("source",) if b.data is None else ("service",)
+            self.selected = Selection.source() if b.data is None else Selection.service()
         elif wanted.line >= 0:
             tree.move_cursor(wanted)
         else:
             tree.call_after_refresh(lambda: tree.move_cursor(wanted))
 
-    def on_tree_node_selected(self, event: Tree.NodeSelected[Node]) -> None:
+    def on_tree_node_selected(self, event: Tree.NodeSelected[Selection]) -> None:
         data = event.node.data
-        if not data or data[0] not in ("service", "source", "context", "entry", "prop",
-                                       "friend"):
+        if data is None or data.kind not in _FORMS:
             return
         if data != self.selected:
             self.selected = data
             self.buffer.seal()
             self._show_form()
-        if data[0] == "context":
-            self._focus_context(data[1])
+        if data.kind == "context":
+            self._focus_context(data.name)
 
     def _focus_context(self, name: str) -> None:
         first = self.panes[0][0] if self.panes else ""
@@ -160,16 +163,16 @@ class EditorScreen(Screen[None]):
     # -- form ----------------------------------------------------------------------------------
     def _form(self) -> Form:
         b, sel = self.buffer, self.selected
-        if b.data is None or sel == ("source",):
+        if b.data is None or sel.kind == "source":
             return SourceForm(b)
-        if sel[0] == "context" and sel[1] in b.context_names():
-            return ContextForm(b, sel[1])
-        if sel[0] == "entry" and sel[2] in b.entry_names(sel[1]):
-            return EntryForm(b, sel[1], sel[2])
-        if sel[0] == "prop":
-            return PropertyForm(b, sel[1])
-        if sel[0] == "friend":
-            return FriendForm(b, sel[1])
+        if sel.kind == "context" and sel.name in b.context_names():
+            return ContextForm(b, sel.name)
+        if sel.kind == "entry" and sel.name in b.entry_names(sel.prop):
+            return EntryForm(b, sel.prop, sel.name)
+        if sel.kind == "prop":
+            return PropertyForm(b, sel.prop)
+        if sel.kind == "friend":
+            return FriendForm(b, sel.name)
         return ServiceForm(b)
 
     def _show_form(self, focus_field: tuple[str, ...] | None = None) -> None:
@@ -205,10 +208,11 @@ class EditorScreen(Screen[None]):
             self.notify(exc.message + (f"\n{exc.hint}" if exc.hint else ""), severity="error",
                         title="not changed")
             return
-        if event.select is not None:
-            self.selected = event.select
+        select = event.select
+        if select is not None:
+            self.selected = select
         if self.buffer.change(new, event.key):
-            focus = event.select[1] if event.select and event.select[0] == "context" else None
+            focus = select.name if select is not None and select.kind == "context" else None
             self.after_change(structural=event.structural, focus=focus,
                               focus_field=event.focus_field)
 
@@ -239,11 +243,12 @@ class EditorScreen(Screen[None]):
         self.app.refresh_bindings()
 
     def _selected_context(self) -> str | None:
-        if self.selected[0] == "context":
-            return self.selected[1]
+        if self.selected.kind == "context":
+            return self.selected.name
         return self.panes[0][0] if self.panes else None
 
-    def _apply(self, fn: Any, select: Node | None = None, structural: bool = True) -> None:
+    def _apply(self, fn: Callable[[str], str], select: Selection | None = None,
+               structural: bool = True) -> None:
         self.post_message(EditRequest(fn, structural=structural, select=select))
 
     # -- actions ---------------------------------------------------------------------------------
@@ -256,12 +261,12 @@ class EditorScreen(Screen[None]):
     def _selected_entry(self) -> tuple[str, str] | None:
         """(property, entry name) when an entry is selected."""
         sel = self.selected
-        return (sel[1], sel[2]) if sel[0] == "entry" else None
+        return (sel.prop, sel.name) if sel.kind == "entry" else None
 
     def action_add(self) -> None:
         """A new entry when a property or one of its entries is selected, else a context."""
-        if self.selected[0] in ("prop", "entry"):
-            self._add_entry(self.selected[1])
+        if self.selected.kind in ("prop", "entry"):
+            self._add_entry(self.selected.prop)
         else:
             self._add_context()
 
@@ -270,7 +275,7 @@ class EditorScreen(Screen[None]):
             if name:
                 base = self._selected_context()
                 self._apply(lambda t: edits.add_context(t, name, extends=base or ""),
-                            select=("context", name))
+                            select=Selection.context(name))
         self.app.push_screen(NameDialog("New context (it extends the selected one)",
                                         placeholder="e.g. staging"), done)
 
@@ -278,7 +283,7 @@ class EditorScreen(Screen[None]):
         def done(name: str | None) -> None:
             if name:
                 self._apply(lambda t: edits.add_entry(t, prop, name),
-                            select=("entry", prop, name))
+                            select=Selection.entry(prop, name))
         self.app.push_screen(NameDialog(f"New entry of {prop} (a name contexts refer to)",
                                         placeholder="e.g. main"), done)
 
@@ -290,7 +295,7 @@ class EditorScreen(Screen[None]):
             def add_copy(name: str | None) -> None:
                 if name:
                     self._apply(lambda t: edits.clone_entry(t, prop, src, name),
-                                select=("entry", prop, name))
+                                select=Selection.entry(prop, name))
             self.app.push_screen(NameDialog(f"Clone {prop} entry {src} as", f"{src}-copy"),
                                  add_copy)
             return
@@ -300,7 +305,8 @@ class EditorScreen(Screen[None]):
 
         def done(name: str | None) -> None:
             if name:
-                self._apply(lambda t: edits.clone_context(t, ctx, name), select=("context", name))
+                self._apply(lambda t: edits.clone_context(t, ctx, name),
+                            select=Selection.context(name))
         self.app.push_screen(NameDialog(f"Clone {ctx} as", f"{ctx}-copy"), done)
 
     def action_rename(self) -> None:
@@ -311,7 +317,7 @@ class EditorScreen(Screen[None]):
             def rename_entry(name: str | None) -> None:
                 if name and name != old_entry:
                     self._apply(lambda t: edits.rename_entry(t, prop, old_entry, name),
-                                select=("entry", prop, name))
+                                select=Selection.entry(prop, name))
             self.app.push_screen(NameDialog(f"Rename {prop} entry {old_entry} to (contexts "
                                             "referring to it follow)", old_entry), rename_entry)
             return
@@ -322,7 +328,7 @@ class EditorScreen(Screen[None]):
         def done(name: str | None) -> None:
             if name and name != old:
                 self._apply(lambda t: edits.rename_context(t, old, name),
-                            select=("context", name))
+                            select=Selection.context(name))
         self.app.push_screen(NameDialog(f"Rename {old} to (extends and current-context "
                                         "follow)", old), done)
 
@@ -337,7 +343,7 @@ class EditorScreen(Screen[None]):
             def delete_entry(answer: str | None) -> None:
                 if answer == "delete":
                     self._apply(lambda t: edits.delete_entry(t, prop, name),
-                                select=("prop", prop))
+                                select=Selection.property_list(prop))
             self.app.push_screen(ConfirmDialog(f"Delete {prop} entry {name}?{note}",
                                                [("delete", "Delete", "error"),
                                                 ("cancel", "Cancel", "default")]), delete_entry)
@@ -348,7 +354,7 @@ class EditorScreen(Screen[None]):
 
         def done(answer: str | None) -> None:
             if answer == "delete":
-                self._apply(lambda t: edits.delete_context(t, ctx), select=("service",))
+                self._apply(lambda t: edits.delete_context(t, ctx), select=Selection.service())
         self.app.push_screen(ConfirmDialog(f"Delete context {ctx}?",
                                            [("delete", "Delete", "error"),
                                             ("cancel", "Cancel", "default")]), done)
@@ -398,7 +404,7 @@ class EditorScreen(Screen[None]):
         self.query_one(ChartPreview).toggle_diff()
 
     def action_show_source(self) -> None:
-        self.selected = ("source",)
+        self.selected = Selection.source()
         self._rebuild_tree()
         self._show_form()
 

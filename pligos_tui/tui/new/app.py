@@ -27,7 +27,8 @@ from textual.widgets.option_list import Option
 
 from pligos_tui.helm import find_helm
 from pligos_tui.jobs import scaffold
-from pligos_tui.jobs.scaffold import CONTEXTS, Answers, Template, split_context_key
+from pligos_tui.jobs.render import MANIFESTS, VALUES
+from pligos_tui.jobs.scaffold import CONTEXTS, Answers, Template, find_library, split_context_key
 from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.tui.new.fields import Field
 from pligos_tui.tui.new.review import ReviewStep
@@ -39,7 +40,6 @@ from pligos_tui.tui.new.steps import (
     ServiceStep,
     StartStep,
     Step,
-    find_library,
 )
 
 
@@ -67,7 +67,7 @@ class NewServiceApp(App[Answers | None]):
         self.flavors = flavors if flavors is not None else _flavors(answers, self.dest)
         if helm is None:
             helm = find_helm() is not None
-        self.mode = "manifests" if helm else "values"
+        self.mode = MANIFESTS if helm else VALUES
         self.library, self.friends = find_library(self.dest, answers.friends_library)
         self.step_ids = ["service", "image", "start", "network", "contexts"]
         if self.friends or template.own_prompts:

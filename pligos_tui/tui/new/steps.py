@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from itertools import groupby
-from pathlib import Path
 
-import yaml
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Label, SelectionList, Static
@@ -156,23 +153,3 @@ class ExtrasStep(Step):
             out.append((LIBRARY, self.library))
             out.append((FRIENDS, list(self.query_one("#friends", SelectionList).selected)))
         return out
-
-
-def find_library(dest: Path, given: str) -> tuple[str, list[str]]:
-    """A friends library: the one given, else a `friends/` folder beside or above DIR.
-
-    Returns (folder relative to DIR, friend names)."""
-    candidates = [dest / given] if given else [p / "friends" for p in list(dest.parents)[:3]]
-    for folder in candidates:
-        if folder.is_dir():
-            names = []
-            for file in sorted(folder.glob("*.y*ml")):
-                try:
-                    data = yaml.safe_load(file.read_text())
-                except (OSError, yaml.YAMLError):
-                    continue
-                if isinstance(data, dict) and isinstance(data.get("name"), str):
-                    names.append(data["name"])
-            if names:
-                return os.path.relpath(folder, dest), names
-    return given, []

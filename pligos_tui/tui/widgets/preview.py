@@ -12,11 +12,11 @@ API
 - `panes`: a sequence of `(context, flavor)` pairs; `flavor` None means the context's own
   flavor, a name renders the context with that flavor instead ("try flavor"; nothing is
   written).
-- `mode`: one of `MODES` = ("manifests", "values", "files"): the rendered manifests (helm
-  template), the chart's values.yaml, or its file list; all come from
-  `pligos_tui.jobs.render.start_preview`, what `pligos preview` uses.
-- `prefetch`: a `rendering.Prefetch` started before the widget existed; the first refresh
-  uses its renders when they are of the same service object, panes and mode.
+- `mode`: one of `pligos_tui.jobs.render.PREVIEW_MODES` = ("manifests", "values", "files"):
+  the rendered manifests (helm template), the chart's values.yaml, or its file list; all come
+  from `pligos_tui.jobs.render.start_preview`, what `pligos preview` uses.
+- `prefetch`: a `pligos_tui.jobs.preview.Prefetch` started before the widget existed; the
+  first refresh uses its renders when they are of the same service object, panes and mode.
 
 Methods (call from the UI thread):
 - `set_source(source, panes=None)`, `set_panes(pairs)`, `set_mode(mode)`: change what is
@@ -24,8 +24,8 @@ Methods (call from the UI thread):
 - `schedule()`: re-render soon (call after every edit of the service): at once when the
   widget is idle, else once `debounce` seconds after the last of a burst of calls.
 - `refresh_now()`: re-render at once.
-- `toggle_diff()` / `diff` attribute: with two or more panes, show a unified diff (difflib) of
-  the first two panes' texts instead of the panes.
+- `toggle_diff()` / `diff` attribute: with two or more panes, show a unified diff of the first
+  two panes' texts instead of the panes (`pligos_tui.jobs.render.diff_lines`).
 - `cycle_mode()`: manifests → values → files → manifests.
 - `texts`: the last text of each pane, in pane order (None while rendering).
 - `pending`: True while a refresh is scheduled or running.
@@ -43,7 +43,6 @@ saying so. After each completed refresh the widget posts `ChartPreview.Rendered(
 
 from __future__ import annotations
 
-import difflib
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -57,7 +56,7 @@ from textual.reactive import reactive
 from textual.widgets import Log, Static
 from textual.worker import get_current_worker
 
-from pligos_tui.tui.widgets.rendering import (
+from pligos_tui.jobs.preview import (
     Pane,
     PaneJob,
     PaneText,
@@ -66,8 +65,7 @@ from pligos_tui.tui.widgets.rendering import (
     resolve,
     start_panes,
 )
-
-MODES = ("manifests", "values", "files")
+from pligos_tui.jobs.render import MANIFESTS, PREVIEW_MODES, diff_lines
 
 
 class PreviewPane(Vertical):
@@ -139,11 +137,11 @@ class ChartPreview(Vertical):
     diff: reactive[bool] = reactive(False)
 
     def __init__(self, source: Source = None, panes: Sequence[Pane] = (),
-                 mode: str = "manifests", *, debounce: float = 0.12,
+                 mode: str = MANIFESTS, *, debounce: float = 0.12,
                  prefetch: Prefetch | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        if mode not in PREVIEW_MODES:
+            raise ValueError(f"mode must be one of {', '.join(PREVIEW_MODES)}")
         self._source = source
         self._panes: list[Pane] = list(panes)
         self.mode = mode
@@ -219,15 +217,16 @@ class ChartPreview(Vertical):
                 self._rebuild_panes()
 
     def set_mode(self, mode: str) -> None:
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        if mode not in PREVIEW_MODES:
+            raise ValueError(f"mode must be one of {', '.join(PREVIEW_MODES)}")
         self.mode = mode
         for pane, w in zip(self._panes, self._pane_widgets()):
             w.set_title(self._title(pane))
         self.refresh_now()
 
     def cycle_mode(self) -> str:
-        self.set_mode(MODES[(MODES.index(self.mode) + 1) % len(MODES)])
+        modes = PREVIEW_MODES
+        self.set_mode(modes[(modes.index(self.mode) + 1) % len(modes)])
         return self.mode
 
     def toggle_diff(self) -> bool:
@@ -337,8 +336,7 @@ class ChartPreview(Vertical):
         if a is None or b is None:
             return Text("rendering…", style="dim")
         name_a, name_b = (self._title(p) for p in self._panes[:2])
-        lines = list(difflib.unified_diff(a.splitlines(), b.splitlines(), name_a, name_b,
-                                          lineterm=""))
+        lines = diff_lines(a, b, name_a, name_b, keep_ends=False)
         if not lines:
             return Text(f"{name_a} and {name_b} are the same", style="dim")
         out = Text()
@@ -353,4 +351,4 @@ class ChartPreview(Vertical):
             self.query_one("#preview-diff-body", Static).update(self.diff_text())
 
 
-__all__ = ["MODES", "ChartPreview", "PreviewPane"]
+__all__ = ["ChartPreview", "PreviewPane"]

@@ -1,24 +1,85 @@
-"""The editor's buffer: the text of pligos.yaml, its undo history, and what the loader makes of it.
+"""The editor's state: the text of pligos.yaml, its undo history and what the loader makes of
+it (`Buffer`), and what is selected (`Selection`).
 
-No Textual here: the screens call these methods and redraw from the result.
+No Textual here: `pligos edit`'s screens call these methods and redraw from the result; the
+edits themselves are `jobs.edits`'s.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
 from pligos_tui.errors import ConfigError, PligosError, Problem, display_path
 from pligos_tui.io.files import atomic_write
+from pligos_tui.io.keypath import Named, NamedPath
 from pligos_tui.io.roundtrip import structurally_editable
+from pligos_tui.jobs.preview import Pane, Prefetch
 from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.spec.load import load_service_text
-from pligos_tui.spec.model import Service
-from pligos_tui.spec.vocabulary import CONFIG_NAME
-from pligos_tui.tui.widgets.rendering import Prefetch
+from pligos_tui.spec.model import Friend, Service
+from pligos_tui.spec.vocabulary import CONFIG_NAME, ENTRY_WORDS
+
+# what can be selected: the service's fields, the source, a context, a property list, one of
+# its entries, a friend; and the tree's groups of these (never shown as a form)
+SelectionKind = Literal["service", "source", "context", "prop", "entry", "friend",
+                        "props", "contexts", "friends"]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the editor has selected: `kind`, and `path`, the key path in pligos.yaml of what it
+    shows (the problems at or under it are its own). The constructors below are the one place
+    that makes these paths:
+
+    - `service()`, `source()`: ()
+    - `context(name)`: ("contexts", Named(name, "context"))
+    - `property_list(prop)`: (prop,)
+    - `entry(prop, name)`: (prop, Named(name, word)), `word` naming the property's entries
+      (`images` -> "image")
+    - `friend(name)`: ("friends", Named(name, "friend"))
+    """
+
+    kind: SelectionKind
+    path: NamedPath = ()
+
+    @classmethod
+    def service(cls) -> Selection:
+        return cls("service")
+
+    @classmethod
+    def source(cls) -> Selection:
+        return cls("source")
+
+    @classmethod
+    def context(cls, name: str) -> Selection:
+        return cls("context", ("contexts", Named(name, "context")))
+
+    @classmethod
+    def property_list(cls, prop: str) -> Selection:
+        return cls("prop", (prop,))
+
+    @classmethod
+    def entry(cls, prop: str, name: str) -> Selection:
+        return cls("entry", (prop, Named(name, ENTRY_WORDS.get(prop, "entry"))))
+
+    @classmethod
+    def friend(cls, name: str) -> Selection:
+        return cls("friend", ("friends", Named(name, "friend")))
+
+    @property
+    def name(self) -> str:
+        """The name of the selected context, entry or friend ('' for the other kinds)."""
+        last = self.path[-1] if self.path else None
+        return last.name if isinstance(last, Named) else ""
+
+    @property
+    def prop(self) -> str:
+        """The property list of a selected list or entry ('' for the other kinds)."""
+        return str(self.path[0]) if self.kind in ("prop", "entry") else ""
 
 
 @dataclass
@@ -74,6 +135,9 @@ class Buffer:
         if self.service is not None:
             data: Any = self.service.doc.data
         else:
+            # PyYAML itself, not `io.yamlread`: that reader refuses documents the forms can
+            # still show, and fix (a control character written as an escape, a merge key, a
+            # key that is not text); the loader has reported those already
             try:
                 data = yaml.safe_load(self.text)
             except yaml.YAMLError:
@@ -144,8 +208,8 @@ class Buffer:
             names.update(self.context_friends(ctx))
         return sorted(names)
 
-    def friend(self, name: str) -> Any:
-        """The loaded definition (`friends.Friend`) of a friend, or None."""
+    def friend(self, name: str) -> Friend | None:
+        """The loaded definition of a friend, or None."""
         return self.service.friends.get(name) if self.service is not None else None
 
     def context_friends(self, context: str) -> list[str]:
@@ -156,13 +220,13 @@ class Buffer:
         return [str(i.get("name") if isinstance(i, dict) else i) for i in items
                 if (i.get("name") if isinstance(i, dict) else i) is not None]
 
-    def default_panes(self) -> list[tuple[str, str | None]]:
+    def default_panes(self) -> list[Pane]:
         """The contexts previewed first: the current context and the next one."""
         names = self.context_names()
         current = self.current_context()
         first = current if current in names else (names[0] if names else "")
         rest = [n for n in names if n != first]
-        panes: list[tuple[str, str | None]] = [(first, None)] if first else []
+        panes: list[Pane] = [(first, None)] if first else []
         return panes + ([(rest[0], None)] if rest else [])
 
     def prefetch_preview(self) -> Prefetch | None:

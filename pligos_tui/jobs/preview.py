@@ -1,9 +1,11 @@
-"""Rendering the panes of a chart preview, without Textual.
+"""The panes of a chart preview: what each shows for a (context, flavor) pair, rendered in the
+background.
 
-`PaneJob` makes what one pane shows for a (context, flavor) pair; `Prefetch` starts the first
-renders of an editor before its screen exists (importing and starting Textual takes longer
-than a helm render), and `ChartPreview` picks them up instead of rendering again. Helm runs
-as a background process from the start of a job, so a busy UI thread does not slow it.
+`PaneJob` makes what one pane shows; `Prefetch` starts the first renders of an editor before
+its screen exists (importing and starting Textual takes longer than a helm render), and the
+TUI's `ChartPreview` picks them up instead of rendering again. Helm runs as a background
+process from the start of a job, so a busy UI thread does not slow it. Every pane's text is
+`pligos preview`'s (`jobs.render.start_preview`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pligos_tui.errors import HelmNotFound, PligosError
-from pligos_tui.jobs.render import Finished, Rendering, start_preview
+from pligos_tui.jobs.render import MANIFESTS, VALUES, Finished, Rendering, start_preview
 from pligos_tui.spec.model import Service
 
 # a service; a function returning one (called off the UI thread: it may be slow, and may raise
@@ -60,7 +62,7 @@ class PaneJob:
         except HelmNotFound as missing:
             note = f"# {missing.message}\n# showing the chart's values instead\n"
             self._text = self._guard(lambda: PaneText(
-                note + start_preview(svc, context, flavor=flavor, mode="values").result(),
+                note + start_preview(svc, context, flavor=flavor, mode=VALUES).result(),
                 note=True))
         except Exception as exc:
             self._text = self._failure(exc)
@@ -106,7 +108,7 @@ class Prefetch:
     panes and mode; anything else renders afresh.
     """
 
-    def __init__(self, svc: Service, panes: Sequence[Pane], mode: str = "manifests") -> None:
+    def __init__(self, svc: Service, panes: Sequence[Pane], mode: str = MANIFESTS) -> None:
         self.service, self.panes, self.mode = svc, list(panes), mode
         self.jobs = start_panes(svc, "", self.panes, mode)
 
