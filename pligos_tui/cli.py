@@ -421,18 +421,30 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(func(args))
     except PligosError as err:
-        if getattr(args, "json", False):
-            report.error_json(err)
-        else:
-            report.error(err)
+        try:
+            if getattr(args, "json", False):
+                report.error_json(err)
+            else:
+                report.error(err)
+        except BrokenPipeError:  # the reader of the JSON went away: the status still says it
+            _reader_gone()
         return err.exit_code
     except KeyboardInterrupt:
         report.say("interrupted", sys.stderr)
         return INTERRUPTED
     except BrokenPipeError:
+        _reader_gone()
         return EXIT_OK
     except Exception as exc:
         if os.environ.get("PLIGOS_DEBUG"):
             raise
         report.internal_error(exc)
         return INTERNAL_ERROR
+
+
+def _reader_gone() -> None:
+    """Stdout's reader closed the pipe (`| head`): send what is left to /dev/null, so that
+    flushing it at exit raises nothing."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

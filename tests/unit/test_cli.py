@@ -358,3 +358,17 @@ def test_a_run_with_nothing_to_do_loads_no_yaml(tmp_path: Path):
                           cwd=tmp_path, check=True)
     assert "0 written, 2 unchanged" in proc.stdout
     assert proc.stdout.splitlines()[-1] == "0 []"
+
+
+def test_json_errors_to_a_reader_that_left_keep_the_status_and_print_no_traceback(tmp_path):
+    """`pligos check --json | head -1`: the reader may close the pipe before the error
+    document is written; the exit status still says 2, and nothing is dumped on stderr."""
+    _broken(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "pligos_tui", "check", "svc", "--json",
+                             "--no-lint"], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the interpreter has even started
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 2, err
+    assert "Traceback" not in err and "Exception ignored" not in err, err
