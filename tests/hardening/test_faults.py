@@ -238,10 +238,8 @@ def test_generation_is_deterministic_wherever_it_writes(tmp_path):
     assert again == trees[0]
 
 
-def test_a_large_tree_written_by_two_processes_is_complete(tmp_path):
-    """Past a few dozen charts the writing is shared by two processes: every chart is
-    written, whole, once; and a second run finds all of them unchanged."""
-    root = tmp_path / "tree"
+def _tree_of_48_charts(root):
+    """12 services of 4 contexts each: past the count from which two processes write."""
     for i in range(12):
         make_tree(root / f"s{i:02d}", {"pligos.yaml": f"""
             pligos: 1
@@ -250,6 +248,13 @@ def test_a_large_tree_written_by_two_processes_is_complete(tmp_path):
             contexts: [{{name: a, flavor: worker, image: i}}, {{name: b, flavor: worker, image: i}},
                        {{name: c, flavor: worker, image: i}}, {{name: d, flavor: worker, image: i}}]
         """})
+    return root
+
+
+def test_a_large_tree_written_by_two_processes_is_complete(tmp_path):
+    """Past a few dozen charts the writing is shared by two processes: every chart is
+    written, whole, once; and a second run finds all of them unchanged."""
+    root = _tree_of_48_charts(tmp_path / "tree")
     out = tmp_path / "out"
     result = run_cli("generate", str(root), "--out", str(out), "--json")
     assert result.code == 0, result.err
@@ -266,15 +271,7 @@ def test_a_large_tree_written_by_two_processes_is_complete(tmp_path):
 def test_a_refusal_in_a_second_writer_process_is_reported_with_its_hint(tmp_path):
     """A folder Pligos did not make, met by one of the two writing processes, is reported
     as it is when written one by one: the message, its hint, exit 2, the folder untouched."""
-    root = tmp_path / "tree"
-    for i in range(12):
-        make_tree(root / f"s{i:02d}", {"pligos.yaml": f"""
-            pligos: 1
-            name: s{i:02d}
-            images: [{{name: i, repository: example/s{i:02d}, tag: "1"}}]
-            contexts: [{{name: a, flavor: worker, image: i}}, {{name: b, flavor: worker, image: i}},
-                       {{name: c, flavor: worker, image: i}}, {{name: d, flavor: worker, image: i}}]
-        """})
+    root = _tree_of_48_charts(tmp_path / "tree")
     out = tmp_path / "out"
     mine = make_tree(out / "c" / "s07", {"notes.txt": "mine\n"})
     result = run_cli("generate", str(root), "--out", str(out))
