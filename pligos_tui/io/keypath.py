@@ -46,7 +46,8 @@ def format_path(path: Sequence[PathPart | Named], data: object = None) -> str:
             label = str(part)
             if isinstance(node, list) and part < len(node):
                 item = node[part]
-                if isinstance(item, dict) and isinstance(item.get("name"), str):
+                if isinstance(item, dict) and isinstance(item.get("name"), str) \
+                        and item["name"]:
                     label = item["name"]
                 node = item
             else:

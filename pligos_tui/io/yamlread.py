@@ -31,6 +31,27 @@ DEFAULT_MAX_BYTES = 1024 * 1024
 MAX_NODES = 200_000
 MAX_DEPTH = 64
 
+# How a number or true/false is spelled when its text says plainly what it is. YAML 1.1, which
+# PyYAML reads, also takes 12:30 as 750, 0755 as 493, 0x10 as 16, 1_000 as 1000 and yes/on as
+# true, where YAML 1.2, helm and Kubernetes read other things (or text) from the same words.
+_PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_PLAIN_FLOAT = re.compile(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?"
+                          r"|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
+_PLAIN_BOOL = re.compile(r"true|True|TRUE|false|False|FALSE")
+
+
+def plainly_spelled(text: str, value: Any) -> bool:
+    """Whether `text`, a plain scalar YAML read as `value` (a number or true/false), says
+    what it is the way every YAML reader agrees on."""
+    if isinstance(value, bool):
+        return bool(_PLAIN_BOOL.fullmatch(text))
+    if isinstance(value, int):
+        return bool(_PLAIN_INT.fullmatch(text))
+    if isinstance(value, float):
+        return bool(_PLAIN_FLOAT.fullmatch(text))
+    return True
+
+
 def max_file_bytes() -> int:
     value = os.environ.get("PLIGOS_MAX_FILE_SIZE", "")
     return int(value) if value.isdigit() else DEFAULT_MAX_BYTES

@@ -14,7 +14,7 @@ from typing import Any
 
 from pligos_tui.errors import Problems, Rule, did_you_mean
 from pligos_tui.io.keypath import KeyPath
-from pligos_tui.io.yamlread import Document
+from pligos_tui.io.yamlread import Document, plainly_spelled
 from pligos_tui.spec.vocabulary import (
     REQUIRED_EXAMPLES,
 )
@@ -26,7 +26,13 @@ KEY_UNKNOWN = Rule("E-KEY-UNKNOWN", "a key the format does not have, with the cl
                    "key as a hint")
 KEY_REQUIRED = Rule("E-KEY-REQUIRED", "a key that must be written is missing (an entry's name, "
                     "an image's repository, a route's port, the secrets provider, ...)")
-READ_RULES = (WRONG_TYPE, KEY_UNKNOWN, KEY_REQUIRED)
+SPELLING = Rule("E-YAML-SPELLING", "a number or true/false spelled so that YAML readers disagree "
+                "on it (12:30, 0755, 0x10, 1_000, yes, on): quote it, or write it plainly")
+INT_RANGE = Rule("E-INT-RANGE", "a whole number outside what Kubernetes takes (-2147483648 to "
+                 "2147483647)")
+READ_RULES = (WRONG_TYPE, KEY_UNKNOWN, KEY_REQUIRED, SPELLING, INT_RANGE)
+
+INT32 = (-2**31, 2**31 - 1)
 
 
 def type_name(value: Any) -> str:
@@ -97,11 +103,19 @@ class Reader:
                      rule=WRONG_TYPE)
         return default
 
-    def integer(self, m: dict[str, Any], key: str, path: KeyPath) -> int | None:
+    def integer(self, m: dict[str, Any], key: str, path: KeyPath, *,
+                bounded: bool = True) -> int | None:
+        """A whole number; `bounded`: within what Kubernetes takes (leave it to a rule of its
+        own, such as the port range, with bounded=False)."""
         value = m.get(key)
         if value is None:
             return None
         if isinstance(value, int) and not isinstance(value, bool):
+            if self.spelled_plainly(path + (key,), value, key, text_ok=False) and bounded \
+                    and not INT32[0] <= value <= INT32[1]:
+                self.problem(path + (key,), f"{key} {value} is outside what Kubernetes takes",
+                             f"use a whole number from {INT32[0]} to {INT32[1]}",
+                             rule=INT_RANGE)
             return value
         hint = ""
         if isinstance(value, str):
@@ -112,11 +126,39 @@ class Reader:
                      hint, rule=WRONG_TYPE)
         return None
 
+    def spelled_plainly(self, path: KeyPath, value: Any, key: str | None,
+                        text_ok: bool = True) -> bool:
+        """False, with a problem, when the number or true/false at `path` is written in a way
+        YAML readers do not agree on (see io.yamlread.plainly_spelled)."""
+        written = self.doc.texts.get(path)
+        if written is None or plainly_spelled(written, value):
+            return True
+        shown = ("true" if value else "false") if isinstance(value, bool) else repr(value)
+        lead = f"{key}: " if key is not None else ""
+        self.problem(path, f"{lead}{written} is read as {shown} by YAML 1.1, and as something "
+                     "else by other YAML readers",
+                     f'write {lead}{shown} if that is meant, or quote it: {lead}"{written}"'
+                     if text_ok else f"write {lead}{shown}", rule=SPELLING)
+        return False
+
+    def plain_data(self, value: Any, path: KeyPath) -> None:
+        """Record a problem for every number or true/false in `value` (free-form data such as
+        values:) that is not spelled plainly."""
+        if isinstance(value, dict):
+            for k, v in value.items():
+                self.plain_data(v, path + (k,))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                self.plain_data(v, path + (i,))
+        elif isinstance(value, (int, float)) and path:
+            self.spelled_plainly(path, value, path[-1] if isinstance(path[-1], str) else None)
+
     def boolean(self, m: dict[str, Any], key: str, path: KeyPath, default: bool) -> bool:
         value = m.get(key)
         if value is None:
             return default
         if isinstance(value, bool):
+            self.spelled_plainly(path + (key,), value, key, text_ok=False)
             return value
         self.problem(path + (key,), f"{key} must be true or false, not {type_name(value)}",
                      rule=WRONG_TYPE)
@@ -168,10 +210,12 @@ class Reader:
             return {}
         out: dict[str, str] = {}
         for k, v in value.items():
-            if isinstance(v, bool):
-                out[k] = "true" if v else "false"
-            elif isinstance(v, (int, float, str)):
-                out[k] = str(v)
+            if isinstance(v, str):
+                out[k] = v
+            elif isinstance(v, (int, float)):  # (and true/false) taken as written
+                written = self.doc.texts.get(path + (key, k))
+                out[k] = written if written is not None else (
+                    ("true" if v else "false") if isinstance(v, bool) else str(v))
             else:
                 self.problem(path + (key, k), f"{key}.{k} must be text or a number, "
                              f"not {type_name(v)}", rule=WRONG_TYPE)
@@ -185,6 +229,7 @@ class Reader:
             self.problem(path + (key,), f"{key} must be a mapping, not {type_name(value)}",
                          rule=WRONG_TYPE)
             return None
+        self.plain_data(value, path + (key,))
         return value
 
 

@@ -102,6 +102,7 @@ def _read_probe(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Probe:
                 h = r.mapping(spec[handler], hpath, HANDLER_KEYS[handler], handler,
                               required=("port",))
                 if h is not None:
+                    r.plain_data(h, hpath)
                     probe[handler] = dict(h)
         for timing in PROBE_TIMINGS:
             value = r.integer(spec, timing, spath)
@@ -112,8 +113,8 @@ def _read_probe(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Probe:
 
 
 def _read_route(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Route:
-    port = r.integer(m, "port", at) or 0
-    cport = r.integer(m, "containerPort", at)
+    port = r.integer(m, "port", at, bounded=False) or 0
+    cport = r.integer(m, "containerPort", at, bounded=False)
     return Route(name=name, at=at, port=port, container_port=cport if cport is not None else port,
                  protocol=r.string(m, "protocol", at, DEFAULT_PROTOCOL),
                  fqdn=r.string(m, "fqdn", at),
@@ -258,7 +259,7 @@ def _read_friend_uses(r: Reader, value: Any, at: KeyPath) -> list[FriendUse]:
             out.append(FriendUse(name=item, at=path))
             continue
         m = r.mapping(item, path, FRIEND_USE_KEYS, "friend", required=("name",))
-        if m is not None:
+        if m is not None and m.get("name") is not None:
             out.append(FriendUse(name=r.string(m, "name", path), at=path,
                                  values=r.any_map(m, "values", path) or {}))
     return out
@@ -270,7 +271,8 @@ def read_service(doc: Document, root: Path, problems: Problems) -> Service:
     svc = Service(root=root, file=doc.file, doc=doc)
     if doc.data is None:
         problems.add("the file is empty", line=1,
-                     hint="start with pligos: 1, name: ..., and contexts: (see SPEC.md)",
+                     hint="write pligos: 1, name: ... and contexts: into it, or create the "
+                          "service with `pligos new`",
                      rule=FILE_EMPTY.id)
         return svc
     top = r.mapping(doc.data if doc.data is not None else {}, (), TOP_KEYS, "pligos.yaml",

@@ -192,7 +192,7 @@ The service's container, as an item of a `containers` list.
   {{- end }}
   {{- with include "pligos.env" . }}
   env:
-    {{- . | nindent 4 }}
+    {{- . | trim | nindent 4 }}
   {{- end }}
   {{- with .Values.resources }}
   resources:

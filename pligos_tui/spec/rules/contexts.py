@@ -71,7 +71,12 @@ def unknown_friend(ctx: RuleContext) -> Iterator[Found]:
     known = sorted(ctx.svc.friends)
     for context in ctx.svc.contexts:
         for use in context.friends or []:
-            if use.name and use.name not in ctx.svc.friends:
+            if not use.name:
+                yield Found(use.at, f"context {context.name!r} uses a friend with no name",
+                            f"name one of: {', '.join(known)}" if known else
+                            "remove the empty item, or name a friend defined in a "
+                            "friendsLibrary folder or under friends:")
+            elif use.name not in ctx.svc.friends:
                 yield Found(use.at, f"context {context.name!r} uses friend {use.name!r}, which "
                             "is not defined", did_you_mean(use.name, known, loose=True) or (
                                 f"friends are: {', '.join(known)}" if known else
