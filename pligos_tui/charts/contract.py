@@ -20,6 +20,7 @@ from typing import Any
 from pligos_tui.errors import SecretError
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.secrets import SecretProvider, make_provider
+from pligos_tui.spec.fields import folder_files
 from pligos_tui.spec.model import Friend, Mount, Service
 from pligos_tui.spec.ports import named_ports
 from pligos_tui.spec.resolve import ResolvedContext, deep_merge, resolve_context
@@ -69,7 +70,7 @@ def _mount_files(svc: Service, mount: Mount) -> list[Path]:
     out: list[Path] = []
     for name in mount.files:
         path = svc.root / name
-        out.extend(sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path])
+        out.extend(folder_files(path) if path.is_dir() else [path])
     return out
 
 

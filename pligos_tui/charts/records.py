@@ -89,7 +89,9 @@ def collect(svc: Any, flavors: list[Any]) -> dict[str, str] | None:
     if svc.secrets is not None and svc.secrets.provider != "file":
         return None  # a remote store's data cannot be checked without reading it
     root = svc.root
-    out: dict[str, str] = {"pligos": generator(), f"file:{CONFIG_NAME}": _sha(root / CONFIG_NAME)}
+    # pligos.yaml as it was read (not as it is now: it may have changed since)
+    read = getattr(svc.doc, "digest", "") or _sha(root / CONFIG_NAME)
+    out: dict[str, str] = {"pligos": generator(), f"file:{CONFIG_NAME}": read}
     mounts = list(svc.mounts) + [r.inline for c in svc.contexts for r in c.mounts or []
                                  if r.inline is not None]
     for m in mounts:
@@ -174,16 +176,19 @@ def state_file(root: Path, out: Path | None) -> Path:
     return (out if out is not None else root / "charts") / STATE
 
 
-def _key(root: Path, contexts: list[str] | None) -> str:
-    return json.dumps([str(root), sorted(contexts or [])])
+def _key(root: Path, contexts: list[str] | None, follow_symlinks: bool = False) -> str:
+    options = [str(root), sorted(contexts or [])]
+    return json.dumps(options + ["follow-symlinks"] if follow_symlinks else options)
 
 
 class Records:
     """The records of one run: each state file is read once and written once."""
 
-    def __init__(self, out: Path | None, contexts: list[str] | None) -> None:
+    def __init__(self, out: Path | None, contexts: list[str] | None, *,
+                 follow_symlinks: bool = False) -> None:
         self.out = out
         self.contexts = contexts
+        self.follow_symlinks = follow_symlinks  # a run with other options has its own record
         self._files: dict[Path, dict[str, Any]] = {}
         self._dirty: set[Path] = set()
         self._flavors: dict[Path, str] = {}  # flavor folder -> digest, read once per run
@@ -203,7 +208,8 @@ class Records:
         return self._files[file]
 
     def get(self, root: Path) -> Record | None:
-        entry = self._data(state_file(root, self.out)).get(_key(root, self.contexts))
+        key = _key(root, self.contexts, self.follow_symlinks)
+        entry = self._data(state_file(root, self.out)).get(key)
         if not isinstance(entry, dict):
             return None
         return Record(inputs=entry.get("inputs", {}), charts=entry.get("charts", {}),
@@ -227,8 +233,8 @@ class Records:
     def put(self, root: Path, inputs: dict[str, str], charts: dict[str, dict[str, str]], *,
             shared: bool = False) -> None:
         file = state_file(root, self.out)
-        self._data(file)[_key(root, self.contexts)] = {"inputs": inputs, "charts": charts,
-                                                       "shared": shared}
+        key = _key(root, self.contexts, self.follow_symlinks)
+        self._data(file)[key] = {"inputs": inputs, "charts": charts, "shared": shared}
         self._dirty.add(file)
 
     def save(self) -> None:

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from pligos_tui import __version__
-from pligos_tui.charts.chart import SECRETS_DIR, content_hash, disk_files
+from pligos_tui.charts.chart import (
+    SECRETS_DIR,
+    content_hash,
+    describe_edits,
+    disk_files,
+    edited_files,
+    file_digests,
+)
 from pligos_tui.errors import ChartWriteError, display_path
 from pligos_tui.io.files import locked
 from pligos_tui.io.swap import exchange
@@ -36,8 +43,10 @@ def recover(dest: Path) -> None:
     for path in leftovers:
         if not dest.exists() and path.name.startswith(prefix + "old-") and _is_ours(path):
             os.rename(path, dest)  # an interrupted swap: bring the previous chart back
-        elif _is_ours(path) or path.name.startswith(prefix + "new-"):
+        elif _is_ours(path):
             shutil.rmtree(path, ignore_errors=True)
+        elif path.name.startswith(prefix + "new-") and not any(path.iterdir()):
+            path.rmdir()  # a write stopped before it began; a folder with files stays
 
 
 def remove_chart(dest: Path) -> None:
@@ -55,24 +64,36 @@ def remove_chart(dest: Path) -> None:
         pass
 
 
-def write_chart(dest: Path, files: dict[str, bytes], *, meta: dict[str, Any]) -> str:
+def edited_refusal(dest: Path, edited: list[str]) -> str:
+    return (f"{display_path(dest)} was changed by hand since it was generated "
+            f"({describe_edits(edited)})")
+
+
+EDITED_HINT = ("move the change into pligos.yaml or the flavor, or run with --force to "
+               "overwrite it")
+
+
+def write_chart(dest: Path, files: dict[str, bytes], *, meta: dict[str, Any],
+                force: bool = False) -> str:
     """Write a chart at `dest` atomically. Returns 'written' or 'unchanged'.
 
-    Raises ChartWriteError when `dest` holds a folder Pligos did not generate, or when the
-    disk refuses the write; the previous chart is then left as it was.
+    Raises ChartWriteError when `dest` holds a folder Pligos did not generate, a chart changed
+    by hand (unless `force`), or when the disk refuses the write; the previous chart is then
+    left as it was.
     """
     digest = content_hash(files)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         with locked(dest.parent):
-            return _write_locked(dest, files, meta, digest)
+            return _write_locked(dest, files, meta, digest, force)
     except OSError as exc:
         raise ChartWriteError(f"cannot write {display_path(dest)}: {exc.strerror or exc}",
                               hint="check that the folder is writable and the disk has "
                               "space; the previous chart was left as it was") from None
 
 
-def _write_locked(dest: Path, files: dict[str, bytes], meta: dict[str, Any], digest: str) -> str:
+def _write_locked(dest: Path, files: dict[str, bytes], meta: dict[str, Any], digest: str,
+                  force: bool) -> str:
     try:
         recover(dest)
         if dest.exists() or dest.is_symlink():
@@ -83,11 +104,18 @@ def _write_locked(dest: Path, files: dict[str, bytes], meta: dict[str, Any], dig
                     "it is left untouched",
                     hint="move it away, or write the charts elsewhere with --out DIR")
             if marker.get("hash") == digest and content_hash(disk_files(dest)) == digest:
-                return "unchanged"  # (a chart edited or damaged by hand is written again)
+                return "unchanged"
+            edited = [] if force else edited_files(dest, marker)
+            if edited:
+                raise ChartWriteError(edited_refusal(dest, edited) + "; it is left as it is",
+                                      hint=EDITED_HINT)
         tmp = dest.parent / f".{dest.name}.pligos-new-{os.getpid()}"
         if tmp.exists():
             shutil.rmtree(tmp)
         tmp.mkdir()
+        # the marker first, so that what a stopped write leaves is known to be Pligos's
+        partial = {"generator": "pligos", "version": __version__, "partial": True}
+        (tmp / MARKER).write_text(json.dumps(partial) + "\n")
         made: set[Path] = {tmp}
         for rel, data in files.items():
             path = tmp / rel
@@ -103,7 +131,8 @@ def _write_locked(dest: Path, files: dict[str, bytes], meta: dict[str, Any], dig
                     fh.write(data)
             else:
                 path.write_bytes(data)
-        marker_data = {"generator": "pligos", "version": __version__, "hash": digest, **meta}
+        marker_data = {"generator": "pligos", "version": __version__, "hash": digest, **meta,
+                       "files": file_digests(files)}
         (tmp / MARKER).write_text(json.dumps(marker_data, indent=2, sort_keys=True) + "\n")
         if dest.exists():
             if not exchange(tmp, dest):

@@ -9,11 +9,53 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from pligos_tui.errors import PligosError, display_path
+
+_KINDS = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def special_kind(path: Path) -> str | None:
+    """What `path` is when it is neither a regular file nor a folder ("a named pipe", ...),
+    found without opening it (reading a named pipe waits forever for a writer)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    return next((name for test, name in _KINDS if test(mode)), None)
+
+
+class NotRegularFile(OSError):
+    """A path that names a named pipe, a socket or a device where a file is read."""
+
+    def __init__(self, path: Path, kind: str) -> None:
+        super().__init__(f"{path} is {kind}, not a regular file")
+        self.kind = kind
+
+
+def read_regular(path: Path, limit: int = -1) -> bytes:
+    """The bytes of a regular file (at most `limit` + 1 of them when limit >= 0). Anything
+    else is refused before it is opened, and checked again once open (it may have changed)."""
+    kind = special_kind(path)
+    if kind:
+        raise NotRegularFile(path, kind)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "Is a directory", str(path))
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(path, next((n for t, n in _KINDS if t(mode)), "not a file"))
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(limit + 1) if limit >= 0 else fh.read()
+    finally:
+        os.close(fd)
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -9,6 +9,7 @@ keys are reported as problems, not crashes.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 import yaml
 
 from pligos_tui.errors import ConfigError, Problem, Problems
+from pligos_tui.io.files import NotRegularFile, read_regular
 from pligos_tui.io.keypath import KeyPath, format_path
 
 # the C parser is several times faster; fall back when PyYAML was built without libyaml
@@ -30,6 +32,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 DEFAULT_MAX_BYTES = 1024 * 1024
 MAX_NODES = 200_000
 MAX_DEPTH = 64
+EXPANDED_PER_FILE_BYTE = 4  # the text of all values, aliases expanded, per byte of the limit
 
 # How a number or true/false is spelled when its text says plainly what it is. YAML 1.1, which
 # PyYAML reads, also takes 12:30 as 750, 0755 as 493, 0x10 as 16, 1_000 as 1000 and yes/on as
@@ -66,6 +69,7 @@ class Document:
     marks: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)  # value node: line, col
     key_marks: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)  # mapping key
     texts: dict[KeyPath, str] = field(default_factory=dict)  # scalars as written, non-text ones
+    digest: str = ""  # sha256 of the bytes read (a file's), so a record names what was used
 
     def line(self, path: KeyPath, *, key: bool = False) -> int | None:
         mark = self.locate(path, key=key)
@@ -133,12 +137,14 @@ def load_text(text: str, file: str) -> Document:
 def load_file(path: Path, display: str) -> Document:
     """Read and parse a YAML file with the size, encoding and structure guards applied."""
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(max_file_bytes() + 1)
+        raw = read_regular(path, max_file_bytes())
     except FileNotFoundError:
         raise ConfigError([Problem(display, message="file not found")]) from None
     except IsADirectoryError:
         raise ConfigError([Problem(display, message="is a folder, not a YAML file")]) from None
+    except NotRegularFile as exc:
+        raise ConfigError([Problem(display, message=f"is {exc.kind}, not a regular file",
+                                   hint="replace it with the YAML file itself")]) from None
     except OSError as exc:
         raise ConfigError([Problem(display, message=f"cannot read: {exc.strerror}")]) from None
     limit = max_file_bytes()
@@ -147,6 +153,7 @@ def load_file(path: Path, display: str) -> Document:
             display, line=1, message=f"file is larger than {limit} bytes",
             hint="a pligos.yaml stays small; move data into files the service mounts, "
                  "or raise PLIGOS_MAX_FILE_SIZE")])
+    digest = hashlib.sha256(raw).hexdigest()
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -158,7 +165,9 @@ def load_file(path: Path, display: str) -> Document:
             display, line=line, column=column,
             message=f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
             hint="save the file as UTF-8")]) from None
-    return load_text(text, display)
+    doc = load_text(text, display)
+    doc.digest = digest
+    return doc
 
 
 class Builder:
@@ -166,6 +175,8 @@ class Builder:
         self.doc = doc
         self.problems = problems
         self.count = 0
+        self.text_bytes = 0  # the text of the values built so far (an alias's each time)
+        self.max_text_bytes = EXPANDED_PER_FILE_BYTE * max_file_bytes()
         self.constructor = yaml.constructor.SafeConstructor()
 
     def _mark(self, node: yaml.Node) -> tuple[int, int]:
@@ -181,6 +192,18 @@ class Builder:
                     line=line, column=col,
                     hint="anchors and aliases may be nested too deeply; write the data out")
             return None
+        if isinstance(node, yaml.ScalarNode):
+            self.text_bytes += len(node.value)
+            if self.text_bytes > self.max_text_bytes:
+                if self.count <= MAX_NODES:
+                    line, col = self._mark(node)
+                    self.problems.add(
+                        f"document expands to more than {self.max_text_bytes} bytes of values",
+                        line=line, column=col,
+                        hint="anchors and aliases repeat large values; write the data once, "
+                             "or raise PLIGOS_MAX_FILE_SIZE")
+                self.count = MAX_NODES + 1  # stop building: one problem is enough
+                return None
         if depth > MAX_DEPTH:
             line, col = self._mark(node)
             self.problems.add(f"nesting deeper than {MAX_DEPTH} levels", line=line, column=col,

@@ -20,7 +20,7 @@ from multiprocessing.context import ForkProcess
 from pathlib import Path
 
 from pligos_tui import v1
-from pligos_tui.charts.chart import content_hash
+from pligos_tui.charts.chart import content_hash, describe_edits, edited_files
 from pligos_tui.charts.plan import (
     CHARTS_DIR,
     ChartPlan,
@@ -30,8 +30,9 @@ from pligos_tui.charts.plan import (
 )
 from pligos_tui.charts.records import ChartRecord, Records, collect
 from pligos_tui.charts.umbrella import UMBRELLA, UmbrellaPlan, plan_umbrellas
-from pligos_tui.charts.writer import remove_chart, write_chart
+from pligos_tui.charts.writer import EDITED_HINT, edited_refusal, remove_chart, write_chart
 from pligos_tui.errors import (
+    ChartWriteError,
     ConfigError,
     PligosError,
     Problem,
@@ -112,14 +113,14 @@ class GenerateReport:
 
 def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path | None = None,
              progress: Callable[[int, int], None] | None = None,
-             follow_symlinks: bool = False) -> GenerateReport:
+             follow_symlinks: bool = False, force: bool = False) -> GenerateReport:
     """Load, validate and compile everything first; then write each chart atomically.
 
     A service whose inputs and charts did not change since the last run (see charts/records.py) is
     not loaded at all."""
     report = GenerateReport()
     flavors = FlavorSet()
-    records = Records(out, contexts)
+    records = Records(out, contexts, follow_symlinks=follow_symlinks)
     work: list[tuple[list[ChartPlan], list[UmbrellaPlan]]] = []
     for root in paths:  # every tree is planned (and so checked) before anything is written
         roots, v1_roots = split_v1(find_services([root]))
@@ -135,48 +136,68 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
                      covered={r.context for r in report.unchanged}, build=False)
         work.append((plans, plan_umbrellas(plans, root, out)))
     all_plans = [p for plans, _ in work for p in plans]
-    _check_destinations(all_plans, [u for _, umbrellas in work for u in umbrellas])
+    # every destination is checked before anything is written
+    _check_destinations(all_plans, [u for _, umbrellas in work for u in umbrellas], records,
+                        force=force)
+    inputs = _inputs(all_plans)  # hashed before the charts are built from them
     report.warnings = _protect_secret_folders(all_plans)
-    for p, (status, digest, stat) in zip(all_plans, _write_charts(all_plans, progress)):
+    results = _write_charts(all_plans, progress, force=force)
+    for p, (status, digest, stat) in zip(all_plans, results):
         (report.written if status == "written" else report.unchanged).append(p.record())
         p.digest, p.stat = digest, stat
     for _, umbrellas in work:
         for u in umbrellas:
             status = write_chart(u.dest, u.files, meta={"context": u.context,
-                                                              "service": UMBRELLA})
+                                                        "service": UMBRELLA}, force=force)
             report.umbrellas.append((u, status))
     if contexts is None and out is None:
-        report.removed = _prune_orphans(all_plans)
-    _record_inputs(all_plans, records)
+        report.removed, left = _prune_orphans(all_plans)
+        report.warnings += left
+    _record_inputs(inputs, records)
     return report
 
 
-def orphans(svc: Service) -> list[Path]:
-    """Charts Pligos generated for contexts the service no longer has (default layout)."""
+def orphans(svc: Service, *, copies: bool = False) -> list[Path]:
+    """Charts Pligos generated for contexts the service no longer has (default layout); with
+    `copies`, the charts of the service copied by hand into a folder of another name."""
     names = {c.name for c in svc.contexts}
     found = []
     for dest in sorted((svc.root / CHARTS_DIR).glob(f"*/{svc.name}")):
         marker = read_marker(dest)
-        if (marker is not None and marker.get("service") == svc.name
-                and dest.parent.name not in names):
+        if marker is None or marker.get("service") != svc.name or dest.parent.name in names:
+            continue
+        if (marker.get("context") != dest.parent.name) == copies:
             found.append(dest)
     return found
 
 
-def _prune_orphans(plans: list[ChartPlan]) -> list[Path]:
+def _prune_orphans(plans: list[ChartPlan]) -> tuple[list[Path], list[str]]:
+    """Remove the charts of contexts that are gone: (removed, warnings for those left, which
+    hold files Pligos did not write)."""
     removed: list[Path] = []
+    left: list[str] = []
     for svc in {id(p.service): p.service for p in plans if p.service is not None}.values():
         for dest in orphans(svc):
+            edited = edited_files(dest)
+            if edited:
+                left.append(f"{display_path(dest)} belongs to no context of {svc.file} but "
+                            f"was changed by hand ({describe_edits(edited)}); it is left "
+                            "in place: remove it yourself when it is no longer needed")
+                continue
             remove_chart(dest)
             removed.append(dest)
-    return removed
+        for dest in orphans(svc, copies=True):
+            copied = (read_marker(dest) or {}).get("context", "")
+            left.append(f"{display_path(dest)} is a copy of the chart of context {copied!r} of "
+                        f"{svc.file}; it is left in place")
+    return removed, left
 
 
 PARALLEL_FROM = 40  # charts; below this, starting a second process costs more than it saves
 
 
-def _write_charts(plans: list[ChartPlan], progress: Callable[[int, int], None] | None
-                  ) -> list[tuple[str, str, str]]:
+def _write_charts(plans: list[ChartPlan], progress: Callable[[int, int], None] | None, *,
+                  force: bool = False) -> list[tuple[str, str, str]]:
     """Build and write every chart: (status, content hash, stat digest) per plan, in order.
 
     A large run is shared between two processes (forked, so they inherit the plans without
@@ -190,7 +211,7 @@ def _write_charts(plans: list[ChartPlan], progress: Callable[[int, int], None] |
     if (len(plans) < PARALLEL_FROM or workers < 2 or "fork" not in _start_methods()
             or threading.active_count() > 1):  # forking a threaded process (a TUI) is unsafe
         for i, p in enumerate(plans):
-            results[i] = _write_plan(p)
+            results[i] = _write_plan(p, force)
             if progress:
                 progress(i + 1, len(plans))
         return [r for r in results if r is not None]
@@ -204,8 +225,8 @@ def _write_charts(plans: list[ChartPlan], progress: Callable[[int, int], None] |
         for batch in batches:
             receive, send = context.Pipe(duplex=False)
             # forked: the writer inherits the plans as they are, nothing is copied or pickled
-            writer = context.Process(target=_write_batch, args=(plans, batch, send, os.getpid()),
-                                     daemon=True)
+            writer = context.Process(target=_write_batch,
+                                     args=(plans, batch, send, os.getpid(), force), daemon=True)
             writer.start()
             send.close()
             writers.append((batch, receive, writer))
@@ -236,14 +257,14 @@ def _start_methods() -> list[str]:
     return multiprocessing.get_all_start_methods()
 
 
-def _write_plan(p: ChartPlan) -> tuple[str, str, str]:
+def _write_plan(p: ChartPlan, force: bool) -> tuple[str, str, str]:
     files = p.chart_files()
-    status = write_chart(p.dest, files, meta=p.meta)
+    status = write_chart(p.dest, files, meta=p.meta, force=force)
     return status, content_hash(files), stat_digest(p.dest)
 
 
 def _write_batch(plans: list[ChartPlan], batch: list[int], send: Connection,
-                 parent: int) -> None:
+                 parent: int, force: bool) -> None:
     """A forked writer: write the charts of `batch` and send back their results.
 
     It ends when its parent does (even by kill -9), so that no orphan goes on writing after
@@ -258,7 +279,7 @@ def _write_batch(plans: list[ChartPlan], batch: list[int], send: Connection,
     out: list[tuple[str, str, str] | BaseException] = []
     for i in batch:
         try:
-            out.append(_write_plan(plans[i]))
+            out.append(_write_plan(plans[i], force))
         except PligosError as exc:
             out.append(PligosError(exc.message, exc.hint))
             break
@@ -269,16 +290,28 @@ def _write_batch(plans: list[ChartPlan], batch: list[int], send: Connection,
     send.close()
 
 
-def _record_inputs(plans: list[ChartPlan], records: Records) -> None:
-    """Remember what each format-1 service's charts were made from, for the next run."""
+Inputs = list[tuple[Service, list[ChartPlan], dict[str, str] | None]]
+
+
+def _inputs(plans: list[ChartPlan]) -> Inputs:
+    """What each format-1 service's charts are made from, hashed before they are built (so
+    that an input changed meanwhile makes the next run build again, never the reverse)."""
     by_service: dict[int, list[ChartPlan]] = {}
     for p in plans:
         if p.service is not None:
             by_service.setdefault(id(p.service), []).append(p)
+    out: Inputs = []
     for group in by_service.values():
         svc = group[0].service
         assert svc is not None
-        digests = collect(svc, list({id(p.flavor): p.flavor for p in group}.values()))
+        out.append((svc, group, collect(svc, list({id(p.flavor): p.flavor
+                                                   for p in group}.values()))))
+    return out
+
+
+def _record_inputs(inputs: Inputs, records: Records) -> None:
+    """Remember what each service's charts were made from, for the next run."""
+    for svc, group, digests in inputs:
         if digests is None:
             continue
         charts = {str(p.dest): {"hash": p.digest, "stat": p.stat, "context": p.context,
@@ -287,7 +320,10 @@ def _record_inputs(plans: list[ChartPlan], records: Records) -> None:
     records.save()
 
 
-def _check_destinations(plans: list[ChartPlan], umbrellas: list[UmbrellaPlan]) -> None:
+def _check_destinations(plans: list[ChartPlan], umbrellas: list[UmbrellaPlan],
+                        records: Records, *, force: bool = False) -> None:
+    """Refuse the run, before anything is written, when two charts would share a folder, a
+    destination holds a folder Pligos did not generate, or a chart was changed by hand."""
     seen: dict[Path, str] = {}
     for dest, owner in [(p.dest, p.origin.file) for p in plans] + [
             (u.dest, "the shared dependencies") for u in umbrellas]:
@@ -296,6 +332,29 @@ def _check_destinations(plans: list[ChartPlan], umbrellas: list[UmbrellaPlan]) -
                              hint="give the services different names, or generate the trees "
                              "one at a time")
         seen[dest] = owner
+    recorded = {Path(dest): info.get("stat") for p in plans if p.service is not None
+                for record in [records.get(p.service.root)] if record is not None
+                for dest, info in record.charts.items()}
+    foreign: list[str] = []
+    edited: list[str] = []
+    for dest in seen:
+        if not (dest.exists() or dest.is_symlink()):
+            continue
+        marker = read_marker(dest) if dest.is_dir() and not dest.is_symlink() else None
+        if marker is None:
+            foreign.append(display_path(dest))
+        elif not force and recorded.get(dest) != stat_digest(dest):  # (else as last written)
+            changed = edited_files(dest, marker)
+            if changed:
+                edited.append(edited_refusal(dest, changed))
+    if foreign:
+        raise ChartWriteError(
+            "; ".join(foreign) + (" exists" if len(foreign) == 1 else " exist")
+            + " and " + ("was" if len(foreign) == 1 else "were") + " not generated by "
+            "Pligos; nothing was written", hint="move it away, or write the charts elsewhere "
+            "with --out DIR")
+    if edited:
+        raise ChartWriteError("; ".join(edited) + "; nothing was written", hint=EDITED_HINT)
 
 
 def _protect_secret_folders(plans: list[ChartPlan]) -> list[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pligos_tui.errors import UsageError
+from pligos_tui.io.files import read_regular
 from pligos_tui.spec.vocabulary import CONFIG_NAME, MARKER
 
 SKIP_DIRS = {"node_modules", "__pycache__", "venv"}
@@ -26,7 +27,7 @@ _V1_HEADER = re.compile(rb"^pligos:[ \t]*(?:\{|#|\r?\n|\Z)", re.MULTILINE)
 def read_marker(dest: Path) -> dict[str, Any] | None:
     """The marker of a chart Pligos generated at `dest`, or None."""
     try:
-        data = json.loads((dest / MARKER).read_text())
+        data = json.loads(read_regular(dest / MARKER))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) and data.get("generator") == "pligos" else None
@@ -39,7 +40,7 @@ def find_services(paths: Iterable[Path]) -> list[Path]:
     """
     found: list[Path] = []
     for path in paths:
-        if path.is_file():
+        if path.exists() and not path.is_dir():
             if path.name != CONFIG_NAME:
                 raise UsageError(f"{path} is not a {CONFIG_NAME}",
                                  hint="give a service folder, its pligos.yaml, or a tree")
@@ -47,8 +48,8 @@ def find_services(paths: Iterable[Path]) -> list[Path]:
             continue
         if not path.is_dir():
             raise UsageError(f"{path} does not exist", hint="give a service folder or a tree")
-        if (path / CONFIG_NAME).is_file():
-            found.append(path)
+        if (path / CONFIG_NAME).exists() and not (path / CONFIG_NAME).is_dir():
+            found.append(path)  # (a named pipe too, refused when it is loaded)
             continue
         for dirpath, dirnames, filenames in os.walk(path):
             if CONFIG_NAME in filenames:
@@ -68,9 +69,8 @@ def find_services(paths: Iterable[Path]) -> list[Path]:
 def is_v1_config(file: Path) -> bool:
     """Whether a pligos.yaml is in the original Pligos's format (its `pligos:` is a mapping)."""
     try:
-        with open(file, "rb") as fh:
-            head = fh.read(1024 * 1024)
-    except OSError:
+        head = read_regular(file, 1024 * 1024)
+    except OSError:  # (a named pipe too: loading the file reports it)
         return False
     return _V1_HEADER.search(head) is not None
 

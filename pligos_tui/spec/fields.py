@@ -135,6 +135,8 @@ def service_path(root: Path, value: str, *,
     `follow_symlinks` is set."""
     if not value:
         return None, "must not be empty"
+    if max(len(part.encode()) for part in value.split("/")) > 255 or len(value.encode()) > 4096:
+        return None, f"{value[:40]!r}… is longer than a file system takes"
     if value.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", value):
         return None, f"{value!r} is absolute; give a path relative to the service folder"
     base = root.resolve()
@@ -146,6 +148,12 @@ def service_path(root: Path, value: str, *,
         return None, (f"{value!r} is a symbolic link to {target}, outside the service folder "
                       "(use --follow-symlinks to allow it)")
     return target, None
+
+
+def folder_files(folder: Path) -> list[Path]:
+    """The entries of a mounted folder that become files of the mount: everything but its
+    subfolders, by name (links as their own names; the rules check where they point)."""
+    return sorted(p for p in folder.iterdir() if not p.is_dir())
 
 
 def reserved_mount_name(value: str) -> str | None:

@@ -30,7 +30,11 @@ SPELLING = Rule("E-YAML-SPELLING", "a number or true/false spelled so that YAML 
                 "on it (12:30, 0755, 0x10, 1_000, yes, on): quote it, or write it plainly")
 INT_RANGE = Rule("E-INT-RANGE", "a whole number outside what Kubernetes takes (-2147483648 to "
                  "2147483647)")
-READ_RULES = (WRONG_TYPE, KEY_UNKNOWN, KEY_REQUIRED, SPELLING, INT_RANGE)
+PATH_LONG = Rule("E-PATH-LONG", "a path the file system cannot take: a name in it longer than "
+                 "255 bytes, or the whole longer than 4096")
+READ_RULES = (WRONG_TYPE, KEY_UNKNOWN, KEY_REQUIRED, SPELLING, INT_RANGE, PATH_LONG)
+
+NAME_MAX, PATH_MAX = 255, 4096
 
 INT32 = (-2**31, 2**31 - 1)
 
@@ -152,6 +156,27 @@ class Reader:
                 self.plain_data(v, path + (i,))
         elif isinstance(value, (int, float)) and path:
             self.spelled_plainly(path, value, path[-1] if isinstance(path[-1], str) else None)
+
+    def file_path(self, value: str, path: KeyPath) -> str:
+        """`value`, a path the service names, or "" (with a problem) when no file system
+        can take it."""
+        longest = max((len(part.encode()) for part in value.split("/")), default=0)
+        if longest > NAME_MAX or len(value.encode()) > PATH_MAX:
+            what = (f"a name of {longest} bytes" if longest > NAME_MAX
+                    else f"{len(value.encode())} bytes")
+            self.problem(path, f"path {value[:40]}… is too long for a file system ({what})",
+                         f"use names of at most {NAME_MAX} bytes", rule=PATH_LONG)
+            return ""
+        return value
+
+    def path_list(self, m: dict[str, Any], key: str, path: KeyPath, *,
+                  single: bool = False) -> list[str]:
+        """A list of paths (or, with `single`, one path written as text); see file_path."""
+        listed = isinstance(m.get(key), list)
+        values = [m[key]] if single and isinstance(m.get(key), str) else self.str_list(m, key, path)
+        out = [self.file_path(v, path + ((key, i) if listed else (key,)))
+               for i, v in enumerate(values)]
+        return [v for v in out if v]
 
     def boolean(self, m: dict[str, Any], key: str, path: KeyPath, default: bool) -> bool:
         value = m.get(key)

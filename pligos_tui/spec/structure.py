@@ -75,8 +75,9 @@ def _read_command(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Comma
     kind = r.string(m, "type", at)
     if not kind:
         kind = "script" if "fileName" in m else "executable"
+    file_name = r.file_path(r.string(m, "fileName", at), at + ("fileName",))
     return Command(name=name, at=at, type=kind, command=r.str_list(m, "command", at),
-                   args=r.str_list(m, "args", at), file_name=r.string(m, "fileName", at),
+                   args=r.str_list(m, "args", at), file_name=file_name,
                    interpreter=r.str_list(m, "interpreter", at))
 
 
@@ -140,7 +141,7 @@ def _read_mount(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Mount:
         value = m["files"]
         if isinstance(value, str):
             value = m["files"] = [value]
-        mount.files = r.str_list(m, "files", at)
+        mount.files = r.path_list(m, "files", at)
     elif kind == "secret":
         mount.secret = r.string(m, "secret", at)
     elif kind == "hostPath":
@@ -294,8 +295,8 @@ def read_service(doc: Document, root: Path, problems: Problems) -> Service:
     svc.description = r.string(top, "description", ())
     svc.chart_version = r.string(top, "chartVersion", (), "0.1.0", example="1.0.0")
     svc.app_version = r.string(top, "appVersion", ())
-    svc.flavor_paths = _str_or_list(r, top, "flavorPaths")
-    svc.friends_library = _str_or_list(r, top, "friendsLibrary")
+    svc.flavor_paths = _paths(r, top, "flavorPaths")
+    svc.friends_library = _paths(r, top, "friendsLibrary")
     if top.get("secrets") is not None:
         s = r.any_map(top, "secrets", ())
         if s is not None:
@@ -345,7 +346,5 @@ def read_service(doc: Document, root: Path, problems: Problems) -> Service:
     return svc
 
 
-def _str_or_list(r: Reader, m: dict[str, Any], key: str) -> list[str]:
-    if isinstance(m.get(key), str):
-        return [m[key]]
-    return r.str_list(m, key, ())
+def _paths(r: Reader, m: dict[str, Any], key: str) -> list[str]:
+    return r.path_list(m, key, (), single=True)

@@ -136,10 +136,15 @@ def test_interrupted_swap_is_recovered(service: Path):
     before = snapshot(dest)
     aside = dest.parent / ".api.pligos-old-12345"
     os.rename(dest, aside)
-    half = make_tree(dest.parent / ".api.pligos-new-12345", {"Chart.yaml": "half\n"})
+    half = make_tree(dest.parent / ".api.pligos-new-12345", {
+        ".pligos-chart.json": '{"generator": "pligos", "partial": true}\n', "Chart.yaml": "half\n"})
+    begun = dest.parent / ".api.pligos-new-23456"
+    begun.mkdir()  # stopped before its marker was written: empty
+    mine = make_tree(dest.parent / ".api.pligos-new-mine", {"data.txt": "my own\n"})
     writer.recover(dest)
     assert snapshot(dest) == before
-    assert not aside.exists() and not half.exists()
+    assert not aside.exists() and not half.exists() and not begun.exists()
+    assert (mine / "data.txt").read_text() == "my own\n", "a folder Pligos did not make is kept"
 
 
 def test_replacing_a_chart_swaps_the_whole_folder(service: Path):
@@ -150,7 +155,10 @@ def test_replacing_a_chart_swaps_the_whole_folder(service: Path):
     files = chart.disk_files(dest)
     files.pop("templates/old-template.yaml")
     files["values.yaml"] = b"replicas: 9\n"
-    assert writer.write_chart(dest, files, meta={}) == "written"
+    with pytest.raises(ChartWriteError, match=r"changed by hand .*templates/old-template.yaml"):
+        writer.write_chart(dest, files, meta={})
+    assert stray.exists()
+    assert writer.write_chart(dest, files, meta={}, force=True) == "written"
     assert not stray.exists()
     assert (dest / "values.yaml").read_bytes() == b"replicas: 9\n"
     assert [p.name for p in dest.parent.iterdir()] == ["api"]
@@ -226,14 +234,22 @@ def test_a_removed_context_loses_its_chart(service: Path):
     assert run_cli("check", str(service), "--no-lint").code == 0
 
 
-def test_a_chart_edited_or_damaged_by_hand_is_written_again(service: Path):
+def test_a_chart_edited_or_damaged_by_hand_is_kept_unless_forced(service: Path):
     assert run_cli("generate", str(service)).code == 0
     dev = service / "charts/dev/api"
     original = (dev / "templates/deployment.yaml").read_bytes()
     (dev / "templates/deployment.yaml").write_bytes(original + b"# edited by hand\n")
     (service / "charts/prod/api/values.yaml").unlink()
     assert run_cli("check", str(service), "--no-lint").code == 1
-    result = run_cli("generate", str(service))
+    refused = run_cli("generate", str(service))
+    assert refused.code == 2
+    assert "charts/dev/api was changed by hand since it was generated " \
+        "(templates/deployment.yaml)" in refused.err
+    assert "charts/prod/api was changed by hand since it was generated (values.yaml)" \
+        in refused.err
+    assert "--force" in refused.err and "nothing was written" in refused.err
+    assert (dev / "templates/deployment.yaml").read_bytes().endswith(b"# edited by hand\n")
+    result = run_cli("generate", "--force", str(service))
     assert "2 written, 0 unchanged" in result.out, result.out
     assert (dev / "templates/deployment.yaml").read_bytes() == original
     assert (service / "charts/prod/api/values.yaml").is_file()

@@ -180,7 +180,7 @@ def test_loaded_problems_format_with_their_rule(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         load_service_text(text, tmp_path, "pligos.yaml")
     first = raised.value.format().splitlines()[0]
-    assert first.startswith("pligos.yaml:8:25: error: unknown flavor 'webservise' [")
+    assert first.startswith("pligos.yaml:8:25: error: unknown flavor 'webservise' (context 'dev') [")
     assert first.endswith("] (E-FLAVOR-UNKNOWN)")
 
 

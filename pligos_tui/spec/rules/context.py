@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Final, TypeVar
 
 from pligos_tui.errors import ConfigError, Problem, ResolveError
+from pligos_tui.io.files import special_kind
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.io.yamlread import Document
-from pligos_tui.spec.fields import service_path
+from pligos_tui.spec.fields import folder_files, service_path
 from pligos_tui.spec.flavors import Flavor, FlavorSet
 from pligos_tui.spec.model import (
     Command,
@@ -31,7 +32,12 @@ from pligos_tui.spec.model import (
     Service,
 )
 from pligos_tui.spec.resolve import ResolvedContext, resolve_context
-from pligos_tui.spec.vocabulary import CONTEXT_REF_LISTS, CONTEXT_REFS, PROPERTY_LISTS
+from pligos_tui.spec.vocabulary import (
+    CONTEXT_REF_LISTS,
+    CONTEXT_REFS,
+    DEFAULT_SECRETS_PATH,
+    PROPERTY_LISTS,
+)
 
 
 class _Absent(Enum):
@@ -64,6 +70,8 @@ class FileRef:
     outside: str | None = None  # why the path is not inside the service folder
     missing: bool = False
     folder: bool = False  # a folder where a file is needed
+    special: str = ""  # what it (or a file of its folder) is instead of a regular file
+    secret: str = ""  # the file of the secret provider's folder it names, if any
     paths: list[Path] = field(default_factory=list)  # the files it stands for
 
 
@@ -152,8 +160,8 @@ class RuleContext:
 
     def _look_up(self, owner: Command | Mount, at: KeyPath, value: str, what: str) -> FileRef:
         ref = FileRef(owner=owner, at=at, value=value, what=what)
-        path, problem = service_path(self.svc.root, value,
-                                     follow_symlinks=self.svc.follow_symlinks)
+        follow = self.svc.follow_symlinks
+        path, problem = service_path(self.svc.root, value, follow_symlinks=follow)
         if problem or path is None:
             ref.outside = problem
         elif not path.exists():
@@ -161,10 +169,42 @@ class RuleContext:
         elif not path.is_dir():
             ref.paths = [path]
         elif isinstance(owner, Mount):  # a mount takes the files of a folder
-            ref.paths = sorted(p for p in path.iterdir() if p.is_file())
+            for entry in folder_files(path):
+                inner = f"{value.rstrip('/')}/{entry.name}"
+                target, problem = service_path(self.svc.root, inner, follow_symlinks=follow)
+                if problem or target is None:
+                    ref.outside = problem
+                    return ref
+                if not target.exists():
+                    ref.special = f"{inner!r} is a symbolic link to {target}, which does not exist"
+                    return ref
+                ref.paths.append(entry)
         else:
             ref.folder = True
+        for file in ref.paths:
+            kind = special_kind(file)
+            if kind:
+                shown = value if file is path else f"{value.rstrip('/')}/{file.name}"
+                ref.special = f"{shown!r} is {kind}, not a regular file"
+                ref.paths = []
+                break
+        secrets = self.secret_folder
+        if secrets is not None:
+            for file in ref.paths:
+                if file.resolve() == secrets or secrets in file.resolve().parents:
+                    ref.secret = file.resolve().relative_to(self.svc.root.resolve()).as_posix()
+                    ref.paths = []
+                    break
         return ref
+
+    @cached_property
+    def secret_folder(self) -> Path | None:
+        """The file provider's folder, resolved (None for other providers)."""
+        block = self.svc.secrets
+        if block is None or block.provider != "file":
+            return None
+        folder = block.settings.get("path", DEFAULT_SECRETS_PATH)
+        return (self.svc.root / folder).resolve() if isinstance(folder, str) else None
 
     # ----- contexts
 

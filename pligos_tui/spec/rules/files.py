@@ -13,8 +13,11 @@ from pligos_tui.spec.model import Command, Mount
 from pligos_tui.spec.rules.context import RuleContext
 from pligos_tui.spec.rules.registry import Found, rule
 
-FILE_MISSING = Rule("E-FILE-MISSING", "a file the service names does not exist, or is a "
-                    "folder where a file is needed")
+FILE_MISSING = Rule("E-FILE-MISSING", "a file the service names does not exist, is a "
+                    "folder where a file is needed, or is not a regular file (a named pipe, "
+                    "a socket, a device, a link to nothing)")
+FILE_SECRET = Rule("E-FILE-SECRET", "a file of the file provider's secrets folder mounted as a "
+                   "plain file (it would ship in a ConfigMap)")
 CONFIGMAP_KEY = Rule("E-CONFIGMAP-KEY", "a script or mounted file whose name cannot be a "
                      "ConfigMap key")
 FILE_NAME_CLASH = Rule("E-FILE-NAME-CLASH", "two files of one mount with the same name")
@@ -42,6 +45,23 @@ def missing(ctx: RuleContext) -> Iterator[Found]:
                         or "create it or fix the path (relative to the service folder)")
         elif ref.folder:
             yield Found(ref.at, f"{ref.what} {ref.value!r} is a folder", "name a file")
+        elif ref.special:
+            yield Found(ref.at, f"{ref.what} {ref.special}",
+                        "replace it with the file itself, or move it out of the folder")
+
+
+@rule(FILE_SECRET)
+def secret_files(ctx: RuleContext) -> Iterator[Found]:
+    for ref in ctx.files:
+        if ref.secret:
+            folder = ctx.secret_folder
+            inner = Path(ref.secret).relative_to(
+                folder.relative_to(ctx.svc.root.resolve())) if folder else Path(ref.secret)
+            name = inner.parts[0].split(".")[0] if inner.parts else "NAME"
+            yield Found(ref.at, f"{ref.what} {ref.secret} is in the secret provider's folder: "
+                        "mounted as a plain file, its secret data would ship in a ConfigMap",
+                        f"mount the secret instead, with a mount {{path: ..., secret: {name}}} "
+                        "(the provider reads it from that folder)")
 
 
 @rule(CONFIGMAP_KEY)

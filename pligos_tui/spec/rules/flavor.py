@@ -33,9 +33,9 @@ def unknown_flavor(ctx: RuleContext) -> Iterator[Found]:
         if resolved is None or not resolved.flavor or r.flavor or r.broken_flavor:
             continue
         available = list(ctx.flavors.available(ctx.flavor_search))
-        yield Found(resolved.where("flavor"), f"unknown flavor {resolved.flavor!r}",
-                    did_you_mean(resolved.flavor, available, loose=True)
-                    or f"flavors are: {', '.join(available)}")
+        yield Found(resolved.where("flavor"), f"unknown flavor {resolved.flavor!r} "
+                    "({contexts})", did_you_mean(resolved.flavor, available, loose=True)
+                    or f"flavors are: {', '.join(available)}", context=r.context.name)
 
 
 @rule(FLAVOR_TAKES)
@@ -44,9 +44,9 @@ def not_taken(ctx: RuleContext) -> Iterator[Found]:
         for prop in resolved.assigned:
             if prop not in flavor.accepts:
                 yield Found(resolved.where(prop), f"flavor {flavor.name!r} does not take {prop} "
-                            f"(context {context.name!r})",
+                            "({contexts})",
                             f"{flavor.name} takes: {', '.join(flavor.accepts)}; remove {prop} "
-                            "or choose another flavor", key=True)
+                            "or choose another flavor", key=True, context=context.name)
 
 
 @rule(FLAVOR_NEEDS)

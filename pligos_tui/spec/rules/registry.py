@@ -23,6 +23,9 @@ class Found:
     message: str
     hint: str = ""
     key: bool = False  # point at the key at `at` (or the mapping missing it), not its value
+    # the context it was found in, when a rule checks each context: "{contexts}" in the
+    # message names it, and the same finding in several contexts is reported once, naming all
+    context: str = ""
 
 
 Check = Callable[[RuleContext], Iterator[Found]]

@@ -41,15 +41,16 @@ def used_twice(ctx: RuleContext) -> Iterator[Found]:
             seen: set[str] = set()
             for value in values:
                 if value in seen:
-                    yield Found(resolved.where(prop), f"context {context.name!r} uses the "
+                    yield Found(resolved.where(prop), "{contexts} uses the "
                                 f"{kind} {value!r} twice",
-                                "each route and mount of a context needs its own name and path")
+                                "each route and mount of a context needs its own name and path",
+                                context=context.name)
                 seen.add(value)
         listed: set[str] = set()
         for use, _ in _friend_uses(ctx, resolved):
             if use.name in listed:
-                yield Found(use.at, f"context {context.name!r} lists friend {use.name!r} twice",
-                            "list each friend once")
+                yield Found(use.at, "{contexts} lists friend " + repr(use.name) + " twice",
+                            "list each friend once", context=context.name)
             listed.add(use.name)
 
 
@@ -60,22 +61,24 @@ def scripts_mount(ctx: RuleContext) -> Iterator[Found]:
             continue
         for m in resolved.mounts:
             if m.name == "scripts" and m.kind == "files":
-                yield Found(resolved.where("mounts"), f"context {context.name!r} runs a script "
+                yield Found(resolved.where("mounts"), "{contexts} runs a script "
                             "and has a files mount named 'scripts', whose ConfigMap would "
-                            "take the scripts' name", "rename the mount (e.g. tools)")
+                            "take the scripts' name", "rename the mount (e.g. tools)",
+                            context=context.name)
 
 
 @rule(ENV_CLASH)
 def env_clash(ctx: RuleContext) -> Iterator[Found]:
-    for _, resolved, _ in ctx.flavored:
+    for context, resolved, _ in ctx.flavored:
         plain = {name: e for e in resolved.env for name in e.variables}
         for _, friend in _friend_uses(ctx, resolved):
             for key in list(friend.config) + list(friend.credentials):
                 var = friend.env_name(key)
                 if var in plain:
                     yield Found(resolved.where("env"), f"{var} is set by env entry "
-                                f"{plain[var].name!r} and injected by friend {friend.name!r}",
-                                f"remove {var} from the env entry")
+                                f"{plain[var].name!r} and injected by friend {friend.name!r} "
+                                "({contexts})", f"remove {var} from the env entry",
+                                context=context.name)
 
 
 @rule(TLS_HOST)
@@ -88,9 +91,10 @@ def one_certificate(ctx: RuleContext) -> Iterator[Found]:
             other = tls_of.setdefault(r.fqdn, r)
             if other is not r and other.tls != r.tls:
                 yield Found(resolved.where("routes"), f"routes {other.name!r} and {r.name!r} of "
-                            f"context {context.name!r} serve {r.fqdn} with different TLS "
+                            "{contexts} serve " + f"{r.fqdn} with different TLS "
                             f"secrets ({other.tls or 'none'} and {r.tls or 'none'})",
-                            "one host has one certificate: give both routes the same tls")
+                            "one host has one certificate: give both routes the same tls",
+                            context=context.name)
 
 
 @rule(PORT_SHARED)
@@ -98,8 +102,9 @@ def shared_port(ctx: RuleContext) -> Iterator[Found]:
     for context, resolved, _ in ctx.flavored:
         ports = [(r.port, r.protocol) for r in resolved.routes]
         if len(set(ports)) != len(ports):
-            yield Found(resolved.where("routes"), f"two routes of context {context.name!r} "
-                        "share a service port", "give each route its own port")
+            yield Found(resolved.where("routes"), "two routes of {contexts} "
+                        "share a service port", "give each route its own port",
+                        context=context.name)
 
 
 @rule(PROBE_PORT)

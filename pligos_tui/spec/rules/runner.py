@@ -30,7 +30,7 @@ from pligos_tui.spec.rules import (
     service,
 )
 from pligos_tui.spec.rules.context import RuleContext
-from pligos_tui.spec.rules.registry import RULE_FUNCTIONS
+from pligos_tui.spec.rules.registry import RULE_FUNCTIONS, Found
 from pligos_tui.spec.structure import STRUCTURE_RULES
 
 # the modules of rule functions; importing them registers their rules
@@ -42,11 +42,29 @@ def check_service(svc: Service, problems: Problems) -> None:
     """Check every rule of format 1 on a read service; add what is wrong to `problems`."""
     ctx = RuleContext(svc)
     for function in RULE_FUNCTIONS:
+        merged: dict[tuple[object, ...], list[str]] = {}
+        founds: dict[tuple[object, ...], Found] = {}
         for found in function.check(ctx):
-            svc.doc.problem(problems, found.at, found.message, found.hint, key=found.key,
+            same = (found.at, found.message, found.hint, found.key)
+            founds.setdefault(same, found)
+            if found.context and found.context not in merged.setdefault(same, []):
+                merged[same].append(found.context)
+        for key, found in founds.items():
+            message = found.message
+            if found.context:
+                message = message.replace("{contexts}", _contexts(merged[key]))
+            svc.doc.problem(problems, found.at, message, found.hint, key=found.key,
                             rule=function.rule.id)
     for resolution in ctx.resolutions:  # a broken flavor.yaml, with the problems of its file
         problems.items.extend(resolution.broken_flavor)
+
+
+def _contexts(names: list[str]) -> str:
+    """How a message names the contexts a finding was made in."""
+    if len(names) == 1:
+        return f"context {names[0]!r}"
+    shown = ", ".join(repr(n) for n in names[:-1]) + f" and {names[-1]!r}"
+    return f"contexts {shown}"
 
 
 def all_rules() -> list[Rule]:

@@ -1,14 +1,26 @@
 """Rules of secrets: the secrets block (its provider and that provider's settings), and every
-use of a secret, which needs a provider and a name Kubernetes takes."""
+use of a secret, which needs a provider and a name Kubernetes takes.
+
+What a provider finds wrong with a secret (missing, or holding a key Kubernetes refuses) is
+known only once a context is compiled; `locate_secret_error` puts such an error at the line
+that uses the secret in that context (`secret_uses`).
+"""
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from pligos_tui.errors import Rule, did_you_mean
+from pligos_tui.errors import ConfigError, PligosError, Problems, ResolveError, Rule, did_you_mean
+from pligos_tui.io.keypath import KeyPath
+from pligos_tui.io.yamlread import Document
+from pligos_tui.secrets.data import SecretDataError
+from pligos_tui.secrets.vault import EXAMPLE_ADDRESS, address_problem, shown_address
 from pligos_tui.spec.fields import NAME_DNS, PATH_OUTSIDE, dns_label, service_path
-from pligos_tui.spec.model import SecretsConfig
+from pligos_tui.spec.model import SecretsConfig, Service
 from pligos_tui.spec.reader import KEY_UNKNOWN, WRONG_TYPE
+from pligos_tui.spec.resolve import resolve_context
 from pligos_tui.spec.rules.context import RuleContext
 from pligos_tui.spec.rules.registry import Found, rule
 from pligos_tui.spec.vocabulary import DEFAULT_SECRETS_PATH, SECRET_PROVIDERS, SECRET_SETTINGS
@@ -75,9 +87,12 @@ def secrets_path(ctx: RuleContext) -> Iterator[Found]:
     path = block.settings.get("path", DEFAULT_SECRETS_PATH)
     if isinstance(path, str):
         _, problem = service_path(ctx.svc.root, path, follow_symlinks=ctx.svc.follow_symlinks)
+        if problem is None and posixpath.normpath(path.replace("\\", "/")) == ".":
+            problem = f"{path!r} is the service folder itself, not a folder inside it"
         if problem:
             yield Found(("secrets", "path"), f"secrets path {problem}",
-                        "keep the secrets folder inside the service (git-ignored)")
+                        "keep the secrets folder inside the service (git-ignored), "
+                        "e.g. path: secrets")
 
 
 @rule(SECRET_SETTING)
@@ -87,9 +102,11 @@ def vault_settings(ctx: RuleContext) -> Iterator[Found]:
         return
     settings = block.settings
     address = settings.get("address")
-    if isinstance(address, str) and not address.startswith(("http://", "https://")):
-        yield Found(("secrets", "address"), f"{address!r} is not a Vault address",
-                    "e.g. address: https://vault.example.com:8200")
+    wrong = address_problem(address) if isinstance(address, str) else None
+    if isinstance(address, str) and wrong is not None:
+        problem, fix = wrong
+        yield Found(("secrets", "address"), f"the Vault address {shown_address(address)!r} "
+                    f"{problem}", f"use address: {fix or EXAMPLE_ADDRESS}")
     if "kv" in settings and settings["kv"] not in (1, 2):
         yield Found(("secrets", "kv"), f"kv must be 1 or 2, not {settings['kv']!r}",
                     "or leave it out to detect the version")
@@ -122,3 +139,56 @@ def secret_names(ctx: RuleContext) -> Iterator[Found]:
         if problem:
             yield Found(ref.at, f"secret name {problem}", "secret names become part of "
                         "Kubernetes object names, e.g. tokens-tls")
+
+
+# ----- where a secret is used, for the errors of its provider
+
+@dataclass(frozen=True)
+class SecretUse:
+    """One use of a secret in a context, where the user wrote it."""
+
+    name: str  # the secret
+    what: str  # how messages name the use, e.g. "the pull secret of image 'release'"
+    doc: Document  # pligos.yaml, or the friend's file
+    at: KeyPath
+
+
+def secret_uses(svc: Service, context: str) -> list[SecretUse]:
+    """Every use of a secret in a context: its image's pull secret, its routes' TLS secrets,
+    its secret mounts and its friends' credentials, in that order."""
+    try:
+        ctx = resolve_context(svc, context)
+    except ResolveError:
+        return []
+    uses: list[SecretUse] = []
+    if ctx.image is not None and ctx.image.pull_secret:
+        uses.append(SecretUse(ctx.image.pull_secret, f"the pull secret of image "
+                              f"{ctx.image.name!r}", svc.doc, ctx.image.at + ("pullSecret",)))
+    for r in ctx.routes:
+        if r.tls:
+            uses.append(SecretUse(r.tls, f"the TLS secret of route {r.name!r}", svc.doc,
+                                  r.at + ("tls",)))
+    for m in ctx.mounts:
+        if m.kind == "secret" and m.secret:
+            uses.append(SecretUse(m.secret, f"mount {m.name!r}", svc.doc, m.at + ("secret",)))
+    for use in ctx.friends:
+        friend = svc.friends.get(use.name)
+        for key, ref in (friend.credentials.items() if friend else ()):
+            assert friend is not None
+            uses.append(SecretUse(ref.split("/", 1)[0], f"credential {key!r} of friend "
+                                  f"{friend.name!r}", friend.doc,
+                                  friend.at + ("credentials", key)))
+    return uses
+
+
+def locate_secret_error(svc: Service, context: str, error: PligosError) -> PligosError:
+    """A provider's error about one secret, as a problem at the first line that uses the
+    secret in `context` (file:line:col and key path); any other error as it is."""
+    if not isinstance(error, SecretDataError):
+        return error
+    use = next((u for u in secret_uses(svc, context) if u.name == error.secret), None)
+    if use is None:
+        return error
+    problems = Problems(svc.doc.file)
+    use.doc.problem(problems, use.at, f"{use.what}: {error.message}", error.hint)
+    return ConfigError(problems.items)
