@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from support import make_tree, one, render, run_cli
+from support import make_tree, one, register_secret, render, run_cli
 
 IMAGE = 'images: [{name: i, repository: nginx, tag: "1"}]\n'
 
@@ -148,3 +153,193 @@ def test_no_blank_line_after_env_in_the_rendered_deployment(tmp_path):
     at = next(i for i, line in enumerate(lines) if line.strip() == "env:")
     assert lines[at + 1].strip().startswith("- name:"), lines[at:at + 3]
     assert not any(line and not line.strip() for line in lines), "a whitespace-only line"
+
+
+# --- 1. links inside a mounted folder obey the rule of links named directly ----------------
+
+MOUNTED = """
+    mounts: [{name: cfg, path: /etc/cfg, files: [config]}]
+    contexts: [{name: dev, flavor: worker, image: i, mounts: [cfg]}]
+    """
+
+
+def test_a_link_leaving_the_service_inside_a_mounted_folder_is_refused(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not the service's\n")
+    svc = service(tmp_path, MOUNTED, files={"config/app.yaml": "a: 1\n"})
+    (svc / "config/shadow").symlink_to(outside)
+    err = refused(svc)
+    assert "'config/shadow' is a symbolic link to" in err and "--follow-symlinks" in err
+    assert "mounts[cfg].files[0]" in err and "E-PATH-OUTSIDE" in err
+    # allowed when asked for; then a plain run refuses again instead of saying "unchanged"
+    assert run_cli("generate", str(svc), "--follow-symlinks").code == 0
+    assert b"not the service's" in (svc / "charts/dev/svc/files/mounts/cfg/shadow").read_bytes()
+    assert run_cli("generate", str(svc)).code == 2
+    assert run_cli("check", str(svc), "--no-lint").code == 2
+
+
+def test_a_link_inside_the_service_is_mounted_under_its_own_name(tmp_path):
+    svc = service(tmp_path, MOUNTED, files={"config/app.yaml": "a: 1\n"})
+    (svc / "config/alias.yaml").symlink_to("app.yaml")
+    assert run_cli("generate", str(svc)).code == 0
+    assert (svc / "charts/dev/svc/files/mounts/cfg/alias.yaml").read_text() == "a: 1\n"
+
+
+# --- 8. anything but a regular file is refused without being opened -----------------------
+
+@pytest.mark.parametrize("fifo, body", [
+    ("pligos.yaml", "contexts: [{name: dev, flavor: worker, image: i}]\n"),
+    ("config/app.yaml", MOUNTED),
+    ("config/pipe", MOUNTED),
+    ("run.sh", "commands: [{name: c, type: script, fileName: run.sh}]\n"
+               "contexts: [{name: dev, flavor: worker, image: i, command: c}]\n"),
+    ("friends/db.yaml", "friendsLibrary: [friends]\n"
+                        "contexts: [{name: dev, flavor: worker, image: i}]\n"),
+])
+def test_a_named_pipe_is_refused_at_once(tmp_path, fifo, body):
+    svc = service(tmp_path, body, files={"config/app.yaml": "a: 1\n", "friends/.keep": ""})
+    (svc / fifo).unlink(missing_ok=True)
+    os.mkfifo(svc / fifo)
+    before = tree(svc)
+    try:  # (a read of the pipe would wait forever)
+        result = subprocess.run([sys.executable, "-m", "pligos_tui", "generate", str(svc)],
+                                capture_output=True, text=True, timeout=30, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail("generate waited on the named pipe")
+    assert result.returncode == 2, result.stderr
+    assert "is a named pipe, not a regular file" in result.stderr
+    assert tree(svc) == before
+
+
+# --- 6. names longer than a file system takes ------------------------------------------------
+
+def test_a_file_name_over_255_bytes_is_a_located_error(tmp_path):
+    long = "a" * 300
+    svc = service(tmp_path, f"""
+        mounts: [{{name: cfg, path: /etc/cfg, files: [{long}.txt]}}]
+        flavorPaths: [{long}]
+        contexts: [{{name: dev, flavor: worker, image: i, mounts: [cfg]}}]
+        """)
+    err = refused(svc)
+    assert err.count("E-PATH-LONG") == 2, err
+    assert "mounts[cfg].files[0]" in err and "flavorPaths[0]" in err
+
+
+# --- 2. files of the provider's folder are not plain files -----------------------------------
+
+def test_a_file_of_the_secrets_folder_cannot_be_mounted_as_a_plain_file(tmp_path):
+    password = "s3cr3t-hunter2-round2"
+    register_secret(password)
+    svc = service(tmp_path, """
+        secrets: {provider: file, path: ./secrets}
+        mounts: [{name: db, path: /etc/db, files: [secrets/db.yaml]},
+                 {name: all, path: /etc/all, files: [secrets]}]
+        contexts: [{name: dev, flavor: worker, image: i, mounts: [db]},
+                   {name: prod, flavor: worker, image: i, mounts: [all]}]
+        """, files={"secrets/db.yaml": f"password: {password}\n"})
+    err = refused(svc)
+    assert err.count("E-FILE-SECRET") == 2, err
+    assert "mounts[db].files[0]" in err and "secret: db" in err
+    shown = run_cli("preview", str(svc), "--context", "dev", "--values")
+    assert shown.code == 2 and password not in shown.out + shown.err
+
+
+# --- 4. aliases cannot multiply a small file into a huge chart --------------------------------
+
+def test_an_alias_size_bomb_is_refused_quickly_with_little_memory(tmp_path):
+    big = "x" * 100_000
+    svc = tmp_path / "bomb"
+    svc.mkdir()
+    (svc / "pligos.yaml").write_text(
+        "pligos: 1\nname: bomb\n" + IMAGE + "contexts:\n  - name: dev\n    flavor: worker\n"
+        f"    image: i\n    values:\n      big: &a {big}\n      list: [" + ", ".join(["*a"] * 2000)
+        + "]\n")
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", (
+        "import resource, sys\nfrom pligos_tui.cli import main\ncode = main(sys.argv[1:])\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+        "sys.exit(code)"), "generate", str(svc)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert "expands to more than" in proc.stderr and "pligos.yaml:9:" in proc.stderr
+    assert int(proc.stderr.strip().splitlines()[-1]) < 200_000  # KiB of peak memory
+    assert time.monotonic() - started < 30
+    assert not (svc / "charts").exists()
+
+
+# --- 10. nothing is written when any destination is refused -----------------------------------
+
+def test_a_foreign_folder_at_one_destination_stops_the_run_before_any_write(tmp_path):
+    svc = service(tmp_path, "contexts: [{name: dev, flavor: worker, image: i},\n"
+                            "           {name: prod, flavor: worker, image: i}]\n")
+    out = tmp_path / "out"
+    make_tree(out, {"prod/svc/notes.txt": "mine\n"})
+    result = run_cli("generate", str(svc), "--out", str(out))
+    assert result.code == 2
+    assert "out/prod/svc exists and was not generated by Pligos; nothing was written" in result.err
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == ["prod", "prod/svc",
+                                                                      "prod/svc/notes.txt"]
+
+
+# --- 11. folders Pligos did not make are never deleted ----------------------------------------
+
+def test_a_users_folder_named_like_a_leftover_is_kept(tmp_path):
+    svc = service(tmp_path, "contexts: [{name: dev, flavor: worker, image: i}]\n",
+                  files={"charts/dev/.svc.pligos-new-mine/data.txt": "my data\n"})
+    assert run_cli("generate", str(svc)).code == 0
+    assert (svc / "charts/dev/.svc.pligos-new-mine/data.txt").read_text() == "my data\n"
+
+
+def test_pruning_never_deletes_a_copy_or_files_added_by_hand(tmp_path):
+    svc = service(tmp_path, "contexts: [{name: dev, flavor: worker, image: i},\n"
+                            "           {name: prod, flavor: worker, image: i}]\n")
+    assert run_cli("generate", str(svc)).code == 0
+    shutil.copytree(svc / "charts/prod/svc", svc / "charts/backup/svc")
+    (svc / "charts/backup/svc/mine.txt").write_text("kept\n")
+    (svc / "charts/prod/svc/notes.txt").write_text("also kept\n")
+    text = (svc / "pligos.yaml").read_text()
+    (svc / "pligos.yaml").write_text(text.replace(",\n           {name: prod, flavor: worker, "
+                                                  "image: i}", ""))
+    result = run_cli("generate", str(svc))
+    assert result.code == 0, result.err
+    assert (svc / "charts/backup/svc/mine.txt").read_text() == "kept\n"
+    assert (svc / "charts/prod/svc/notes.txt").read_text() == "also kept\n"
+    assert "charts/backup/svc is a copy of the chart of context 'prod'" in result.err
+    assert "charts/prod/svc belongs to no context" in result.err and "notes.txt" in result.err
+
+
+# --- 5. a change made while generate writes is never recorded as done -------------------------
+
+def test_the_record_names_the_pligos_yaml_that_was_read(tmp_path, monkeypatch):
+    svc = service(tmp_path, "contexts: [{name: dev, flavor: worker, image: i, replicas: 1}]\n")
+    from pligos_tui.jobs import generate as job
+    real = job._write_charts
+
+    def edit_while_writing(*args, **kwargs):
+        text = (svc / "pligos.yaml").read_text()
+        (svc / "pligos.yaml").write_text(text.replace("replicas: 1", "replicas: 7"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(job, "_write_charts", edit_while_writing)
+    job.generate([svc])
+    monkeypatch.undo()
+    assert run_cli("check", str(svc), "--no-lint").code == 1  # stale: written from replicas 1
+    again = run_cli("generate", str(svc))
+    assert "1 written" in again.out, again.out
+    assert "replicas: 7" in (svc / "charts/dev/svc/values.yaml").read_text()
+
+
+# --- one problem, one message ------------------------------------------------------------------
+
+def test_a_problem_inherited_by_several_contexts_is_reported_once(tmp_path):
+    svc = service(tmp_path, """
+        contexts:
+          - {name: dev, flavor: webservis, image: i}
+          - {name: a, extends: dev}
+          - {name: b, extends: dev}
+          - {name: c, extends: a}
+        """)
+    for command in (("generate",), ("check", "--no-lint"), ("preview", "--context", "c")):
+        result = run_cli(*command, str(svc))
+        assert result.code == 2
+        assert result.err.count("error:") == 1, result.err
+        assert "unknown flavor 'webservis' (contexts 'dev', 'a', 'b' and 'c')" in result.err
