@@ -343,3 +343,14 @@ def test_a_problem_inherited_by_several_contexts_is_reported_once(tmp_path):
         assert result.code == 2
         assert result.err.count("error:") == 1, result.err
         assert "unknown flavor 'webservis' (contexts 'dev', 'a', 'b' and 'c')" in result.err
+
+
+@pytest.mark.parametrize("tag", ['""', "~", "''"])
+def test_an_empty_image_tag_is_a_located_error(tmp_path, tag):
+    svc = tmp_path / "svc"
+    make_tree(svc, {"pligos.yaml": "pligos: 1\nname: svc\nimages: [{name: i, repository: "
+                    f"registry.example.com/x, tag: {tag}}}]\n"
+                    "contexts: [{name: dev, flavor: worker, image: i}]\n"})
+    err = refused(svc)
+    assert "image 'i' has an empty tag" in err and "images[i].tag" in err
+    assert run_cli("check", "--no-lint", str(svc)).code == 2

@@ -40,6 +40,10 @@ def tag_or_digest(ctx: RuleContext) -> Iterator[Found]:
               and ctx.written(e.at + ("digest",)) is ABSENT):
             yield Found(e.at, f"image {e.name!r} needs a tag or a digest",
                         'add tag: "1.0.0" (or digest: sha256:...)', key=True)
+        elif not e.tag and not e.digest and ctx.written(e.at + ("tag",)) in ("", None):
+            yield Found(e.at + ("tag",), f"image {e.name!r} has an empty tag, which would "
+                        f"render as {e.repository or 'REPOSITORY'}: with nothing after it",
+                        'write the tag, e.g. tag: "1.0.0" (or pin it with digest: sha256:...)')
 
 
 @rule(IMAGE_TAG)
