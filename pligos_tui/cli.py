@@ -1,13 +1,15 @@
 """The `pligos` command line: parse arguments, call a job, report, map errors to exits.
 
 Exit status: 0 on success, 1 when a check finds a problem, 2 on bad input or usage. Every
-error a user can cause is a PligosError and is printed without a traceback (with `--json`, as
-a JSON document on stdout); anything else is reported as an internal error, also without a
-traceback unless PLIGOS_DEBUG is set. What is printed, and how, is `cli_report`'s.
+error a user can cause is a PligosError and is printed without a traceback; anything else is
+reported as an internal error, also without a traceback unless PLIGOS_DEBUG is set. With
+`--json` every outcome is a JSON document on stdout, a command line that does not parse
+included. What is printed, and how, is `cli_report`'s (docs/cli.md).
 
 The commands import what they need when they run (the jobs, the TUI, `cli_report` and the
 errors), so `pligos --version` and `--help` start instantly and a `generate` with nothing to do
-loads no YAML.
+loads no YAML. Shell completion (argcomplete) answers right after the parser is built, before
+any of them; only the completion of context and flavor names reads a pligos.yaml.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pligos_tui import __version__
 
@@ -30,6 +32,7 @@ INTERNAL_ERROR = 70  # EX_SOFTWARE
 INTERRUPTED = 130
 
 Command = Callable[[argparse.Namespace], int]
+SHELLS = ("bash", "zsh", "fish")
 
 
 def _paths(values: list[str] | None) -> list[Path]:
@@ -58,11 +61,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
                          as_json=args.json)
         return EXIT_OK
     result = _generate(args)
-    report.warnings(result.warnings)
+    if not args.json:  # with --json they are part of the document
+        report.warnings(result.warnings)
     report.generated(written=result.written, unchanged=result.unchanged,
                      umbrellas=result.umbrellas, removed=result.removed,
-                     services=result.services, seconds=time.perf_counter() - started,
-                     verbose=args.verbose, as_json=args.json)
+                     warnings=result.warnings, services=result.services,
+                     seconds=time.perf_counter() - started, verbose=args.verbose,
+                     as_json=args.json)
     return EXIT_OK
 
 
@@ -75,7 +80,8 @@ def _generate(args: argparse.Namespace) -> GenerateReport:
     show = sys.stderr.isatty() and not args.json and len(find_services(paths)) > 1
     with report.progress("generating", show) as progress:
         return generate(paths, contexts=args.context or None, out=_out(args),
-                        progress=progress, follow_symlinks=args.follow_symlinks)
+                        progress=progress, follow_symlinks=args.follow_symlinks,
+                        force=args.force)
 
 
 def _generate_in_place(args: argparse.Namespace) -> int:
@@ -83,9 +89,9 @@ def _generate_in_place(args: argparse.Namespace) -> int:
     from pligos_tui.errors import UsageError
     from pligos_tui.v1.build import switch_in_place
 
-    if args.out:
-        raise UsageError("--in-place and --out cannot be used together",
-                         hint="--in-place writes into the service folder itself")
+    if args.out or args.force:
+        raise UsageError(f"--in-place and {'--out' if args.out else '--force'} cannot be used "
+                         "together", hint="--in-place writes into the service folder itself")
     if not args.context or len(args.context) != 1:
         raise UsageError("--in-place needs exactly one --context NAME",
                          hint="e.g. pligos generate --in-place --context dev services/hello")
@@ -106,11 +112,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from pligos_tui import cli_report as report
     from pligos_tui.jobs.check import check
 
-    skipped: list[str] = []
-    findings = check(_paths(args.paths), lint=not args.no_lint, out=_out(args),
-                     skipped=skipped)
-    report.findings(findings, skipped=skipped, linted=not args.no_lint, as_json=args.json)
-    return EXIT_FOUND if findings else EXIT_OK
+    result = check(_paths(args.paths), lint=not args.no_lint, out=_out(args))
+    report.findings(result, verbose=args.verbose, as_json=args.json)
+    return EXIT_FOUND if result.findings else EXIT_OK
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
@@ -129,7 +133,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from pligos_tui.jobs.render import diff_contexts
     from pligos_tui.jobs.reports import load_one_service
 
-    text = diff_contexts(load_one_service(args.path), args.a, args.b)
+    text = diff_contexts(load_one_service(args.path or "."), args.a, args.b)
     report.diff(text, args.a, args.b)
     return EXIT_FOUND if text and args.exit_code else EXIT_OK
 
@@ -171,9 +175,9 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 def cmd_flavors(args: argparse.Namespace) -> int:
     from pligos_tui import cli_report as report
-    from pligos_tui.jobs.reports import flavors_report, load_one_service
+    from pligos_tui.jobs.reports import flavors_report, load_one_service, service_here
 
-    svc = load_one_service(args.path) if args.path else None
+    svc = load_one_service(args.path) if args.path else service_here()
     rows = flavors_report(svc, [Path(p) for p in args.flavor_path or []])
     report.flavors(rows, as_json=args.json)
     return EXIT_OK
@@ -242,6 +246,13 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_completion(args: argparse.Namespace) -> int:
+    from argcomplete.shell_integration import shellcode
+
+    sys.stdout.write(shellcode(["pligos"], shell=args.shell))
+    return EXIT_OK
+
+
 def _can_run_tui() -> bool:
     return (sys.stdin.isatty() and sys.stdout.isatty()
             and os.environ.get("TERM", "") not in ("", "dumb"))
@@ -253,7 +264,62 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
     pass
 
 
-def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
+class _Rejected(Exception):
+    """A command line that does not parse: argparse's message, and the parser that said it."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser, self.message = parser, message
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that a bad command line is raised, to be reported as JSON too."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _Rejected(self, message)
+
+
+# shell completion: argcomplete calls these with what is parsed of the line so far
+
+def _line_paths(args: argparse.Namespace) -> list[str]:
+    """The service paths given on the line so far (none: the working folder)."""
+    paths = list(getattr(args, "paths", None) or [])
+    path = getattr(args, "path", None)
+    return [*paths, path] if path else paths
+
+
+def _complete_contexts(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> list[str]:
+    from pligos_tui.jobs.reports import context_names
+
+    paths = _line_paths(parsed_args)
+    first = getattr(parsed_args, "a", None)  # `pligos diff PATH ...`, parsed as CONTEXT_A
+    if parsed_args.command == "diff" and not paths and first and Path(first).is_dir():
+        paths = [first]
+    return [n for n in context_names(paths) if n.startswith(prefix)]
+
+
+def _complete_flavors(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> list[str]:
+    from pligos_tui.jobs.reports import flavor_names
+
+    names = flavor_names(_line_paths(parsed_args), getattr(parsed_args, "flavor_path", None)
+                         or [])
+    return [n for n in names if n.startswith(prefix)]
+
+
+def _complete_diff_path(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> list[str]:
+    """`pligos diff [PATH] A B`: folders, until a context is on the line."""
+    if parsed_args.a:
+        return []
+    from argcomplete.completers import DirectoriesCompleter
+
+    return list(DirectoriesCompleter()(prefix))
+
+
+def _completes(action: argparse.Action, completer: Callable[..., list[str]]) -> None:
+    action.completer = completer  # type: ignore[attr-defined]
+
+
+def _command(sub: argparse._SubParsersAction[_Parser], name: str,
              func: Command, help: str, example: str) -> argparse.ArgumentParser:
     parser = sub.add_parser(name, help=help, description=help, formatter_class=_Formatter,
                             epilog=f"example:\n  {example}")
@@ -262,7 +328,7 @@ def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pligos", formatter_class=_Formatter,
         description="Describe each service once in pligos.yaml; generate one Helm chart per "
                     "context from shared flavors.",
@@ -275,12 +341,14 @@ def build_parser() -> argparse.ArgumentParser:
                  "pligos generate services/ --context prod --out build/charts")
     p.add_argument("paths", nargs="*", metavar="PATH",
                    help="a service folder, or a tree holding services (default: .)")
-    p.add_argument("--context", action="append", metavar="NAME",
-                   help="only this context (repeatable)")
+    _completes(p.add_argument("--context", action="append", metavar="NAME",
+                              help="only this context (repeatable)"), _complete_contexts)
     p.add_argument("--out", metavar="DIR", help="write DIR/<context>/<name>/ instead of "
                    "<service>/charts/<context>/<name>/")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.add_argument("-v", "--verbose", action="store_true", help="list every chart")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="list every chart, the unchanged ones too")
+    p.add_argument("--force", action="store_true", help="overwrite charts edited by hand")
     p.add_argument("--follow-symlinks", action="store_true",
                    help="allow files of the service that are links to places outside it")
     p.add_argument("--in-place", action="store_true",
@@ -299,18 +367,23 @@ def build_parser() -> argparse.ArgumentParser:
                    "built-in properties (the manifests then stay exactly the same)")
 
     p = _command(sub, "check", cmd_check,
-                 "check that configs are valid, charts are up to date and lint",
-                 "pligos check services/")
-    p.add_argument("paths", nargs="*", metavar="PATH")
+                 "check that configs are valid, charts are up to date and lint, and secrets "
+                 "stay out of git", "pligos check services/")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="a service folder, or a tree holding services (default: .)")
     p.add_argument("--out", metavar="DIR", help="the --out folder the charts were written to")
     p.add_argument("--no-lint", action="store_true", help="skip `helm lint --strict`")
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also list each check that passed")
 
     p = _command(sub, "preview", cmd_preview, "print the manifests a context renders",
                  "pligos preview examples/tokend --context prod")
     p.add_argument("path", nargs="?", metavar="PATH", help="a service folder (default: .)")
-    p.add_argument("--context", metavar="NAME", help="default: current-context")
-    p.add_argument("--flavor", metavar="NAME", help="render with another flavor")
+    _completes(p.add_argument("--context", metavar="NAME", help="default: current-context"),
+               _complete_contexts)
+    _completes(p.add_argument("--flavor", metavar="NAME", help="render with another flavor"),
+               _complete_flavors)
     p.add_argument("--values", action="store_true",
                    help="print the chart's values.yaml instead (no helm needed)")
     p.add_argument("--files", action="store_true",
@@ -318,9 +391,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "diff", cmd_diff, "show how two contexts' rendered manifests differ",
                  "pligos diff examples/tokend dev prod")
-    p.add_argument("path", metavar="PATH")
-    p.add_argument("a", metavar="CONTEXT_A")
-    p.add_argument("b", metavar="CONTEXT_B")
+    _completes(p.add_argument("path", nargs="?", metavar="PATH",
+                              help="a service folder (default: .)"), _complete_diff_path)
+    _completes(p.add_argument("a", metavar="CONTEXT_A"), _complete_contexts)
+    _completes(p.add_argument("b", metavar="CONTEXT_B"), _complete_contexts)
     p.add_argument("--exit-code", action="store_true", help="exit 1 when they differ")
 
     p = _command(sub, "contexts", cmd_contexts, "list a service's contexts",
@@ -331,7 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _command(sub, "use-context", cmd_use_context,
                  "set current-context in pligos.yaml (comments and order are kept)",
                  "pligos use-context prod examples/tokend")
-    p.add_argument("name", metavar="NAME")
+    _completes(p.add_argument("name", metavar="NAME"), _complete_contexts)
     p.add_argument("path", nargs="?", metavar="PATH")
 
     p = _command(sub, "friends", cmd_friends,
@@ -345,8 +419,9 @@ def build_parser() -> argparse.ArgumentParser:
                  "pligos codegen examples/tokend --lang python --context prod --out src")
     p.add_argument("path", nargs="?", metavar="PATH", help="a service folder (default: .)")
     p.add_argument("--lang", required=True, choices=["python", "go"])
-    p.add_argument("--context", metavar="NAME",
-                   help="one context (default: all; what some lack is optional)")
+    _completes(p.add_argument("--context", metavar="NAME",
+                              help="one context (default: all; what some lack is optional)"),
+               _complete_contexts)
     p.add_argument("--out", metavar="DIR", help="the folder to write to (default: the service "
                    "folder for python, <service>/internal/pligosconfig for go)")
 
@@ -381,10 +456,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = _command(sub, "flavors", cmd_flavors, "list the flavors a service can use",
                  "pligos flavors examples/tokend")
     p.add_argument("path", nargs="?", metavar="PATH",
-                   help="a service folder, to include its flavorPaths")
+                   help="a service folder, to include its flavorPaths (default: . when it "
+                   "holds a pligos.yaml)")
     p.add_argument("--flavor-path", action="append", metavar="DIR",
                    help="another folder of flavors (repeatable)")
     p.add_argument("--json", action="store_true")
+
+    p = _command(sub, "completion", cmd_completion,
+                 "print the shell completion script (commands, flags, contexts, flavors)",
+                 'pligos completion bash > ~/.local/share/bash-completion/completions/pligos')
+    p.add_argument("shell", choices=SHELLS, metavar="SHELL", help=", ".join(SHELLS))
     return parser
 
 
@@ -408,9 +489,18 @@ def _original_plugin_form(argv: list[str], parser: argparse.ArgumentParser) -> l
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # a shell asks for completions: answer, and exit
+        import argcomplete
+
+        argcomplete.autocomplete(parser, always_complete_options=False)
+    argv = sys.argv[1:] if argv is None else argv
     if os.environ.get("PLIGOS_HELM_PLUGIN"):
-        argv = _original_plugin_form(sys.argv[1:] if argv is None else argv, parser)
-    args = parser.parse_args(argv)
+        argv = _original_plugin_form(argv, parser)
+    as_json = "--json" in argv
+    try:
+        args = parser.parse_args(argv)
+    except _Rejected as exc:
+        return _rejected(exc, as_json)
     func: Command | None = getattr(args, "func", None)
     if func is None:
         parser.print_help()
@@ -422,7 +512,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(func(args))
     except PligosError as err:
         try:
-            if getattr(args, "json", False):
+            if as_json:
                 report.error_json(err)
             else:
                 report.error(err)
@@ -430,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
             _reader_gone()
         return err.exit_code
     except KeyboardInterrupt:
-        report.say("interrupted", sys.stderr)
+        _report_safely(report.interrupted, as_json=as_json)
         return INTERRUPTED
     except BrokenPipeError:
         _reader_gone()
@@ -438,8 +528,31 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("PLIGOS_DEBUG"):
             raise
-        report.internal_error(exc)
+        _report_safely(report.internal_error, exc, as_json=as_json)
         return INTERNAL_ERROR
+
+
+def _rejected(exc: _Rejected, as_json: bool) -> int:
+    """A command line that does not parse: argparse's usage and message, or with --json the
+    same as a JSON error document."""
+    from pligos_tui import cli_report as report
+    from pligos_tui.errors import UsageError
+
+    if as_json:
+        usage = " ".join(exc.parser.format_usage().split())
+        _report_safely(report.error_json, UsageError(exc.message, hint=usage))
+    else:
+        exc.parser.print_usage(sys.stderr)
+        sys.stderr.write(f"{exc.parser.prog}: error: {exc.message}\n")
+    return EXIT_USAGE
+
+
+def _report_safely(say: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+    """Print what happened; a reader that closed the pipe changes no exit status."""
+    try:
+        say(*args, **kwargs)
+    except BrokenPipeError:
+        _reader_gone()
 
 
 def _reader_gone() -> None:

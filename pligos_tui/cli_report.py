@@ -4,6 +4,10 @@ Everything is printed from the data the jobs return (a Problem's fields, a Findi
 a report's lists), as lines of (text, style) pieces. Without colour the pieces are joined into
 the plain text that scripts and tests read; with colour Rich prints the same text, styled.
 
+With `--json`, `generate` and `check` print one JSON object carrying `"format": 1`, and so
+does every error (docs/cli.md describes them); a change that would break a reader of it gets
+a new format number.
+
 Colour is used only when the stream is a terminal, NO_COLOR is not set (to anything, even an
 empty value) and TERM is not `dumb`. Rich alone would colour on FORCE_COLOR or TTY_COMPATIBLE
 and ignore an empty NO_COLOR, so it is told the decision (`force_terminal`, `no_color`)
@@ -27,7 +31,7 @@ from pligos_tui.errors import ConfigError, PligosError, display_path
 if TYPE_CHECKING:
     from pligos_tui.charts.records import ChartRecord
     from pligos_tui.charts.umbrella import UmbrellaPlan
-    from pligos_tui.jobs.check import Finding
+    from pligos_tui.jobs.check import CheckReport
     from pligos_tui.v1.build import SwitchReport
     from pligos_tui.v1.migrate import Migration
 
@@ -36,6 +40,7 @@ Line = list[Piece]
 
 ERROR, WARNING, LOCATION, HINT, RULE = "bold red", "bold yellow", "bold", "cyan", "dim"
 ADDED, REMOVED, HUNK = "green", "red", "cyan"
+JSON_FORMAT = 1  # the version of the JSON documents of generate, check and errors
 
 
 # --------------------------------------------------------------------------- writing
@@ -123,14 +128,28 @@ def error(err: PligosError) -> None:
 def error_json(err: PligosError) -> None:
     """The error as a JSON document on stdout (for `--json`); problems of a ConfigError."""
     problems = err.problems if isinstance(err, ConfigError) else []
-    print_json({"error": err.message, "hint": err.hint,
+    print_json({"format": JSON_FORMAT, "error": err.message, "hint": err.hint,
                 "problems": [p.to_json() for p in problems]})
 
 
-def internal_error(exc: Exception) -> None:
+INTERNAL_HINT = "this is a bug in Pligos; rerun with PLIGOS_DEBUG=1 for details and report it"
+
+
+def internal_error(exc: Exception, *, as_json: bool = False) -> None:
+    """An error that is Pligos's own fault; with --json also a JSON error document."""
+    if as_json:
+        error_json(PligosError(f"internal error: {type(exc).__name__}: {exc}", INTERNAL_HINT))
+        return
     write([[("internal error:", ERROR), (f" {type(exc).__name__}: {exc}", "")],
-           *_hint("this is a bug in Pligos; rerun with PLIGOS_DEBUG=1 for details and report "
-                  "it")], sys.stderr)
+           *_hint(INTERNAL_HINT)], sys.stderr)
+
+
+def interrupted(*, as_json: bool) -> None:
+    if as_json:
+        error_json(PligosError("interrupted", "each chart is as it was or wholly written; run "
+                                "it again"))
+    else:
+        say("interrupted", sys.stderr)
 
 
 def warnings(texts: Sequence[str]) -> None:
@@ -141,28 +160,34 @@ def warnings(texts: Sequence[str]) -> None:
 
 def generated(*, written: Sequence[ChartRecord] = (), unchanged: Sequence[ChartRecord] = (),
               umbrellas: Sequence[tuple[UmbrellaPlan, str]] = (),
-              removed: Sequence[Path] = (), services: int, seconds: float, verbose: bool,
-              as_json: bool) -> None:
-    """What `pligos generate` wrote: each chart (all of them up to 20, or with --verbose),
-    then a summary line."""
+              removed: Sequence[Path] = (), warnings: Sequence[str] = (), services: int,
+              seconds: float, verbose: bool, as_json: bool) -> None:
+    """What `pligos generate` changed: each chart removed and written (those written up to
+    20 of them), with --verbose every chart, the unchanged ones too; then a summary line."""
     if as_json:
-        print_json({"written": [display_path(r.dest) for r in written],
+        print_json({"format": JSON_FORMAT,
+                    "written": [display_path(r.dest) for r in written],
                     "unchanged": [display_path(r.dest) for r in unchanged],
+                    "removed": [display_path(dest) for dest in removed],
                     "shared": [display_path(u.dest) for u, _ in umbrellas],
-                    "services": services, "seconds": round(seconds, 3)})
+                    "shared_written": [display_path(u.dest) for u, status in umbrellas
+                                       if status == "written"],
+                    "warnings": list(warnings), "services": services,
+                    "seconds": round(seconds, 3)})
         return
     lines: list[Line] = []
     lines += [[(f"  removed   {display_path(dest)}  (its context is gone)", "")]
               for dest in removed]
     for u, status in umbrellas:
-        state = "wrote    " if status == "written" else "unchanged"
-        lines.append([(f"  {state} {display_path(u.dest)}  (shared: {', '.join(u.friends)})",
-                       "")])
+        if status == "written" or verbose:
+            state = "wrote    " if status == "written" else "unchanged"
+            lines.append([(f"  {state} {display_path(u.dest)}  (shared: "
+                           f"{', '.join(u.friends)})", "")])
     charts = [*written, *unchanged]
-    if len(charts) <= 20 or verbose:
-        for r in sorted(charts, key=lambda r: str(r.dest)):
-            state = "wrote    " if r in written else "unchanged"
-            lines.append([(f"  {state} {display_path(r.dest)}  ({r.flavor})", "")])
+    listed = charts if verbose else written if len(written) <= 20 else []
+    for r in sorted(listed, key=lambda r: str(r.dest)):
+        state = "wrote    " if r in written else "unchanged"
+        lines.append([(f"  {state} {display_path(r.dest)}  ({r.flavor})", "")])
     lines.append([(f"{len(charts)} chart{_s(charts)} of {services} "
                    f"service{'s' if services != 1 else ''}: {len(written)} written, "
                    f"{len(unchanged)} unchanged ({seconds:.2f} s)", "")])
@@ -172,7 +197,7 @@ def generated(*, written: Sequence[ChartRecord] = (), unchanged: Sequence[ChartR
 def switched(reports: Sequence[SwitchReport], *, verbose: bool, as_json: bool) -> None:
     """What `pligos generate --in-place` changed in each service folder."""
     if as_json:
-        print_json([asdict(r) for r in reports])
+        print_json({"format": JSON_FORMAT, "switched": [asdict(r) for r in reports]})
         return
     lines: list[Line] = []
     for r in reports:
@@ -195,25 +220,50 @@ def migrated(result: Migration) -> None:
 
 # --------------------------------------------------------------------------- check, diff
 
-def findings(found: Sequence[Finding], *, skipped: Sequence[str], linted: bool,
-             as_json: bool) -> None:
-    """What `pligos check` found, and what to run about it."""
+NOT_RUN = {"lint": "not linted"}
+
+
+def findings(report: CheckReport, *, verbose: bool, as_json: bool) -> None:
+    """What `pligos check` found, what it did not check and why, and what fixes the findings;
+    with --verbose, first each check that passed."""
+    found, skipped = report.findings, report.skipped
     if as_json:
-        print_json([asdict(f) for f in found])
+        print_json({"format": JSON_FORMAT, "ok": not found, "lint": report.lint,
+                    "charts": report.charts, "findings": [asdict(f) for f in found],
+                    "skipped": [asdict(s) for s in skipped], "fixes": report.fixes(),
+                    "passed": [asdict(p) for p in report.passed]})
         return
-    lines: list[Line] = [[(f"{where}: not linted: its subcharts are not fetched (run `helm "
-                           "dependency build` in it)", "")] for where in skipped]
+    lines: list[Line] = []
+    if verbose:
+        lines += [[(f"  ok  {p.where}: {'; '.join(p.checks)}", "")] for p in report.passed]
+    for s in skipped:
+        lines += [[(f"{s.chart}: {NOT_RUN.get(s.check, s.check + ' not run')}: {s.reason}",
+                    "")], *_hint(s.hint)]
     lines += [[(f.file, LOCATION), (": ", ""), (f.kind, WARNING), (f": {f.message}", "")]
               for f in found]
     if found:
-        fix = ("run `pligos generate` to bring charts up to date"
-               if any(f.kind != "codegen" for f in found)
-               else "run the `pligos codegen` commands above")
-        lines.append([(f"{len(found)} problem{_s(found)} found; {fix}", "")])
+        lines.append([(f"{len(found)} problem{_s(found)} found", "")])
+        for fix in report.fixes():
+            lines += _hint(fix)
+    elif not report.charts:
+        lines.append([("all configs are valid; they have no charts to check", "")])
     else:
-        lines.append([("all charts are valid and up to date" + (", and lint" if linted else ""),
-                       "")])
+        lines.append([(_all_good(report), "")])
     write(lines)
+
+
+def _all_good(report: CheckReport) -> str:
+    one = report.charts == 1
+    text = ("the chart is" if one else f"all {report.charts} charts are") + \
+        " valid and up to date"
+    if not report.lint:
+        return text + " (not linted: --no-lint)"
+    if report.skipped:
+        some = len(report.skipped)
+        return text + ("; it was not linted (see above)" if one else
+                       f"; {some} of them {'were' if some > 1 else 'was'} not linted "
+                       "(see above)")
+    return text + (", and lints" if one else ", and lint")
 
 
 def diff(text: str, a: str, b: str) -> None:
@@ -248,7 +298,7 @@ def flavors(rows: Sequence[dict[str, Any]], *, as_json: bool) -> None:
     width = max((len(r["name"]) for r in rows), default=0)
     lines: list[Line] = []
     for r in rows:
-        origin = "built-in" if r["builtin"] else str(Path(r["path"]).parent)
+        origin = "built-in" if r["builtin"] else display_path(Path(r["path"]).parent)
         lines.append([(f"{r['name']:<{width}}  {r['description']}  [{origin}]", "")])
         lines.append([(f"{'':<{width}}  requires: {', '.join(r['requires']) or '-'}; "
                        f"accepts: {', '.join(r['accepts'])}", "")])

@@ -78,6 +78,9 @@ def file_digests(files: dict[str, bytes]) -> dict[str, str]:
             if rel != MARKER}
 
 
+UNRECORDED = "which files: not recorded in its marker"
+
+
 def edited_files(dest: Path, marker: dict[str, Any] | None = None) -> list[str]:
     """The files of a generated chart changed, added or removed since Pligos wrote it ([]
     when it is as written)."""
@@ -88,8 +91,8 @@ def edited_files(dest: Path, marker: dict[str, Any] | None = None) -> list[str]:
     if content_hash(disk, str(marker.get("version", __version__))) == marker.get("hash"):
         return []
     recorded = marker.get("files")
-    if not isinstance(recorded, dict):
-        return sorted(disk)  # (a marker without file digests: any of them)
+    if not isinstance(recorded, dict):  # written by a Pligos that did not record its files
+        return [UNRECORDED]
     now = file_digests(disk)
     changed = [rel for rel in sorted(set(now) | set(recorded)) if now.get(rel) != recorded.get(rel)]
     return changed or sorted(disk)

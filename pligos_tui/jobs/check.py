@@ -1,78 +1,254 @@
 """`pligos check`: configs valid, charts up to date, charts lint, secrets kept secret.
 
-Returns findings as data; the shells print them.
+Returns a CheckReport: what was found (each finding with the fix that fits it), what was not
+checked and why, and what passed; the shells print it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pligos_tui import codegen, helm
 from pligos_tui.charts.chart import SECRETS_DIR, chart_state, secret_file_problems
+from pligos_tui.charts.plan import ChartPlan
+from pligos_tui.charts.umbrella import UmbrellaPlan, plan_umbrellas
 from pligos_tui.errors import display_path
 from pligos_tui.jobs.generate import load_services, orphans, plan
 from pligos_tui.secrets.file import git_tracked
 from pligos_tui.secrets.scan import scan
 from pligos_tui.spec.discover import find_services, split_v1
+from pligos_tui.spec.model import Service
+from pligos_tui.spec.vocabulary import DEFAULT_SECRETS_PATH
+
+GENERATE = "run `pligos generate` to bring the charts up to date"
+FORCE = ("move the hand edits into pligos.yaml or the flavor, then run `pligos generate "
+         "--force` (it overwrites charts edited by hand)")
+NOT_FETCHED = "its subcharts are not fetched"
 
 
 @dataclass
 class Finding:
     file: str
     context: str
-    kind: str  # missing | stale | modified | foreign | lint
+    # missing | stale | modified | stale-modified | foreign | orphaned | lint | codegen |
+    # secret-in-config | secret-permissions | secret-tracked | secrets-not-ignored
+    kind: str
     message: str
+    hint: str = ""  # what fixes it
+    files: list[str] = field(default_factory=list)  # modified: the files edited by hand
 
 
-def check(paths: list[Path], *, lint: bool = True, out: Path | None = None,
-          skipped: list[str] | None = None) -> list[Finding]:
-    """Configs valid (else ConfigError), charts current, charts lint. Returns the findings.
+@dataclass
+class Skipped:
+    """A check that was not run on a chart, and why."""
+
+    chart: str
+    context: str
+    check: str  # lint
+    reason: str
+    hint: str
+
+
+@dataclass
+class Passed:
+    """The checks a chart or a service's pligos.yaml passed."""
+
+    where: str
+    context: str
+    checks: list[str]
+
+
+@dataclass
+class CheckReport:
+    findings: list[Finding] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    passed: list[Passed] = field(default_factory=list)
+    charts: int = 0
+    lint: bool = True
+
+    def fixes(self) -> list[str]:
+        """The distinct hints of the findings, in the order they were found; when a chart was
+        edited by hand, that one first and instead of a plain `pligos generate` (which refuses
+        to overwrite the edit)."""
+        hints = list(dict.fromkeys(f.hint for f in self.findings if f.hint))
+        if FORCE in hints:
+            hints = [FORCE, *(h for h in hints if h not in (FORCE, GENERATE))]
+        return hints
+
+
+def check(paths: list[Path], *, lint: bool = True, out: Path | None = None) -> CheckReport:
+    """Configs valid (else ConfigError), charts current, charts lint, secrets git-ignored.
 
     Charts with subcharts that were not fetched yet (`helm dependency build`) are not linted;
-    they are added to `skipped` when given."""
+    the report says so."""
     roots, v1_roots = split_v1(find_services(paths))
     services = load_services(roots)
     plans = plan(services, out=out, v1_roots=v1_roots)
+    umbrellas = _umbrellas(paths, plans, out)
     if lint:
         helm.require_helm("checking that charts lint (leave it out with --no-lint)")
-    findings: list[Finding] = []
+    report = CheckReport(charts=len(plans) + len(umbrellas), lint=lint)
     for svc in services:
-        for found in scan(svc.doc):
-            where = f"{svc.file}:{found.line}" if found.line else svc.file
-            findings.append(Finding(where, "", "secret-in-config",
-                                    f"{found.message} [{found.key_path}]; move it to the "
-                                    "secret provider and refer to it by name"))
-    skipped = skipped if skipped is not None else []
-    if out is None:
-        for svc in services:
-            for dest in orphans(svc):
-                findings.append(Finding(display_path(dest), dest.parent.name, "orphaned",
-                                        f"context {dest.parent.name!r} is no longer in "
-                                        f"{svc.file}; `pligos generate` removes its chart"))
+        _check_service(svc, report, orphaned=out is None)
     for p in plans:
-        state = chart_state(p.dest, p.chart_files())
-        where = display_path(p.dest)
-        if state.status != "current":
-            findings.append(Finding(where, p.context, state.status, state.detail))
-            continue
-        for problem in secret_file_problems(p.dest):
-            findings.append(Finding(where, p.context, "secret-permissions", problem))
-        if (p.dest / SECRETS_DIR).is_dir():
-            tracked = git_tracked(p.dest, p.dest / SECRETS_DIR)
-            if tracked:
-                findings.append(Finding(where, p.context, "secret-tracked",
-                                        f"git tracks {len(tracked)} secret file(s): "
-                                        f"git rm --cached -r {SECRETS_DIR} in the chart, "
-                                        "then rotate those secrets"))
-        if lint and p.compiled.requirements and not (p.dest / "charts").is_dir():
-            skipped.append(where)
-            continue
-        if lint:
-            result = helm.lint(p.dest)
-            if not result.ok:
-                detail = "; ".join(result.messages) or result.output.strip().splitlines()[-1]
-                findings.append(Finding(where, p.context, "lint", detail))
+        _check_chart(p.dest, p.context, p.chart_files(), report, lint=lint,
+                     subcharts=bool(p.compiled.requirements), lint_hint=_lint_hint(p))
+    for u in umbrellas:
+        _check_chart(u.dest, u.context, u.files, report, lint=lint, subcharts=True,
+                     lint_hint="fix the definitions of the shared dependencies "
+                     f"({', '.join(u.friends)}) in the friends library, then run "
+                     "`pligos generate`")
     for svc in services:  # code `pligos codegen` wrote, recorded in .pligos-codegen.json
-        findings += [Finding(s.file, s.context, "codegen", s.message) for s in codegen.stale(svc)]
-    return findings
+        report.findings += [Finding(s.file, s.context, "codegen", s.message,
+                                    hint="run the `pligos codegen` command it names")
+                            for s in codegen.stale(svc)]
+    return report
+
+
+def _umbrellas(paths: list[Path], plans: list[ChartPlan], out: Path | None
+               ) -> list[UmbrellaPlan]:
+    """The shared-dependencies charts `pligos generate` would write for the same paths."""
+    found: list[UmbrellaPlan] = []
+    for path in paths:
+        here = set(find_services([path]))
+        found += plan_umbrellas([p for p in plans if p.origin.root in here], path, out)
+    return found
+
+
+def _check_service(svc: Service, report: CheckReport, *, orphaned: bool) -> None:
+    passed = ["valid"]
+    typed = scan(svc.doc)
+    for found in typed:
+        where = f"{svc.file}:{found.line}" if found.line else svc.file
+        report.findings.append(Finding(where, "", "secret-in-config",
+                                       f"{found.message} [{found.key_path}]",
+                                       hint="move each secret to the secret provider and "
+                                       "refer to it by name"))
+    if not typed:
+        passed.append("no secret typed into it")
+    if svc.secrets is not None and svc.secrets.provider == "file":
+        path = str(svc.secrets.settings.get("path", DEFAULT_SECRETS_PATH))
+        folder = svc.root / path
+        if folder.is_dir():
+            done = _secrets_kept_out_of_git(folder, svc.root, "", report)
+            if done:
+                passed.append(done)
+    if orphaned:
+        for dest in orphans(svc):
+            report.findings.append(Finding(
+                display_path(dest), dest.parent.name, "orphaned",
+                f"context {dest.parent.name!r} is no longer in {svc.file}",
+                hint="run `pligos generate` to remove the charts of contexts that are gone"))
+    report.passed.append(Passed(svc.file, "", passed))
+
+
+def _check_chart(dest: Path, context: str, files: dict[str, bytes], report: CheckReport, *,
+                 lint: bool, subcharts: bool, lint_hint: str) -> None:
+    where = display_path(dest)
+    finding = _state_finding(dest, context, files)
+    if finding is not None:
+        report.findings.append(finding)
+        return
+    passed = ["up to date"]
+    problems = secret_file_problems(dest)
+    for problem in problems:
+        report.findings.append(Finding(where, context, "secret-permissions", problem,
+                                       hint=f"chmod -R go= {where}/{SECRETS_DIR}"))
+    if (dest / SECRETS_DIR).is_dir():
+        if not problems:
+            passed.append("secret files private")
+        done = _secrets_kept_out_of_git(dest / SECRETS_DIR, dest, context, report)
+        if done:
+            passed.append(done)
+    if not lint:
+        report.passed.append(Passed(where, context, passed))
+        return
+    if subcharts and not (dest / "charts").is_dir():
+        report.skipped.append(Skipped(where, context, "lint", NOT_FETCHED,
+                                      f"run `helm dependency build {where}`, then "
+                                      "`pligos check` again"))
+        report.passed.append(Passed(where, context, passed))
+        return
+    result = helm.lint(dest)
+    if result.ok:
+        passed.append("lints (helm lint --strict)")
+    else:
+        messages = [m for m in result.messages if not m.startswith("Error:")]
+        detail = "; ".join(messages or result.messages) or (
+            result.output.strip().splitlines() or ["helm lint failed"])[-1]
+        report.findings.append(Finding(where, context, "lint", detail, hint=lint_hint))
+    report.passed.append(Passed(where, context, passed))
+
+
+def _lint_hint(p: ChartPlan) -> str:
+    if p.service is None:
+        return (f"fix the chart of {p.origin.file} or its flavor {p.flavor.name}, then run "
+                "`pligos generate`")
+    if p.flavor.builtin:
+        return (f"helm lint --strict failed on the chart of the built-in flavor {p.flavor.name}"
+                f": fix the raw values: of context {p.context} in pligos.yaml, then run "
+                "`pligos generate` (without any, it is a bug in Pligos: please report it)")
+    return (f"helm lint --strict failed on the chart of flavor {p.flavor.name} "
+            f"({display_path(p.flavor.path)}): fix the flavor, or what pligos.yaml gives "
+            f"context {p.context}, then run `pligos generate`")
+
+
+# --------------------------------------------------------------------------- chart state
+
+def _state_finding(dest: Path, context: str, files: dict[str, bytes]) -> Finding | None:
+    """A chart that is not what `pligos generate` would write now, or None. A stale chart that
+    was also edited by hand is reported as both (`stale-modified`), with the edited files."""
+    state = chart_state(dest, files)
+    where = display_path(dest)
+    if state.status == "current":
+        return None
+    if state.status == "modified" or (state.status == "stale" and state.edited):
+        kind = "modified" if state.status == "modified" else "stale-modified"
+        return Finding(where, context, kind, state.detail, FORCE, list(state.edited))
+    hint = (GENERATE if state.status in ("missing", "stale")
+            else "move the folder away, or write the charts elsewhere with --out DIR")
+    return Finding(where, context, state.status, state.detail, hint)
+
+
+# --------------------------------------------------------------------------- git
+
+def _secrets_kept_out_of_git(folder: Path, base: Path, context: str,
+                             report: CheckReport) -> str:
+    """Findings when git does not ignore a folder of secrets or tracks files in it; what
+    passed ('' when the folder is not in a git work tree)."""
+    ignored = git_ignores(folder)
+    if ignored is None:
+        return ""
+    where = display_path(folder)
+    tracked = git_tracked(base, folder)
+    if tracked:
+        report.findings.append(Finding(where, context, "secret-tracked",
+                                       f"git tracks {len(tracked)} secret file(s)",
+                                       hint=f"git rm --cached -r {where}, then rotate those "
+                                       "secrets"))
+    if ignored:
+        return "secrets git-ignored" if not tracked else ""
+    rel = os.path.normpath(os.path.relpath(folder, base)).replace(os.sep, "/")
+    fix = (f"add /{rel}/ to {display_path(base / '.gitignore')}" if not rel.startswith("..")
+           else "ignore it in the .gitignore of a folder holding it")
+    report.findings.append(Finding(
+        where, context, "secrets-not-ignored",
+        "git does not ignore the secrets folder, so its files can be committed",
+        hint=f"{fix} (`git check-ignore {where}/` then names it)"))
+    return ""
+
+
+def git_ignores(folder: Path) -> bool | None:
+    """Whether git ignores `folder`; None when it is not in a git work tree (or there is no
+    git)."""
+    try:
+        # by its patterns alone: a folder whose files git tracks is still ignored (or not)
+        result = subprocess.run(["git", "check-ignore", "-q", "--no-index", "--",
+                                 folder.name + "/"], cwd=folder.parent, capture_output=True,
+                                timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return {0: True, 1: False}.get(result.returncode)

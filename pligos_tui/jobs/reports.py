@@ -1,13 +1,15 @@
-"""The one service a command works on, and what `pligos contexts`, `pligos flavors` and
-`pligos friends` report about it, as data."""
+"""The one service a command works on, what `pligos contexts`, `pligos flavors` and
+`pligos friends` report about it, as data, and the names shell completion offers."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pligos_tui.errors import UsageError
+from pligos_tui.errors import PligosError, UsageError
+from pligos_tui.io.yamlread import load_file
 from pligos_tui.spec.discover import find_services, is_v1_service
 from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.spec.load import load_service
@@ -28,6 +30,15 @@ def load_one_service(path: str | Path) -> Service:
                          hint="write its charts with `pligos generate --out DIR` (or "
                          "`--in-place --context NAME`), or convert it with `pligos migrate`")
     return load_service(roots[0])
+
+
+def service_here() -> Service | None:
+    """The format-1 service in the working folder, if it is one (`pligos flavors` without a
+    PATH)."""
+    here = Path(".")
+    if not (here / CONFIG_NAME).is_file() or is_v1_service(here):
+        return None
+    return load_service(here.resolve())
 
 
 def default_context(svc: Service) -> str:
@@ -52,9 +63,10 @@ def flavors_report(svc: Service | None, extra: Sequence[Path] = (), *,
     """For `pligos flavors`: each flavor a service can use (the built-in ones, those in its
     flavorPaths, then those in `extra` folders) and what it accepts and requires."""
     search = [svc.root / p for p in svc.flavor_paths] if svc is not None else []
+    folders = [Path(os.path.normpath(Path(p).absolute())) for p in [*search, *extra]]
     return [{"name": f.name, "description": f.description, "accepts": list(f.accepts),
              "requires": list(f.requires), "builtin": f.builtin, "path": str(f.path)}
-            for f in (flavors or FlavorSet()).all([*search, *extra])]
+            for f in (flavors or FlavorSet()).all(folders)]
 
 
 def friends_report(svc: Service) -> list[dict[str, Any]]:
@@ -69,3 +81,48 @@ def friends_report(svc: Service) -> list[dict[str, Any]]:
              "credentials": sorted(f.env_name(k) for k in f.credentials),
              "contexts": users.get(f.name, [])}
             for f in sorted(svc.friends.values(), key=lambda f: f.name)]
+
+
+# --------------------------------------------------------------------------- completion
+
+def _config(paths: Sequence[str]) -> list[tuple[Path, dict[str, Any]]]:
+    """The services at or below `paths` (else the one in the working folder), each with its
+    pligos.yaml as plain data; never raising (it may be half written while its names are
+    completed)."""
+    if not paths:
+        return _config(["."]) if Path(CONFIG_NAME).is_file() else []
+    try:
+        roots = find_services([Path(p) for p in paths])
+    except PligosError:
+        return []
+    found = []
+    for root in roots:
+        try:
+            data = load_file(root / CONFIG_NAME, CONFIG_NAME).data
+        except PligosError:
+            continue
+        if isinstance(data, dict):
+            found.append((root, data))
+    return found
+
+
+def context_names(paths: Sequence[str]) -> list[str]:
+    """The context names of the services at `paths` (default: the working folder)."""
+    names: list[str] = []
+    for _, data in _config(paths):
+        contexts = data.get("contexts")
+        for ctx in contexts if isinstance(contexts, list) else []:
+            if isinstance(ctx, dict) and isinstance(ctx.get("name"), str):
+                names.append(ctx["name"])
+    return sorted(set(names))
+
+
+def flavor_names(paths: Sequence[str], extra: Sequence[str] = ()) -> list[str]:
+    """The flavors the services at `paths` can use: built-in, in their flavorPaths, and in
+    the `extra` folders."""
+    search: list[Path] = []
+    for root, data in _config(paths):
+        listed = data.get("flavorPaths")
+        listed = [listed] if isinstance(listed, str) else listed
+        search += [root / p for p in listed or [] if isinstance(p, str)]
+    return sorted(FlavorSet().available([*search, *(Path(p) for p in extra)]))

@@ -68,7 +68,7 @@ def test_check_reports_stale_hand_edited_and_missing_generated_code(example):
     assert run_cli("generate", str(svc)).code == 0
     result = run_cli("check", str(svc), "--no-lint", "--json")
     assert result.code == 1
-    findings = {f["file"].rsplit("/", 1)[-1]: f for f in json.loads(result.out)}
+    findings = {f["file"].rsplit("/", 1)[-1]: f for f in json.loads(result.out)["findings"]}
     assert set(findings) == {"pligos_config.py", "pligosconfig.go"}
     assert findings["pligos_config.py"]["kind"] == "codegen"
     assert findings["pligos_config.py"]["context"] == "prod"

@@ -258,7 +258,7 @@ def test_json_reports_other_errors_with_their_hint(tmp_path: Path, command: str)
     result = run_cli(command, str(tmp_path / "nope"), "--json", cwd=tmp_path)
     assert result.code == 2 and result.err == ""
     doc = json.loads(result.out)
-    assert set(doc) == {"error", "hint", "problems"}
+    assert set(doc) == {"format", "error", "hint", "problems"} and doc["format"] == 1
     assert "does not exist" in doc["error"] and doc["hint"] and doc["problems"] == []
 
 
@@ -266,7 +266,8 @@ def test_json_of_a_usage_error_keeps_the_exit_status(tmp_path: Path):
     make_tree(tmp_path, {"a/pligos.yaml": COMMENTED, "b/pligos.yaml": COMMENTED})
     result = run_cli("contexts", ".", "--json", cwd=tmp_path)
     assert result.code == 2
-    assert json.loads(result.out) == {"error": ". holds 2 services; this command works on one",
+    assert json.loads(result.out) == {"format": 1,
+                                      "error": ". holds 2 services; this command works on one",
                                       "hint": "give the folder of one service", "problems": []}
     plain = run_cli("contexts", ".", cwd=tmp_path)
     assert plain.code == 2 and plain.out == ""

@@ -85,7 +85,7 @@ def test_check_reports_hand_edits_and_missing_charts(service: Path):
     (service / "charts/dev/api/values.yaml").write_text("replicas: 100\n")
     result = run_cli("check", str(service), "--no-lint", "--json")
     assert result.code == 1
-    kinds = {(f["context"], f["kind"]) for f in json.loads(result.out)}
+    kinds = {(f["context"], f["kind"]) for f in json.loads(result.out)["findings"]}
     assert kinds == {("dev", "modified"), ("prod", "missing")}
 
 

@@ -606,7 +606,7 @@ def test_check_reports_a_stale_v1_chart(world: Path) -> None:
 def test_in_place_on_a_tree_switches_the_services_having_the_context(world: Path) -> None:
     result = run_cli("generate", "--in-place", "--context", "dev", "--json", str(world))
     assert result.code == 0, result.err
-    (report,) = json.loads(result.out)
+    (report,) = json.loads(result.out)["switched"]
     assert report["service"] == "hello" and report["context"] == "dev"
     assert "values.yaml" in report["written"]
     assert not (world / "db/values.yaml").exists()  # db has no context dev
