@@ -2,23 +2,29 @@
 
 A chart is planned in memory, written to a temporary folder and rendered by `helm template`
 running in the background (`Rendering`); secret data is redacted first, so nothing secret is
-ever printed.
+ever printed, and the rendered Secrets show `<redacted>` as their data (not its base64). An
+error of the secret provider about one secret points at the line of pligos.yaml that uses it.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
+import re
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from pligos_tui import helm
 from pligos_tui.charts.plan import ChartPlan, plan_chart, secret_provider
-from pligos_tui.errors import HelmError
+from pligos_tui.errors import HelmError, SecretError
 from pligos_tui.io.yamlwrite import dump_yaml
+from pligos_tui.secrets import RedactingProvider, SecretProvider
 from pligos_tui.spec.model import Service
 from pligos_tui.spec.resolve import require_context
+from pligos_tui.spec.rules.secrets import locate_secret_error
 
 # What a preview shows: the rendered manifests (helm template), the chart's values.yaml, or its
 # file list. `pligos preview`, the editor and the wizard all offer these, in this order.
@@ -57,7 +63,7 @@ class Rendering:
 
     def result(self) -> str:
         try:
-            return self._helm.result()
+            return redact_secrets(self._helm.result())
         except HelmError as exc:
             raise HelmError(f"rendering context {self.plan.context!r} of "
                                  f"{self.plan.origin.file} failed: "
@@ -95,7 +101,7 @@ def start_preview(svc: Service, context: str, *, flavor: str | None = None,
                   mode: str = MANIFESTS) -> Rendering | Finished:
     """`preview`, started: the chart is planned now and helm left running in the background."""
     require_context(svc, context)
-    p = plan_chart(svc, context, flavor=flavor, redact=True)
+    p = _planned(svc, context, flavor=flavor)
     if mode == VALUES:
         return Finished(p.chart_files()["values.yaml"].decode())
     if mode == FILES:
@@ -116,9 +122,79 @@ def diff_contexts(svc: Service, a: str, b: str) -> str:
     for name in (a, b):
         require_context(svc, name)
     secrets = secret_provider(svc, redact=True)
-    left = render(plan_chart(svc, a, secrets=secrets), release=svc.name)
-    right = render(plan_chart(svc, b, secrets=secrets), release=svc.name)
+    left = render(_planned(svc, a, secrets=secrets), release=svc.name)
+    right = render(_planned(svc, b, secrets=secrets), release=svc.name)
     return "".join(diff_lines(left, right, f"context {a}", f"context {b}"))
+
+
+def _planned(svc: Service, context: str, *, flavor: str | None = None,
+             secrets: SecretProvider | None = None) -> ChartPlan:
+    """A context's chart planned with redacted secrets; a provider's error about a secret
+    at the line that uses it."""
+    try:
+        return plan_chart(svc, context, flavor=flavor, redact=True, secrets=secrets)
+    except SecretError as exc:
+        raise locate_secret_error(svc, context, exc) from None
+
+
+# ----- Secrets in rendered manifests
+
+REDACTED = RedactingProvider.PLACEHOLDER.decode()
+SECRET_DATA = ("data", "stringData")
+_DOCUMENT_START = re.compile(r"(?m)^(?=---[ \t]*$)")
+
+
+def redact_secrets(manifests: str) -> str:
+    """Rendered manifests with every value of each Secret's `data` and `stringData` shown as
+    `<redacted>`; all else as helm rendered it."""
+    return "".join(_redact_document(doc) for doc in _DOCUMENT_START.split(manifests))
+
+
+def _redact_document(text: str) -> str:
+    if "Secret" not in text:  # most documents: not parsed at all
+        return text
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return text
+    if not isinstance(node, yaml.MappingNode) or _scalar(node, "kind") != "Secret":
+        return text
+    if node.flow_style:
+        return _redumped(text, node)
+    lines = text.splitlines(keepends=True)
+    pairs = node.value
+    for i in reversed(range(len(pairs))):
+        key, value = pairs[i]
+        if not (isinstance(key, yaml.ScalarNode) and key.value in SECRET_DATA
+                and isinstance(value, yaml.MappingNode) and value.value):
+            continue
+        start, last = key.start_mark.line, value.value[-1][1].end_mark
+        end = last.line + (1 if last.column else 0)
+        indent = " " * key.start_mark.column
+        block = [f"{indent}{key.value}:\n"] + [
+            f"{indent}  {json.dumps(str(k.value), ensure_ascii=False)}: {REDACTED}\n"
+            for k, _ in value.value]
+        lines[start:end] = block
+    return "".join(lines)
+
+
+def _redumped(text: str, node: yaml.MappingNode) -> str:
+    """A Secret written in flow style, written again in block style with its data redacted
+    (the comments before it kept)."""
+    doc: Any = yaml.safe_load(text)
+    for key in SECRET_DATA:
+        if isinstance(doc.get(key), dict):
+            doc[key] = {k: REDACTED for k in doc[key]}
+    head = text[:node.start_mark.index]
+    return head + dump_yaml(doc)
+
+
+def _scalar(node: yaml.MappingNode, name: str) -> str | None:
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == name \
+                and isinstance(value, yaml.ScalarNode):
+            return str(value.value)
+    return None
 
 
 def diff_lines(a: str, b: str, name_a: str, name_b: str, *,

@@ -3,8 +3,9 @@
 Secrets never live in pligos.yaml. A service names them (a pull secret, a TLS certificate, a
 mounted secret, a friend's credentials) and its `secrets:` block says where they come from:
 `file` (a git-ignored folder of the service) or `vault` (a Vault KV store). A provider returns
-a secret's data as bytes per key; errors are SecretErrors with one clear line, which never
-contain a token.
+a secret's data as bytes per key, with keys Kubernetes takes (`data.py`); errors are
+SecretErrors with one clear line, which never contain a token or a secret's bytes. An error
+about one secret is a `SecretDataError` naming it, so that the line using it can be shown.
 """
 
 from __future__ import annotations
