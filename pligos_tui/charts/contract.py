@@ -20,6 +20,7 @@ from typing import Any
 from pligos_tui.errors import SecretError
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.secrets import SecretProvider, make_provider
+from pligos_tui.secrets.data import SecretDataError, secret_text
 from pligos_tui.spec.fields import folder_files
 from pligos_tui.spec.model import Friend, Mount, Service
 from pligos_tui.spec.ports import named_ports
@@ -238,13 +239,13 @@ def _dockerconfig(name: str, data: dict[str, bytes]) -> dict[str, bytes]:
         return {".dockerconfigjson": data[".dockerconfigjson"]}
     missing = [k for k in ("registry", "username", "password") if k not in data]
     if missing:
-        raise SecretError(f"pull secret {name!r} needs the keys registry, username and password "
-                          f"(or .dockerconfigjson); it lacks {', '.join(missing)}",
-                          hint="add the missing keys to the secret")
-    user, password = data["username"].decode(), data["password"].decode()
+        raise SecretDataError(f"pull secret {name!r} needs the keys registry, username and "
+                              f"password (or .dockerconfigjson); it lacks {', '.join(missing)}",
+                              hint="add the missing keys to the secret", secret=name)
+    user, password, registry = (secret_text(name, key, data[key], what="a pull secret")
+                                for key in ("username", "password", "registry"))
     auth = base64.b64encode(f"{user}:{password}".encode()).decode()
-    config = {"auths": {data["registry"].decode(): {"username": user, "password": password,
-                                                    "auth": auth}}}
+    config = {"auths": {registry: {"username": user, "password": password, "auth": auth}}}
     return {".dockerconfigjson": json.dumps(config, sort_keys=True).encode()}
 
 
@@ -266,10 +267,11 @@ def _compile_secrets(compiled: Compiled, uses: dict[str, list[tuple[str, str]]],
         elif kind == TLS:
             missing = [k for k in ("tls.crt", "tls.key") if k not in data]
             if missing:
-                raise SecretError(f"TLS secret {name!r} lacks the keys {', '.join(missing)} "
-                                  f"(has: {', '.join(sorted(data)) or 'none'})",
-                                  hint="store the certificate chain as tls.crt and the private "
-                                       "key as tls.key")
+                raise SecretDataError(f"TLS secret {name!r} lacks the keys "
+                                      f"{', '.join(missing)} (has: "
+                                      f"{', '.join(sorted(data)) or 'none'})",
+                                      hint="store the certificate chain as tls.crt and the "
+                                           "private key as tls.key", secret=name)
         files = []
         for i, key in enumerate(sorted(data)):
             if not re.fullmatch(r"[-._a-zA-Z0-9]+", key):
@@ -301,13 +303,16 @@ def _compile_friends(svc: Service, ctx: ResolvedContext, compiled: Compiled,
                 elif len(keys) == 1:
                     secret_key = keys[0]
                 else:
-                    raise SecretError(f"credential {key!r} of friend {friend.name!r}: secret "
-                                      f"{secret!r} has several keys ({', '.join(keys)})",
-                                      hint=f"name the key: {key}: {secret}/<key>")
+                    raise SecretDataError(f"credential {key!r} of friend {friend.name!r}: "
+                                          f"secret {secret!r} has several keys "
+                                          f"({', '.join(keys)})",
+                                          hint=f"name the key: {key}: {secret}/<key>",
+                                          secret=secret)
             elif secret_key not in keys:
-                raise SecretError(f"credential {key!r} of friend {friend.name!r}: secret "
-                                  f"{secret!r} has no key {secret_key!r}",
-                                  hint=f"its keys are: {', '.join(keys)}")
+                raise SecretDataError(f"credential {key!r} of friend {friend.name!r}: secret "
+                                      f"{secret!r} has no key {secret_key!r}",
+                                      hint=f"its keys are: {', '.join(keys)}", secret=secret,
+                                      key=secret_key)
             credentials.append({"name": friend.env_name(key), "secret": secret,
                                 "key": secret_key})
         friends[friend.name] = {

@@ -14,10 +14,11 @@ from pligos_tui.charts.chart import build_chart
 from pligos_tui.charts.contract import Compiled, compile_context
 from pligos_tui.charts.records import ChartRecord
 from pligos_tui.charts.schema import check_values
-from pligos_tui.errors import UsageError, did_you_mean
+from pligos_tui.errors import SecretError, UsageError, did_you_mean
 from pligos_tui.secrets import RedactingProvider, SecretProvider, make_provider
 from pligos_tui.spec.flavors import Flavor, FlavorSet
 from pligos_tui.spec.model import Service
+from pligos_tui.spec.rules.secrets import locate_secret_error
 
 CHARTS_DIR = "charts"  # below a service, where its charts go by default
 
@@ -91,7 +92,10 @@ def plan_chart(svc: Service, context: str, *, out: Path | None = None,
     flavors = flavors or FlavorSet()
     if secrets is None:
         secrets = secret_provider(svc, redact=redact)
-    compiled = compile_context(svc, context, flavor, secrets)
+    try:
+        compiled = compile_context(svc, context, flavor, secrets)
+    except SecretError as exc:  # at the line of pligos.yaml that uses the secret
+        raise locate_secret_error(svc, context, exc) from None
     search = [svc.root / p for p in svc.flavor_paths]
     found = flavors.get(compiled.flavor, search)
     if found is None:

@@ -10,7 +10,9 @@ context through an umbrella chart.
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 from pligos_tui.errors import ConfigError, Problems, Rule, did_you_mean, display_path
@@ -89,7 +91,7 @@ def load_friends(svc: Service, problems: Problems) -> dict[str, Friend]:
     """
     found: list[Friend] = []
     for folder in svc.friends_library:
-        path = svc.root / folder
+        path = Path(os.path.normpath(svc.root / folder))
         if not path.is_dir():
             continue  # reported by the service's own checks
         for file in sorted(list(path.glob("*.yaml")) + list(path.glob("*.yml"))):

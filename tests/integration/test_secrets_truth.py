@@ -261,9 +261,6 @@ def test_a_friends_secret_key_kubernetes_refuses_is_located_in_the_friends_file(
             "'pass word' that Kubernetes does not allow") in result.err
 
 
-@pytest.mark.xfail(strict=True, reason="generate locates a provider's error once "
-                   "charts/plan.py:plan_chart passes it through "
-                   "spec.rules.secrets.locate_secret_error")
 def test_generate_locates_a_missing_secret_too(tmp_path):
     svc = _shop(tmp_path)
     (svc / "secrets/registry.yaml").unlink()
@@ -284,15 +281,15 @@ def test_bytes_yaml_cannot_carry_name_the_secret_and_key(tmp_path, content, prob
     result = run_cli("generate", ".", cwd=svc)
     assert result.code == 2, result.err
     line = content.count(b"\n", 0, content.index(b"password")) + 1
-    assert (f"error: secrets/postgres-password.yaml:{line}: the value of key 'password' of "
+    # at the friend's line that uses the secret, naming the secret's own file and line
+    assert ("friends/postgres.yaml:12:13: error: credential 'password' of friend 'postgres': "
+            f"secrets/postgres-password.yaml:{line}: the value of key 'password' of "
             f"secret 'postgres-password' {problem}") in result.err
     assert "position" not in result.err and "\x01" not in result.err
     assert "demo" not in result.err
     assert not (svc / "charts").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="needs charts/contract.py:_dockerconfig to read the "
-                   "user name and password with secrets.data.secret_text")
 def test_bytes_a_pull_secret_cannot_carry_name_the_secret_and_key(tmp_path):
     svc = _shop(tmp_path)
     (svc / "secrets/registry.yaml").unlink()

@@ -192,7 +192,7 @@ def test_vault_failures_are_one_clear_line(vault, tmp_path, case):
     assert result.code == 2
     assert expected in result.err, result.err
     assert "Traceback" not in result.err
-    assert len([line for line in result.err.splitlines() if line.startswith("error")]) == 1
+    assert len([line for line in result.err.splitlines() if "error:" in line]) == 1
     for used in {token, env["VAULT_TOKEN"]} - {""}:
         assert used not in result.out + result.err
     assert not (svc / "charts").exists()

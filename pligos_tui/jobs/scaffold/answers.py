@@ -7,6 +7,7 @@ names (see :mod:`.questions`).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,9 +121,23 @@ def _words(value: str) -> list[str]:
     return [w.strip() for w in value.replace(",", " ").split() if w.strip()]
 
 
+_LINE_BREAKS = "\n\r\v\f\x85\u2028\u2029"
+
+
+def _one_line(key: str, text: str) -> str:
+    """`text`, when it is one line of printable text (every answer is); else ValueError."""
+    bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Zl", "Zp")), None)
+    if bad is None:
+        return text
+    what = "a line break" if bad in _LINE_BREAKS else f"the control character {bad!r}"
+    raise ValueError(f"{key} holds {what}: an answer is one line of text")
+
+
 def _coerce(question: Question, key: str, value: object) -> Value:
     kind, choices = question.kind, question.choices
     text = "" if value is None else str(value).strip()
+    if kind != "list":
+        _one_line(key, text)
     if kind == "int":
         if isinstance(value, bool):
             raise ValueError(f"{key} must be a whole number, not {value!r}")
@@ -142,8 +157,8 @@ def _coerce(question: Question, key: str, value: object) -> Value:
         raise ValueError(f"{key} must be one of {', '.join(choices)}, not {text!r}")
     if kind == "list":
         if isinstance(value, list):
-            return [str(v).strip() for v in value if str(v).strip()]
-        return _words(text)
+            return [_one_line(key, str(v).strip()) for v in value if str(v).strip()]
+        return [_one_line(key, w) for w in _words(text)]
     return text
 
 
@@ -171,7 +186,7 @@ def set_answer(answers: Answers, key: str, value: object, *,
         setattr(ctx, CONTEXT_BY_KEY[attr].attr, _coerce(CONTEXT_BY_KEY[attr], key, value))
         return
     if key in template_keys:
-        answers.extra[key] = "" if value is None else str(value)
+        answers.extra[key] = _one_line(key, "" if value is None else str(value))
         return
     known = known_keys(template_keys)
     hint = did_you_mean(key, known, loose=True)
@@ -187,6 +202,25 @@ def missing_required(answers: Answers, given: set[str] | None = None) -> list[st
 
 # --------------------------------------------------------------------------- given answers
 
+def _context_items(value: list[object] | dict[object, object]
+                   ) -> list[tuple[str, dict[object, object]]]:
+    """(name, settings) of each context of an answers file's `contexts` (a list of names or
+    of mappings with `name:`, or a mapping from name to settings); ValueError for settings
+    that are not a mapping or a context without a name (they would be lost)."""
+    pairs = list(value.items()) if isinstance(value, dict) else [
+        (v.get("name"), v) if isinstance(v, dict) else (v, None) for v in value]
+    out: list[tuple[str, dict[object, object]]] = []
+    for name, settings in pairs:
+        if name is None or str(name).strip() == "":
+            raise ValueError("every context in contexts needs a name, e.g. "
+                             "contexts: {dev: {replicas: 1}}")
+        if settings is not None and not isinstance(settings, dict):
+            raise ValueError(f"{CONTEXTS}.{name} must be a mapping of its "
+                             f"settings (replicas, fqdn, cpu, memory), not {settings!r}")
+        out.append((str(name), settings or {}))
+    return out
+
+
 def flatten_answers(data: object, prefix: str = "") -> list[tuple[str, object]]:
     """An answers file (nested YAML) as `key=value` pairs; contexts may be a list or mapping."""
     out: list[tuple[str, object]] = []
@@ -196,14 +230,12 @@ def flatten_answers(data: object, prefix: str = "") -> list[tuple[str, object]]:
     for key, value in data.items():
         full = f"{prefix}{key}"
         if full == CONTEXTS and isinstance(value, (list, dict)):
-            items: list[tuple[object, object]] = list(value.items()) if isinstance(
-                value, dict) else [(v.get("name"), v) if isinstance(v, dict) else (v, {})
-                                   for v in value]
-            out.append((CONTEXTS, [str(n) for n, _ in items]))
+            items = _context_items(value)
+            out.append((CONTEXTS, [n for n, _ in items]))
             for name, settings in items:
-                for k, v in (settings.items() if isinstance(settings, dict) else ()):
+                for k, v in settings.items():
                     if k != "name":
-                        out.append((context_key(str(name), str(k)), v))
+                        out.append((context_key(name, str(k)), v))
         elif isinstance(value, dict) and full not in BY_KEY:
             out += flatten_answers(value, full + ".")
         else:

@@ -9,6 +9,7 @@ compared step by step with the origins :func:`build_document` records).
 from __future__ import annotations
 
 import os
+import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,7 +163,12 @@ def build_document(answers: Answers, root: Path, *,
             handler = {"exec": {"command": _words(answers.probe_command)}}
             from_answer = "probe.command"
         doc["probes"] = [{"name": "main", "readiness": dict(handler), "liveness": dict(handler)}]
-        origin.update({_item("probes", "main"): from_answer, ("probes",): from_answer})
+        main = _item("probes", "main")
+        origin.update({main: from_answer, ("probes",): from_answer})
+        if not routes_ok:  # the probe checks the container port itself
+            for stage in ("readiness", "liveness"):
+                for kind in ("httpGet", "tcpSocket"):
+                    origin[(*main, stage, kind, "port")] = "containerPort"
     if answers.config and "mounts" in accepts:
         doc["mounts"] = [{"name": "config", "path": answers.mount_path, "files": ["config/"],
                           "readOnly": True}]
@@ -247,37 +253,64 @@ def pligos_yaml(answers: Answers, root: Path, *, absolute: bool = False) -> str:
     return document_text(absolute_document(doc, root) if absolute else doc, answers.name)
 
 
-def skipped(answers: Answers, root: Path, *,
-            accepts: tuple[str, ...] | None = None) -> frozenset[str]:
-    """Answer keys that do not apply to these answers (the flavor takes no routes, the
-    probe is not HTTP, ...): the wizard hides them and the plain prompts skip them."""
+def _a(flavor: str) -> str:
+    """"a cronjob", "an api": the flavor as the subject of a reason."""
+    return f"{'an' if flavor[:1].lower() in 'aeiou' else 'a'} {flavor or 'flavor'}"
+
+
+def unused(answers: Answers, root: Path, *,
+           accepts: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Answer keys that do not apply to these answers (the flavor takes no routes, the probe
+    is not HTTP, ...), each with the reason: the wizard hides them, the plain prompts skip
+    them, and given ones are refused (see :meth:`.given.Given.require_all`)."""
     if accepts is None:
         accepts = flavor_accepts(answers, root)
-    out: set[str] = set()
+    out: dict[str, str] = {}
+    flavor = _a(answers.flavor)
     names = [c.name for c in answers.contexts]
-    if answers.start == "image" or "command" not in accepts:
-        out.add("command")
+
+    def add(keys: list[str] | tuple[str, ...], reason: str) -> None:
+        for key in keys:
+            out.setdefault(key, reason)
+
     if "command" not in accepts:
-        out.add("start")
+        add(("start", "command"), f"{flavor} runs no command of its own")
+    elif answers.start == "image":
+        add(("command",), "the service starts with its image's own entrypoint (start=image), "
+            "so it runs no command")
     if "probe" not in accepts:
-        out |= {"probe", "probe.path", "probe.command"}
+        add(("probe", "probe.path", "probe.command"), f"{flavor} has no probe")
     if answers.probe != "http":
-        out.add("probe.path")
+        add(("probe.path",), f"the probe is {answers.probe}, so it has no HTTP path")
     if answers.probe != "exec":
-        out.add("probe.command")
+        add(("probe.command",), f"the probe is {answers.probe}, so it runs no command")
     if "routes" not in accepts:
-        out |= {"port", "containerPort"} | {context_key(n, "fqdn") for n in names}
+        add(("port",), f"{flavor} has no routes, so it has no service port")
+        add([context_key(n, "fqdn") for n in names],
+            f"{flavor} has no routes, so it has no host")
+        if "probe" not in accepts or answers.probe not in ("http", "tcp"):
+            add(("containerPort",), f"{flavor} has no routes and no HTTP or TCP probe, so it "
+                "uses no container port")
     if "mounts" not in accepts:
-        out |= {"config", "config.path"}
-    if not answers.config:
-        out.add("config.path")
+        add(("config", "config.path"), f"{flavor} takes no mounts, so no config/ is mounted")
+    elif not answers.config:
+        add(("config.path",), "config is no, so no config/ is mounted")
     if "schedule" not in accepts:
-        out.add("schedule")
+        add(("schedule",), f"{flavor} runs on no schedule")
     if "replicas" not in accepts:
-        out |= {context_key(n, "replicas") for n in names}
+        add([context_key(n, "replicas") for n in names], f"{flavor} has no replicas")
     if "resources" not in accepts:
-        out |= {context_key(n, k) for n in names for k in ("cpu", "memory")}
-    return frozenset(out)
+        add([context_key(n, k) for n in names for k in ("cpu", "memory")],
+            f"{flavor} takes no resource requests")
+    if "friends" not in accepts:
+        add(("friends",), f"{flavor} takes no friends")
+    return out
+
+
+def skipped(answers: Answers, root: Path, *,
+            accepts: tuple[str, ...] | None = None) -> frozenset[str]:
+    """Answer keys that do not apply to these answers (see :func:`unused`)."""
+    return frozenset(unused(answers, root, accepts=accepts))
 
 
 # --------------------------------------------------------------------------- checking
@@ -305,6 +338,10 @@ class Check:
 
     def add(self, key: str, message: str) -> None:
         self.fields.setdefault(key, []).append(message)
+
+
+# how a rule names the contexts a finding was made in: an answer is about all of them
+_IN_CONTEXTS = re.compile(r" \(contexts? '[^)]*\)")
 
 
 def answer_of(key_path: str, origins: Origins) -> str:
@@ -341,6 +378,7 @@ def check_answers(answers: Answers, root: Path) -> Check:
             result.add(key, "unbalanced quotes")
     if answers.probe == "exec" and not answers.probe_command.strip():
         result.add("probe.command", "give the command the probe runs, e.g. cat /tmp/ready")
+    seen: set[tuple[str, str]] = set()
     try:
         load_service_text(checked, root, display_path(root / CONFIG_NAME))
     except ConfigError as exc:
@@ -349,9 +387,16 @@ def check_answers(answers: Answers, root: Path) -> Check:
             if key == "":
                 continue
             result.problems.append(problem)
-            msg = problem.message + (f" ({problem.hint})" if problem.hint else "")
+            if problem.rule and (key, problem.rule) in seen:
+                continue  # one answer, one message per rule (a flavor is every context's)
+            seen.add((key, problem.rule))
+            message = _IN_CONTEXTS.sub("", problem.message)
+            msg = message + (f" ({problem.hint})" if problem.hint else "")
             if msg not in result.fields.get(key, []):
                 result.add(key, msg)
     except PligosError as exc:
         result.add("name", exc.message)
+    if not answers.image_tag and "image.tag" not in result.fields:
+        result.add("image.tag", "give the image's tag, e.g. 0.1.0 (or a digest: sha256:...); "
+                   f"an empty one would leave the image as {answers.repository}:")
     return result

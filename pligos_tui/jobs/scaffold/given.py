@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pligos_tui.errors import UsageError
+from pligos_tui.errors import AnswersError, UsageError
 from pligos_tui.jobs.scaffold.answers import (
     Answers,
     answers_from,
@@ -15,23 +15,52 @@ from pligos_tui.jobs.scaffold.answers import (
     missing_required,
     parse_set,
 )
+from pligos_tui.jobs.scaffold.document import check_answers, unused
+from pligos_tui.jobs.scaffold.questions import split_context_key
 from pligos_tui.jobs.scaffold.template import Template
 
 
 @dataclass
 class Given:
-    """The answers so far, and which answer keys the user gave explicitly."""
+    """The answers so far, which answer keys the user gave explicitly (in the order given),
+    and the folder of the service to be."""
 
     answers: Answers
-    keys: set[str]
+    keys: list[str]
+    dest: Path = Path(".")
 
     def require_all(self) -> None:
-        """For `--no-input`: every required answer must have been given."""
-        missing = missing_required(self.answers, given=self.keys)
+        """For `--no-input`: every required answer must have been given, and every given
+        answer must be used (one the other answers make meaningless is refused, with the
+        reason, together with any other answer to fix)."""
+        missing = missing_required(self.answers, given=set(self.keys))
         if missing:
             raise UsageError(f"missing required answers: {', '.join(missing)}",
                              hint="give them with --set KEY=VALUE (e.g. --set name=billing "
                              "--set flavor=webservice) or in --answers FILE")
+        meaningless = self.unused()
+        if meaningless:
+            fields = {k: [v] for k, v in meaningless.items()}
+            for key, messages in check_answers(self.answers, self.dest).fields.items():
+                fields.setdefault(key, messages)
+            raise AnswersError(fields)
+
+    def unused(self) -> dict[str, str]:
+        """Given answers the answers as a whole make meaningless, each with the reason: a
+        setting of a context that is not among the contexts, an answer the flavor (or
+        another answer) leaves unused."""
+        reasons = unused(self.answers, self.dest)
+        names = [c.name for c in self.answers.contexts]
+        out: dict[str, str] = {}
+        for key in self.keys:
+            setting = split_context_key(key)
+            if setting is not None and setting[0] not in names:
+                out[key] = (f"there is no context {setting[0]} (the contexts are "
+                            f"{', '.join(names) or 'none'}); add it to contexts, e.g. "
+                            f"--set contexts={','.join([*names, setting[0]])}")
+            elif key in reasons:
+                out[key] = f"{reasons[key]}; leave it out"
+        return out
 
 
 def given_answers(template: Template, dest: Path, *, answers_file: Path | None = None,
@@ -46,4 +75,4 @@ def given_answers(template: Template, dest: Path, *, answers_file: Path | None =
         base.flavor_paths = [os.path.relpath(os.path.abspath(p), os.path.abspath(dest))
                              for p in flavor_paths]
     answers = answers_from(pairs, base=base, template_keys=tuple(template.own_prompts))
-    return Given(answers, {k for k, _ in pairs})
+    return Given(answers, list(dict.fromkeys(k for k, _ in pairs)), Path(os.path.abspath(dest)))

@@ -54,13 +54,13 @@ class EditApp(App[None]):
         try:
             self.buffer.save()
         except PligosError as exc:
-            self.notify(exc.message, severity="error", title="not saved")
+            self.notify(exc.message, severity="error", title="not saved", markup=False)
             return
         if self.buffer.error is not None:
             self.notify(f"saved {self.buffer.display} with {len(self.buffer.problems) or 1} "
-                        "problem(s)", severity="warning")
+                        "problem(s)", severity="warning", markup=False)
         else:
-            self.notify(f"saved {self.buffer.display}")
+            self.notify(f"saved {self.buffer.display}", markup=False)
             if self.generate_on_save:
                 self._generate()
         self.editor.after_change()
@@ -72,7 +72,7 @@ class EditApp(App[None]):
             report = generate([self.buffer.root])
         except PligosError as exc:
             self.call_from_thread(self.notify, exc.format(rules=False), severity="error",
-                                  title="charts not generated")
+                                  title="charts not generated", markup=False)
             return
         self.call_from_thread(self.notify, f"charts: {len(report.written)} written, "
                               f"{len(report.unchanged)} unchanged")

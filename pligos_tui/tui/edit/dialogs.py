@@ -11,9 +11,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from pligos_tui.tui.text import field_text, literal, needs_escape, read_field
+
 
 class NameDialog(ModalScreen[str | None]):
-    """Ask for one line of text (a context's name). Enter accepts, escape cancels."""
+    """Ask for one line of text (a context's name). Enter accepts, escape cancels.
+
+    A `value` holding a line break is shown double-quoted, and read back the same way."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
@@ -23,12 +27,20 @@ class NameDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Input(self.value, placeholder=self.placeholder, id="dialog-input")
-            yield Label("enter: ok · escape: cancel", classes="dialog-hint")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
+            yield Input(field_text(self.value), placeholder=self.placeholder,
+                        id="dialog-input")
+            yield Label("enter: ok · escape: cancel", classes="dialog-hint", markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+        text = event.value
+        if needs_escape(self.value):
+            try:
+                text = read_field(text)
+            except ValueError as exc:
+                self.query_one(".dialog-hint", Label).update(str(exc))
+                return
+        self.dismiss(text.strip() or None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -45,9 +57,10 @@ class PickDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield OptionList(*[Option(c, id=c) for c in self.choices], id="dialog-options")
-            yield Label("enter: pick · escape: cancel", classes="dialog-hint")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
+            yield OptionList(*[Option(literal(c), id=c) for c in self.choices],
+                             id="dialog-options")
+            yield Label("enter: pick · escape: cancel", classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -73,7 +86,7 @@ class ConfirmDialog(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, classes="dialog-title")
+            yield Label(self.question, classes="dialog-title", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 for ident, label, variant in self.buttons:
                     yield Button(label, id=ident, variant=variant)  # type: ignore[arg-type]

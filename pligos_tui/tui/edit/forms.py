@@ -20,10 +20,10 @@ from textual.widgets import Input, Label, Select, SelectionList, Static, TextAre
 from pligos_tui.errors import Problem
 from pligos_tui.io import yamltext
 from pligos_tui.io.keypath import NamedPath, format_path, is_under, parse_path
-from pligos_tui.io.yamlwrite import dump_flow
 from pligos_tui.jobs import edits
 from pligos_tui.jobs.editing import Buffer, Selection
 from pligos_tui.spec import vocabulary
+from pligos_tui.tui.text import field_text, literal, needs_escape, one_line, read_field
 
 
 class EditRequest(Message):
@@ -55,7 +55,7 @@ class Field(Horizontal):
         self.error = ""
 
     def compose(self) -> ComposeResult:
-        yield Label(self.label, classes="field-label")
+        yield Label(one_line(self.label), classes="field-label", markup=False)
         with Vertical(classes="field-body"):
             yield self.widget
             yield Static(self.error, classes="field-error", markup=False)
@@ -104,12 +104,43 @@ class Form(VerticalScroll):
         self.post_message(EditRequest(apply, key, **kw))
 
 
+class ValueInput(Input):
+    """An input showing one scalar value on one line. A string holding a line break (or
+    another character that cannot be drawn as it is) is shown double-quoted with escapes,
+    `"a\\nb"`, and what is typed is then read back the same way."""
+
+    def __init__(self, value: Any, **kwargs: Any) -> None:
+        super().__init__(field_text(value), compact=True, **kwargs)
+        self.quoted = isinstance(value, str) and needs_escape(value)
+
+    def typed(self) -> str:
+        """The text the input holds (raises ValueError when its quotes do not close)."""
+        return read_field(self.value) if self.quoted else self.value
+
+
+def _typed(field: Field | None, widget: Input) -> str | None:
+    """What `widget` holds; None (its field showing why) when it cannot be read."""
+    if not isinstance(widget, ValueInput):
+        return widget.value
+    try:
+        return widget.typed()
+    except ValueError as exc:
+        if field is not None:
+            field.show_local(str(exc))
+        return None
+
+
+def _field_of(form: Widget, widget: Widget) -> Field | None:
+    return next((f for f in form.query(Field) if f.widget is widget), None)
+
+
 def _select(options: list[str], value: Any, ident: str) -> Select[str]:
     opts = list(options)
     if isinstance(value, str) and value and value not in opts:
         opts.append(value)
-    return Select([(o, o) for o in opts], value=value if isinstance(value, str) and value
-                  else Select.NULL, allow_blank=True, prompt="(none)", id=ident, compact=True)
+    return Select([(literal(o), o) for o in opts], value=value if isinstance(value, str)
+                  and value else Select.NULL, allow_blank=True, prompt="(none)", id=ident,
+                  compact=True)
 
 
 class ContextForm(Form):
@@ -123,13 +154,13 @@ class ContextForm(Form):
         self.context = name
         ctxs = buffer.context_names()
         self.index = ctxs.index(name) if name in ctxs else 0
-        self.title = f"Context {name}" + ("  (current)" if buffer.current_context() == name
-                                         else "")
+        self.title = f"Context {one_line(name)}" + ("  (current)" if buffer.current_context()
+                                                   == name else "")
 
     def fields(self) -> ComposeResult:
         ctx = self.buffer.context(self.context) or {}
         at = Selection.context(self.context).path
-        yield Field("name", Input(self.context, id="ctx-name", compact=True), (*at, "name"))
+        yield Field("name", ValueInput(self.context, id="ctx-name"), (*at, "name"))
         yield Field("flavor", _select(self.buffer.flavor_names(), ctx.get("flavor"),
                                       "ctx-flavor"), (*at, "flavor"))
         others = [n for n in self.buffer.context_names() if n != self.context]
@@ -155,26 +186,24 @@ class ContextForm(Form):
                 widget = Static(f"(the service has no {key} entries)", id=f"ctx-{key}",
                                 markup=False)
             else:
-                widget = SelectionList[str](*[(n, n, n in chosen) for n in names],
+                widget = SelectionList[str](*[(literal(n), n, n in chosen) for n in names],
                                             id=f"ctx-{key}", compact=True)
             yield Field(key, widget, (*at, key))
         friends = self.buffer.friend_names()
         if friends:
             chosen = self.buffer.context_friends(self.context)
-            widget = SelectionList[str](*[(n, n, n in chosen) for n in friends],
+            widget = SelectionList[str](*[(literal(n), n, n in chosen) for n in friends],
                                         id="ctx-friends", compact=True)
         else:
             widget = Static("(no friends defined: see friendsLibrary and friends in the "
                             "source view)", id="ctx-friends", markup=False)
         yield Field("friends", widget, (*at, "friends"))
         replicas = ctx.get("replicas")
-        yield Field("replicas", Input("" if replicas is None else str(replicas),
-                                      placeholder="1", id="ctx-replicas", compact=True),
+        yield Field("replicas", ValueInput(replicas, placeholder="1", id="ctx-replicas"),
                     (*at, "replicas"))
-        schedule = ctx.get("schedule")
-        yield Field("schedule", Input("" if schedule is None else str(schedule),
-                                      placeholder="cron, for the cronjob flavor",
-                                      id="ctx-schedule", compact=True), (*at, "schedule"))
+        yield Field("schedule", ValueInput(ctx.get("schedule"),
+                                           placeholder="cron, for the cronjob flavor",
+                                           id="ctx-schedule"), (*at, "schedule"))
 
     def _current(self, key: str) -> Any:
         return (self.buffer.context(self.context) or {}).get(key)
@@ -217,7 +246,9 @@ class ContextForm(Form):
         key = (event.input.id or "").removeprefix("ctx-")
         if key not in ("replicas", "schedule"):
             return
-        text, name = event.value, self.context
+        text, name = _typed(_field_of(self, event.input), event.input), self.context
+        if text is None:
+            return
         value = yamltext.parse_scalar(text, 0 if key == "replicas" else "") if text else None
         if self._current(key) == value:
             return
@@ -227,7 +258,8 @@ class ContextForm(Form):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "ctx-name":
             event.stop()
-            old, new = self.context, event.value.strip()
+            typed = _typed(_field_of(self, event.input), event.input)
+            old, new = self.context, (typed or "").strip()
             if new and new != old:
                 self.request(lambda t: edits.rename_context(t, old, new), structural=True,
                              select=Selection.context(new))
@@ -249,18 +281,6 @@ def _leaves(value: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...
     return [(path, value)]
 
 
-def _as_text(value: Any) -> str:
-    """A field's value as the text of its input: scalars plain, lists and mappings in YAML's
-    flow style (`[/bin/sh, -c]`, `{cpu: 100m}`)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (dict, list)):
-        return dump_flow(value)
-    return str(value)
-
-
 class EntryForm(Form):
     """One property entry: an input per field, nested fields by their path (`liveness.httpGet.
     path`); lists and mappings are typed in YAML's flow style. Fields can be added and removed."""
@@ -273,7 +293,7 @@ class EntryForm(Form):
         self.prop, self.entry = prop, name
         names = buffer.entry_names(prop)
         self.index = names.index(name) if name in names else 0
-        self.title = f"{prop}: {name}"
+        self.title = f"{prop}: {one_line(name)}"
         self.paths: dict[str, tuple[str, ...]] = {}  # input id -> field path in the entry
 
     def _data(self) -> dict[str, Any]:
@@ -303,8 +323,7 @@ class EntryForm(Form):
             for path, leaf in _leaves(value, (str(key),)):
                 ident = f"entry-{len(self.paths)}"
                 self.paths[ident] = path
-                yield Field(format_path(path), Input(_as_text(leaf), id=ident, compact=True),
-                            (*self.at, *path))
+                yield Field(format_path(path), ValueInput(leaf, id=ident), (*self.at, *path))
         missing = [k for k in vocabulary.ENTRY_KEYS.get(self.prop, ())
                    if k != "name" and k not in data]
         if missing:
@@ -322,19 +341,22 @@ class EntryForm(Form):
         if path is None:
             return
         old = self._value(path)
-        field = next((f for f in self.query(Field) if f.widget is event.input), None)
+        field = _field_of(self, event.input)
         if isinstance(old, (dict, list)):
             try:
                 value = yaml.safe_load(event.value) if event.value.strip() else None
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem", None) or "not valid YAML"
                 if field is not None:
-                    field.show_local(f"{mark}: write it like {_as_text(old) or '[a, b]'}")
+                    field.show_local(f"{mark}: write it like {field_text(old) or '[a, b]'}")
                 return
             if value is None:
                 return  # an emptied field is kept until f8 removes it
         else:
-            value = yamltext.parse_scalar(event.value, old if old != "" else None)
+            text = _typed(field, event.input)
+            if text is None:
+                return
+            value = yamltext.parse_scalar(text, old if old != "" else None)
         if value == old and type(value) is type(old):
             return
         prop, entry = self.prop, self.entry
@@ -380,8 +402,8 @@ class PropertyForm(Form):
         for name in names:
             users = edits.entry_users(self.buffer.text, self.prop, name)
             at = Selection.entry(self.prop, name).path
-            yield Field(name, Static("used by " + (", ".join(users) or "no context"),
-                                     markup=False), at)
+            yield Field(name, Static("used by " + (one_line(", ".join(users), 0)
+                                                   or "no context"), markup=False), at)
 
 
 class FriendForm(Form):
@@ -393,7 +415,7 @@ class FriendForm(Form):
     def __init__(self, buffer: Buffer, name: str) -> None:
         super().__init__(buffer)
         self.friend = name
-        self.title = f"friend: {name}"
+        self.title = f"friend: {one_line(name)}"
 
     def fields(self) -> ComposeResult:
         friend = self.buffer.friend(self.friend)
@@ -407,13 +429,13 @@ class FriendForm(Form):
             chart = (f"{friend.chart.name} {friend.chart.version} from {friend.chart.repository}"
                      if friend.chart else "(none)")
             rows = [("type", friend.type), ("defined in", friend.where), ("chart", chart),
-                    ("config", _as_text(friend.config) or "{}"),
-                    ("credentials", _as_text(friend.credentials) or "{}"),
-                    ("values", _as_text(friend.values) or "{}")]
+                    ("config", field_text(friend.config) or "{}"),
+                    ("credentials", field_text(friend.credentials) or "{}"),
+                    ("values", field_text(friend.values) or "{}")]
             for label, text in rows:
-                yield Field(label, Static(text, markup=False), at)
-        yield Field("used by", Static(", ".join(users) or "(no context)", markup=False),
-                    (*at, "used"))
+                yield Field(label, Static(one_line(text, 0), markup=False), at)
+        yield Field("used by", Static(one_line(", ".join(users), 0) or "(no context)",
+                                      markup=False), (*at, "used"))
 
 
 class ServiceForm(Form):
@@ -426,8 +448,7 @@ class ServiceForm(Form):
         data = self.buffer.data or {}
         for key in self.FIELDS:
             value = data.get(key)
-            yield Field(key, Input("" if value is None else str(value), id=f"svc-{key}",
-                                   compact=True), (key,))
+            yield Field(key, ValueInput(value, id=f"svc-{key}"), (key,))
         yield Field("current-context", _select(self.buffer.context_names(),
                                                self.buffer.current_context(), "svc-current"),
                     ("current-context",))
@@ -435,9 +456,11 @@ class ServiceForm(Form):
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         key = (event.input.id or "").removeprefix("svc-")
-        value = event.value
+        value = _typed(_field_of(self, event.input), event.input)
+        if value is None:
+            return
         current = (self.buffer.data or {}).get(key)
-        if current is not None and str(current) == value:
+        if current is not None and (current == value or field_text(current) == event.value):
             return
         self.request(lambda t: yamltext.set_top_level_scalar(t, key, value), key=f"svc:{key}")
 

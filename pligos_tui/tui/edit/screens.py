@@ -28,6 +28,7 @@ from pligos_tui.tui.edit.forms import (
     ServiceForm,
     SourceForm,
 )
+from pligos_tui.tui.text import one_line, tree_label
 from pligos_tui.tui.widgets.preview import ChartPreview
 
 # the kinds of tree node that show a form (the others group them)
@@ -73,7 +74,7 @@ class EditorScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = self.buffer.display
+        self.sub_title = one_line(self.buffer.display, 0)
         self._rebuild_tree()
         self._show_form()
         self._show_problems()
@@ -91,8 +92,8 @@ class EditorScreen(Screen[None]):
         b = self.buffer
         self._tree_sig = self._signature()
         tree.clear()
-        tree.root.label = b.service.name if b.service else str((b.data or {}).get("name")
-                                                                or b.display)
+        tree.root.label = tree_label(b.service.name if b.service
+                                     else (b.data or {}).get("name") or b.display)
         tree.root.data = Selection.service()
         tree.root.expand()
         wanted = None
@@ -110,7 +111,7 @@ class EditorScreen(Screen[None]):
                     wanted = branch
                 for name in names:
                     node = Selection.entry(prop, name)
-                    leaf = branch.add_leaf(name, data=node)
+                    leaf = branch.add_leaf(tree_label(name), data=node)
                     if self.selected == node:
                         wanted = leaf
             friends = b.friend_names()
@@ -119,14 +120,14 @@ class EditorScreen(Screen[None]):
                                    expand=len(friends) <= 4 or self.selected.kind == "friend")
                 for name in friends:
                     node = Selection.friend(name)
-                    leaf = branch.add_leaf(name, data=node)
+                    leaf = branch.add_leaf(tree_label(name), data=node)
                     if self.selected == node:
                         wanted = leaf
             ctxs = tree.root.add("Contexts", data=Selection("contexts"), expand=True)
             for name in b.context_names():
                 mark = " ★" if name == b.current_context() else ""
                 node = Selection.context(name)
-                leaf = ctxs.add_leaf(name + mark, data=node)
+                leaf = ctxs.add_leaf(tree_label(one_line(name) + mark, 0), data=node)
                 if self.selected == node:
                     wanted = leaf
         source = tree.root.add_leaf("pligos.yaml (source)", data=Selection.source())
@@ -206,7 +207,7 @@ class EditorScreen(Screen[None]):
             new = event.apply(self.buffer.text)
         except PligosError as exc:
             self.notify(exc.message + (f"\n{exc.hint}" if exc.hint else ""), severity="error",
-                        title="not changed")
+                        title="not changed", markup=False)
             return
         select = event.select
         if select is not None:
@@ -296,7 +297,8 @@ class EditorScreen(Screen[None]):
                 if name:
                     self._apply(lambda t: edits.clone_entry(t, prop, src, name),
                                 select=Selection.entry(prop, name))
-            self.app.push_screen(NameDialog(f"Clone {prop} entry {src} as", f"{src}-copy"),
+            self.app.push_screen(NameDialog(f"Clone {prop} entry {one_line(src)} as",
+                                            f"{src}-copy"),
                                  add_copy)
             return
         ctx = self._selected_context()
@@ -307,7 +309,7 @@ class EditorScreen(Screen[None]):
             if name:
                 self._apply(lambda t: edits.clone_context(t, ctx, name),
                             select=Selection.context(name))
-        self.app.push_screen(NameDialog(f"Clone {ctx} as", f"{ctx}-copy"), done)
+        self.app.push_screen(NameDialog(f"Clone {one_line(ctx)} as", f"{ctx}-copy"), done)
 
     def action_rename(self) -> None:
         entry = self._selected_entry()
@@ -318,8 +320,9 @@ class EditorScreen(Screen[None]):
                 if name and name != old_entry:
                     self._apply(lambda t: edits.rename_entry(t, prop, old_entry, name),
                                 select=Selection.entry(prop, name))
-            self.app.push_screen(NameDialog(f"Rename {prop} entry {old_entry} to (contexts "
-                                            "referring to it follow)", old_entry), rename_entry)
+            self.app.push_screen(NameDialog(f"Rename {prop} entry {one_line(old_entry)} to "
+                                            "(contexts referring to it follow)", old_entry),
+                                 rename_entry)
             return
         old = self._selected_context()
         if not old:
@@ -329,7 +332,7 @@ class EditorScreen(Screen[None]):
             if name and name != old:
                 self._apply(lambda t: edits.rename_context(t, old, name),
                             select=Selection.context(name))
-        self.app.push_screen(NameDialog(f"Rename {old} to (extends and current-context "
+        self.app.push_screen(NameDialog(f"Rename {one_line(old)} to (extends and current-context "
                                         "follow)", old), done)
 
     def action_delete(self) -> None:
@@ -337,14 +340,14 @@ class EditorScreen(Screen[None]):
         if entry is not None:
             prop, name = entry
             users = edits.entry_users(self.buffer.text, prop, name)
-            note = (f"\nContexts {', '.join(users)} refer to it: those references are removed "
-                    "too." if users else "")
+            note = (f"\nContexts {one_line(', '.join(users))} refer to it: those references are "
+                    "removed too." if users else "")
 
             def delete_entry(answer: str | None) -> None:
                 if answer == "delete":
                     self._apply(lambda t: edits.delete_entry(t, prop, name),
                                 select=Selection.property_list(prop))
-            self.app.push_screen(ConfirmDialog(f"Delete {prop} entry {name}?{note}",
+            self.app.push_screen(ConfirmDialog(f"Delete {prop} entry {one_line(name)}?{note}",
                                                [("delete", "Delete", "error"),
                                                 ("cancel", "Cancel", "default")]), delete_entry)
             return
@@ -355,7 +358,7 @@ class EditorScreen(Screen[None]):
         def done(answer: str | None) -> None:
             if answer == "delete":
                 self._apply(lambda t: edits.delete_context(t, ctx), select=Selection.service())
-        self.app.push_screen(ConfirmDialog(f"Delete context {ctx}?",
+        self.app.push_screen(ConfirmDialog(f"Delete context {one_line(ctx)}?",
                                            [("delete", "Delete", "error"),
                                             ("cancel", "Cancel", "default")]), done)
 
@@ -381,8 +384,9 @@ class EditorScreen(Screen[None]):
             if flavor:
                 self.panes = [(ctx, None), (ctx, flavor)]
                 self.query_one(ChartPreview).set_panes(self.panes)
-                self.notify(f"previewing {ctx} with flavor {flavor}; the file is unchanged")
-        self.app.push_screen(PickDialog(f"Render {ctx} with flavor",
+                self.notify(f"previewing {one_line(ctx)} with flavor {one_line(flavor)}; the "
+                            "file is unchanged", markup=False)
+        self.app.push_screen(PickDialog(f"Render {one_line(ctx)} with flavor",
                                         self.buffer.flavor_names()), done)
 
     def action_compare_with(self) -> None:
@@ -394,7 +398,7 @@ class EditorScreen(Screen[None]):
                 self.panes = [(ctx, None), (other, None)]
                 self.query_one(ChartPreview).set_panes(self.panes)
         choices = [n for n in self.buffer.context_names() if n != ctx]
-        self.app.push_screen(PickDialog(f"Compare {ctx} with", choices), done)
+        self.app.push_screen(PickDialog(f"Compare {one_line(ctx)} with", choices), done)
 
     def action_cycle_mode(self) -> None:
         mode = self.query_one(ChartPreview).cycle_mode()

@@ -41,6 +41,7 @@ from pligos_tui.tui.new.steps import (
     StartStep,
     Step,
 )
+from pligos_tui.tui.text import one_line
 
 
 class NewServiceApp(App[Answers | None]):
@@ -76,7 +77,7 @@ class NewServiceApp(App[Answers | None]):
         self.touched: set[str] = set()
         self.check: scaffold.Check | None = None
         self._checked: tuple[Answers, dict[str, str]] | None = None  # what `check` is of
-        self.sub_title = f"step 1 of {len(self.step_ids)} · {self.dest.name}"
+        self.sub_title = f"step 1 of {len(self.step_ids)} · {one_line(self.dest.name)}"
 
     # ------------------------------------------------------------------ layout
 
@@ -235,7 +236,7 @@ class NewServiceApp(App[Answers | None]):
     def go(self, step_id: str) -> None:
         self.query_one("#switcher", ContentSwitcher).current = step_id
         self.sub_title = (f"step {self.step_ids.index(step_id) + 1} of {len(self.step_ids)} · "
-                          f"{self.dest.name}")
+                          f"{one_line(self.dest.name)}")
         steps = self.query_one("#steps", OptionList)
         steps.highlighted = self.step_ids.index(step_id)
         if step_id == "review":
@@ -287,7 +288,8 @@ class NewServiceApp(App[Answers | None]):
                 self.go(step.id or "service")
                 self._flag(bad)
             else:
-                self.notify("; ".join(self.unplaced_problems()), severity="error")
+                self.notify("; ".join(self.unplaced_problems()), severity="error",
+                            markup=False)
             return
         self.exit(answers)
 

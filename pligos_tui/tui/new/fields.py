@@ -17,6 +17,7 @@ from pligos_tui.jobs.scaffold import (
     answer_value,
     fallback_value,
 )
+from pligos_tui.tui.text import literal, one_line
 
 
 def ident(key: str) -> str:
@@ -99,20 +100,20 @@ class Field(Vertical):
                    help=question.help, compact=compact, question=question)
 
     def compose(self) -> ComposeResult:
-        yield Label(self.prompt, classes="prompt")
+        yield Label(self.prompt, classes="prompt", markup=False)
         if self.kind == "choice":
             with Choice(classes="control"):
                 for choice in self.choices:
-                    yield RadioButton(choice, value=choice == self.initial)
+                    yield RadioButton(literal(choice), value=choice == self.initial)
         elif self.kind == "bool":
             yield Toggle(value=bool(self.initial), classes="control")
         else:
-            yield Input(value="" if self.initial is None else str(self.initial),
+            yield Input(value="" if self.initial is None else one_line(self.initial, 0),
                         placeholder=self.placeholder, classes="control",
                         type="integer" if self.kind == "int" else "text")
         if self.help and not self.compact:
-            yield Static(self.help, classes="help")
-        yield Static("", classes="error")
+            yield Static(self.help, classes="help", markup=False)
+        yield Static("", classes="error", markup=False)
 
     @property
     def control(self) -> Widget:

@@ -1,7 +1,9 @@
 """`pligos new --plain`: the wizard's questions, one after another in a plain terminal.
 
 Same answers model, same checks (each answer is judged by the loader's rules before the
-next question), same writer as the full-screen wizard.
+next question), same writer as the full-screen wizard. An answer the rules refuse is
+printed with the reason on a line of its own, and the question is asked once more (the
+refused answer offered for fixing): the transcript reads as it happened, in a log too.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import copy
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pligos_tui.errors import display_path
 from pligos_tui.jobs import scaffold
 from pligos_tui.jobs.scaffold import (
     CONTEXT_QUESTIONS,
@@ -22,6 +25,7 @@ from pligos_tui.jobs.scaffold import (
     template_questions,
 )
 from pligos_tui.spec.flavors import FlavorSet
+from pligos_tui.tui.text import one_line
 
 if TYPE_CHECKING:  # prompt_toolkit comes with questionary, imported when asking
     from prompt_toolkit.input import Input
@@ -53,9 +57,10 @@ class Asker:
             labels: dict[str, str] | None = None) -> bool:
         import questionary
 
+        prompt = one_line(prompt, 0)  # it may name a context or a template's own question
         if kind == "choice":
-            options = [questionary.Choice(labels.get(c, c) if labels else c, value=c)
-                       for c in choices]
+            options = [questionary.Choice(one_line(labels.get(c, c) if labels else c, 0),
+                                          value=c) for c in choices]
             question = questionary.select(
                 prompt, choices=options, input=self.input, output=self.output,
                 default=next((o for o in options if o.value == default), None))
@@ -63,13 +68,29 @@ class Asker:
             question = questionary.confirm(prompt, default=bool(default), input=self.input,
                                            output=self.output)
         else:
-            question = questionary.text(
-                prompt, default="" if default is None else str(default),
-                validate=lambda text: self.message(key, text) or True, input=self.input,
-                output=self.output)
+            return self.ask_text(key, prompt, "" if default is None else str(default))
         value = question.ask(kbi_msg="")
         if value is None:
             return False
+        scaffold.set_answer(self.answers, key, value,
+                            template_keys=tuple(self.template.own_prompts))
+        return True
+
+    def ask_text(self, key: str, prompt: str, default: str) -> bool:
+        """Ask for text until the rules take it: a refused answer is printed with the reason
+        and the question asked again, the refused text offered for fixing."""
+        import questionary
+
+        while True:
+            value = questionary.text(prompt, default=default, input=self.input,
+                                     output=self.output).ask(kbi_msg="")
+            if value is None:
+                return False
+            message = self.message(key, value)
+            if message is None:
+                break
+            print(f"  ! {message}", flush=True)
+            default = value
         scaffold.set_answer(self.answers, key, value,
                             template_keys=tuple(self.template.own_prompts))
         return True
@@ -88,6 +109,11 @@ class Asker:
         a = self.answers
         search = [Path(scaffold.near(self.dest, p)) for p in a.flavor_paths]
         flavors = {f.name: f"{f.name:<11} {f.description}" for f in FlavorSet().all(search)}
+        # a line before the first question: a prompt drawn from the top-left corner erases
+        # the whole screen each time it is redrawn, and a terminal such as tmux then keeps the
+        # old screen in its scrollback, so the question would show twice
+        print(f"New service in {display_path(self.dest)} (Ctrl+C quits; nothing is written "
+              "until the end)", flush=True)
         for question in QUESTIONS:
             if not question.asked or question.key in scaffold.skipped(a, self.dest):
                 continue

@@ -14,6 +14,7 @@ from textual.widgets import Button, Static
 
 from pligos_tui.jobs.scaffold import Answers, Check, Template, preview_service
 from pligos_tui.spec.model import Service
+from pligos_tui.tui.text import one_line
 from pligos_tui.tui.widgets.preview import ChartPreview
 
 
@@ -37,7 +38,7 @@ class ReviewStep(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("Review", classes="step-title")
-        yield Static("", id="review-where", classes="intro")
+        yield Static("", id="review-where", classes="intro", markup=False)
         with Horizontal(id="review-body"):
             with VerticalScroll(id="review-yaml"):
                 yield Static("", id="yaml-text")
@@ -58,8 +59,9 @@ class ReviewStep(Vertical):
 
     def load(self, answers: Answers, check: Check, mode: str) -> None:
         """Show the pligos.yaml of `check` (of `answers`) and a fresh preview of its charts."""
-        where = (f"Adds to {self.dest} (--force: its other files are kept)" if self.force
-                 else f"Writes {self.dest}")
+        dest = one_line(self.dest, 0)
+        where = (f"Adds to {dest} (--force: its other files are kept)" if self.force
+                 else f"Writes {dest}")
         self.query_one("#review-where", Static).update(
             f"{where}: this pligos.yaml, and beside it the chart of each context "
             f"({mode}). Ctrl+S writes, Escape goes back.")

@@ -7,6 +7,7 @@ from itertools import groupby
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.widgets import Button, Label, SelectionList, Static
 
 from pligos_tui.jobs.scaffold import (
@@ -19,6 +20,7 @@ from pligos_tui.jobs.scaffold import (
     template_questions,
 )
 from pligos_tui.tui.new.fields import Field
+from pligos_tui.tui.text import literal, one_line
 
 FRIENDS, LIBRARY = "friends", "friendsLibrary"  # the answers the extras step gives
 
@@ -74,8 +76,9 @@ class ServiceStep(Step):
 
     def fields(self) -> ComposeResult:
         yield from super().fields()
-        yield Static("\n".join(f"[b]{n}[/b]  {d}" for n, d in self.flavors),
-                     classes="help flavors")
+        yield Static(Content("\n").join(Content.assemble((one_line(n), "bold"), "  ",
+                                                          one_line(d, 0))
+                                         for n, d in self.flavors), classes="help flavors")
 
     def field(self, question: Question) -> Field:
         names = tuple(name for name, _ in self.flavors)  # the open choice: the flavors found
@@ -122,7 +125,7 @@ class ContextsStep(Step):
             if not ctx.name:
                 continue
             await rows.mount(Horizontal(
-                Label(ctx.name, classes="context-name"),
+                Label(literal(ctx.name), classes="context-name"),
                 *[Field.asking(q, ctx, key=context_key(ctx.name, q.key), compact=True)
                   for q in CONTEXT_QUESTIONS],
                 classes="context-row", name=ctx.name))
@@ -142,9 +145,10 @@ class ExtrasStep(Step):
 
     def fields(self) -> ComposeResult:
         if self.friends:
-            yield Label(f"{BY_KEY[FRIENDS].label} from {self.library}", classes="prompt")
-            yield SelectionList[str](*[(f, f, f in self.answers.friends) for f in self.friends],
-                                     id="friends", classes="control")
+            yield Label(f"{BY_KEY[FRIENDS].label} from {one_line(self.library, 0)}",
+                        classes="prompt", markup=False)
+            yield SelectionList[str](*[(literal(f), f, f in self.answers.friends)
+                                       for f in self.friends], id="friends", classes="control")
         yield from self.question_fields(template_questions(self.prompts))
 
     def values(self) -> list[tuple[str, object]]:

@@ -66,6 +66,7 @@ from pligos_tui.jobs.preview import (
     start_panes,
 )
 from pligos_tui.jobs.render import MANIFESTS, PREVIEW_MODES, diff_lines
+from pligos_tui.tui.text import one_line
 
 
 class PreviewPane(Vertical):
@@ -178,7 +179,7 @@ class ChartPreview(Vertical):
         return list(self._panes)
 
     def _title(self, pane: Pane) -> str:
-        context, flavor = pane
+        context, flavor = one_line(pane[0]), pane[1] and one_line(pane[1])
         title = context if not flavor else f"{context} (flavor {flavor})"
         return f"{title} · {self.mode}"
 
