@@ -354,3 +354,14 @@ def test_an_empty_image_tag_is_a_located_error(tmp_path, tag):
     err = refused(svc)
     assert "image 'i' has an empty tag" in err and "images[i].tag" in err
     assert run_cli("check", "--no-lint", str(svc)).code == 2
+
+
+def test_pligos_new_keeps_a_users_folder_named_like_its_leftovers(tmp_path):
+    mine = make_tree(tmp_path / ".billing.pligos-new-mine", {"data.txt": "my data\n"})
+    staged = make_tree(tmp_path / ".billing.pligos-stage-mine", {"notes.txt": "mine too\n"})
+    result = run_cli("new", str(tmp_path / "billing"), "--no-input", "--set", "name=billing",
+                     "--set", "flavor=worker")
+    assert result.code == 0, result.err
+    assert (mine / "data.txt").read_text() == "my data\n"
+    assert (staged / "notes.txt").read_text() == "mine too\n"
+    assert not (tmp_path / "billing" / ".pligos-new-in-progress").exists()

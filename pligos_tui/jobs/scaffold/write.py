@@ -44,8 +44,10 @@ def stage(answers: Answers, template: Template, parent: Path, *, root: Path,
     folder in `parent`; `root` is where the service will live."""
     parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{root.name}.pligos-new-", dir=parent))
+    (scratch / WORK_MARKER).touch()
     try:
         project = render_template(template, template_context(answers, text, template), scratch)
+        (project / WORK_MARKER).touch()
         staged = Path(tempfile.mkdtemp(prefix=f".{root.name}.pligos-stage-", dir=parent))
         os.rmdir(staged)
         os.rename(project, staged)
@@ -78,13 +80,19 @@ def _is_cwd(path: Path) -> bool:
         return False
 
 
+# the file that marks a folder as `pligos new`'s own work in progress (a leftover to remove
+# when a run was stopped); taken out of the service just before it is moved into place
+WORK_MARKER = ".pligos-new-in-progress"
+
+
 def _clean_leftovers(dest: Path) -> None:
-    """Remove the hidden folders an interrupted `pligos new` of `dest` left beside it."""
+    """Remove the hidden folders an interrupted `pligos new` of `dest` left beside it (only
+    those carrying its marker: a folder of the same name without it is someone else's)."""
     if not dest.parent.is_dir():
         return
     for prefix in (f".{dest.name}.pligos-new-", f".{dest.name}.pligos-stage-"):
         for path in dest.parent.glob(prefix + "*"):
-            if path.is_dir() and not path.is_symlink():
+            if path.is_dir() and not path.is_symlink() and (path / WORK_MARKER).is_file():
                 shutil.rmtree(path, ignore_errors=True)
 
 
@@ -123,6 +131,7 @@ def write_service(answers: Answers, dest: Path, *, template: Template | None = N
         load_service(staged)  # what the template wrote, with the loader's rules
         report = generate([staged])
         (staged / "charts" / STATE).unlink(missing_ok=True)
+        (staged / WORK_MARKER).unlink()
         files = sorted(p.relative_to(staged).as_posix() for p in staged.rglob("*")
                        if p.is_file() or p.is_symlink())
         charts = sorted(r.dest.relative_to(staged).as_posix() for r in report.written)
