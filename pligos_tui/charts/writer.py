@@ -33,6 +33,34 @@ def _is_ours(path: Path) -> bool:
     return read_marker(path) is not None
 
 
+def _remove_ours(path: Path) -> None:
+    """Remove a folder Pligos made, its marker last: a removal stopped halfway leaves a
+    folder still known to be Pligos's, which the next run removes."""
+    try:
+        children = list(path.iterdir())
+    except OSError:
+        return
+    for child in children:
+        if child.name == MARKER:
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
+    (path / MARKER).unlink(missing_ok=True)
+    try:
+        path.rmdir()
+    except OSError:
+        pass
+
+
+def _write_marker(folder: Path, data: dict[str, Any]) -> None:
+    """The marker, replaced in one rename (a stopped write never leaves half a marker)."""
+    tmp = folder / (MARKER + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, folder / MARKER)
+
+
 def recover(dest: Path) -> None:
     """Clean what an interrupted write left beside `dest` (only folders Pligos made)."""
     parent = dest.parent
@@ -44,7 +72,7 @@ def recover(dest: Path) -> None:
         if not dest.exists() and path.name.startswith(prefix + "old-") and _is_ours(path):
             os.rename(path, dest)  # an interrupted swap: bring the previous chart back
         elif _is_ours(path):
-            shutil.rmtree(path, ignore_errors=True)
+            _remove_ours(path)
         elif path.name.startswith(prefix + "new-") and not any(path.iterdir()):
             path.rmdir()  # a write stopped before it began; a folder with files stays
 
@@ -57,7 +85,7 @@ def remove_chart(dest: Path) -> None:
             return
         aside = dest.parent / f".{dest.name}.pligos-old-{os.getpid()}"
         os.rename(dest, aside)  # gone in one step; the rest is cleanup
-        shutil.rmtree(aside, ignore_errors=True)
+        _remove_ours(aside)
     try:
         dest.parent.rmdir()
     except OSError:
@@ -110,12 +138,11 @@ def _write_locked(dest: Path, files: dict[str, bytes], meta: dict[str, Any], dig
                 raise ChartWriteError(edited_refusal(dest, edited) + "; it is left as it is",
                                       hint=EDITED_HINT)
         tmp = dest.parent / f".{dest.name}.pligos-new-{os.getpid()}"
-        if tmp.exists():
-            shutil.rmtree(tmp)
+        if tmp.exists() and _is_ours(tmp):
+            _remove_ours(tmp)
         tmp.mkdir()
         # the marker first, so that what a stopped write leaves is known to be Pligos's
-        partial = {"generator": "pligos", "version": __version__, "partial": True}
-        (tmp / MARKER).write_text(json.dumps(partial) + "\n")
+        _write_marker(tmp, {"generator": "pligos", "version": __version__, "partial": True})
         made: set[Path] = {tmp}
         for rel, data in files.items():
             path = tmp / rel
@@ -133,19 +160,19 @@ def _write_locked(dest: Path, files: dict[str, bytes], meta: dict[str, Any], dig
                 path.write_bytes(data)
         marker_data = {"generator": "pligos", "version": __version__, "hash": digest, **meta,
                        "files": file_digests(files)}
-        (tmp / MARKER).write_text(json.dumps(marker_data, indent=2, sort_keys=True) + "\n")
+        _write_marker(tmp, marker_data)
         if dest.exists():
             if not exchange(tmp, dest):
                 old = dest.parent / f".{dest.name}.pligos-old-{os.getpid()}"
                 os.rename(dest, old)
                 os.rename(tmp, dest)
                 tmp = old
-            shutil.rmtree(tmp, ignore_errors=True)
+            _remove_ours(tmp)  # the previous chart, swapped out
         else:
             os.rename(tmp, dest)
     except OSError:
         leftover = dest.parent / f".{dest.name}.pligos-new-{os.getpid()}"
-        if leftover.exists():
-            shutil.rmtree(leftover, ignore_errors=True)
+        if leftover.exists() and _is_ours(leftover):
+            _remove_ours(leftover)
         raise
     return "written"

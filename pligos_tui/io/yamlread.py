@@ -257,6 +257,13 @@ class Builder:
             self.problems.add(f"cannot read value: {getattr(exc, 'problem', exc)}",
                               line=line, column=col, hint="quote the value")
             return None
+        except (ValueError, TypeError, OverflowError):  # e.g. !!int "x"
+            line, col = self._mark(node)
+            tag = node.tag.rsplit(":", 1)[-1]
+            self.problems.add(f"cannot read {node.value[:40]!r} as the {tag} its tag asks for",
+                              line=line, column=col,
+                              hint="remove the tag (!!...), or write a value of that type")
+            return None
 
 
 def _yaml_type(node: yaml.Node) -> str:

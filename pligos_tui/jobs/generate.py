@@ -140,7 +140,6 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
     _check_destinations(all_plans, [u for _, umbrellas in work for u in umbrellas], records,
                         force=force)
     inputs = _inputs(all_plans)  # hashed before the charts are built from them
-    report.warnings = _protect_secret_folders(all_plans)
     results = _write_charts(all_plans, progress, force=force)
     for p, (status, digest, stat) in zip(all_plans, results):
         (report.written if status == "written" else report.unchanged).append(p.record())
@@ -150,6 +149,7 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
             status = write_chart(u.dest, u.files, meta={"context": u.context,
                                                         "service": UMBRELLA}, force=force)
             report.umbrellas.append((u, status))
+    report.warnings = _protect_secret_folders(all_plans)  # (once the charts are written)
     if contexts is None and out is None:
         report.removed, left = _prune_orphans(all_plans)
         report.warnings += left
@@ -338,6 +338,12 @@ def _check_destinations(plans: list[ChartPlan], umbrellas: list[UmbrellaPlan],
     foreign: list[str] = []
     edited: list[str] = []
     for dest in seen:
+        blocked = next((p for p in dest.parents if p.exists() or p.is_symlink()), None)
+        if blocked is not None and not blocked.is_dir():
+            shown = f"{display_path(blocked)} (a file where a folder of charts goes)"
+            if shown not in foreign:
+                foreign.append(shown)
+            continue
         if not (dest.exists() or dest.is_symlink()):
             continue
         marker = read_marker(dest) if dest.is_dir() and not dest.is_symlink() else None

@@ -143,7 +143,10 @@ def service_path(root: Path, value: str, *,
     lexical = Path(os.path.normpath(base / value))
     if lexical != base and base not in lexical.parents:
         return None, f"{value!r} leaves the service folder"
-    target = (root / value).resolve()
+    try:
+        target = (root / value).resolve()
+    except (RuntimeError, OSError):  # a loop of symbolic links
+        return None, f"{value!r} is a symbolic link that leads back to itself"
     if target != base and base not in target.parents and not follow_symlinks:
         return None, (f"{value!r} is a symbolic link to {target}, outside the service folder "
                       "(use --follow-symlinks to allow it)")

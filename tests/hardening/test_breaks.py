@@ -365,3 +365,41 @@ def test_pligos_new_keeps_a_users_folder_named_like_its_leftovers(tmp_path):
     assert (mine / "data.txt").read_text() == "my data\n"
     assert (staged / "notes.txt").read_text() == "mine too\n"
     assert not (tmp_path / "billing" / ".pligos-new-in-progress").exists()
+
+
+# --- found by the fuzz campaign (benchmarks/fuzz_cli.py) --------------------------------------
+
+def test_a_mounted_file_linking_to_itself_is_a_located_error(tmp_path):
+    svc = service(tmp_path, "mounts: [{name: cfg, path: /etc/cfg, files: [config/app.yaml]}]\n"
+                            "contexts: [{name: dev, flavor: worker, image: i, mounts: [cfg]}]\n")
+    (svc / "config").mkdir()
+    (svc / "config/app.yaml").symlink_to("app.yaml")
+    err = refused(svc)
+    assert "'config/app.yaml' is a symbolic link that leads back to itself" in err
+    assert "mounts[cfg].files[0]" in err
+
+
+@pytest.mark.parametrize("value", ['!!int "x"', "!!float abc"])
+def test_a_tag_that_cannot_be_read_is_a_located_error(tmp_path, value):
+    svc = service(tmp_path, f"env: [{{name: e, variables: {{A: {value}}}}}]\n"
+                            "contexts: [{name: dev, flavor: worker, image: i, env: [e]}]\n")
+    err = refused(svc)
+    assert "svc/pligos.yaml:4:" in err and "as the" in err and "its tag asks for" in err
+
+
+def test_a_secrets_path_outside_the_service_with_a_mount_is_one_error(tmp_path):
+    svc = service(tmp_path, """
+        secrets: {provider: file, path: /}
+        mounts: [{name: cfg, path: /etc/cfg, files: [app.yaml]}]
+        contexts: [{name: dev, flavor: worker, image: i, mounts: [cfg]}]
+        """, files={"app.yaml": "a: 1\n"})
+    err = refused(svc)
+    assert "secrets.path" in err and "E-PATH-OUTSIDE" in err and "E-FILE-SECRET" not in err
+
+
+def test_a_file_where_the_charts_folder_goes_stops_the_run_before_any_write(tmp_path):
+    svc = service(tmp_path, "secrets: {provider: file}\n"
+                            "contexts: [{name: dev, flavor: worker, image: i}]\n",
+                  files={"secrets/x.yaml": "a: b\n", "charts": "not a folder\n"})
+    err = refused(svc)  # (.gitignore is not written either)
+    assert "charts (a file where a folder of charts goes)" in err

@@ -189,10 +189,12 @@ class RuleContext:
                 ref.paths = []
                 break
         secrets = self.secret_folder
-        if secrets is not None:
+        base = self.svc.root.resolve()
+        if secrets is not None and base in secrets.parents:  # (else E-PATH-OUTSIDE says so)
             for file in ref.paths:
-                if file.resolve() == secrets or secrets in file.resolve().parents:
-                    ref.secret = file.resolve().relative_to(self.svc.root.resolve()).as_posix()
+                target = file.resolve()
+                if target == secrets or secrets in target.parents:
+                    ref.secret = target.relative_to(base).as_posix()
                     ref.paths = []
                     break
         return ref
@@ -204,7 +206,9 @@ class RuleContext:
         if block is None or block.provider != "file":
             return None
         folder = block.settings.get("path", DEFAULT_SECRETS_PATH)
-        return (self.svc.root / folder).resolve() if isinstance(folder, str) else None
+        if not isinstance(folder, str) or service_path(self.svc.root, folder)[1] is not None:
+            return None  # (a path the secrets rules refuse)
+        return (self.svc.root / folder).resolve()
 
     # ----- contexts
 
