@@ -68,6 +68,28 @@ def _scan_dir() -> Path | None:
     return Path(value) if value else None
 
 
+def shop_with_secrets(parent: Path) -> Path:
+    """A copy of examples/shop at parent/shop with its demo secrets (file provider), the
+    secret values registered for the suite's scan. Returns the copy's root."""
+    root = parent / "shop"
+    shutil.copytree(EXAMPLES / "shop", root, ignore=shutil.ignore_patterns("secrets", "charts"))
+    subprocess.run([sys.executable, str(root / "make-demo-secrets.py")], check=True,
+                   capture_output=True)
+    (root / "make-demo-secrets.py").unlink()  # it holds the values: only the folders may
+    register_secret(*(line.split(": ", 1)[1] for p in root.rglob("secrets/*.yaml")
+                      for line in p.read_text().splitlines()
+                      if ": " in line and not line.startswith("registry")),
+                    *(p.read_text().splitlines()[1] for p in root.rglob("secrets/*/*.*")
+                      if p.suffix in (".crt", ".key", ".pem")))
+    return root
+
+
+def tmux(sock: str, *args: str) -> str:
+    """What tmux prints, on its own server `sock` (a test's terminal)."""
+    return subprocess.run(["tmux", "-L", sock, *args], capture_output=True, text=True,
+                          check=False).stdout
+
+
 def register_secret(*values: str) -> None:
     folder = _scan_dir()
     if folder is None:

@@ -121,6 +121,14 @@ def load_text(text: str, file: str) -> Document:
                      line=mark.line + 1 if mark else None,
                      column=mark.column + 1 if mark else None, hint=hint)
         raise ConfigError(problems.items) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, at an offset
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[0])
+        problems.add(f"the file holds the control character U+{char:04X}, which YAML does not "
+                     "allow", line=line, column=column,
+                     hint="remove it: neither YAML nor charts can carry it")
+        raise ConfigError(problems.items) from None
     except yaml.YAMLError as exc:
         problems.add(f"invalid YAML: {exc}")
         raise ConfigError(problems.items) from None

@@ -403,3 +403,16 @@ def test_a_file_where_the_charts_folder_goes_stops_the_run_before_any_write(tmp_
                   files={"secrets/x.yaml": "a: b\n", "charts": "not a folder\n"})
     err = refused(svc)  # (.gitignore is not written either)
     assert "charts (a file where a folder of charts goes)" in err
+
+
+@pytest.mark.parametrize("raw, where", [
+    (b'images2: [{name: j, repository: nginx, tag: "1\x01"}]\n', ":4:47:"),
+    (b"# a comment \x7f\n", ":4:13:"),
+])
+def test_a_control_character_is_located_by_line_and_column(tmp_path, raw, where):
+    svc = tmp_path / "svc"
+    svc.mkdir()
+    (svc / "pligos.yaml").write_bytes(b"pligos: 1\nname: svc\n" + IMAGE.encode() + raw)
+    err = refused(svc)
+    assert f"svc/pligos.yaml{where} error: the file holds the control character U+00" in err
+    assert "position" not in err

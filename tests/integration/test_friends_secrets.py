@@ -8,12 +8,11 @@ import json
 import shutil
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from support import (EXAMPLES, helm, kube_validate, lint_strict, make_tree, one,
+from support import (EXAMPLES, shop_with_secrets, helm, kube_validate, lint_strict, make_tree, one,
                      register_secret, render, run_cli)
 
 DEMO_SECRETS = EXAMPLES / "shop" / "make-demo-secrets.py"
@@ -22,17 +21,7 @@ RAW = b"\xef\xbb\xbf" + bytes(range(256))  # starts like a byte order mark: must
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("shop") / "shop"
-    shutil.copytree(EXAMPLES / "shop", root,
-                    ignore=shutil.ignore_patterns("secrets", "charts"))
-    subprocess.run([sys.executable, str(root / "make-demo-secrets.py")], check=True,
-                   capture_output=True)
-    (root / "make-demo-secrets.py").unlink()  # it holds the values: only the folders may
-    register_secret(*(line.split(": ", 1)[1] for p in root.rglob("secrets/*.yaml")
-                      for line in p.read_text().splitlines()
-                      if ": " in line and not line.startswith("registry")),
-                    *(p.read_text().splitlines()[1] for p in root.rglob("secrets/*/*.*")
-                      if p.suffix in (".crt", ".key", ".pem")))
+    root = shop_with_secrets(tmp_path_factory.mktemp("shop"))
     # a binary key, to check bytes are kept exactly
     (root / "checkout/secrets/signing-key/raw.bin").write_bytes(RAW)
     return root

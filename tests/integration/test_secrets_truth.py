@@ -10,7 +10,6 @@ import http.server
 import secrets
 import shutil
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 import yaml
 from test_vault import _service, vault  # noqa: F401 (the OpenBao server fixture)
 
-from support import EXAMPLES, make_tree, register_secret, run_cli
+from support import make_tree, register_secret, run_cli, shop_with_secrets
 
 REDACTED_BASE64 = "PHJlZGFjdGVkPg=="  # base64 of <redacted>: what a preview must not show
 
@@ -48,14 +47,7 @@ def _vault_service(tmp_path: Path, address: str | None) -> tuple[Path, str]:
 
 def _shop(tmp_path: Path) -> Path:
     """A copy of examples/shop with its demo secrets (file provider); checkout's folder."""
-    root = tmp_path / "shop"
-    shutil.copytree(EXAMPLES / "shop", root, ignore=shutil.ignore_patterns("secrets", "charts"))
-    subprocess.run([sys.executable, str(root / "make-demo-secrets.py")], check=True,
-                   capture_output=True)
-    (root / "make-demo-secrets.py").unlink()
-    register_secret(*(line.split(": ", 1)[1] for p in root.rglob("secrets/*.yaml")
-                      for line in p.read_text().splitlines()
-                      if ": " in line and not line.startswith("registry")))
+    root = shop_with_secrets(tmp_path)
     return root / "checkout"
 
 

@@ -10,19 +10,14 @@ import sys
 import time
 
 import pytest
-from support import EXAMPLES, ROOT
-
-
-def _tmux(sock: str, *args: str) -> str:
-    return subprocess.run(["tmux", "-L", sock, *args], capture_output=True, text=True,
-                          check=False).stdout
+from support import EXAMPLES, ROOT, tmux
 
 
 def _wait_for(sock: str, predicate, limit: float = 60.0) -> str:
     deadline = time.monotonic() + limit
     screen = ""
     while time.monotonic() < deadline:
-        screen = _tmux(sock, "capture-pane", "-p", "-t", "edit")
+        screen = tmux(sock, "capture-pane", "-p", "-t", "edit")
         if predicate(screen):
             break
         time.sleep(0.2)
@@ -41,19 +36,19 @@ def test_edit_in_a_real_terminal(tmp_path, helm_bin):
                f"echo $? > {shlex.quote(str(status))}")
     subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", "new-session", "-d", "-s", "edit",
                     "-x", "120", "-y", "40", "sh"], check=True)
-    _tmux(sock, "resize-window", "-t", "edit", "-x", "120", "-y", "40")
-    _tmux(sock, "send-keys", "-t", "edit", "exec sh -c " + shlex.quote(command), "Enter")
+    tmux(sock, "resize-window", "-t", "edit", "-x", "120", "-y", "40")
+    tmux(sock, "send-keys", "-t", "edit", "exec sh -c " + shlex.quote(command), "Enter")
     try:
         screen = _wait_for(sock, lambda s: "kind: " in s and "Contexts" in s)
         assert "Contexts" in screen and "prod" in screen and "dev" in screen
         assert "kind: " in screen  # a rendered manifest in a preview pane
         assert "· manifests" in screen
-        _tmux(sock, "send-keys", "-t", "edit", "C-q")
+        tmux(sock, "send-keys", "-t", "edit", "C-q")
         deadline = time.monotonic() + 30
         while not status.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert status.exists(), _tmux(sock, "capture-pane", "-p", "-t", "edit")
+        assert status.exists(), tmux(sock, "capture-pane", "-p", "-t", "edit")
         assert status.read_text().strip() == "0"
     finally:
-        _tmux(sock, "kill-server")
+        tmux(sock, "kill-server")
     assert (root / "pligos.yaml").read_bytes() == before

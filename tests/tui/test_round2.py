@@ -16,7 +16,7 @@ import yaml
 from edit_support import field_input, select_node, service, settle, tree_labels, type_into
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
-from support import ROOT, make_tree, run_cli
+from support import ROOT, make_tree, run_cli, tmux
 from textual.widgets import Input, Static, Tree
 
 from pligos_tui.jobs import scaffold
@@ -251,16 +251,11 @@ def test_plain_refuses_an_empty_image_tag(tmp_path, capsys):
     assert len(refused) == 1 and empty_tag_message(refused[0][4:]), refused
 
 
-def _tmux(sock: str, *args: str) -> str:
-    return subprocess.run(["tmux", "-L", sock, *args], capture_output=True, text=True,
-                          check=False).stdout
-
-
 def _wait_for(sock: str, predicate, limit: float = 30.0) -> str:
     deadline = time.monotonic() + limit
     screen = ""
     while time.monotonic() < deadline:
-        screen = _tmux(sock, "capture-pane", "-p", "-J", "-S", "-", "-t", "plain")
+        screen = tmux(sock, "capture-pane", "-p", "-J", "-S", "-", "-t", "plain")
         if predicate(screen):
             break
         time.sleep(0.1)
@@ -279,17 +274,17 @@ def test_plain_in_a_real_terminal_shows_the_first_question_once_per_answer(tmp_p
     question = "? Service name (a DNS label)"
     try:
         _wait_for(sock, lambda s: question in s)
-        _tmux(sock, "send-keys", "-t", "plain", "C-u")
-        _tmux(sock, "send-keys", "-t", "plain", "-l", "Bad_Name")
-        _tmux(sock, "send-keys", "-t", "plain", "Enter")
+        tmux(sock, "send-keys", "-t", "plain", "C-u")
+        tmux(sock, "send-keys", "-t", "plain", "-l", "Bad_Name")
+        tmux(sock, "send-keys", "-t", "plain", "Enter")
         _wait_for(sock, lambda s: s.count(question) >= 2)
-        _tmux(sock, "send-keys", "-t", "plain", "C-u")
-        _tmux(sock, "send-keys", "-t", "plain", "-l", "good")
-        _tmux(sock, "send-keys", "-t", "plain", "Enter")
+        tmux(sock, "send-keys", "-t", "plain", "C-u")
+        tmux(sock, "send-keys", "-t", "plain", "-l", "good")
+        tmux(sock, "send-keys", "-t", "plain", "Enter")
         screen = _wait_for(sock, lambda s: "? One-line description" in s)
-        _tmux(sock, "send-keys", "-t", "plain", "C-c")
+        tmux(sock, "send-keys", "-t", "plain", "C-c")
     finally:
-        _tmux(sock, "kill-server")
+        tmux(sock, "kill-server")
     asked = [line.rstrip() for line in screen.splitlines() if line.startswith(question)]
     assert asked == [f"{question} Bad_Name", f"{question} good"], screen
     refused = [line for line in screen.splitlines() if line.startswith("  ! ")]

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import EXAMPLES, make_tree, register_secret, run_cli
+from support import EXAMPLES, make_tree, register_secret, run_cli, shop_with_secrets
 
 from pligos_tui.spec.flavors import BUILTIN_DIR
 
@@ -40,14 +40,7 @@ def _git(*args: str, cwd: Path) -> None:
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
     """examples/shop with demo secrets; checkout's friends have subcharts nobody fetched."""
-    shop = tmp_path / "shop"
-    shutil.copytree(EXAMPLES / "shop", shop, ignore=shutil.ignore_patterns("secrets", "charts"))
-    subprocess.run([sys.executable, str(shop / "make-demo-secrets.py")], check=True,
-                   capture_output=True)
-    (shop / "make-demo-secrets.py").unlink()
-    register_secret(*(line.split(": ", 1)[1] for p in shop.rglob("secrets/*.yaml")
-                      for line in p.read_text().splitlines()
-                      if ": " in line and not line.startswith("registry")))
+    shop = shop_with_secrets(tmp_path)
     assert run_cli("generate", str(shop / "checkout")).code == 0
     return shop / "checkout"
 
