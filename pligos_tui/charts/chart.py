@@ -63,19 +63,28 @@ def build_chart(compiled: Compiled, flavor: Flavor, *, chart_version: str,
     return dict(sorted(files.items()))
 
 
-def content_hash(files: dict[str, bytes], version: str = __version__) -> str:
+Sums = dict[str, bytes]  # relative path -> sha256 of the file's bytes
+
+
+def file_sums(files: dict[str, bytes]) -> Sums:
+    """The sha256 of each file of a chart (its marker aside), computed once for the content
+    hash and the marker's per-file digests."""
+    return {rel: hashlib.sha256(data).digest() for rel, data in files.items() if rel != MARKER}
+
+
+def content_hash(files: dict[str, bytes], version: str = __version__, *,
+                 sums: Sums | None = None) -> str:
+    sums = sums if sums is not None else file_sums(files)
     h = hashlib.sha256(f"pligos {version}\n".encode())
-    for rel in sorted(files):
-        if rel == MARKER:
-            continue
-        h.update(rel.encode() + b"\0" + hashlib.sha256(files[rel]).digest())
+    for rel in sorted(sums):
+        h.update(rel.encode() + b"\0" + sums[rel])
     return h.hexdigest()
 
 
-def file_digests(files: dict[str, bytes]) -> dict[str, str]:
+def file_digests(files: dict[str, bytes], *, sums: Sums | None = None) -> dict[str, str]:
     """A short digest of each file of a chart, as its marker records them."""
-    return {rel: hashlib.sha256(data).hexdigest()[:16] for rel, data in sorted(files.items())
-            if rel != MARKER}
+    sums = sums if sums is not None else file_sums(files)
+    return {rel: sums[rel].hex()[:16] for rel in sorted(sums)}
 
 
 UNRECORDED = "which files: not recorded in its marker"

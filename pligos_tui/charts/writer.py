@@ -16,11 +16,13 @@ from typing import Any
 from pligos_tui import __version__
 from pligos_tui.charts.chart import (
     SECRETS_DIR,
+    Sums,
     content_hash,
     describe_edits,
     disk_files,
     edited_files,
     file_digests,
+    file_sums,
 )
 from pligos_tui.errors import ChartWriteError, display_path
 from pligos_tui.io.files import locked
@@ -41,12 +43,13 @@ def _remove_ours(path: Path) -> None:
     except OSError:
         return
     for child in children:
-        if child.name == MARKER:
+        if child.name in (MARKER, MARKER + ".tmp"):
             continue
         if child.is_dir() and not child.is_symlink():
             shutil.rmtree(child, ignore_errors=True)
         else:
             child.unlink(missing_ok=True)
+    (path / (MARKER + ".tmp")).unlink(missing_ok=True)
     (path / MARKER).unlink(missing_ok=True)
     try:
         path.rmdir()
@@ -71,8 +74,9 @@ def recover(dest: Path) -> None:
     for path in leftovers:
         if not dest.exists() and path.name.startswith(prefix + "old-") and _is_ours(path):
             os.rename(path, dest)  # an interrupted swap: bring the previous chart back
-        elif _is_ours(path):
-            _remove_ours(path)
+        elif _is_ours(path) or (path.name.startswith(prefix + "new-")
+                                and (path / (MARKER + ".tmp")).is_file()):
+            _remove_ours(path)  # (a write stopped while its marker was being written too)
         elif path.name.startswith(prefix + "new-") and not any(path.iterdir()):
             path.rmdir()  # a write stopped before it began; a folder with files stays
 
@@ -102,18 +106,19 @@ EDITED_HINT = ("move the change into pligos.yaml or the flavor, or run with --fo
 
 
 def write_chart(dest: Path, files: dict[str, bytes], *, meta: dict[str, Any],
-                force: bool = False) -> str:
+                force: bool = False, sums: Sums | None = None) -> str:
     """Write a chart at `dest` atomically. Returns 'written' or 'unchanged'.
 
     Raises ChartWriteError when `dest` holds a folder Pligos did not generate, a chart changed
     by hand (unless `force`), or when the disk refuses the write; the previous chart is then
     left as it was.
     """
-    digest = content_hash(files)
+    sums = sums if sums is not None else file_sums(files)
+    digest = content_hash(files, sums=sums)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         with locked(dest.parent):
-            return _write_locked(dest, files, meta, digest, force)
+            return _write_locked(dest, files, meta, digest, force, sums)
     except OSError as exc:
         raise ChartWriteError(f"cannot write {display_path(dest)}: {exc.strerror or exc}",
                               hint="check that the folder is writable and the disk has "
@@ -121,7 +126,7 @@ def write_chart(dest: Path, files: dict[str, bytes], *, meta: dict[str, Any],
 
 
 def _write_locked(dest: Path, files: dict[str, bytes], meta: dict[str, Any], digest: str,
-                  force: bool) -> str:
+                  force: bool, sums: Sums) -> str:
     try:
         recover(dest)
         if dest.exists() or dest.is_symlink():
@@ -141,8 +146,11 @@ def _write_locked(dest: Path, files: dict[str, bytes], meta: dict[str, Any], dig
         if tmp.exists() and _is_ours(tmp):
             _remove_ours(tmp)
         tmp.mkdir()
-        # the marker first, so that what a stopped write leaves is known to be Pligos's
-        _write_marker(tmp, {"generator": "pligos", "version": __version__, "partial": True})
+        # the marker first, so that what a stopped write leaves is known to be Pligos's (the
+        # folder is swapped in only once every file is written)
+        marker_data = {"generator": "pligos", "version": __version__, "hash": digest, **meta,
+                       "files": file_digests(files, sums=sums)}
+        _write_marker(tmp, marker_data)
         made: set[Path] = {tmp}
         for rel, data in files.items():
             path = tmp / rel
@@ -158,9 +166,6 @@ def _write_locked(dest: Path, files: dict[str, bytes], meta: dict[str, Any], dig
                     fh.write(data)
             else:
                 path.write_bytes(data)
-        marker_data = {"generator": "pligos", "version": __version__, "hash": digest, **meta,
-                       "files": file_digests(files)}
-        _write_marker(tmp, marker_data)
         if dest.exists():
             if not exchange(tmp, dest):
                 old = dest.parent / f".{dest.name}.pligos-old-{os.getpid()}"

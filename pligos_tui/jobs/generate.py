@@ -20,7 +20,7 @@ from multiprocessing.context import ForkProcess
 from pathlib import Path
 
 from pligos_tui import v1
-from pligos_tui.charts.chart import content_hash, describe_edits, edited_files
+from pligos_tui.charts.chart import content_hash, describe_edits, edited_files, file_sums
 from pligos_tui.charts.plan import (
     CHARTS_DIR,
     ChartPlan,
@@ -259,8 +259,9 @@ def _start_methods() -> list[str]:
 
 def _write_plan(p: ChartPlan, force: bool) -> tuple[str, str, str]:
     files = p.chart_files()
-    status = write_chart(p.dest, files, meta=p.meta, force=force)
-    return status, content_hash(files), stat_digest(p.dest)
+    sums = file_sums(files)
+    status = write_chart(p.dest, files, meta=p.meta, force=force, sums=sums)
+    return status, content_hash(files, sums=sums), stat_digest(p.dest)
 
 
 def _write_batch(plans: list[ChartPlan], batch: list[int], send: Connection,
