@@ -69,6 +69,25 @@ def dump_for_people(data: Any) -> str:
                      width=96, allow_unicode=True)
 
 
+class _FlowDumper(yaml.SafeDumper):
+    pass
+
+
+# a line break, a tab or another control character: text holding one is written double-quoted,
+# with escapes, so that the whole value stays on one line
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _flow_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    style = '"' if _BREAKS.search(data) else None
+    return dumper.represent_scalar(_STR, data, style=style)
+
+
+_FlowDumper.add_representer(str, _flow_str)
+
+
 def dump_flow(value: Any) -> str:
-    """One value on one line, in flow style: `[/bin/sh, -c]`, `{cpu: 100m}`."""
-    return yaml.safe_dump(value, default_flow_style=True, width=10**6, sort_keys=False).strip()
+    """One value on one line, in flow style: `[/bin/sh, -c]`, `{cpu: 100m}`, `{MSG: "a\\nb"}`."""
+    text = yaml.dump(value, Dumper=_FlowDumper, default_flow_style=True, width=10**6,
+                     sort_keys=False, allow_unicode=True).strip()
+    return text[:-4].rstrip() if text.endswith("\n...") else text

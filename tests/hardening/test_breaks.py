@@ -418,3 +418,11 @@ def test_a_control_character_is_located_by_line_and_column(tmp_path, raw, where)
     err = refused(svc)
     assert f"svc/pligos.yaml{where} error: the file holds the control character U+00" in err
     assert "position" not in err
+
+
+@pytest.mark.parametrize("value", [{"MSG": "a\nb", "TAB": "x\ty"}, ["one\n", "two"], "a\x1bb"])
+def test_a_value_in_flow_style_stays_on_one_line_and_reads_back(value):
+    from pligos_tui.io.yamlwrite import dump_flow
+    text = dump_flow(value)
+    assert "\n" not in text and "\t" not in text and "\x1b" not in text
+    assert yaml.safe_load(text) == value
