@@ -306,6 +306,17 @@ def _complete_flavors(prefix: str, parsed_args: argparse.Namespace, **_: Any) ->
     return [n for n in names if n.startswith(prefix)]
 
 
+def _diff_path_after_an_option(args: argparse.Namespace, extra: list[str]) -> bool:
+    """`pligos diff PATH --exit-code A B`: an option between PATH and the contexts leaves the
+    second context over (argparse fills positionals before an option first); put each word in
+    its place. True when that is what `extra` was."""
+    if getattr(args, "command", None) != "diff" or args.path is not None or len(extra) != 1 \
+            or extra[0].startswith("-"):
+        return False
+    args.path, args.a, args.b = args.a, args.b, extra[0]
+    return True
+
+
 def _complete_diff_path(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> list[str]:
     """`pligos diff [PATH] A B`: folders, until a context is on the line."""
     if parsed_args.a:
@@ -498,7 +509,9 @@ def main(argv: list[str] | None = None) -> int:
         argv = _original_plugin_form(argv, parser)
     as_json = "--json" in argv
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra and not _diff_path_after_an_option(args, extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     except _Rejected as exc:
         return _rejected(exc, as_json)
     func: Command | None = getattr(args, "func", None)

@@ -338,6 +338,10 @@ def test_diff_works_in_the_service_folder_without_a_path(tmp_path: Path, helm_bi
     assert "-  replicas: 1" in result.out and "+  replicas: 2" in result.out
     with_path = run_cli("diff", "hello", "dev", "prod", "--exit-code", cwd=tmp_path)
     assert with_path.code == 1 and with_path.out == result.out
+    between = run_cli("diff", "hello", "--exit-code", "dev", "prod", cwd=tmp_path)
+    assert between.code == 1 and between.out == result.out, between.err
+    extra = run_cli("diff", "hello", "dev", "prod", "qa", cwd=tmp_path)
+    assert extra.code == 2 and "unrecognized arguments: qa" in extra.err
 
 
 # --------------------------------------------------------------------------- git-ignored
