@@ -19,6 +19,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -238,6 +239,9 @@ def cmd_new(args: argparse.Namespace) -> int:
                 report.say("cancelled: nothing was written")
                 return EXIT_USAGE
             answers = asked
+            # a given answer the choices made since leave unused is said, not dropped silently
+            report.warnings([f"the given answer {key} was not used: {reason}" for key, reason
+                             in replace(given, answers=answers).unused().items()])
         written = scaffold.write_service(answers, dest, template=template, force=args.force)
     finally:
         template.close()

@@ -387,3 +387,28 @@ def test_a_worker_probe_uses_the_given_container_port(tmp_path):
     assert result.code == 0, result.err
     doc = yaml.safe_load((tmp_path / "svc" / "pligos.yaml").read_text())
     assert doc["probes"][0]["readiness"]["httpGet"]["port"] == 9000
+
+
+def test_plain_says_which_given_answer_it_did_not_use(tmp_path):
+    """Interactive: a given answer the chosen flavor leaves unused is named, not dropped."""
+    sock = f"pligos-unused-{tmp_path.name}"
+    dest = tmp_path / "svc"
+    command = (f"cd {shlex.quote(str(ROOT))} && {shlex.quote(sys.executable)} -m pligos_tui "
+               f"new {shlex.quote(str(dest))} --plain --set name=svc --set flavor=cronjob "
+               "--set contexts.prod.fqdn=api.example.com; sleep 30")
+    subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", "new-session", "-d", "-s", "plain",
+                    "-x", "120", "-y", "40", command], check=True)
+    try:
+        _wait_for(sock, lambda s: "? " in s)
+        deadline = time.monotonic() + 60
+        screen = ""
+        while time.monotonic() < deadline and "wrote " not in screen:
+            tmux(sock, "send-keys", "-t", "plain", "Enter")  # every default
+            time.sleep(0.3)
+            screen = tmux(sock, "capture-pane", "-p", "-J", "-S", "-", "-t", "plain")
+    finally:
+        tmux(sock, "kill-server")
+    assert ("warning: the given answer contexts.prod.fqdn was not used: a cronjob has no "
+            "routes, so it has no host") in screen, screen
+    assert (dest / "pligos.yaml").is_file()
+    assert "api.example.com" not in (dest / "pligos.yaml").read_text()
