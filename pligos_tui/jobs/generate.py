@@ -40,6 +40,7 @@ from pligos_tui.errors import (
     did_you_mean,
     display_path,
 )
+from pligos_tui.io.files import locked
 from pligos_tui.secrets.file import ensure_ignored
 from pligos_tui.spec.discover import find_services, read_marker, split_v1, stat_digest
 from pligos_tui.spec.flavors import FlavorSet
@@ -351,7 +352,8 @@ def _check_destinations(plans: list[ChartPlan], umbrellas: list[UmbrellaPlan],
         if marker is None:
             foreign.append(display_path(dest))
         elif not force and recorded.get(dest) != stat_digest(dest):  # (else as last written)
-            changed = edited_files(dest, marker)
+            with locked(dest.parent):  # (another run may be swapping it in right now)
+                changed = edited_files(dest)
             if changed:
                 edited.append(edited_refusal(dest, changed))
     if foreign:
