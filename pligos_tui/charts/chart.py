@@ -90,13 +90,14 @@ def file_digests(files: dict[str, bytes], *, sums: Sums | None = None) -> dict[s
 UNRECORDED = "which files: not recorded in its marker"
 
 
-def edited_files(dest: Path, marker: dict[str, Any] | None = None) -> list[str]:
+def edited_files(dest: Path, marker: dict[str, Any] | None = None,
+                 disk: dict[str, bytes] | None = None) -> list[str]:
     """The files of a generated chart changed, added or removed since Pligos wrote it ([]
-    when it is as written)."""
+    when it is as written); `disk`: its files, when already read."""
     marker = marker if marker is not None else read_marker(dest)
     if marker is None:
         return []
-    disk = disk_files(dest)
+    disk = disk if disk is not None else disk_files(dest)
     if content_hash(disk, str(marker.get("version", __version__))) == marker.get("hash"):
         return []
     recorded = marker.get("files")

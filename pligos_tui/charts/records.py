@@ -90,7 +90,7 @@ def collect(svc: Any, flavors: list[Any]) -> dict[str, str] | None:
         return None  # a remote store's data cannot be checked without reading it
     root = svc.root
     # pligos.yaml as it was read (not as it is now: it may have changed since)
-    read = getattr(svc.doc, "digest", "") or _sha(root / CONFIG_NAME)
+    read = svc.doc.digest or _sha(root / CONFIG_NAME)  # (a text loaded from an editor: none)
     out: dict[str, str] = {"pligos": generator(), f"file:{CONFIG_NAME}": read}
     mounts = list(svc.mounts) + [r.inline for c in svc.contexts for r in c.mounts or []
                                  if r.inline is not None]

@@ -20,14 +20,30 @@ _KINDS = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
           (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
 
 
+def _kind(mode: int) -> str | None:
+    return next((name for test, name in _KINDS if test(mode)), None)
+
+
 def special_kind(path: Path) -> str | None:
     """What `path` is when it is neither a regular file nor a folder ("a named pipe", ...),
     found without opening it (reading a named pipe waits forever for a writer)."""
     try:
-        mode = os.stat(path).st_mode
+        return _kind(os.stat(path).st_mode)
     except OSError:
         return None
-    return next((name for test, name in _KINDS if test(mode)), None)
+
+
+NAME_MAX, PATH_MAX = 255, 4096  # bytes: of one name in a path, of a whole path
+
+
+def too_long(path: str) -> str | None:
+    """Why no file system takes `path` ("a name of 300 bytes"), or None."""
+    longest = max((len(part.encode()) for part in path.split("/")), default=0)
+    if longest > NAME_MAX:
+        return f"a name of {longest} bytes"
+    if len(path.encode()) > PATH_MAX:
+        return f"{len(path.encode())} bytes"
+    return None
 
 
 class NotRegularFile(OSError):
@@ -50,7 +66,7 @@ def read_regular(path: Path, limit: int = -1) -> bytes:
         if stat.S_ISDIR(mode):
             raise IsADirectoryError(21, "Is a directory", str(path))
         if not stat.S_ISREG(mode):
-            raise NotRegularFile(path, next((n for t, n in _KINDS if t(mode)), "not a file"))
+            raise NotRegularFile(path, _kind(mode) or "not a file")
         os.set_blocking(fd, True)
         with os.fdopen(fd, "rb", closefd=False) as fh:
             return fh.read(limit + 1) if limit >= 0 else fh.read()

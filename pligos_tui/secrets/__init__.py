@@ -23,7 +23,8 @@ class SecretProvider(Protocol):
         """Where secrets come from, for messages (never holds a token)."""
 
     def get(self, name: str, context: str) -> dict[str, bytes]:
-        """The data of secret `name` for `context`: key -> bytes. Raises SecretError."""
+        """The data of secret `name` for `context`: key -> bytes, each key one Kubernetes
+        takes (`data.check_keys`). Raises SecretError."""
 
 
 class CachingProvider:

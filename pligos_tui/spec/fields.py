@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from pligos_tui.errors import Rule
+from pligos_tui.io.files import too_long
 from pligos_tui.spec.vocabulary import SCRIPTS_VOLUME
 
 NAME_DNS = Rule("E-NAME-DNS", "a name that must be a DNS label is not one (the service's, a "
@@ -135,7 +136,7 @@ def service_path(root: Path, value: str, *,
     `follow_symlinks` is set."""
     if not value:
         return None, "must not be empty"
-    if max(len(part.encode()) for part in value.split("/")) > 255 or len(value.encode()) > 4096:
+    if too_long(value):
         return None, f"{value[:40]!r}… is longer than a file system takes"
     if value.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", value):
         return None, f"{value!r} is absolute; give a path relative to the service folder"

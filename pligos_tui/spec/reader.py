@@ -13,6 +13,7 @@ import shlex
 from typing import Any
 
 from pligos_tui.errors import Problems, Rule, did_you_mean
+from pligos_tui.io.files import NAME_MAX, too_long
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.io.yamlread import Document, plainly_spelled
 from pligos_tui.spec.vocabulary import (
@@ -34,7 +35,7 @@ PATH_LONG = Rule("E-PATH-LONG", "a path the file system cannot take: a name in i
                  "255 bytes, or the whole longer than 4096")
 READ_RULES = (WRONG_TYPE, KEY_UNKNOWN, KEY_REQUIRED, SPELLING, INT_RANGE, PATH_LONG)
 
-NAME_MAX, PATH_MAX = 255, 4096
+
 
 INT32 = (-2**31, 2**31 - 1)
 
@@ -160,10 +161,8 @@ class Reader:
     def file_path(self, value: str, path: KeyPath) -> str:
         """`value`, a path the service names, or "" (with a problem) when no file system
         can take it."""
-        longest = max((len(part.encode()) for part in value.split("/")), default=0)
-        if longest > NAME_MAX or len(value.encode()) > PATH_MAX:
-            what = (f"a name of {longest} bytes" if longest > NAME_MAX
-                    else f"{len(value.encode())} bytes")
+        what = too_long(value)
+        if what:
             self.problem(path, f"path {value[:40]}… is too long for a file system ({what})",
                          f"use names of at most {NAME_MAX} bytes", rule=PATH_LONG)
             return ""
