@@ -14,7 +14,13 @@ from typing import Any, Generic, TypeVar
 
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.io.yamlread import Document
-from pligos_tui.spec.vocabulary import CONTEXT_PROPERTIES, DEFAULT_PROTOCOL, DEFAULT_PULL_POLICY
+from pligos_tui.spec.vocabulary import (
+    CONTEXT_PROPERTIES,
+    DEFAULT_PROTOCOL,
+    DEFAULT_PULL_POLICY,
+    DEFAULT_REFRESH_INTERVAL,
+    INLINE,
+)
 
 
 @dataclass
@@ -117,6 +123,10 @@ class Context:
     schedule: str | None = None
     values: dict[str, Any] | None = None
     friends: list[FriendUse] | None = None
+    namespace: str | None = None
+    release: str | None = None
+    cluster: str | None = None
+    secrets: dict[str, Any] | None = None  # how secret data is delivered (DELIVERY_KEYS)
     unset: set[str] = field(default_factory=set)  # properties written `key: null`: dropped
 
     def assigned(self) -> list[str]:
@@ -126,9 +136,24 @@ class Context:
 
 @dataclass
 class SecretsConfig:
-    provider: str
+    provider: str  # "" when the block only delivers existing Secrets
     at: KeyPath
     settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How a context's secret data reaches the cluster (vocabulary.SECRET_DELIVERIES)."""
+
+    mode: str = INLINE
+    store_kind: str = ""  # external-secrets: the SecretStore or ClusterSecretStore to read
+    store_name: str = ""
+    refresh_interval: str = DEFAULT_REFRESH_INTERVAL
+    names: dict[str, str] = field(default_factory=dict)  # existing: secret -> Secret's name
+
+    def secret_name(self, name: str) -> str:
+        """The cluster's name of an existing Secret that pligos.yaml calls `name`."""
+        return self.names.get(name, name)
 
 
 

@@ -15,6 +15,7 @@ from pligos_tui.io.keypath import KeyPath
 from pligos_tui.spec.model import (
     Command,
     Context,
+    Delivery,
     Entry,
     EnvSet,
     FriendUse,
@@ -26,7 +27,15 @@ from pligos_tui.spec.model import (
     Route,
     Service,
 )
-from pligos_tui.spec.vocabulary import CONTEXT_PROPERTIES, CONTEXT_REF_LISTS, CONTEXT_REFS
+from pligos_tui.spec.vocabulary import (
+    CONTEXT_PROPERTIES,
+    CONTEXT_REF_LISTS,
+    CONTEXT_REFS,
+    DEFAULT_REFRESH_INTERVAL,
+    DELIVERY_KEYS,
+    INLINE,
+    SECRET_DELIVERIES,
+)
 
 
 @dataclass
@@ -47,6 +56,10 @@ class ResolvedContext:
     schedule: str | None = None
     values: dict[str, Any] = field(default_factory=dict)
     friends: list[FriendUse] = field(default_factory=list)
+    namespace: str | None = None  # None: the namespace helm is given
+    release: str | None = None  # None: the service's name
+    cluster: str | None = None  # None: the cluster the GitOps engine runs in
+    delivery: Delivery = field(default_factory=Delivery)
     origin: dict[str, KeyPath] = field(default_factory=dict)  # property -> where it was set
 
     @property
@@ -96,7 +109,7 @@ def resolve_context(svc: Service, name: str) -> ResolvedContext:
     chain = extends_chain(svc, name)
     resolved = ResolvedContext(name=name, chain=[c.name for c in chain])
     for ctx in reversed(chain):  # the farthest ancestor first, the context itself last
-        for key in ctx.unset:
+        for key in ctx.unset - {"secrets"}:  # (delivery() reads secrets: null itself)
             default = ResolvedContext(name=name, chain=[])
             setattr(resolved, key, getattr(default, key))
             resolved.origin.pop(key, None)
@@ -114,7 +127,7 @@ def resolve_context(svc: Service, name: str) -> ResolvedContext:
                 entries = [_entry(svc, prop, r) for r in refs]
                 setattr(resolved, key, [e for e in entries if e is not None])
                 resolved.origin[key] = ctx.at + (key,)
-        for key in ("replicas", "schedule", "friends"):
+        for key in ("replicas", "schedule", "friends", "namespace", "release", "cluster"):
             value = getattr(ctx, key)
             if value is not None:
                 setattr(resolved, key, value)
@@ -122,7 +135,39 @@ def resolve_context(svc: Service, name: str) -> ResolvedContext:
         if ctx.values is not None:
             resolved.values = deep_merge(resolved.values, ctx.values)
             resolved.origin["values"] = ctx.at + ("values",)
+        if ctx.secrets is not None:
+            resolved.origin["secrets"] = ctx.at + ("secrets",)
+    resolved.delivery = delivery(svc, chain)
     return resolved
+
+
+def release_name(svc: Service, ctx: ResolvedContext) -> str:
+    """The helm release of a context: its `release:`, else the service's name."""
+    return ctx.release or svc.name
+
+
+def delivery(svc: Service, chain: list[Context]) -> Delivery:
+    """How secret data reaches the cluster for the first context of `chain`: the secrets
+    block's choice, then each context's `secrets:` from the farthest ancestor on (a mapping
+    merged key by key; `secrets: null` goes back to the block's)."""
+    settings: dict[str, Any] = {}
+    if svc.secrets is not None:
+        settings = {k: v for k, v in svc.secrets.settings.items() if k in DELIVERY_KEYS}
+    for ctx in reversed(chain):
+        if "secrets" in ctx.unset:
+            settings = {k: v for k, v in (svc.secrets.settings.items() if svc.secrets else ())
+                        if k in DELIVERY_KEYS}
+        if ctx.secrets is not None:
+            settings = deep_merge(settings, ctx.secrets)
+    store, names = settings.get("store"), settings.get("names")
+    store = store if isinstance(store, dict) else {}
+    names = names if isinstance(names, dict) else {}
+    mode = settings.get("delivery")
+    return Delivery(mode=mode if mode in SECRET_DELIVERIES else INLINE,
+                    store_kind=str(store.get("kind", "")), store_name=str(store.get("name", "")),
+                    refresh_interval=str(settings.get("refreshInterval")
+                                         or DEFAULT_REFRESH_INTERVAL),
+                    names={str(k): str(v) for k, v in names.items()})
 
 
 def require_context(svc: Service, name: str) -> Context:

@@ -30,6 +30,7 @@ from pligos_tui.spec.model import (
 )
 from pligos_tui.spec.reader import KEY_REQUIRED, WRONG_TYPE, Reader, type_name
 from pligos_tui.spec.vocabulary import (
+    CONTEXT_DEPLOY,
     CONTEXT_KEYS,
     CONTEXT_PROPERTIES,
     CONTEXT_REF_LISTS,
@@ -40,6 +41,7 @@ from pligos_tui.spec.vocabulary import (
     EMPTY_DIR_KEYS,
     ENTRY_KEYS,
     ENTRY_WORDS,
+    EXISTING,
     FORMAT,
     FRIEND_USE_KEYS,
     HANDLER_KEYS,
@@ -215,7 +217,7 @@ def _read_context(r: Reader, value: Any, at: KeyPath) -> Context | None:
     ctx = Context(name=name, at=at, flavor=r.string(m, "flavor", at),
                   extends=r.string(m, "extends", at))
     # `key: null` (or `key:`) drops what the context would take from the one it extends
-    ctx.unset = {k for k in CONTEXT_PROPERTIES if k in m and m[k] is None}
+    ctx.unset = {k for k in (*CONTEXT_PROPERTIES, *CONTEXT_DEPLOY) if k in m and m[k] is None}
     for key, prop in CONTEXT_REFS.items():
         if key in m and m[key] is not None:
             setattr(ctx, key, _read_ref(r, prop, m[key], at + (key,), name))
@@ -245,6 +247,11 @@ def _read_context(r: Reader, value: Any, at: KeyPath) -> Context | None:
     ctx.values = r.any_map(m, "values", at)
     if "friends" in m and m["friends"] is not None:
         ctx.friends = _read_friend_uses(r, m["friends"], at + ("friends",))
+    for key in ("namespace", "release", "cluster"):
+        if m.get(key) is not None:
+            setattr(ctx, key, r.string(m, key, at))
+    if m.get("secrets") is not None:
+        ctx.secrets = r.any_map(m, "secrets", at)
     return ctx
 
 
@@ -301,9 +308,11 @@ def read_service(doc: Document, root: Path, problems: Problems) -> Service:
         s = r.any_map(top, "secrets", ())
         if s is not None:
             provider = s.get("provider")
-            if not isinstance(provider, str) or not provider:
+            # Secrets the cluster already has need no provider
+            if (not isinstance(provider, str) or not provider) and s.get("delivery") != EXISTING:
                 r.problem(("secrets",), "secrets needs a provider",
-                          "add provider: file (or vault)", rule=KEY_REQUIRED, key=True)
+                          "add provider: file (or vault), or delivery: existing for Secrets "
+                          "the cluster already has", rule=KEY_REQUIRED, key=True)
             svc.secrets = SecretsConfig(provider=provider if isinstance(provider, str) else "",
                                         at=("secrets",), settings=dict(s))
     if top.get("friends") is not None:

@@ -67,7 +67,10 @@ CONTEXT_REF_LISTS = {"routes": "routes", "mounts": "mounts", "env": "env"}
 REF_PROPERTY = {**CONTEXT_REFS, **CONTEXT_REF_LISTS}
 CONTEXT_PROPERTIES = ("image", "command", "probe", "routes", "mounts", "env", "resources",
                       "replicas", "schedule", "values", "friends")
-CONTEXT_KEYS = ("name", "flavor", "extends", *CONTEXT_PROPERTIES)
+# what a context says about where and how its chart is deployed: not properties a flavor
+# accepts, but read by every flavor (namespace, release name, cluster, secret delivery)
+CONTEXT_DEPLOY = ("namespace", "release", "cluster", "secrets")
+CONTEXT_KEYS = ("name", "flavor", "extends", *CONTEXT_PROPERTIES, *CONTEXT_DEPLOY)
 
 TOP_KEYS = ("pligos", "name", "description", "chartVersion", "appVersion", "flavorPaths",
             "friendsLibrary", "secrets", "friends", *PROPERTY_LISTS, "contexts",
@@ -94,10 +97,20 @@ FRIEND_TYPES = ("requirement", "dependency")
 # -- secrets ----------------------------------------------------------------------------------
 
 SECRET_PROVIDERS = ("file", "vault")
+# how secret data reaches the cluster (docs/friends-and-secrets.md), the default first:
+# inline: fetched at generate time into the chart's git- and helm-ignored secrets/ folder;
+# external-secrets: ExternalSecret objects, fetched by the cluster; existing: Secrets the
+# cluster already has, referred to by name
+INLINE, EXTERNAL_SECRETS, EXISTING = "inline", "external-secrets", "existing"
+SECRET_DELIVERIES = (INLINE, EXTERNAL_SECRETS, EXISTING)
+# the keys that choose the delivery, in the secrets block and in a context's `secrets:`
+DELIVERY_KEYS = ("delivery", "store", "refreshInterval", "names")
+SECRET_STORE_KINDS = ("SecretStore", "ClusterSecretStore")
+DEFAULT_REFRESH_INTERVAL = "1h"
 # the keys of the `secrets:` block, for each provider
 SECRET_SETTINGS = {
-    "file": ("provider", "path"),
-    "vault": ("provider", "address", "mount", "path", "kv", "timeout"),
+    "file": ("provider", "path", *DELIVERY_KEYS),
+    "vault": ("provider", "address", "mount", "path", "kv", "timeout", *DELIVERY_KEYS),
 }
 DEFAULT_SECRETS_PATH = "secrets"
 

@@ -17,6 +17,7 @@ from pligos_tui.spec.reader import READ_RULES
 from pligos_tui.spec.rules import (
     commands,
     contexts,
+    deploy,
     entries,
     files,
     flavor,
@@ -35,7 +36,7 @@ from pligos_tui.spec.structure import STRUCTURE_RULES
 
 # the modules of rule functions; importing them registers their rules
 RULE_MODULES = (service, names, secrets, images, commands, probes, routes, mounts, files,
-                entries, contexts, flavor, resolved)
+                entries, contexts, deploy, flavor, resolved)
 
 
 def check_service(svc: Service, problems: Problems) -> None:

@@ -23,7 +23,12 @@ from pligos_tui.spec.reader import KEY_UNKNOWN, WRONG_TYPE
 from pligos_tui.spec.resolve import resolve_context
 from pligos_tui.spec.rules.context import RuleContext
 from pligos_tui.spec.rules.registry import Found, rule
-from pligos_tui.spec.vocabulary import DEFAULT_SECRETS_PATH, SECRET_PROVIDERS, SECRET_SETTINGS
+from pligos_tui.spec.vocabulary import (
+    DEFAULT_SECRETS_PATH,
+    EXISTING,
+    SECRET_PROVIDERS,
+    SECRET_SETTINGS,
+)
 
 SECRET_PROVIDER = Rule("E-SECRET-PROVIDER", "the secrets block names a provider Pligos does "
                        "not have")
@@ -122,6 +127,9 @@ def secret_without_provider(ctx: RuleContext) -> Iterator[Found]:
     svc = ctx.svc
     if svc.secrets is not None:
         return
+    deliveries = [r.resolved.delivery.mode for r in ctx.resolutions if r.resolved is not None]
+    if deliveries and all(mode == EXISTING for mode in deliveries):
+        return  # every context refers to Secrets the cluster has
     for ref in ctx.secret_refs:
         yield Found(ref.at, f"{ref.what} refers to the secret {ref.name!r}, but no secret "
                     "provider is configured", _NO_PROVIDER_HINT)
