@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import base64
 import copy
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pligos_tui.errors import SecretError
+from pligos_tui.charts.delivery import (
+    SECRET_VALUES,
+    compile_secrets,
+    friend_credentials,
+    secret_uses,
+    secret_values,
+)
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.secrets import SecretProvider, make_provider
-from pligos_tui.secrets.data import SecretDataError, secret_text
 from pligos_tui.spec.fields import folder_files
 from pligos_tui.spec.model import Friend, Mount, Service
 from pligos_tui.spec.ports import named_ports
@@ -28,6 +32,7 @@ from pligos_tui.spec.resolve import ResolvedContext, deep_merge, resolve_context
 from pligos_tui.spec.vocabulary import (
     CONTRACT_VERSION,
     DEFAULT_PULL_POLICY,
+    INLINE,
     SCRIPTS_MOUNT,
 )
 
@@ -44,6 +49,7 @@ class Compiled:
     requirements: list[Friend] = field(default_factory=list)  # friends deployed as subcharts
     values_at: KeyPath | None = None  # where the context's raw `values:` were given
     shared: dict[str, tuple[Friend, dict[str, Any]]] = field(default_factory=dict)  # friend, values
+    secret_keys: dict[str, list[str]] = field(default_factory=dict)  # inline secrets read
 
 
 # text that a ConfigMap's `data` cannot carry exactly through helm: control characters other
@@ -90,23 +96,27 @@ def _number_probe_ports(svc: Service, ctx: ResolvedContext, probes: dict[str, An
 
 
 def compile_context(svc: Service, name: str, flavor: str | None = None,
-                    secrets: SecretProvider | None = None) -> Compiled:
+                    secrets: SecretProvider | None = None, *,
+                    fetch_secrets: bool = True) -> Compiled:
     """Compile context `name` into the values contract; `flavor` overrides the context's.
 
-    `secrets` is the secret provider to read from; when None and the context uses secrets,
-    the provider of the service's `secrets:` block is used.
+    `secrets` is the secret provider to read inline secret data from; when None and the
+    context has inline secrets, the provider of the service's `secrets:` block is used.
+    Without `fetch_secrets` no provider is read, and the chart lacks only its secret data
+    (`delivery.SECRET_VALUES`).
     """
     ctx = resolve_context(svc, name)
     flavor_name = flavor or ctx.flavor
     files: dict[str, bytes] = {}
 
-    image: dict[str, Any] = {"repository": "", "tag": "", "digest": "", "ref": "",
+    image: dict[str, Any] = {"repository": "", "tag": "", "digest": "",
                              "pullPolicy": DEFAULT_PULL_POLICY, "pullSecrets": []}
     if ctx.image is not None:
         img = ctx.image
-        ref = f"{img.repository}@{img.digest}" if img.digest else f"{img.repository}:{img.tag}"
         image.update(repository=img.repository, tag="" if img.digest else img.tag,
-                     digest=img.digest, ref=ref, pullPolicy=img.pull_policy)
+                     digest=img.digest, pullPolicy=img.pull_policy)
+        if img.pull_secret:
+            image["pullSecrets"] = [img.pull_secret]
 
     command: dict[str, Any] = {"type": "image", "command": [], "args": []}
     if ctx.command is not None:
@@ -190,134 +200,34 @@ def compile_context(svc: Service, name: str, flavor: str | None = None,
     }
     compiled = Compiled(service=svc.name, context=name, flavor=flavor_name, values=values,
                         files=files)
-    uses = _secret_uses(ctx, svc)
-    if uses:
-        if secrets is None:
-            assert svc.secrets is not None  # validated: secret references need a provider
-            secrets = make_provider(svc.secrets.settings, svc.root, svc.file)
-        _compile_secrets(compiled, uses, secrets, ctx)
-    _compile_friends(svc, ctx, compiled, secrets)
+    fetch = fetch_secrets and ctx.delivery.mode == INLINE and bool(secret_uses(ctx, svc))
+    if fetch and secrets is None:
+        assert svc.secrets is not None  # validated: inline secrets need a provider
+        secrets = make_provider(svc.secrets.settings, svc.root, svc.file)
+    secret_entries, credentials, secret_data = compile_secrets(svc, ctx, secrets, fetch=fetch)
+    values["secrets"] = secret_entries
+    if secret_data:
+        files[SECRET_VALUES] = secret_values(secret_data)
+        compiled.secret_keys = {name: sorted(keys) for name, keys in secret_data.items()}
+    _compile_friends(svc, ctx, compiled, credentials)
     if ctx.values:
         compiled.values = deep_merge(compiled.values, ctx.values)
         compiled.values_at = ctx.where("values")
-        merged_image = compiled.values.get("image")
-        given = ctx.values.get("image")
-        if isinstance(merged_image, dict) and isinstance(given, dict) and "ref" not in given:
-            # what runs follows a repository, tag or digest set through values
-            digest, tag = merged_image.get("digest"), merged_image.get("tag")
-            merged_image["ref"] = (f"{merged_image.get('repository')}@{digest}" if digest
-                                   else f"{merged_image.get('repository')}:{tag}")
     return compiled
 
 
-DOCKERCONFIG = "kubernetes.io/dockerconfigjson"
-TLS = "kubernetes.io/tls"
-
-
-def _secret_uses(ctx: ResolvedContext, svc: Service) -> dict[str, list[tuple[str, str]]]:
-    """secret name -> [(Kubernetes type, what uses it)] for the context."""
-    uses: dict[str, list[tuple[str, str]]] = {}
-    if ctx.image is not None and ctx.image.pull_secret:
-        uses.setdefault(ctx.image.pull_secret, []).append(
-            (DOCKERCONFIG, f"the pull secret of image {ctx.image.name!r}"))
-    for r in ctx.routes:
-        if r.tls:
-            uses.setdefault(r.tls, []).append((TLS, f"the TLS secret of route {r.name!r}"))
-    for m in ctx.mounts:
-        if m.kind == "secret" and m.secret:
-            uses.setdefault(m.secret, []).append(("Opaque", f"mount {m.name!r}"))
-    for use in ctx.friends:
-        friend = svc.friends.get(use.name)
-        for key, secret in (friend.credentials.items() if friend else ()):
-            uses.setdefault(secret.split("/", 1)[0], []).append(
-                ("Opaque", f"credential {key!r} of friend {use.name!r}"))
-    return uses
-
-
-def _dockerconfig(name: str, data: dict[str, bytes]) -> dict[str, bytes]:
-    if ".dockerconfigjson" in data:
-        return {".dockerconfigjson": data[".dockerconfigjson"]}
-    missing = [k for k in ("registry", "username", "password") if k not in data]
-    if missing:
-        raise SecretDataError(f"pull secret {name!r} needs the keys registry, username and "
-                              f"password (or .dockerconfigjson); it lacks {', '.join(missing)}",
-                              hint="add the missing keys to the secret", secret=name)
-    user, password, registry = (secret_text(name, key, data[key], what="a pull secret")
-                                for key in ("username", "password", "registry"))
-    auth = base64.b64encode(f"{user}:{password}".encode()).decode()
-    config = {"auths": {registry: {"username": user, "password": password, "auth": auth}}}
-    return {".dockerconfigjson": json.dumps(config, sort_keys=True).encode()}
-
-
-def _compile_secrets(compiled: Compiled, uses: dict[str, list[tuple[str, str]]],
-                     provider: SecretProvider,
-                     ctx: ResolvedContext) -> None:
-    entries: dict[str, Any] = {}
-    for name in sorted(uses):
-        kinds = {k for k, _ in uses[name]}
-        special = kinds - {"Opaque"}
-        if len(special) > 1:
-            users = " and ".join(w for _, w in uses[name])
-            raise SecretError(f"secret {name!r} is used as {users}, which need different kinds "
-                              "of secret", hint="use one secret for each")
-        kind = special.pop() if special else "Opaque"
-        data = provider.get(name, compiled.context)
-        if kind == DOCKERCONFIG:
-            data = _dockerconfig(name, data)
-        elif kind == TLS:
-            missing = [k for k in ("tls.crt", "tls.key") if k not in data]
-            if missing:
-                raise SecretDataError(f"TLS secret {name!r} lacks the keys "
-                                      f"{', '.join(missing)} (has: "
-                                      f"{', '.join(sorted(data)) or 'none'})",
-                                      hint="store the certificate chain as tls.crt and the "
-                                           "private key as tls.key", secret=name)
-        files = []
-        for i, key in enumerate(sorted(data)):  # (keys Kubernetes takes: providers check them)
-            source = f"secrets/{name}/{i}"
-            compiled.files[source] = chart_bytes(data[key], binary=True)
-            files.append({"key": key, "source": source})
-        entries[name] = {"type": kind, "files": files}
-    compiled.values["secrets"] = entries
-    if ctx.image is not None and ctx.image.pull_secret:
-        compiled.values["image"]["pullSecrets"] = [ctx.image.pull_secret]
-
-
 def _compile_friends(svc: Service, ctx: ResolvedContext, compiled: Compiled,
-                     provider: SecretProvider | None) -> None:
+                     credentials: list[dict[str, str]]) -> None:
     friends: dict[str, Any] = {}
     for use in ctx.friends:
         friend = svc.friends[use.name]
         merged = deep_merge(friend.values, use.values)
-        credentials = []
-        for key, ref in friend.credentials.items():
-            assert provider is not None  # validated: credentials need a secret provider
-            secret, _, secret_key = ref.partition("/")
-            keys = sorted(provider.get(secret, compiled.context))
-            if not secret_key:
-                if key in keys:
-                    secret_key = key
-                elif len(keys) == 1:
-                    secret_key = keys[0]
-                else:
-                    raise SecretDataError(f"credential {key!r} of friend {friend.name!r}: "
-                                          f"secret {secret!r} has several keys "
-                                          f"({', '.join(keys)})",
-                                          hint=f"name the key: {key}: {secret}/<key>",
-                                          secret=secret)
-            elif secret_key not in keys:
-                raise SecretDataError(f"credential {key!r} of friend {friend.name!r}: secret "
-                                      f"{secret!r} has no key {secret_key!r}",
-                                      hint=f"its keys are: {', '.join(keys)}", secret=secret,
-                                      key=secret_key)
-            credentials.append({"name": friend.env_name(key), "secret": secret,
-                                "key": secret_key})
         friends[friend.name] = {
             "type": friend.type,
             "alias": friend.name if friend.type == "requirement" else "",
             "config": dict(friend.config),
             "env": [{"name": friend.env_name(k), "key": k} for k in friend.config],
-            "credentials": credentials,
+            "credentials": friend_credentials(friend, credentials),
         }
         if friend.type == "requirement":
             compiled.requirements.append(friend)

@@ -86,14 +86,17 @@ def secret_provider(svc: Service, *, redact: bool = False) -> SecretProvider | N
 def plan_chart(svc: Service, context: str, *, out: Path | None = None,
                flavor: str | None = None, flavors: FlavorSet | None = None,
                secrets: SecretProvider | None = None, redact: bool = False,
-               build: bool = True) -> ChartPlan:
+               build: bool = True, fetch_secrets: bool = True) -> ChartPlan:
     """Compile one context (optionally with another flavor) and build its chart in memory
-    (or later, on first use of `chart_files()`, when `build` is false)."""
+    (or later, on first use of `chart_files()`, when `build` is false).
+
+    Without `fetch_secrets` no secret provider is read: the chart is the same but for its
+    inline secret data (`delivery.SECRET_VALUES`), which it lacks."""
     flavors = flavors or FlavorSet()
-    if secrets is None:
+    if secrets is None and fetch_secrets:
         secrets = secret_provider(svc, redact=redact)
     try:
-        compiled = compile_context(svc, context, flavor, secrets)
+        compiled = compile_context(svc, context, flavor, secrets, fetch_secrets=fetch_secrets)
     except SecretError as exc:  # at the line of pligos.yaml that uses the secret
         raise locate_secret_error(svc, context, exc) from None
     search = [svc.root / p for p in svc.flavor_paths]

@@ -236,11 +236,10 @@ def describe(svc: Service, context: str | None = None) -> Api:
                     else:
                         shapes[(name, key)] = (None, seen[1] or note)
             else:
-                secret = (v.get("secrets") or {}).get(m["secret"]["name"]) or {}
-                for f in secret.get("files") or []:
-                    if ("secret-key", name, f["key"]) not in u.items:
-                        secret_keys.setdefault(name, []).append(f["key"])
-                    u.add(("secret-key", name, f["key"]), c.context, {}, "")
+                for key in c.secret_keys.get(m["secret"]["name"], []):
+                    if ("secret-key", name, key) not in u.items:
+                        secret_keys.setdefault(name, []).append(key)
+                    u.add(("secret-key", name, key), c.context, {}, "")
         for e in v.get("env") or []:
             if ("env", e["name"]) not in u.items:
                 env.append(e["name"])

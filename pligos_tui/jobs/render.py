@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from pligos_tui import helm
+from pligos_tui.charts.delivery import SECRET_VALUES
 from pligos_tui.charts.plan import ChartPlan, plan_chart, secret_provider
 from pligos_tui.errors import HelmError, SecretError
 from pligos_tui.io.yamlwrite import dump_yaml
@@ -53,7 +54,8 @@ class Rendering:
                 path = dest / rel
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
-            self._helm = helm.Template(dest, release or p.origin.name)
+            given = (dest / SECRET_VALUES,) if SECRET_VALUES in files else ()
+            self._helm = helm.Template(dest, release or p.origin.name, values=given)
         except BaseException:
             self._tmp.cleanup()
             raise

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from pligos_tui.errors import SecretError
 from pligos_tui.secrets.file import FileProvider
-from pligos_tui.secrets.vault import VaultProvider
+from pligos_tui.secrets.vault import VaultProvider, location
 
 
 class SecretProvider(Protocol):
@@ -67,3 +67,12 @@ def make_provider(settings: dict[str, Any], root: Path, file: str) -> SecretProv
     if provider == "vault":
         return CachingProvider(VaultProvider.from_settings(settings, service_file=file))
     raise SecretError(f"unknown secret provider {provider!r}", hint="use file or vault")
+
+
+def remote_key(settings: dict[str, Any], name: str, context: str) -> str:
+    """The key an ExternalSecret reads secret `name` of `context` at, in a store backed by
+    the provider of `settings`: for Vault the path below the mount the provider reads (the
+    store's `path` is the mount), for the file provider the secret's name."""
+    if settings.get("provider") == "vault":
+        return location(str(settings.get("path", "")), name, context)
+    return name

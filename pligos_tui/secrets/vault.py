@@ -128,6 +128,13 @@ def _checked_token(value: str, source: str, hint: str) -> str:
     return token
 
 
+def location(path: str, name: str, context: str) -> str:
+    """Where secret `name` of `context` is, below the mount: `path/name`, with `{context}`
+    in `path` replaced by the context's name."""
+    path = path.strip("/").replace("{context}", context)
+    return "/".join(p for p in (path, name) if p)
+
+
 class VaultProvider:
     def __init__(self, address: str, mount: str, path: str, kv: int | None,
                  timeout: float) -> None:
@@ -163,8 +170,7 @@ class VaultProvider:
         return self._client
 
     def location(self, name: str, context: str) -> str:
-        path = self.path.replace("{context}", context)
-        return "/".join(p for p in (path, name) if p)
+        return location(self.path, name, context)
 
     def kv_version(self) -> int:
         if self.kv is None:

@@ -127,3 +127,6 @@ CONTRACT_VERSION = 1
 CONTRACT_KEYS = ("pligos", "metadata", "image", "command", "probes", "routes", "ingress",
                  "mounts", "env", "resources", "replicas", "schedule", "cronjob", "pod",
                  "friends", "secrets")
+# keys of the contract that values.yaml never holds: given to helm with --values at deploy
+# time (inline secret data, which `pligos generate` writes to the chart's secrets/values.yaml)
+GIVEN_KEYS = ("secretData",)

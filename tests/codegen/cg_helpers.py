@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import by_kind, helm, make_tree
+from support import by_kind, helm, make_tree, secret_values
 
 VENV_BIN = Path(sys.executable).parent
 GO = shutil.which("go")
@@ -154,7 +154,7 @@ def ruff(*paths: Path) -> None:
 
 
 def template(helm_bin: str, chart: Path, release: str) -> list[dict]:
-    result = helm(helm_bin, "template", release, str(chart))
+    result = helm(helm_bin, "template", release, str(chart), *secret_values(chart))
     assert result.returncode == 0, result.stderr
     return [d for d in yaml.safe_load_all(result.stdout) if d]
 

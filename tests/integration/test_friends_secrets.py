@@ -160,7 +160,7 @@ def test_check_flags_loose_secret_permissions(shop, tmp_path, helm_bin):
     out = tmp_path / "out"
     assert run_cli("generate", str(shop / "catalog"), "--out", str(out)).code == 0
     assert run_cli("check", str(shop / "catalog"), "--out", str(out), "--no-lint").code == 0
-    leaked = next((out / "prod" / "catalog" / "secrets").rglob("0"))
+    leaked = out / "prod" / "catalog" / "secrets" / "values.yaml"
     leaked.chmod(0o644)
     result = run_cli("check", str(shop / "catalog"), "--out", str(out), "--no-lint")
     assert result.code == 1

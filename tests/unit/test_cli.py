@@ -118,7 +118,7 @@ def test_preview_values_needs_no_helm(tmp_path: Path):
     result = run_cli("preview", str(EXAMPLES / "hello"), "--context", "prod", "--values",
                      env={"PLIGOS_HELM": "", "PATH": str(tmp_path)})
     assert result.code == 0, result.err
-    assert "replicas: 2" in result.out and "ref: nginx:1.27" in result.out
+    assert "replicas: 2" in result.out and "repository: nginx" in result.out
 
 
 def test_preview_renders_manifests(helm_bin):

@@ -83,13 +83,18 @@ pods roll.
 {{- end -}}
 
 {{/*
-Annotations of the pod template: checksum/config plus pod.annotations.
+Annotations of the pod template: checksum/config, checksum/secrets (of the
+inline secret data, so that a changed secret rolls the pods too) plus
+pod.annotations.
 Renders nothing when there are none.
 */}}
 {{- define "pligos.podAnnotations" -}}
 {{- $annotations := dict -}}
 {{- with include "pligos.configChecksum" . -}}
 {{- $_ := set $annotations "checksum/config" . -}}
+{{- end -}}
+{{- with .Values.secretData -}}
+{{- $_ := set $annotations "checksum/secrets" (toJson . | sha256sum) -}}
 {{- end -}}
 {{- with .Values.pod -}}
 {{- with .annotations -}}
@@ -105,11 +110,10 @@ Renders nothing when there are none.
 Pod spec fields that do not belong to the container.
 */}}
 {{- define "pligos.podSpecExtras" -}}
-{{- $fullname := include "pligos.fullname" . -}}
 {{- with .Values.image.pullSecrets -}}
 imagePullSecrets:
   {{- range . }}
-  - name: {{ printf "%s-%s" $fullname . | quote }}
+  - name: {{ include "pligos.secretName" (list $ .) | quote }}
   {{- end }}
 {{- end }}
 {{- end -}}
@@ -121,7 +125,6 @@ evaluated as templates, so that `{{ .Release.Name }}-postgresql` works) and
 credentials (read from the chart's Secrets). Renders nothing when empty.
 */}}
 {{- define "pligos.env" -}}
-{{- $fullname := include "pligos.fullname" . -}}
 {{- range .Values.env }}
 - name: {{ .name | quote }}
   value: {{ .value | quote }}
@@ -135,32 +138,114 @@ credentials (read from the chart's Secrets). Renders nothing when empty.
 - name: {{ .name | quote }}
   valueFrom:
     secretKeyRef:
-      name: {{ printf "%s-%s" $fullname .secret | quote }}
+      name: {{ include "pligos.secretName" (list $ .secret) | quote }}
       key: {{ .key | quote }}
 {{- end }}
 {{- end }}
 {{- end -}}
 
 {{/*
-One Secret per entry of `secrets`, its data read from the chart's secrets/
-folder (which holds the provider's bytes, base64-encoded).
+The name of the Secret that pligos.yaml calls NAME, called with (list $ NAME):
+a Secret the cluster already has (delivery existing) keeps its own name, the
+ones this chart makes (inline, external-secrets) are <fullname>-NAME.
+*/}}
+{{- define "pligos.secretName" -}}
+{{- $root := index . 0 -}}
+{{- $name := index . 1 -}}
+{{- $secret := index ($root.Values.secrets | default dict) $name | default dict -}}
+{{- if eq ($secret.delivery | default "inline") "existing" -}}
+{{- $secret.name | default $name -}}
+{{- else -}}
+{{- printf "%s-%s" (include "pligos.fullname" $root) $name -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The objects that bring each entry of `secrets` to the cluster, by its delivery:
+- inline: a Secret whose data is the values secretData.NAME (key -> base64),
+  which `pligos generate` writes to the chart's git- and helm-ignored
+  secrets/values.yaml and which helm is given with --values; the chart never
+  carries them. Without them rendering fails: an empty Secret would wipe the
+  real one on upgrade.
+- external-secrets: an ExternalSecret, so that the cluster fetches the data
+  from the store itself.
+- existing: nothing; the chart refers to the cluster's Secret.
 */}}
 {{- define "pligos.secrets" -}}
-{{- $fullname := include "pligos.fullname" . -}}
 {{- range $name, $secret := .Values.secrets }}
+{{- $delivery := $secret.delivery | default "inline" }}
+{{- if eq $delivery "inline" }}
+{{- $data := index ($.Values.secretData | default dict) $name }}
+{{- if not $data }}
+{{- fail (printf "secret %q has no data: a chart never carries secret bytes. Run `pligos generate` where the secret provider is reachable and give helm --values <chart>/secrets/values.yaml, or set the values secretData.%s (each key's bytes, base64)" $name $name) }}
+{{- end }}
 ---
 apiVersion: v1
 kind: Secret
 metadata:
-  name: {{ printf "%s-%s" $fullname $name | quote }}
+  name: {{ include "pligos.secretName" (list $ $name) | quote }}
+  namespace: {{ $.Release.Namespace | quote }}
   labels:
     {{- include "pligos.labels" $ | nindent 4 }}
 type: {{ $secret.type | quote }}
 data:
-  {{- range $secret.files }}
-  {{ .key | quote }}: {{ $.Files.Get .source | quote }}
+  {{- range $key, $value := $data }}
+  {{ $key | quote }}: {{ $value | quote }}
+  {{- end }}
+{{- else if eq $delivery "external-secrets" }}
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata:
+  name: {{ include "pligos.secretName" (list $ $name) | quote }}
+  namespace: {{ $.Release.Namespace | quote }}
+  labels:
+    {{- include "pligos.labels" $ | nindent 4 }}
+spec:
+  refreshInterval: {{ $secret.refreshInterval | quote }}
+  secretStoreRef:
+    kind: {{ $secret.store.kind | quote }}
+    name: {{ $secret.store.name | quote }}
+  target:
+    name: {{ include "pligos.secretName" (list $ $name) | quote }}
+    creationPolicy: Owner
+    template:
+      type: {{ $secret.type | quote }}
+      {{- if eq $secret.type "kubernetes.io/dockerconfigjson" }}
+      engineVersion: v2
+      data:
+        .dockerconfigjson: {{ `{{ with index . ".dockerconfigjson" }}{{ . }}{{ else }}{{ dict "auths" (dict .registry (dict "username" .username "password" .password "auth" (printf "%s:%s" .username .password | b64enc))) | toJson }}{{ end }}` | quote }}
+      {{- end }}
+  {{- with $secret.keys }}
+  data:
+    {{- range . }}
+    - secretKey: {{ . | quote }}
+      remoteRef:
+        key: {{ $secret.remoteKey | quote }}
+        property: {{ . | quote }}
+    {{- end }}
+  {{- else }}
+  dataFrom:
+    - extract:
+        key: {{ $secret.remoteKey | quote }}
   {{- end }}
 {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The image the container runs: repository@digest, else repository:tag, so that
+image.repository, image.tag or image.digest set at deploy time are what runs.
+*/}}
+{{- define "pligos.image" -}}
+{{- $image := .Values.image -}}
+{{- if $image.digest -}}
+{{- printf "%s@%s" $image.repository $image.digest -}}
+{{- else if $image.tag -}}
+{{- printf "%s:%s" $image.repository (toString $image.tag) -}}
+{{- else -}}
+{{- fail (printf "image %s has neither a tag nor a digest: set image.tag or image.digest" $image.repository) -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
@@ -168,7 +253,7 @@ The service's container, as an item of a `containers` list.
 */}}
 {{- define "pligos.container" -}}
 - name: {{ .Values.metadata.name | quote }}
-  image: {{ .Values.image.ref | quote }}
+  image: {{ include "pligos.image" . | quote }}
   imagePullPolicy: {{ .Values.image.pullPolicy | default "IfNotPresent" }}
   {{- with .Values.command.command }}
   command:
@@ -243,7 +328,7 @@ there are none.
     name: {{ printf "%s-%s" $fullname .name | quote }}
   {{- else if eq .type "secret" }}
   secret:
-    secretName: {{ printf "%s-%s" $fullname .secret.name | quote }}
+    secretName: {{ include "pligos.secretName" (list $ .secret.name) | quote }}
   {{- else if eq .type "hostPath" }}
   hostPath:
     path: {{ .hostPath.path | quote }}
@@ -296,6 +381,7 @@ apiVersion: v1
 kind: ConfigMap
 metadata:
   name: {{ printf "%s-%s" $fullname $mount.name | quote }}
+  namespace: {{ $.Release.Namespace | quote }}
   labels:
     {{- include "pligos.labels" $ | nindent 4 }}
 {{- with $text }}
@@ -321,6 +407,7 @@ apiVersion: v1
 kind: ConfigMap
 metadata:
   name: {{ printf "%s-scripts" (include "pligos.fullname" .) | quote }}
+  namespace: {{ $.Release.Namespace | quote }}
   labels:
     {{- include "pligos.labels" . | nindent 4 }}
 data:
@@ -340,6 +427,7 @@ apiVersion: v1
 kind: PersistentVolumeClaim
 metadata:
   name: {{ printf "%s-%s" $fullname .name | quote }}
+  namespace: {{ $.Release.Namespace | quote }}
   labels:
     {{- include "pligos.labels" $ | nindent 4 }}
 spec:

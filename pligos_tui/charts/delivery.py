@@ -1,0 +1,176 @@
+"""Secrets in the values contract: what each secret a context uses becomes, by its delivery.
+
+Every secret a context uses (a pull secret, a TLS secret, a secret mount, a friend's
+credentials) is one entry of the values' `secrets`, with its Kubernetes type and delivery
+(`vocabulary.SECRET_DELIVERIES`):
+- `inline`: the provider's bytes are fetched and kept apart from the chart, as the values
+  file `secrets/values.yaml` (`secretData.<name>.<key>`, base64), which is git- and
+  helm-ignored; the values name no bytes, so a chart is the same with and without them;
+- `external-secrets`: the store to read from and the remote key, for an ExternalSecret;
+- `existing`: the name of the Secret the cluster has.
+Only inline delivery reads the provider, and only when asked to (`fetch`): telling whether a
+chart is stale, or rendering an external-secrets chart, never needs the secret store.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pligos_tui.errors import SecretError
+from pligos_tui.io.yamlwrite import dump_yaml
+from pligos_tui.secrets import SecretProvider, remote_key
+from pligos_tui.secrets.data import SecretDataError, secret_text
+from pligos_tui.spec.model import Delivery, Friend, Service
+from pligos_tui.spec.resolve import ResolvedContext
+from pligos_tui.spec.vocabulary import EXISTING, EXTERNAL_SECRETS, INLINE
+
+DOCKERCONFIG = "kubernetes.io/dockerconfigjson"
+TLS = "kubernetes.io/tls"
+OPAQUE = "Opaque"
+TLS_KEYS = ("tls.crt", "tls.key")
+# the chart file holding inline secret data, a values file for helm's --values
+SECRET_VALUES = "secrets/values.yaml"
+SECRET_DATA = "secretData"  # its top-level key
+
+
+@dataclass(frozen=True)
+class SecretUse:
+    """One use of a secret by a context, with the Kubernetes type the use needs."""
+
+    kind: str
+    what: str  # e.g. "the TLS secret of route 'web'"
+
+
+def secret_uses(ctx: ResolvedContext, svc: Service) -> dict[str, list[SecretUse]]:
+    """secret name -> its uses in the context."""
+    uses: dict[str, list[SecretUse]] = {}
+    if ctx.image is not None and ctx.image.pull_secret:
+        uses.setdefault(ctx.image.pull_secret, []).append(
+            SecretUse(DOCKERCONFIG, f"the pull secret of image {ctx.image.name!r}"))
+    for r in ctx.routes:
+        if r.tls:
+            uses.setdefault(r.tls, []).append(
+                SecretUse(TLS, f"the TLS secret of route {r.name!r}"))
+    for m in ctx.mounts:
+        if m.kind == "secret" and m.secret:
+            uses.setdefault(m.secret, []).append(SecretUse(OPAQUE, f"mount {m.name!r}"))
+    for use in ctx.friends:
+        friend = svc.friends.get(use.name)
+        for key, secret in (friend.credentials.items() if friend else ()):
+            uses.setdefault(secret.split("/", 1)[0], []).append(
+                SecretUse(OPAQUE, f"credential {key!r} of friend {use.name!r}"))
+    return uses
+
+
+def _kind(name: str, uses: list[SecretUse]) -> str:
+    special = {u.kind for u in uses} - {OPAQUE}
+    if len(special) > 1:
+        users = " and ".join(u.what for u in uses)
+        raise SecretError(f"secret {name!r} is used as {users}, which need different kinds "
+                          "of secret", hint="use one secret for each")
+    return special.pop() if special else OPAQUE
+
+
+def credential_key(credential: str, ref: str) -> tuple[str, str]:
+    """The secret and key a friend's credential reads: `secret/key`, or `secret` alone for
+    the key named like the credential."""
+    secret, _, key = ref.partition("/")
+    return secret, key or credential
+
+
+def _dockerconfig(name: str, data: dict[str, bytes]) -> dict[str, bytes]:
+    if ".dockerconfigjson" in data:
+        return {".dockerconfigjson": data[".dockerconfigjson"]}
+    missing = [k for k in ("registry", "username", "password") if k not in data]
+    if missing:
+        raise SecretDataError(f"pull secret {name!r} needs the keys registry, username and "
+                              f"password (or .dockerconfigjson); it lacks {', '.join(missing)}",
+                              hint="add the missing keys to the secret", secret=name)
+    user, password, registry = (secret_text(name, key, data[key], what="a pull secret")
+                                for key in ("username", "password", "registry"))
+    auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+    config = {"auths": {registry: {"username": user, "password": password, "auth": auth}}}
+    return {".dockerconfigjson": json.dumps(config, sort_keys=True).encode()}
+
+
+def _inline_data(name: str, kind: str, provider: SecretProvider, context: str,
+                 needed: list[tuple[str, str]]) -> dict[str, str]:
+    """The data of an inline secret as the Secret's `data` (key -> base64), checked against
+    what its uses need."""
+    data = provider.get(name, context)
+    if kind == DOCKERCONFIG:
+        data = _dockerconfig(name, data)
+    elif kind == TLS:
+        missing = [k for k in TLS_KEYS if k not in data]
+        if missing:
+            raise SecretDataError(f"TLS secret {name!r} lacks the keys {', '.join(missing)} "
+                                  f"(has: {', '.join(sorted(data)) or 'none'})",
+                                  hint="store the certificate chain as tls.crt and the "
+                                       "private key as tls.key", secret=name)
+    for what, key in needed:
+        if key not in data:
+            raise SecretDataError(f"{what}: secret {name!r} has no key {key!r}",
+                                  hint=f"its keys are: {', '.join(sorted(data))}; name the "
+                                       f"key as <secret>/<key>", secret=name, key=key)
+    return {key: base64.b64encode(data[key]).decode() for key in sorted(data)}
+
+
+def _entry(svc: Service, name: str, kind: str, d: Delivery, context: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"type": kind, "delivery": d.mode}
+    if d.mode == EXTERNAL_SECRETS:
+        settings = svc.secrets.settings if svc.secrets is not None else {}
+        entry.update(store={"kind": d.store_kind or "SecretStore", "name": d.store_name},
+                     refreshInterval=d.refresh_interval,
+                     remoteKey=remote_key(settings, name, context),
+                     # the keys to read one by one; none: every key of the remote secret
+                     keys=list(TLS_KEYS) if kind == TLS else [])
+    elif d.mode == EXISTING:
+        entry["name"] = d.secret_name(name)
+    return entry
+
+
+def secret_values(data: dict[str, dict[str, str]]) -> bytes:
+    """The file SECRET_VALUES for inline secret data (secret -> key -> base64)."""
+    return dump_yaml({SECRET_DATA: data}).encode()
+
+
+def compile_secrets(svc: Service, ctx: ResolvedContext, provider: SecretProvider | None, *,
+                    fetch: bool) -> tuple[dict[str, Any], list[dict[str, str]],
+                                          dict[str, dict[str, str]]]:
+    """The values' `secrets` entries, the friends' credentials (with the friend each is
+    of), and the inline secret data, secret -> key -> base64 (empty without `fetch`)."""
+    d = ctx.delivery
+    uses = secret_uses(ctx, svc)
+    needed: dict[str, list[tuple[str, str]]] = {}
+    for use in ctx.friends:
+        friend = svc.friends.get(use.name)
+        for credential, ref in (friend.credentials.items() if friend else ()):
+            secret, key = credential_key(credential, ref)
+            needed.setdefault(secret, []).append(
+                (f"credential {credential!r} of friend {use.name!r}", key))
+    entries: dict[str, Any] = {}
+    data: dict[str, dict[str, str]] = {}
+    for name in sorted(uses):
+        kind = _kind(name, uses[name])
+        entries[name] = _entry(svc, name, kind, d, ctx.name)
+        if d.mode == INLINE and fetch:
+            assert provider is not None  # validated: inline delivery needs a provider
+            data[name] = _inline_data(name, kind, provider, ctx.name, needed.get(name, []))
+    credentials = []
+    for use in ctx.friends:
+        friend = svc.friends.get(use.name)
+        for credential, ref in (friend.credentials.items() if friend else ()):
+            secret, key = credential_key(credential, ref)
+            assert friend is not None
+            credentials.append({"friend": friend.name, "name": friend.env_name(credential),
+                                "secret": secret, "key": key})
+    return entries, credentials, data
+
+
+def friend_credentials(friend: Friend, credentials: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The env entries of one friend's credentials, as the values contract has them."""
+    return [{"name": c["name"], "secret": c["secret"], "key": c["key"]}
+            for c in credentials if c["friend"] == friend.name]
