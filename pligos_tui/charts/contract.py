@@ -24,7 +24,7 @@ from pligos_tui.charts.delivery import (
     secret_values,
 )
 from pligos_tui.io.keypath import KeyPath
-from pligos_tui.secrets import SecretProvider, make_provider
+from pligos_tui.secrets import LazyProvider, SecretProvider
 from pligos_tui.spec.fields import folder_files
 from pligos_tui.spec.model import Friend, Mount, Service
 from pligos_tui.spec.ports import named_ports
@@ -203,7 +203,7 @@ def compile_context(svc: Service, name: str, flavor: str | None = None,
     fetch = fetch_secrets and ctx.delivery.mode == INLINE and bool(secret_uses(ctx, svc))
     if fetch and secrets is None:
         assert svc.secrets is not None  # validated: inline secrets need a provider
-        secrets = make_provider(svc.secrets.settings, svc.root, svc.file)
+        secrets = LazyProvider(svc.secrets.settings, svc.root, svc.file)
     secret_entries, credentials, secret_data = compile_secrets(svc, ctx, secrets, fetch=fetch)
     values["secrets"] = secret_entries
     if secret_data:

@@ -15,7 +15,7 @@ from pligos_tui.charts.contract import Compiled, compile_context
 from pligos_tui.charts.records import ChartRecord
 from pligos_tui.charts.schema import check_values
 from pligos_tui.errors import SecretError, UsageError, did_you_mean
-from pligos_tui.secrets import RedactingProvider, SecretProvider, make_provider
+from pligos_tui.secrets import LazyProvider, RedactingProvider, SecretProvider
 from pligos_tui.spec.flavors import Flavor, FlavorSet
 from pligos_tui.spec.model import Service
 from pligos_tui.spec.rules.secrets import locate_secret_error
@@ -77,9 +77,9 @@ def secret_provider(svc: Service, *, redact: bool = False) -> SecretProvider | N
 
     With `redact`, secrets keep their keys but not their bytes: for previews and diffs, which
     print what they render."""
-    if svc.secrets is None:
+    if svc.secrets is None or not svc.secrets.provider:
         return None
-    provider = make_provider(svc.secrets.settings, svc.root, svc.file)
+    provider = LazyProvider(svc.secrets.settings, svc.root, svc.file)
     return RedactingProvider(provider) if redact else provider
 
 

@@ -24,12 +24,7 @@ from pligos_tui.charts.contract import Compiled, compile_context
 from pligos_tui.codegen import miniyaml
 from pligos_tui.codegen.shapes import Shape, infer, merge
 from pligos_tui.errors import CodegenError
-from pligos_tui.secrets import (
-    CachingProvider,
-    RedactingProvider,
-    SecretProvider,
-    make_provider,
-)
+from pligos_tui.secrets import LazyProvider, RedactingProvider, SecretProvider
 from pligos_tui.spec.model import Service
 from pligos_tui.spec.resolve import require_context
 from pligos_tui.spec.vocabulary import DEFAULT_PROTOCOL
@@ -122,10 +117,9 @@ class Api:
 
 
 def _provider(svc: Service) -> SecretProvider | None:
-    if svc.secrets is None:
+    if svc.secrets is None or not svc.secrets.provider:
         return None
-    return RedactingProvider(CachingProvider(make_provider(svc.secrets.settings, svc.root,
-                                                           svc.file)))
+    return RedactingProvider(LazyProvider(svc.secrets.settings, svc.root, svc.file))
 
 
 def compile_all(svc: Service, context: str | None) -> list[Compiled]:

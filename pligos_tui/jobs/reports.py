@@ -4,18 +4,21 @@
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pligos_tui.charts.delivery import SECRET_VALUES, secret_uses
+from pligos_tui.charts.plan import chart_dest
 from pligos_tui.errors import PligosError, UsageError
 from pligos_tui.io.yamlread import load_file
 from pligos_tui.spec.discover import find_services, is_v1_service
 from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.spec.load import load_service
 from pligos_tui.spec.model import Service
-from pligos_tui.spec.resolve import resolve_context
-from pligos_tui.spec.vocabulary import CONFIG_NAME
+from pligos_tui.spec.resolve import ResolvedContext, release_name, resolve_context
+from pligos_tui.spec.vocabulary import CONFIG_NAME, INLINE
 
 
 def load_one_service(path: str | Path) -> Service:
@@ -46,15 +49,33 @@ def default_context(svc: Service) -> str:
     return svc.current_context or (svc.contexts[0].name if svc.contexts else "")
 
 
+def upgrade_command(svc: Service, ctx: ResolvedContext, chart: str) -> list[str]:
+    """The helm command that installs or upgrades a context's chart (at `chart`): its
+    release, its namespace, and the inline secret data the chart never carries."""
+    command = ["helm", "upgrade", "--install", release_name(svc, ctx), chart]
+    if ctx.namespace:
+        command += ["--namespace", ctx.namespace, "--create-namespace"]
+    if ctx.delivery.mode == INLINE and secret_uses(ctx, svc):
+        command += ["--values", f"{chart}/{SECRET_VALUES}"]
+    return command
+
+
 def contexts_report(svc: Service) -> list[dict[str, Any]]:
-    """For `pligos contexts`: each context with its flavor, parent, image and replicas."""
+    """For `pligos contexts`: each context with its flavor, parent, image and replicas, where
+    it is deployed (release, namespace, cluster), how its secrets are delivered, and the helm
+    command that deploys its chart."""
     rows = []
     for ctx in svc.contexts:
         r = resolve_context(svc, ctx.name)
+        chart = chart_dest(svc, ctx.name, None).relative_to(svc.root).as_posix()
         rows.append({"name": ctx.name, "current": ctx.name == svc.current_context,
                      "flavor": r.flavor, "extends": ctx.extends,
                      "image": r.image.name if r.image else "",
-                     "replicas": r.replicas if r.replicas is not None else 1})
+                     "replicas": r.replicas if r.replicas is not None else 1,
+                     "release": release_name(svc, r), "namespace": r.namespace,
+                     "cluster": r.cluster,
+                     "secrets": r.delivery.mode if secret_uses(r, svc) else None,
+                     "upgrade": shlex.join(upgrade_command(svc, r, chart))})
     return rows
 
 

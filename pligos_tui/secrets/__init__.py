@@ -44,6 +44,26 @@ class CachingProvider:
         return self._cache[key]
 
 
+class LazyProvider:
+    """A provider made when first read: a service whose secrets need no reading (delivered
+    by the cluster, or not used by the contexts at hand) never needs its settings to work."""
+
+    def __init__(self, settings: dict[str, Any], root: Path, file: str) -> None:
+        self._args = (settings, root, file)
+        self._inner: SecretProvider | None = None
+
+    def _provider(self) -> SecretProvider:
+        if self._inner is None:
+            self._inner = make_provider(*self._args)
+        return self._inner
+
+    def describe(self) -> str:
+        return self._provider().describe()
+
+    def get(self, name: str, context: str) -> dict[str, bytes]:
+        return self._provider().get(name, context)
+
+
 class RedactingProvider:
     """Keeps the keys of each secret but replaces its bytes, for previews and diffs."""
 

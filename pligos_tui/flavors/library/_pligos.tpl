@@ -442,3 +442,22 @@ spec:
 {{- end }}
 {{- end }}
 {{- end -}}
+
+{{/*
+The lines of NOTES.txt that tell how to upgrade this release, and what it
+needs besides the chart: the inline secret data, given with --values.
+*/}}
+{{- define "pligos.upgradeNotes" -}}
+{{- $inline := list -}}
+{{- range $name, $secret := .Values.secrets -}}
+{{- if eq ($secret.delivery | default "inline") "inline" -}}
+{{- $inline = append $inline $name -}}
+{{- end -}}
+{{- end }}
+Upgrade it with:
+  helm upgrade --install {{ .Release.Name }} <chart> --namespace {{ .Release.Namespace }}{{ if $inline }} --values <chart>/secrets/values.yaml{{ end }}
+{{- with $inline }}
+The data of the inline secrets ({{ join ", " . }}) is never part of the chart: `pligos generate` writes it to the chart's secrets/values.yaml.
+{{- end }}
+{{- end -}}
+

@@ -1,0 +1,316 @@
+"""How secret data reaches the cluster: inline, external-secrets, existing — as a user sees it
+with a real helm, from the working tree and from a fresh clone of a repository."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from support import (
+    by_kind,
+    helm,
+    kube_validate,
+    lint_strict,
+    make_tree,
+    one,
+    register_secret,
+    render,
+    run_cli,
+)
+
+PASSWORD = "delivery-db-password-7f3a"
+CERT = "-----BEGIN CERTIFICATE-----\ndelivery-cert\n-----END CERTIFICATE-----\n"
+KEY = "-----BEGIN PRIVATE KEY-----\ndelivery-key\n-----END PRIVATE KEY-----\n"
+
+# a service using every kind of secret: a pull secret, a TLS secret, a secret mount and a
+# friend's credential; its Vault is never reachable (port 9 on loopback)
+SERVICE = """
+pligos: 1
+name: pay
+secrets:
+  provider: vault
+  address: http://127.0.0.1:9
+  path: apps/{context}
+  delivery: external-secrets
+  store: {kind: ClusterSecretStore, name: vault}
+friends:
+  - name: db
+    type: dependency
+    chart: {name: postgresql, version: 1.0.0, repository: "https://charts.example.com"}
+    config: {host: db.example.com}
+    credentials: {password: db-password}
+images:
+  - {name: app, repository: registry.example.com/pay, tag: "1.2.3", pullSecret: registry}
+routes:
+  - {name: http, port: 80, containerPort: 8080, fqdn: pay.example.com, tls: pay-tls}
+mounts:
+  - {name: keys, path: /etc/pay/keys, secret: signing}
+contexts:
+  - name: dev
+    flavor: webservice
+    namespace: pay-dev
+    image: app
+    routes: [http]
+    mounts: [keys]
+    friends: [db]
+  - name: prod
+    extends: dev
+    namespace: pay
+    release: payments
+    replicas: 2
+"""
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+
+def _commit_and_clone(tmp_path: Path, svc: Path) -> Path:
+    repo = svc.parent
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "x")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+    return clone / svc.name
+
+
+def _package(helm_bin: str, chart: Path, dest: Path) -> list[tuple[str, bytes]]:
+    result = helm(helm_bin, "package", str(chart), "--destination", str(dest))
+    assert result.returncode == 0, result.stderr
+    archive = next(dest.glob("*.tgz"))
+    with tarfile.open(archive) as tar:
+        return [(m.name, tar.extractfile(m).read()) for m in tar.getmembers() if m.isfile()]
+
+
+def test_external_secrets_need_no_vault_and_a_fresh_clone_renders_them(tmp_path, helm_bin):
+    svc = make_tree(tmp_path / "repo" / "pay", {"pligos.yaml": SERVICE})
+    generated = run_cli("generate", str(svc))
+    assert generated.code == 0, generated.err
+    assert run_cli("check", str(svc), "--no-lint").code == 0
+
+    clone = _commit_and_clone(tmp_path, svc)
+    chart = clone / "charts" / "prod" / "pay"
+    assert not (chart / "secrets").exists()
+    lint_strict(helm_bin, chart)
+    manifests = render(helm_bin, chart, "payments")
+    assert by_kind(manifests, "Secret") == []
+    external = {m["metadata"]["name"]: m for m in by_kind(manifests, "ExternalSecret")}
+    assert sorted(external) == ["payments-db-password", "payments-pay-tls",
+                                "payments-registry", "payments-signing"]
+    tls = external["payments-pay-tls"]
+    assert tls["apiVersion"] == "external-secrets.io/v1"
+    assert tls["spec"]["secretStoreRef"] == {"kind": "ClusterSecretStore", "name": "vault"}
+    assert tls["spec"]["target"]["template"]["type"] == "kubernetes.io/tls"
+    assert [(d["secretKey"], d["remoteRef"]) for d in tls["spec"]["data"]] == [
+        ("tls.crt", {"key": "apps/prod/pay-tls", "property": "tls.crt"}),
+        ("tls.key", {"key": "apps/prod/pay-tls", "property": "tls.key"})]
+    signing = external["payments-signing"]["spec"]
+    assert signing["dataFrom"] == [{"extract": {"key": "apps/prod/signing"}}]
+    pull = external["payments-registry"]["spec"]["target"]["template"]
+    assert pull["type"] == "kubernetes.io/dockerconfigjson"
+    assert ".dockerconfigjson" in pull["data"]
+
+    # what the pod refers to is what the ExternalSecrets make
+    pod = one(manifests, "Deployment")["spec"]["template"]["spec"]
+    assert pod["imagePullSecrets"] == [{"name": "payments-registry"}]
+    env = {e["name"]: e for e in pod["containers"][0]["env"]}
+    assert env["DB_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "payments-db-password", "key": "password"}
+    ingress = one(manifests, "Ingress")
+    assert ingress["spec"]["tls"][0]["secretName"] == "payments-pay-tls"
+    kube_validate([m for m in manifests if m["kind"] != "ExternalSecret"], tmp_path)
+
+    # the clone regenerates without any secret access, and nothing changes
+    again = run_cli("generate", str(clone))
+    assert again.code == 0, again.err
+    status = subprocess.run(["git", "-C", str(clone), "status", "--porcelain"],
+                            capture_output=True, text=True, check=True).stdout
+    assert status == ""
+    files = _package(helm_bin, chart, tmp_path / "pkg")
+    assert not any("/secrets/" in name for name, _ in files)
+
+
+def _inline_service(tmp_path: Path) -> Path:
+    text = (SERVICE.replace("provider: vault\n  address: http://127.0.0.1:9\n  path: apps/"
+                            "{context}\n  delivery: external-secrets\n  store: {kind: "
+                            "ClusterSecretStore, name: vault}\n", "provider: file\n"))
+    register_secret(PASSWORD)
+    return make_tree(tmp_path / "repo" / "pay", {
+        "pligos.yaml": text,
+        "secrets/db-password.yaml": f"password: {PASSWORD}\n",
+        "secrets/pay-tls/tls.crt": CERT, "secrets/pay-tls/tls.key": KEY,
+        "secrets/signing.yaml": "current.pem: delivery-signing-bytes\n",
+        "secrets/registry.yaml": "registry: registry.example.com\nusername: ci\n"
+                                 "password: delivery-registry-password\n",
+        ".gitignore": "/pay/secrets/\n",
+    })
+
+
+def test_inline_chart_without_its_secret_data_fails_to_render_naming_it(tmp_path, helm_bin):
+    register_secret("delivery-registry-password", "delivery-signing-bytes")
+    svc = _inline_service(tmp_path)
+    assert run_cli("generate", str(svc)).code == 0
+    chart = svc / "charts" / "prod" / "pay"
+    data = chart / "secrets" / "values.yaml"
+    assert oct(data.stat().st_mode & 0o777) == "0o600"
+    assert oct((chart / "secrets").stat().st_mode & 0o777) == "0o700"
+    stored = yaml.safe_load(data.read_text())["secretData"]
+    assert base64.b64decode(stored["db-password"]["password"]).decode() == PASSWORD
+    assert PASSWORD not in (chart / "values.yaml").read_text()
+    # given its data, it renders the real bytes; the chart names the file in .gitignore
+    manifests = render(helm_bin, chart, "payments")
+    secret = one(manifests, "Secret", "payments-db-password")
+    assert base64.b64decode(secret["data"]["password"]).decode() == PASSWORD
+    assert "/secrets/" in (chart / ".gitignore").read_text()
+
+    # packaged, the chart carries no secret bytes
+    files = _package(helm_bin, chart, tmp_path / "pkg")
+    assert not any("/secrets/" in name for name, _ in files)
+    assert not any(PASSWORD.encode() in body or
+                   base64.b64encode(PASSWORD.encode()) in body for _, body in files)
+
+    # a fresh clone has no secret data: helm fails and names the secret
+    clone = _commit_and_clone(tmp_path, svc)
+    cloned = clone / "charts" / "prod" / "pay"
+    assert not (cloned / "secrets").exists()
+    result = helm(helm_bin, "template", "payments", str(cloned))
+    assert result.returncode != 0 and result.stdout == ""
+    assert 'secret "db-password" has no data' in result.stderr
+    assert "pligos generate" in result.stderr and "secrets/values.yaml" in result.stderr
+
+
+def test_a_changed_secret_rolls_the_pods(tmp_path, helm_bin):
+    register_secret("delivery-registry-password", "delivery-signing-bytes", "rotated-pw-91c2")
+    svc = _inline_service(tmp_path)
+    assert run_cli("generate", str(svc)).code == 0
+    chart = svc / "charts" / "dev" / "pay"
+
+    def checksum() -> str:
+        pod = one(render(helm_bin, chart), "Deployment")["spec"]["template"]
+        return pod["metadata"]["annotations"]["checksum/secrets"]
+
+    before = checksum()
+    (svc / "secrets" / "db-password.yaml").write_text("password: rotated-pw-91c2\n")
+    assert run_cli("generate", str(svc)).code == 0
+    assert checksum() != before
+
+
+def test_existing_secrets_are_referred_to_by_the_clusters_name(tmp_path, helm_bin):
+    text = (SERVICE.replace("provider: vault\n  address: http://127.0.0.1:9\n  path: apps/"
+                            "{context}\n  delivery: external-secrets\n  store: {kind: "
+                            "ClusterSecretStore, name: vault}\n",
+                            "delivery: existing\n  names: {db-password: pay-db-credentials}\n"))
+    svc = make_tree(tmp_path / "pay", {"pligos.yaml": text})
+    result = run_cli("generate", str(svc))
+    assert result.code == 0, result.err
+    manifests = render(helm_bin, svc / "charts" / "prod" / "pay", "payments")
+    assert by_kind(manifests, "Secret") == [] and by_kind(manifests, "ExternalSecret") == []
+    pod = one(manifests, "Deployment")["spec"]["template"]["spec"]
+    assert pod["imagePullSecrets"] == [{"name": "registry"}]
+    env = {e["name"]: e for e in pod["containers"][0]["env"]}
+    assert env["DB_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "pay-db-credentials", "key": "password"}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["keys"]["secret"]["secretName"] == "signing"
+
+
+def test_a_context_can_deliver_differently_from_the_service(tmp_path, helm_bin):
+    """The secrets block says inline; prod overrides it with external-secrets and needs no
+    secret data at all."""
+    svc = _inline_service(tmp_path)
+    text = (svc / "pligos.yaml").read_text().replace(
+        "    release: payments\n",
+        "    release: payments\n    secrets: {delivery: external-secrets, "
+        "store: {name: team-store}}\n")
+    (svc / "pligos.yaml").write_text(text)
+    for path in sorted((svc / "secrets").rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    result = run_cli("generate", str(svc), "--context", "prod")
+    assert result.code == 0, result.err
+    manifests = render(helm_bin, svc / "charts" / "prod" / "pay", "payments")
+    stores = {m["spec"]["secretStoreRef"]["name"] for m in by_kind(manifests, "ExternalSecret")}
+    assert stores == {"team-store"}
+    assert by_kind(manifests, "Secret") == []
+    # dev still delivers inline, and so needs the data it no longer has
+    dev = run_cli("generate", str(svc), "--context", "dev")
+    assert dev.code == 2 and "db-password" in dev.err
+
+
+def test_deploy_time_image_overrides_are_what_runs(tmp_path, helm_bin):
+    svc = make_tree(tmp_path / "pay", {"pligos.yaml": SERVICE})
+    assert run_cli("generate", str(svc)).code == 0
+    chart = svc / "charts" / "dev" / "pay"
+
+    def image(*sets: str) -> str:
+        args = [a for s in sets for a in ("--set", s)]
+        result = helm(helm_bin, "template", "pay", str(chart), *args)
+        assert result.returncode == 0, result.stderr
+        manifests = [d for d in yaml.safe_load_all(result.stdout) if d]
+        return one(manifests, "Deployment")["spec"]["template"]["spec"]["containers"][0][
+            "image"]
+
+    assert image() == "registry.example.com/pay:1.2.3"
+    assert image("image.tag=9.9.9") == "registry.example.com/pay:9.9.9"
+    assert image("image.repository=mirror.example.com/pay") == "mirror.example.com/pay:1.2.3"
+    digest = "sha256:" + "a" * 64
+    assert image(f"image.digest={digest}") == f"registry.example.com/pay@{digest}"
+    # the schema refuses what would run no image at all
+    result = helm(helm_bin, "template", "pay", str(chart), "--set", "image.tag=")
+    assert result.returncode != 0 and "image" in result.stderr
+
+
+def test_objects_carry_the_release_namespace(tmp_path, helm_bin):
+    svc = make_tree(tmp_path / "pay", {"pligos.yaml": SERVICE})
+    assert run_cli("generate", str(svc)).code == 0
+    result = helm(helm_bin, "template", "payments", str(svc / "charts" / "prod" / "pay"),
+                  "--namespace", "pay")
+    manifests = [d for d in yaml.safe_load_all(result.stdout) if d]
+    assert manifests and {m["metadata"]["namespace"] for m in manifests} == {"pay"}
+
+
+def test_contexts_tell_where_each_context_goes_and_the_helm_line(tmp_path):
+    svc = make_tree(tmp_path / "pay", {"pligos.yaml": SERVICE})
+    result = run_cli("contexts", str(svc), "--json")
+    assert result.code == 0, result.err
+    rows = {r["name"]: r for r in json.loads(result.out)}
+    assert rows["prod"]["release"] == "payments" and rows["prod"]["namespace"] == "pay"
+    assert rows["dev"]["release"] == "pay" and rows["dev"]["secrets"] == "external-secrets"
+    assert rows["prod"]["upgrade"] == ("helm upgrade --install payments charts/prod/pay "
+                                       "--namespace pay --create-namespace")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ("  store: {kind: ClusterSecretStore, name: vault}\n", "names no store"),
+    ("  delivery: external-secrets\n", None),
+])
+def test_external_secrets_without_a_store_is_a_located_error(tmp_path, change, message):
+    text = SERVICE.replace(change, "") if message else SERVICE.replace(
+        "delivery: external-secrets", "delivery: externalsecrets")
+    svc = make_tree(tmp_path / "pay", {"pligos.yaml": text})
+    result = run_cli("generate", str(svc))
+    assert result.code == 2 and "Traceback" not in result.err
+    if message:
+        assert message in result.err and "E-DELIVERY" in result.err
+        assert result.err.count("names no store") == 1  # once, naming both contexts
+    else:
+        assert "pligos.yaml:7:" in result.err and "unknown secret delivery" in result.err
+        assert "external-secrets" in result.err  # the did-you-mean
+    assert not (svc / "charts").exists()
+
+
+def test_bad_release_and_namespace_are_located(tmp_path):
+    text = SERVICE.replace("release: payments", "release: Payments_API").replace(
+        "namespace: pay\n", "namespace: Pay.Prod\n")
+    svc = make_tree(tmp_path / "pay", {"pligos.yaml": text})
+    result = run_cli("generate", str(svc))
+    assert result.code == 2
+    assert "release 'Payments_API' is not a helm release name" in result.err
+    assert "e.g. release: payments-api" in result.err
+    assert "namespace" in result.err and "E-NAME-DNS" in result.err
