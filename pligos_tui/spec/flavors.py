@@ -26,8 +26,11 @@ BUILTIN_DIR = Path(__file__).resolve().parent.parent / "flavors" / "builtin"
 FLAVOR_PROPERTY = Rule("E-FLAVOR-PROPERTY", "a flavor.yaml accepts or requires a property "
                        "that contexts do not have")
 FLAVOR_CHART = Rule("E-FLAVOR-CHART", "a flavor folder without Chart.yaml")
+FLAVOR_IMAGE_REF = Rule("E-FLAVOR-IMAGE-REF", "a flavor's template reads .Values.image.ref, "
+                        "which charts no longer hold (the image set at deploy time would not "
+                        "run)")
 # the rules of flavor.yaml and its folder, for the table of every rule
-FLAVOR_RULES = (FLAVOR_PROPERTY, FLAVOR_CHART)
+FLAVOR_RULES = (FLAVOR_PROPERTY, FLAVOR_CHART, FLAVOR_IMAGE_REF)
 
 
 @dataclass
@@ -91,6 +94,14 @@ def read_flavor(path: Path, *, builtin: bool = False) -> Flavor:
         problems.add(f"flavor {path.name!r} has no Chart.yaml", file=display_path(path),
                      hint="a flavor is a Helm chart without values: add Chart.yaml and templates/",
                      rule=FLAVOR_CHART.id)
+    templates = path / "templates"
+    for template in sorted(templates.rglob("*")) if templates.is_dir() else ():
+        if template.is_file() and b".Values.image.ref" in template.read_bytes():
+            problems.add("the template reads .Values.image.ref, which charts no longer hold",
+                         file=display_path(template),
+                         hint='write include "pligos.image" . instead (repository@digest, '
+                              "else repository:tag, as set at deploy time too)",
+                         rule=FLAVOR_IMAGE_REF.id)
     problems.raise_if_any()
     description = data.get("description", "")
     return Flavor(name=path.name, path=path, description=str(description or ""),

@@ -314,3 +314,23 @@ def test_bad_release_and_namespace_are_located(tmp_path):
     assert "release 'Payments_API' is not a helm release name" in result.err
     assert "e.g. release: payments-api" in result.err
     assert "namespace" in result.err and "E-NAME-DNS" in result.err
+
+
+def test_a_flavor_reading_the_old_image_ref_is_refused(tmp_path):
+    svc = make_tree(tmp_path / "svc", {
+        "pligos.yaml": """
+            pligos: 1
+            name: svc
+            flavorPaths: [flavors]
+            images: [{name: i, repository: example/svc, tag: "1"}]
+            contexts: [{name: dev, flavor: old, image: i}]
+        """,
+        "flavors/old/flavor.yaml": "accepts: [image]\n",
+        "flavors/old/Chart.yaml": "apiVersion: v2\nname: old\nversion: 0.1.0\n",
+        "flavors/old/templates/pod.yaml": "image: {{ .Values.image.ref }}\n",
+    })
+    result = run_cli("generate", str(svc))
+    assert result.code == 2 and "Traceback" not in result.err
+    assert "flavors/old/templates/pod.yaml" in result.err
+    assert "reads .Values.image.ref" in result.err and 'include "pligos.image"' in result.err
+    assert not (svc / "charts").exists()
