@@ -135,7 +135,7 @@ class HelmNotFound(PligosError):
     def __init__(self, what: str) -> None:
         super().__init__(
             f"{what} needs the helm binary, which was found neither in $PLIGOS_HELM nor on PATH",
-            hint="install Helm 3 (https://helm.sh/docs/intro/install/) "
+            hint="install Helm 3.17 or later, or Helm 4 (https://helm.sh/docs/intro/install/) "
                  "or set PLIGOS_HELM=/path/to/helm",
         )
 

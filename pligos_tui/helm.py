@@ -1,12 +1,18 @@
 """Finding and calling the helm binary.
 
 Pligos writes charts without helm; rendering (`preview`, `diff`) and linting (`check`) need
-it. The binary is `$PLIGOS_HELM` when set, else `helm` on PATH.
+it. The binary is `$PLIGOS_HELM` when set, else `helm` on PATH; helm 3.17 or later and helm 4
+are supported. Both take the same commands and flags here; helm 4 words some errors over
+several indented lines (and logs `level=...` lines on stderr), which is why helm's messages are
+read as blocks (`_first_error`, `LintResult.messages`), never as single lines. The version is
+asked only when helm fails, so a supported helm costs no extra run.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -14,6 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pligos_tui.errors import HelmError, HelmNotFound
+
+SUPPORTED = "helm 3.17 or later, or helm 4"
+MIN_VERSION = (3, 17)
+LAST_MAJOR = 4  # the newest major version Pligos is tested with
+_VERSION = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
 
 
 def find_helm() -> str | None:
@@ -34,6 +45,36 @@ def require_helm(what: str) -> str:
     return helm
 
 
+@functools.cache
+def helm_version(helm: str) -> tuple[int, int, int] | None:
+    """The version of the helm binary at `helm` (`helm version`), or None when it does not
+    say one."""
+    try:
+        result = subprocess.run([helm, "version", "--template", "{{.Version}}"],
+                                capture_output=True, text=True, env=_env(), timeout=60,
+                                check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = _VERSION.match(result.stdout.strip()) if result.returncode == 0 else None
+    if found is None:
+        return None
+    major, minor, patch = (int(part) for part in found.groups())
+    return major, minor, patch
+
+
+def unsupported(helm: str) -> HelmError | None:
+    """The error to raise when the helm at `helm` is a version Pligos does not support (too
+    old, or newer than it knows), else None (supported, or its version unknown)."""
+    version = helm_version(helm)
+    if version is None or (version[:2] >= MIN_VERSION and version[0] <= LAST_MAJOR):
+        return None
+    shown = ".".join(map(str, version))
+    return HelmError(f"{helm} is helm {shown}, which Pligos does not support (it works with "
+                     f"{SUPPORTED})",
+                     hint="install a supported helm (https://helm.sh/docs/intro/install/) or "
+                     "point PLIGOS_HELM at one")
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("HELM_CACHE_HOME", str(Path.home() / ".cache" / "helm"))
@@ -41,21 +82,51 @@ def _env() -> dict[str, str]:
 
 
 def _run(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
+    """helm with `args`; the caller reads the result. A failure of a helm version Pligos does
+    not support raises that instead, as its output cannot be trusted to mean what it says."""
     helm = require_helm(what)
     try:
-        return subprocess.run([helm, *args], capture_output=True, text=True, env=_env(),
-                              timeout=300, check=False)
+        result = subprocess.run([helm, *args], capture_output=True, text=True, env=_env(),
+                                timeout=300, check=False)
     except OSError as exc:
         raise HelmError(f"cannot run {helm}: {exc.strerror}") from None
     except subprocess.TimeoutExpired:
         raise HelmError(f"helm {args[0]} did not finish within 300 s") from None
+    if result.returncode != 0 and (error := unsupported(helm)) is not None:
+        raise error
+    return result
+
+
+def _is_log(line: str) -> bool:
+    """A log line of helm 4 (`level=WARN msg=...`) or helm 3 (`engine.go:206: [INFO] ...`)."""
+    return line.startswith("level=") or re.match(r"[\w.]+\.go:\d+: ", line) is not None
+
+
+def _blocks(output: str, starts: tuple[str, ...]) -> list[str]:
+    """helm's messages that begin with one of `starts`, each joined with the lines that
+    continue it (helm 4 indents a template error's detail on the lines below; a schema error
+    lists its violations there) up to a blank line or the next message."""
+    found: list[str] = []
+    current: list[str] | None = None
+    for raw in output.splitlines():
+        line = raw.strip()
+        if line.startswith(("[ERROR]", "[WARNING]", "[INFO]", "Error:", "==>")) or not line:
+            if current:
+                found.append(" ".join(current))
+            current = [line] if line.startswith(starts) else None
+        elif current is not None and not _is_log(line):
+            current.append(line)
+    if current:
+        found.append(" ".join(current))
+    return found
 
 
 def _first_error(output: str) -> str:
+    """helm's first error in its output, on one line, without the `Error:` prefix."""
+    errors = _blocks(output, ("Error:", "[ERROR]"))
+    if errors:
+        return errors[0].removeprefix("Error:").strip()
     lines = [line.strip() for line in output.splitlines() if line.strip()]
-    for line in lines:
-        if line.startswith("Error:") or "[ERROR]" in line:
-            return line.removeprefix("Error:").strip()
     return lines[-1] if lines else "helm failed"
 
 
@@ -66,15 +137,17 @@ class Template:
     runs: `done()` polls, `result()` waits and returns the manifests, `cancel()` stops it.
     """
 
-    def __init__(self, chart: Path, release: str, *, namespace: str = "default") -> None:
+    def __init__(self, chart: Path, release: str, *, namespace: str = "default",
+                 values: tuple[Path, ...] = ()) -> None:
         helm = require_helm("rendering")
-        self.chart = chart
+        self.chart, self._helm = chart, helm
         # open while helm runs and closed by result() or cancel()
         self._out = tempfile.TemporaryFile()  # noqa: SIM115
         self._err = tempfile.TemporaryFile()  # noqa: SIM115
         try:
             self._proc = subprocess.Popen(
-                [helm, "template", release, str(chart), "--namespace", namespace],
+                [helm, "template", release, str(chart), "--namespace", namespace,
+                 *(arg for v in values for arg in ("--values", str(v)))],
                 stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err, env=_env())
         except OSError as exc:
             self._close()
@@ -97,7 +170,8 @@ class Template:
         finally:
             self._close()
         if code != 0:
-            raise HelmError(f"helm template failed for {self.chart}: {_first_error(err)}")
+            raise unsupported(self._helm) or HelmError(
+                f"helm template failed for {self.chart}: {_first_error(err)}")
         return out
 
     def cancel(self) -> None:
@@ -118,10 +192,97 @@ class LintResult:
 
     @property
     def messages(self) -> list[str]:
-        return [line.strip() for line in self.output.splitlines()
-                if line.strip().startswith(("[ERROR]", "[WARNING]", "Error:"))]
+        """helm's errors and warnings, each on one line (see `_blocks`)."""
+        return _blocks(self.output, ("[ERROR]", "[WARNING]", "Error:"))
 
 
-def lint(chart: Path) -> LintResult:
-    result = _run(["lint", "--strict", str(chart)], "linting")
+def lint(chart: Path, *, values: tuple[Path, ...] = ()) -> LintResult:
+    result = _run(["lint", "--strict", str(chart),
+                   *(arg for v in values for arg in ("--values", str(v)))], "linting")
     return LintResult(result.returncode == 0, result.stdout + result.stderr)
+
+
+# --------------------------------------------------------------------------- packages, OCI
+
+def _registry_hint(message: str, where: str) -> str:
+    """What to do about an error helm met talking to a registry."""
+    low = message.lower()
+    if "http response to https client" in low:
+        return f"{where} speaks plain HTTP: add --plain-http"
+    if any(word in low for word in ("unauthorized", "authentication required", "denied",
+                                    "forbidden")):
+        return f"log in first: helm registry login {where}"
+    if any(word in low for word in ("connection refused", "no such host", "timeout",
+                                    "unreachable", "i/o timeout")):
+        return f"check that the registry at {where} is running and reachable"
+    return f"check the registry address ({where}) and that helm can reach it"
+
+
+def _oci_host(ref: str) -> str:
+    return ref.removeprefix("oci://").split("/", 1)[0]
+
+
+def package(chart: Path, dest: Path) -> Path:
+    """`helm package` of a chart folder into `dest`; the archive's path."""
+    result = _run(["package", str(chart), "--destination", str(dest)], "packaging a chart")
+    if result.returncode != 0:
+        raise HelmError(f"helm package failed for {chart.name}: "
+                        f"{_first_error(result.stderr + result.stdout)}")
+    found = sorted(dest.glob("*.tgz"))
+    if len(found) != 1:
+        raise HelmError(f"helm package wrote {len(found)} archives for {chart.name}, not one")
+    return found[0]
+
+
+def dependency_build(chart: Path, shown: str) -> None:
+    """`helm dependency build`: the subcharts Chart.yaml names, into the chart's charts/."""
+    result = _run(["dependency", "build", str(chart)], "fetching subcharts")
+    if result.returncode != 0:
+        raise HelmError(f"helm dependency build failed for {shown}: "
+                        f"{_first_error(result.stderr + result.stdout)}",
+                        hint="a file:// repository must point at a chart folder (relative "
+                        "to the chart's own folder); for others, `helm repo add` them first")
+
+
+def show_chart(ref: str, version: str, *, plain_http: bool) -> str | None:
+    """The Chart.yaml of `ref` at `version` in an OCI registry, or None when it is not there."""
+    result = _run(["show", "chart", ref, "--version", version,
+                   *(["--plain-http"] if plain_http else [])], "reading a registry")
+    if result.returncode == 0:
+        return result.stdout
+    message = _first_error(result.stderr + result.stdout)
+    if message.rstrip().endswith(": not found"):
+        return None
+    raise HelmError(f"cannot read {ref}:{version} from the registry: {message}",
+                    hint=_registry_hint(message, _oci_host(ref)))
+
+
+def push(archive: Path, remote: str, *, plain_http: bool) -> str:
+    """`helm push` of a packaged chart to `remote` (oci://HOST/PATH); the digest the registry
+    gave it ('' if helm did not print one)."""
+    result = _run(["push", str(archive), remote, *(["--plain-http"] if plain_http else [])],
+                  "pushing charts")
+    output = result.stdout + "\n" + result.stderr
+    if result.returncode != 0:
+        message = _first_error(output)
+        raise HelmError(f"helm push of {archive.name} to {remote} failed: {message}",
+                        hint=_registry_hint(message, _oci_host(remote)))
+    for line in output.splitlines():
+        if line.strip().startswith("Digest:"):
+            return line.split(":", 1)[1].strip()
+    return ""
+
+
+# --------------------------------------------------------------------------- releases
+
+def template_release(chart: Path, release: str, *, namespace: str,
+                     values: tuple[Path, ...] = ()) -> str:
+    """The manifests `helm install` of the chart folder `chart` as `release` in `namespace`
+    would create: its crds/ included, its test hooks left out, `values` files on top."""
+    result = _run(["template", release, str(chart), "--namespace", namespace, "--include-crds",
+                   "--skip-tests", *(arg for v in values for arg in ("--values", str(v)))],
+                  "rendering")
+    if result.returncode != 0:
+        raise HelmError(f"helm template failed for {chart.name}: "
+                        f"{_first_error(result.stderr + result.stdout)}")
+    return result.stdout

@@ -1,4 +1,4 @@
-"""Shared fixtures (a real helm binary, copies of the examples) and the suite's secret scan."""
+"""Shared fixtures (real helm binaries, copies of the examples) and the suite's secret scan."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from support import EXAMPLES, SCAN_DIR_ENV, helm_path
+from support import EXAMPLES, HELM_CACHE, SCAN_DIR_ENV, helm_path
 
 ALLOWED = "secrets"  # secret data may sit only in folders of this name (0600 in charts)
 NOT_PLIGOS = "bao-home"  # folders the test servers themselves write into
@@ -88,6 +88,39 @@ def helm_bin() -> str:
         pytest.fail("no helm binary: run ./scripts/test, which fetches one into .cache/helm/")
     os.environ["PLIGOS_HELM"] = path
     return path
+
+
+HELM4_VERSION = "4.1.4"  # what scripts/fetch_helm.py --version 4 fetches
+
+
+def helm4_path() -> str | None:
+    """helm 4: $PLIGOS_HELM4 (which ./scripts/test sets), else the one fetched into .cache/."""
+    configured = os.environ.get("PLIGOS_HELM4")
+    if configured:
+        return shutil.which(configured)
+    cached = HELM_CACHE / HELM4_VERSION / "helm"
+    return str(cached) if os.access(cached, os.X_OK) else None
+
+
+@pytest.fixture(scope="session")
+def helm4_bin() -> str:
+    """A helm 4 binary; the test is skipped, saying why, when there is none. Unlike helm_bin it
+    does not set PLIGOS_HELM: pass it to what runs Pligos."""
+    path = helm4_path()
+    if path is None:
+        if os.environ.get("PLIGOS_HELM4"):
+            pytest.fail(f"PLIGOS_HELM4={os.environ['PLIGOS_HELM4']} is not an executable")
+        pytest.skip(f"no helm 4: PLIGOS_HELM4 is unset and .cache/helm/{HELM4_VERSION}/helm "
+                    "is absent (python scripts/fetch_helm.py --version 4 fetches it; "
+                    "./scripts/test does)")
+    return path
+
+
+@pytest.fixture(params=["3", "4"], ids=["helm3", "helm4"])
+def each_helm(request: pytest.FixtureRequest, helm_bin: str) -> str:
+    """Each helm Pligos supports, in turn: helm 3 (helm_bin), then helm 4 (helm4_bin, skipped
+    when absent). Pass it to Pligos as PLIGOS_HELM."""
+    return helm_bin if request.param == "3" else request.getfixturevalue("helm4_bin")
 
 
 @pytest.fixture
