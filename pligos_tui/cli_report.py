@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from pligos_tui.charts.records import ChartRecord
     from pligos_tui.charts.umbrella import UmbrellaPlan
     from pligos_tui.jobs.check import CheckReport
+    from pligos_tui.jobs.gitops import GitOps, Written
+    from pligos_tui.jobs.manifests import Rendered
+    from pligos_tui.jobs.push import PushReport
     from pligos_tui.v1.build import SwitchReport
     from pligos_tui.v1.migrate import Migration
 
@@ -218,6 +221,42 @@ def migrated(result: Migration) -> None:
     write(lines)
 
 
+# --------------------------------------------------------------------------- push
+
+def pushed(report: PushReport, *, as_json: bool) -> None:
+    """What `pligos push` did: each chart pushed (its reference and the registry's digest),
+    each skipped as already there; for a chart with inline secrets, what its receiver must
+    supply; then a summary line."""
+    done, same = report.with_status("pushed"), report.with_status("unchanged")
+    if as_json:
+        print_json({"format": JSON_FORMAT, "to": report.to,
+                    "pushed": [asdict(c) for c in done], "unchanged": [asdict(c) for c in same],
+                    "seconds": round(report.seconds, 3)})
+        return
+    lines: list[Line] = []
+    for c in report.charts:
+        if c.status == "pushed":
+            lines.append([(f"  pushed    {c.ref}  {c.digest or '(no digest printed)'}", "")])
+        else:
+            lines.append([(f"  unchanged {c.ref}  (already in the registry, same content)",
+                           "")])
+    for c in (c for c in report.charts if c.secrets):
+        values = ", ".join(s.value for s in c.secrets)
+        lines.append([("note:", WARNING), (f" {c.ref} holds no secret data: whoever installs "
+                                           f"it must supply {values} (each a map of key to "
+                                           "base64), e.g. with -f secret-values.yaml:", "")])
+        lines.append([("    secretData:", "")])
+        for s in c.secrets:
+            lines.append([(f"      {s.name}:", "")])
+            lines += [[(f"        {key}: <base64>", "")] for key in s.keys or ["KEY"]]
+    summary = (f"{len(done)} pushed, {len(same)} unchanged" if done else
+               f"nothing pushed: {'it is' if len(same) == 1 else 'all are'} already in the "
+               "registry, unchanged")
+    lines.append([(f"{len(report.charts)} chart{_s(report.charts)} to {report.to}: {summary} "
+                   f"({report.seconds:.2f} s)", "")])
+    write(lines)
+
+
 # --------------------------------------------------------------------------- check, diff
 
 NOT_RUN = {"lint": "not linted"}
@@ -275,6 +314,38 @@ def diff(text: str, a: str, b: str) -> None:
              else HUNK if line.startswith("@@") else "")] for line in text.splitlines()])
 
 
+# --------------------------------------------------------------------------- render, gitops
+
+def rendered(r: Rendered) -> None:
+    """`pligos render`: the manifests alone on stdout, in one write (a failure before it
+    leaves stdout empty); what was rendered, and whether Secret data was redacted, on
+    stderr."""
+    sys.stdout.write(r.text)
+    sys.stdout.flush()
+    lines: list[Line] = [[(f"rendered {r.objects} object{'s' if r.objects != 1 else ''} of "
+                           f"{r.service}, context {r.context}: release {r.release} in "
+                           f"namespace {r.namespace}", "")]]
+    if r.redacted:
+        lines.append([("note:", WARNING), (" stdout is a terminal, so Secret data is shown as "
+                                           "<redacted>; redirect or pipe the output to get "
+                                           "what would be applied", "")])
+    write(lines, sys.stderr)
+
+
+def gitops(result: GitOps, written: Written | None) -> None:
+    """`pligos gitops`: the YAML stream on stdout, or (with --out) what was written; the
+    warnings on stderr either way."""
+    warnings(result.warnings)
+    if written is None:
+        sys.stdout.write(result.text())
+        return
+    where = (display_path(written.files[0]) if len(written.files) == 1
+             else f"{len(written.files)} files in {display_path(written.files[0].parent)}")
+    kinds = ", ".join(sorted({o["kind"] for o in result.objects}))
+    say(f"wrote {written.objects} object{_s(result.objects)} ({kinds}) for "
+        f"{len(result.targets)} service context{_s(result.targets)} to {where}")
+
+
 # --------------------------------------------------------------------------- listings
 
 def contexts(rows: Sequence[dict[str, Any]], *, as_json: bool) -> None:
@@ -288,6 +359,13 @@ def contexts(rows: Sequence[dict[str, Any]], *, as_json: bool) -> None:
         extra = f"  extends {r['extends']}" if r["extends"] else ""
         lines.append([(f"{mark} {r['name']:<{width}}  {r['flavor']:<10}  image "
                        f"{r['image'] or '-'}{extra}", "")])
+        where = f"release {r['release']}, namespace {r['namespace'] or '(helm default)'}"
+        if r["cluster"]:
+            where += f", cluster {r['cluster']}"
+        if r["secrets"]:
+            where += f", secrets {r['secrets']}"
+        lines.append([(f"  {'':<{width}}  {where}", "dim")])
+        lines.append([(f"  {'':<{width}}  {r['upgrade']}", "dim")])
     write(lines)
 
 

@@ -203,7 +203,9 @@ def test_use_context_keeps_the_files_form(tmp_path: Path, before: str, after: st
     result = run_cli("use-context", "prod", str(svc))
     assert result.code == 0, result.err
     assert (svc / "pligos.yaml").read_bytes() == after.encode()
-    assert run_cli("contexts", str(svc)).out.splitlines()[1].startswith("* prod")
+    marked = [line for line in run_cli("contexts", str(svc)).out.splitlines()
+              if line.startswith("*")]
+    assert len(marked) == 1 and marked[0].startswith("* prod")
 
 
 # --------------------------------------------------------------------------- errors, --json
