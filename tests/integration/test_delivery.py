@@ -135,6 +135,12 @@ def test_external_secrets_need_no_vault_and_a_fresh_clone_renders_them(tmp_path,
     assert status == ""
     files = _package(helm_bin, chart, tmp_path / "pkg")
     assert not any("/secrets/" in name for name, _ in files)
+    # and what a GitOps engine runs in the clone needs no Vault either
+    rendered = run_cli("render", str(clone), "--context", "prod")
+    assert rendered.code == 0, rendered.err
+    streamed = [d for d in yaml.safe_load_all(rendered.out) if d]
+    assert len(by_kind(streamed, "ExternalSecret")) == 4 and by_kind(streamed, "Secret") == []
+    assert {m["metadata"]["namespace"] for m in streamed} == {"pay"}
 
 
 def _inline_service(tmp_path: Path) -> Path:
@@ -184,6 +190,10 @@ def test_inline_chart_without_its_secret_data_fails_to_render_naming_it(tmp_path
     assert result.returncode != 0 and result.stdout == ""
     assert 'secret "db-password" has no data' in result.stderr
     assert "pligos generate" in result.stderr and "secrets/values.yaml" in result.stderr
+    # pligos render there has no provider data either: it names the secret, prints nothing
+    rendered = run_cli("render", str(clone), "--context", "prod")
+    assert rendered.code == 2 and rendered.out == ""
+    assert "db-password" in rendered.err and "Traceback" not in rendered.err
 
 
 def test_a_changed_secret_rolls_the_pods(tmp_path, helm_bin):
