@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from pligos_tui import __version__
+from pligos_tui import __version__, cli_deploy
 
 if TYPE_CHECKING:
     from pligos_tui.jobs.generate import GenerateReport
@@ -54,7 +54,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         return _generate_in_place(args)
     started = time.perf_counter()
     # nothing changed since the last run: say so without loading anything
-    quick = None if args.follow_symlinks else quick_unchanged(
+    quick = None if args.follow_symlinks or args.deps else quick_unchanged(
         _paths(args.paths), _out(args), args.context or None)
     if quick is not None:
         report.generated(unchanged=quick, services=len({r.root for r in quick}),
@@ -82,7 +82,7 @@ def _generate(args: argparse.Namespace) -> GenerateReport:
     with report.progress("generating", show) as progress:
         return generate(paths, contexts=args.context or None, out=_out(args),
                         progress=progress, follow_symlinks=args.follow_symlinks,
-                        force=args.force)
+                        force=args.force, deps=args.deps)
 
 
 def _generate_in_place(args: argparse.Namespace) -> int:
@@ -364,6 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true",
                    help="list every chart, the unchanged ones too")
     p.add_argument("--force", action="store_true", help="overwrite charts edited by hand")
+    p.add_argument("--deps", action="store_true", help="then fetch missing or stale subcharts")
     p.add_argument("--follow-symlinks", action="store_true",
                    help="allow files of the service that are links to places outside it")
     p.add_argument("--in-place", action="store_true",
@@ -481,7 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
                  "print the shell completion script (commands, flags, contexts, flavors)",
                  'pligos completion bash > ~/.local/share/bash-completion/completions/pligos')
     p.add_argument("shell", choices=SHELLS, metavar="SHELL", help=", ".join(SHELLS))
-    return parser
+    return cli_deploy.add_commands(parser, sub, _command, _completes, _complete_contexts)
 
 
 def _original_plugin_form(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:

@@ -17,9 +17,9 @@ from pligos_tui import __version__
 from pligos_tui.charts.contract import Compiled
 from pligos_tui.charts.schema import schema_bytes
 from pligos_tui.io.yamlwrite import dump_yaml
-from pligos_tui.spec.discover import read_marker
+from pligos_tui.spec.discover import is_fetched, read_marker
 from pligos_tui.spec.flavors import Flavor
-from pligos_tui.spec.vocabulary import MARKER
+from pligos_tui.spec.vocabulary import INLINE, MARKER
 
 SECRETS_DIR = "secrets"  # chart folder holding secret data: files 0600, git-ignored
 LIBRARY_DIR = Path(__file__).resolve().parent.parent / "flavors" / "library"
@@ -56,24 +56,47 @@ def build_chart(compiled: Compiled, flavor: Flavor, *, chart_version: str,
               "`pligos generate`.\n")
     files["values.yaml"] = (header + dump_yaml(compiled.values)).encode()
     files["values.schema.json"] = schema_bytes()
-    files.setdefault(".helmignore", DEFAULT_HELMIGNORE)
+    files[".helmignore"] = _helmignore(files.get(".helmignore", DEFAULT_HELMIGNORE))
     files.update(compiled.files)
-    if any(rel.startswith(SECRETS_DIR + "/") for rel in compiled.files):
+    if any(s.get("delivery") == INLINE for s in compiled.values.get("secrets", {}).values()):
         files[".gitignore"] = f"# secret data: never commit\n/{SECRETS_DIR}/\n".encode()
     return dict(sorted(files.items()))
+
+
+def _helmignore(text: bytes) -> bytes:
+    """A flavor's .helmignore, made to leave out the secrets folder: a packaged or rendered
+    chart never carries secret data (helm is given it with --values)."""
+    line = f"/{SECRETS_DIR}/".encode()
+    if line in text.splitlines():
+        return text
+    return text.rstrip(b"\n") + b"\n\n# secret data: given to helm with --values, never " \
+        b"packaged\n" + line + b"\n"
 
 
 Sums = dict[str, bytes]  # relative path -> sha256 of the file's bytes
 
 
+def is_secret(rel: str) -> bool:
+    """A file of the chart's secret folder: machine-local data, never hashed or recorded."""
+    return rel.startswith(SECRETS_DIR + "/")
+
+
+def hashed(rel: str) -> bool:
+    """Whether a file counts in a chart's content hash and its marker's per-file digests:
+    not the marker, not secret data, not fetched subcharts."""
+    return rel != MARKER and not is_secret(rel) and not is_fetched(rel)
+
+
 def file_sums(files: dict[str, bytes]) -> Sums:
-    """The sha256 of each file of a chart (its marker aside), computed once for the content
-    hash and the marker's per-file digests."""
-    return {rel: hashlib.sha256(data).digest() for rel, data in files.items() if rel != MARKER}
+    """The sha256 of each hashed file of a chart, computed once for the content hash and the
+    marker's per-file digests."""
+    return {rel: hashlib.sha256(data).digest() for rel, data in files.items() if hashed(rel)}
 
 
 def content_hash(files: dict[str, bytes], version: str = __version__, *,
                  sums: Sums | None = None) -> str:
+    """The hash a chart's marker records: of every file but its secret data and fetched
+    subcharts, so that it is the same on every machine (see `hashed`)."""
     sums = sums if sums is not None else file_sums(files)
     h = hashlib.sha256(f"pligos {version}\n".encode())
     for rel in sorted(sums):
@@ -82,9 +105,14 @@ def content_hash(files: dict[str, bytes], version: str = __version__, *,
 
 
 def file_digests(files: dict[str, bytes], *, sums: Sums | None = None) -> dict[str, str]:
-    """A short digest of each file of a chart, as its marker records them."""
+    """A short digest of each hashed file of a chart, as its marker records them."""
     sums = sums if sums is not None else file_sums(files)
     return {rel: sums[rel].hex()[:16] for rel in sorted(sums)}
+
+
+def secret_files(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The files of a chart's secret folder."""
+    return {rel: data for rel, data in files.items() if is_secret(rel)}
 
 
 UNRECORDED = "which files: not recorded in its marker"
@@ -93,7 +121,8 @@ UNRECORDED = "which files: not recorded in its marker"
 def edited_files(dest: Path, marker: dict[str, Any] | None = None,
                  disk: dict[str, bytes] | None = None) -> list[str]:
     """The files of a generated chart changed, added or removed since Pligos wrote it ([]
-    when it is as written); `disk`: its files, when already read."""
+    when it is as written); `disk`: its files, when already read. Its secret data and
+    fetched subcharts are not counted (see `hashed`)."""
     marker = marker if marker is not None else read_marker(dest)
     if marker is None:
         return []
@@ -103,9 +132,10 @@ def edited_files(dest: Path, marker: dict[str, Any] | None = None,
     recorded = marker.get("files")
     if not isinstance(recorded, dict):  # written by a Pligos that did not record its files
         return [UNRECORDED]
+    recorded = {rel: digest for rel, digest in recorded.items() if hashed(str(rel))}
     now = file_digests(disk)
-    changed = [rel for rel in sorted(set(now) | set(recorded)) if now.get(rel) != recorded.get(rel)]
-    return changed or sorted(disk)
+    # (a marker of an earlier Pligos may have counted secret files: only the others matter)
+    return [rel for rel in sorted(set(now) | set(recorded)) if now.get(rel) != recorded.get(rel)]
 
 
 def describe_edits(edited: list[str], limit: int = 3) -> str:
@@ -122,16 +152,14 @@ class ChartState:
     edited: list[str] = field(default_factory=list)  # files changed by hand since written
 
 
-def disk_files(dest: Path) -> dict[str, bytes]:
+def disk_files(dest: Path, *, secrets: bool = False) -> dict[str, bytes]:
+    """The files of a chart on disk, fetched subcharts aside; its secret data only when
+    asked for (telling whether a chart is current never reads it)."""
     out: dict[str, bytes] = {}
     for path in dest.rglob("*"):
         if path.is_file():
             rel = path.relative_to(dest).as_posix()
-            # what `helm dependency build` fetched: archives directly in charts/ (subchart
-            # folders there are generated: services of the original Pligos have them)
-            fetched = rel.startswith(("Chart.lock", "tmpcharts")) or (
-                rel.startswith("charts/") and rel.count("/") == 1 and rel.endswith(".tgz"))
-            if not fetched:
+            if not is_fetched(rel) and (secrets or not is_secret(rel)):
                 out[rel] = path.read_bytes()
     return out
 
@@ -146,9 +174,13 @@ def secret_file_problems(dest: Path) -> list[str]:
         out.append(f"{SECRETS_DIR}/ is readable by others (mode "
                    f"{folder.stat().st_mode & 0o777:o}, expected 700)")
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.stat().st_mode & 0o077:
+        mode = path.lstat().st_mode
+        if path.is_dir() and not path.is_symlink() and mode & 0o077:
+            out.append(f"{path.relative_to(dest).as_posix()}/ is readable by others (mode "
+                       f"{mode & 0o777:o}, expected 700)")
+        elif path.is_file() and mode & 0o077:
             out.append(f"{path.relative_to(dest).as_posix()} has mode "
-                       f"{path.stat().st_mode & 0o777:o}, expected 600")
+                       f"{mode & 0o777:o}, expected 600")
     return out
 
 

@@ -1,11 +1,20 @@
 """What a service's charts are made from, so that an unchanged service is skipped quickly.
 
 After generating, Pligos records the digest of every input of a service (its pligos.yaml, the
-files it mounts and runs, the friend definitions and file-provider secrets it reads, the
-flavors it uses) together with the charts they gave, in `.pligos-inputs.json` beside the
-charts. The next run hashes those inputs again; when none changed and every chart is still
-what was written, the service is not even loaded. Any doubt (a missing record, another
-version of Pligos, a Vault provider whose data cannot be hashed locally) means the full run.
+files it mounts and runs, the friend definitions it reads, the flavors it uses, this Pligos)
+with the content hash of each chart they gave, in `.pligos-inputs.json` beside the charts.
+The record is committed with the charts, so it holds only what is the same on every checkout:
+paths relative to the service (inputs) or to the record's own folder (services, charts), with
+`/` between names, and content hashes; built-in flavors by name (`flavor:builtin/worker`).
+Secret data is never in it, not even as a hash: what only this machine can know (the digests
+of the file provider's secrets, the charts' stat fingerprints) is in the local cache
+(:mod:`pligos_tui.charts.localcache`).
+
+The next run hashes the inputs again; when none changed, the cache says the secrets and chart
+folders are as this machine last wrote them, and every chart's marker carries the recorded
+hash, the service is not even loaded. Any doubt (no record or cache, another version of
+Pligos, secrets from a store that cannot be read here) means the full run, which rewrites only
+what changed.
 """
 
 from __future__ import annotations
@@ -13,44 +22,54 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pligos_tui import __version__
+from pligos_tui.charts.localcache import LocalCache
 from pligos_tui.io.files import atomic_write
 from pligos_tui.spec.discover import find_services, read_marker, split_v1, stat_digest
-from pligos_tui.spec.vocabulary import CONFIG_NAME
+from pligos_tui.spec.vocabulary import CONFIG_NAME, DEFAULT_SECRETS_PATH, FLAVOR_FILE
 
 STATE = ".pligos-inputs.json"
-
+FORMAT = 1
+PACKAGE = Path(__file__).resolve().parent.parent
+BUILTIN_FLAVORS = PACKAGE / "flavors" / "builtin"  # (as spec.flavors.BUILTIN_DIR)
+BUILTIN = "builtin/"  # how a record names a built-in flavor: flavor:builtin/<name>
 
 # what a chart and its record are made by: the code and data below these parts of the package
 # (the shells, code generation and the wizard cannot change a chart)
 CHART_MAKERS = ("__init__.py", "errors.py", "io", "spec", "charts", "secrets", "flavors",
-                "schema", "v1", "jobs/generate.py")
+                "schema", "v1", "helm.py", "jobs/generate.py")
 _CODE = (".py", ".tpl", ".yaml", ".json")
+_YAML = (".yaml", ".yml")
 
 
 @lru_cache(maxsize=1)
 def generator() -> str:
     """This Pligos: its version and a digest of the code and built-in flavors that make
     charts, so that a new build never takes an old record for current."""
-    package = Path(__file__).resolve().parent.parent
     files: list[str] = []
     for part in CHART_MAKERS:
         if part.endswith(".py"):
             files.append(part)
             continue
-        for folder, dirs, names in os.walk(package / part):
+        for folder, dirs, names in os.walk(PACKAGE / part):
             dirs[:] = [d for d in dirs if d != "__pycache__"]
-            rel = Path(folder).relative_to(package).as_posix()
+            rel = Path(folder).relative_to(PACKAGE).as_posix()
             files += [f"{rel}/{n}" for n in names if n.endswith(_CODE)]
     h = hashlib.sha256(__version__.encode())
     for rel in sorted(files):
-        h.update(rel.encode() + (package / rel).read_bytes())
+        h.update(rel.encode() + (PACKAGE / rel).read_bytes())
     return f"{__version__}:{h.hexdigest()[:16]}"
+
+
+def posix_rel(path: Path, base: Path) -> str:
+    """`path` relative to `base` (both absolute), with `/` between names."""
+    return Path(os.path.relpath(path, base)).as_posix()
 
 
 def _sha(path: Path) -> str:
@@ -60,12 +79,29 @@ def _sha(path: Path) -> str:
         return "missing"
 
 
-def _listing(folder: Path) -> str:
+def _listing(folder: Path, keep: Callable[[Path], bool] | None = None) -> str:
+    """A digest of the names in a folder (those `keep` accepts)."""
     try:
         names = sorted(os.listdir(folder))
     except OSError:
         return "missing"
+    if keep is not None:
+        names = [n for n in names if keep(folder / n)]
     return hashlib.sha256("\0".join(names).encode()).hexdigest()
+
+
+def _is_yaml(path: Path) -> bool:
+    return path.name.endswith(_YAML)
+
+
+def _is_flavor(path: Path) -> bool:
+    return (path / FLAVOR_FILE).is_file()
+
+
+# the kinds of input a record names, `<kind>:<path>`: a file; a folder's listing; the YAML
+# files of a friends library; the flavor folders of a flavor path; one flavor's digest
+LISTINGS: dict[str, Callable[[Path], bool] | None] = {"dir": None, "friends": _is_yaml,
+                                                      "flavors": _is_flavor}
 
 
 def _tree(root: Path, rel: str, out: dict[str, str]) -> None:
@@ -81,13 +117,9 @@ def _tree(root: Path, rel: str, out: dict[str, str]) -> None:
                 out[f"file:{sub}"] = _sha(path)
 
 
-def collect(svc: Any, flavors: list[Any]) -> dict[str, str] | None:
-    """Input -> digest for a loaded service; None when its inputs cannot all be hashed here.
-
-    Keys are `file:<path>`, `dir:<path>` (the folder's listing), relative to the service,
-    and `flavor:<folder>` (the flavor's digest)."""
-    if svc.secrets is not None and svc.secrets.provider != "file":
-        return None  # a remote store's data cannot be checked without reading it
+def collect(svc: Any) -> dict[str, str]:
+    """Input -> digest for a loaded service: everything its charts are made from but its
+    secrets and flavors (see `collect_flavors`), by paths relative to the service."""
     root = svc.root
     # pligos.yaml as it was read (not as it is now: it may have changed since)
     read = svc.doc.digest or _sha(root / CONFIG_NAME)  # (a text loaded from an editor: none)
@@ -106,15 +138,39 @@ def collect(svc: Any, flavors: list[Any]) -> dict[str, str] | None:
         if cmd.file_name:
             out[f"file:{cmd.file_name}"] = _sha(root / cmd.file_name)
     for folder in svc.friends_library:
-        out[f"dir:{folder}"] = _listing(root / folder)
+        out[f"friends:{folder}"] = _listing(root / folder, _is_yaml)
         for file in sorted((root / folder).glob("*.y*ml")):
-            out[f"file:{folder}/{file.name}"] = _sha(file)
+            if _is_yaml(file):
+                out[f"file:{folder}/{file.name}"] = _sha(file)
     for folder in svc.flavor_paths:
-        out[f"dir:{folder}"] = _listing(root / folder)
-    for flavor in flavors:
-        out[f"flavor:{flavor.path}"] = folder_digest(flavor.path)
-    if svc.secrets is not None:
-        _tree(root, str(svc.secrets.settings.get("path", "secrets")), out)
+        out[f"flavors:{folder}"] = _listing(root / folder, _is_flavor)
+    return out
+
+
+def flavor_key(folder: Path, root: Path) -> str:
+    """How a record names a flavor: a built-in one by name, another by its path from the
+    service."""
+    if folder.parent == BUILTIN_FLAVORS:
+        return f"flavor:{BUILTIN}{folder.name}"
+    return f"flavor:{posix_rel(folder, root)}"
+
+
+def _flavor_folder(rel: str, root: Path) -> Path:
+    return BUILTIN_FLAVORS / rel[len(BUILTIN):] if rel.startswith(BUILTIN) else root / rel
+
+
+def collect_flavors(folders: list[Path], root: Path,
+                    digest: Callable[[Path], str] | None = None) -> dict[str, str]:
+    return {flavor_key(f, root): (digest or folder_digest)(f) for f in folders}
+
+
+def collect_secrets(svc: Any) -> dict[str, str]:
+    """The digests of the file provider's folder of a service ({} without one): kept in the
+    local cache only, never in the committed record."""
+    if svc.secrets is None or svc.secrets.provider != "file":
+        return {}
+    out: dict[str, str] = {}
+    _tree(svc.root, str(svc.secrets.settings.get("path", DEFAULT_SECRETS_PATH)), out)
     return out
 
 
@@ -132,17 +188,17 @@ def folder_digest(folder: Path) -> str:
 
 
 def collect_again(root: Path, recorded: dict[str, str],
-                  flavor_digest: Any = folder_digest) -> dict[str, str]:
+                  flavor_digest: Callable[[Path], str] = folder_digest) -> dict[str, str]:
     """The current digests of the inputs a record names, without loading the service."""
     out: dict[str, str] = {}
     for key in recorded:
         kind, _, rel = key.partition(":")
         if kind == "file":
             out[key] = _sha(root / rel)
-        elif kind == "dir":
-            out[key] = _listing(root / rel)
+        elif kind in LISTINGS:
+            out[key] = _listing(root / rel, LISTINGS[kind])
         elif kind == "flavor":
-            out[key] = flavor_digest(Path(rel))
+            out[key] = flavor_digest(_flavor_folder(rel, root))
         else:
             out[key] = generator() if key == "pligos" else "unknown"
     return out
@@ -161,92 +217,130 @@ class ChartRecord:
 
 @dataclass
 class Record:
-    """What was generated for one service with one set of options."""
+    """What was generated for one service with one set of options: its inputs, and its charts
+    by path from the record's folder, each {hash, context, flavor, service}."""
 
     inputs: dict[str, str]
-    charts: dict[str, dict[str, str]]  # destination -> {hash, context, flavor, service}
+    charts: dict[str, dict[str, str]]
+    base: Path  # the record's folder
     shared: bool = False  # it has shared dependencies (their chart needs every service)
+    local: dict[str, Any] = field(default_factory=dict)  # this machine's side, if any
 
     def chart_records(self, root: Path) -> list[ChartRecord]:
-        return [ChartRecord(Path(dest), info["service"], info["context"], info["flavor"], root)
-                for dest, info in self.charts.items()]
+        return [ChartRecord(self.base / rel, info["service"], info["context"], info["flavor"],
+                            root) for rel, info in self.charts.items()]
+
+    def stat(self, dest: Path) -> str | None:
+        """The fingerprint this machine recorded for a chart folder as it wrote it."""
+        stats = self.local.get("stats")
+        value = stats.get(posix_rel(dest, self.base)) if isinstance(stats, dict) else None
+        return value if isinstance(value, str) else None
 
 
 def state_file(root: Path, out: Path | None) -> Path:
     return (out if out is not None else root / "charts") / STATE
 
 
-def _key(root: Path, contexts: list[str] | None, follow_symlinks: bool = False) -> str:
-    options = [str(root), sorted(contexts or [])]
-    return json.dumps(options + ["follow-symlinks"] if follow_symlinks else options)
-
-
 class Records:
-    """The records of one run: each state file is read once and written once."""
+    """The records of one run: each record file (and its local cache) read once, written
+    once."""
 
     def __init__(self, out: Path | None, contexts: list[str] | None, *,
                  follow_symlinks: bool = False) -> None:
-        self.out = out
-        self.contexts = contexts
+        self.out = Path(os.path.abspath(out)) if out is not None else None
+        self.contexts = sorted(contexts or [])
         self.follow_symlinks = follow_symlinks  # a run with other options has its own record
         self._files: dict[Path, dict[str, Any]] = {}
+        self._caches: dict[Path, LocalCache] = {}
         self._dirty: set[Path] = set()
         self._flavors: dict[Path, str] = {}  # flavor folder -> digest, read once per run
 
-    def _flavor_digest(self, folder: Path) -> str:
+    def flavor_digest(self, folder: Path) -> str:
         if folder not in self._flavors:
             self._flavors[folder] = folder_digest(folder)
         return self._flavors[folder]
+
+    def _key(self, root: Path, file: Path) -> str:
+        key: list[Any] = [posix_rel(root, file.parent), self.contexts]
+        return json.dumps(key + ["follow-symlinks"] if self.follow_symlinks else key)
 
     def _data(self, file: Path) -> dict[str, Any]:
         if file not in self._files:
             try:
                 data = json.loads(file.read_text())
             except (OSError, ValueError):
-                data = {}
-            self._files[file] = data if isinstance(data, dict) else {}
+                data = None
+            entries = data.get("services") if isinstance(data, dict) \
+                and data.get("format") == FORMAT else None  # (an older record: none)
+            self._files[file] = entries if isinstance(entries, dict) else {}
         return self._files[file]
 
+    def _cache(self, file: Path) -> LocalCache:
+        if file not in self._caches:
+            self._caches[file] = LocalCache(file)
+        return self._caches[file]
+
     def get(self, root: Path) -> Record | None:
-        key = _key(root, self.contexts, self.follow_symlinks)
-        entry = self._data(state_file(root, self.out)).get(key)
-        if not isinstance(entry, dict):
+        """The committed record of a service, with this machine's side when it has one."""
+        file = state_file(root, self.out)
+        key = self._key(root, file)
+        entry = self._data(file).get(key)
+        if not isinstance(entry, dict) or not isinstance(entry.get("inputs"), dict) \
+                or not isinstance(entry.get("charts"), dict):
             return None
-        return Record(inputs=entry.get("inputs", {}), charts=entry.get("charts", {}),
-                      shared=bool(entry.get("shared")))
+        local = self._cache(file).get(key, entry) or {}
+        return Record(inputs=entry["inputs"], charts=entry["charts"], base=file.parent,
+                      shared=bool(entry.get("shared")), local=local)
 
     def unchanged(self, root: Path) -> Record | None:
-        """The record of a service whose inputs and charts did not change since, else None."""
+        """The record of a service whose inputs, secrets and charts did not change since this
+        machine wrote them, else None."""
         record = self.get(root)
-        if record is None or record.inputs.get("pligos") != generator():
+        if record is None or not record.local or record.inputs.get("pligos") != generator():
             return None
-        if collect_again(root, record.inputs, self._flavor_digest) != record.inputs:
+        if collect_again(root, record.inputs, self.flavor_digest) != record.inputs:
             return None
-        for dest, info in record.charts.items():
-            marker = read_marker(Path(dest))
+        secrets = record.local.get("secrets")
+        if not isinstance(secrets, dict) or collect_again(root, secrets) != secrets:
+            return None  # (None: secrets from a store that cannot be checked here)
+        for rel, info in record.charts.items():
+            dest = record.base / rel
+            marker = read_marker(dest)
             if marker is None or marker.get("hash") != info.get("hash"):
                 return None
-            if stat_digest(Path(dest)) != info.get("stat"):
-                return None  # the chart was changed by hand: write it again
+            if record.stat(dest) != stat_digest(dest):
+                return None  # changed since: read it again
         return record
 
-    def put(self, root: Path, inputs: dict[str, str], charts: dict[str, dict[str, str]], *,
-            shared: bool = False) -> None:
+    def put(self, root: Path, inputs: dict[str, str], charts: dict[Path, dict[str, str]], *,
+            secrets: dict[str, str] | None, stats: dict[Path, str], shared: bool = False) -> None:
+        """Record what a service's charts were made from: `charts` by destination, `secrets`
+        the digests of its secret files (None when they cannot be checked here), `stats` each
+        chart folder's fingerprint as written."""
         file = state_file(root, self.out)
-        key = _key(root, self.contexts, self.follow_symlinks)
-        self._data(file)[key] = {"inputs": inputs, "charts": charts, "shared": shared}
-        self._dirty.add(file)
+        key = self._key(root, file)
+        entry: dict[str, Any] = {"inputs": inputs, "shared": shared, "charts": {
+            posix_rel(dest, file.parent): info for dest, info in sorted(charts.items())}}
+        if self._data(file).get(key) != entry:
+            self._data(file)[key] = entry
+            self._dirty.add(file)
+        self._cache(file).put(key, entry, secrets=secrets, stats={
+            posix_rel(dest, file.parent): stat for dest, stat in stats.items()})
 
     def save(self) -> None:
-        """Write the records that changed (best effort: a failure only costs speed)."""
+        """Write the records that changed and the local caches (best effort: a failure only
+        costs speed)."""
         for file in sorted(self._dirty):
             try:
                 file.parent.mkdir(parents=True, exist_ok=True)
-                text = json.dumps(self._files[file], indent=1, sort_keys=True) + "\n"
+                text = json.dumps({"format": FORMAT, "services": self._files[file]}, indent=1,
+                                  sort_keys=True) + "\n"
                 atomic_write(file, text.encode())
             except Exception:
                 pass
         self._dirty.clear()
+        for cache in self._caches.values():
+            cache.save()
 
 
 def quick_unchanged(paths: list[Path], out: Path | None,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pligos_tui import codegen, helm
+from pligos_tui.charts import subcharts
 from pligos_tui.charts.chart import SECRETS_DIR, chart_state, secret_file_problems
 from pligos_tui.charts.plan import ChartPlan
 from pligos_tui.charts.umbrella import UmbrellaPlan, plan_umbrellas
@@ -27,6 +28,7 @@ GENERATE = "run `pligos generate` to bring the charts up to date"
 FORCE = ("move the hand edits into pligos.yaml or the flavor, then run `pligos generate "
          "--force` (it overwrites charts edited by hand)")
 NOT_FETCHED = "its subcharts are not fetched"
+OUT_OF_DATE = "its fetched subcharts are out of date"
 
 
 @dataclass
@@ -82,11 +84,12 @@ class CheckReport:
 def check(paths: list[Path], *, lint: bool = True, out: Path | None = None) -> CheckReport:
     """Configs valid (else ConfigError), charts current, charts lint, secrets git-ignored.
 
-    Charts with subcharts that were not fetched yet (`helm dependency build`) are not linted;
-    the report says so."""
+    No secret is read: whether a chart is current is told from everything but its secret
+    data, which never counts in its content hash. Charts with subcharts that were not fetched
+    yet (`helm dependency build`), or are out of date, are not linted; the report says so."""
     roots, v1_roots = split_v1(find_services(paths))
     services = load_services(roots)
-    plans = plan(services, out=out, v1_roots=v1_roots)
+    plans = plan(services, out=out, v1_roots=v1_roots, fetch_secrets=False)
     umbrellas = _umbrellas(paths, plans, out)
     if lint:
         helm.require_helm("checking that charts lint (leave it out with --no-lint)")
@@ -95,9 +98,9 @@ def check(paths: list[Path], *, lint: bool = True, out: Path | None = None) -> C
         _check_service(svc, report, orphaned=out is None)
     for p in plans:
         _check_chart(p.dest, p.context, p.chart_files(), report, lint=lint,
-                     subcharts=bool(p.compiled.requirements), lint_hint=_lint_hint(p))
+                     subcharts_used=bool(p.compiled.requirements), lint_hint=_lint_hint(p))
     for u in umbrellas:
-        _check_chart(u.dest, u.context, u.files, report, lint=lint, subcharts=True,
+        _check_chart(u.dest, u.context, u.files, report, lint=lint, subcharts_used=True,
                      lint_hint="fix the definitions of the shared dependencies "
                      f"({', '.join(u.friends)}) in the friends library, then run "
                      "`pligos generate`")
@@ -146,7 +149,7 @@ def _check_service(svc: Service, report: CheckReport, *, orphaned: bool) -> None
 
 
 def _check_chart(dest: Path, context: str, files: dict[str, bytes], report: CheckReport, *,
-                 lint: bool, subcharts: bool, lint_hint: str) -> None:
+                 lint: bool, subcharts_used: bool, lint_hint: str) -> None:
     where = display_path(dest)
     finding = _state_finding(dest, context, files)
     if finding is not None:
@@ -166,10 +169,13 @@ def _check_chart(dest: Path, context: str, files: dict[str, bytes], report: Chec
     if not lint:
         report.passed.append(Passed(where, context, passed))
         return
-    if subcharts and not (dest / "charts").is_dir():
-        report.skipped.append(Skipped(where, context, "lint", NOT_FETCHED,
-                                      f"run `helm dependency build {where}`, then "
-                                      "`pligos check` again"))
+    fetched = subcharts.state(dest) if subcharts_used else subcharts.NONE
+    if fetched in (subcharts.MISSING, subcharts.STALE):
+        missing = fetched == subcharts.MISSING
+        fix = (f"run `helm dependency build {where}` (or `pligos generate --deps`)" if missing
+               else "run `pligos generate --deps`")
+        report.skipped.append(Skipped(where, context, "lint", NOT_FETCHED if missing
+                                      else OUT_OF_DATE, f"{fix}, then `pligos check` again"))
         report.passed.append(Passed(where, context, passed))
         return
     result = helm.lint(dest)

@@ -19,7 +19,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import ForkProcess
 from pathlib import Path
 
-from pligos_tui import v1
+from pligos_tui import helm, v1
+from pligos_tui.charts import subcharts
 from pligos_tui.charts.chart import content_hash, describe_edits, edited_files, file_sums
 from pligos_tui.charts.plan import (
     CHARTS_DIR,
@@ -28,7 +29,13 @@ from pligos_tui.charts.plan import (
     secret_provider,
     select_contexts,
 )
-from pligos_tui.charts.records import ChartRecord, Records, collect
+from pligos_tui.charts.records import (
+    ChartRecord,
+    Records,
+    collect,
+    collect_flavors,
+    collect_secrets,
+)
 from pligos_tui.charts.umbrella import UMBRELLA, UmbrellaPlan, plan_umbrellas
 from pligos_tui.charts.writer import EDITED_HINT, edited_refusal, remove_chart, write_chart
 from pligos_tui.errors import (
@@ -41,6 +48,7 @@ from pligos_tui.errors import (
     display_path,
 )
 from pligos_tui.io.files import locked
+from pligos_tui.secrets import SecretProvider
 from pligos_tui.secrets.file import ensure_ignored
 from pligos_tui.spec.discover import find_services, read_marker, split_v1, stat_digest
 from pligos_tui.spec.flavors import FlavorSet
@@ -63,19 +71,41 @@ def load_services(roots: list[Path], *, follow_symlinks: bool = False) -> list[S
     return services
 
 
+class Watched:
+    """A secret provider that remembers whether it was read."""
+
+    def __init__(self, inner: SecretProvider) -> None:
+        self.inner = inner
+        self.read = False
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+    def get(self, name: str, context: str) -> dict[str, bytes]:
+        self.read = True
+        return self.inner.get(name, context)
+
+
 def plan(services: list[Service], *, contexts: list[str] | None = None,
          out: Path | None = None, flavors: FlavorSet | None = None,
          v1_roots: list[Path] | None = None, covered: set[str] | None = None,
-         build: bool = True) -> list[ChartPlan]:
+         build: bool = True, fetch_secrets: bool = True,
+         watched: dict[Path, Watched] | None = None) -> list[ChartPlan]:
     """The charts of the services' contexts (all, or those named in `contexts`; a context
-    named there must exist in some service, or in `covered`)."""
+    named there must exist in some service, or in `covered`). Without `fetch_secrets` no
+    secret store is read (the charts lack their inline secret data); `watched` receives each
+    service's provider, which tells whether it was read."""
     flavors = flavors or FlavorSet()
     plans: list[ChartPlan] = []
     for svc in services:
-        secrets = secret_provider(svc)
+        secrets: SecretProvider | None = None
+        if fetch_secrets:
+            secrets = secret_provider(svc)
+            if secrets is not None and watched is not None:
+                secrets = watched[svc.root] = Watched(secrets)
         for name in select_contexts(svc, contexts):
             plans.append(plan_chart(svc, name, out=out, flavors=flavors, secrets=secrets,
-                                    build=build))
+                                    build=build, fetch_secrets=fetch_secrets))
     if v1_roots:  # services of the original Pligos: pligos_tui.v1 builds their charts
         plans.extend(v1.plans(v1_roots, contexts=contexts, out=out))
     if contexts:
@@ -106,6 +136,7 @@ class GenerateReport:
     umbrellas: list[tuple[UmbrellaPlan, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)  # charts of contexts that are gone
+    fetched: list[Path] = field(default_factory=list)  # charts whose subcharts were built
 
     @property
     def services(self) -> int:
@@ -114,15 +145,22 @@ class GenerateReport:
 
 def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path | None = None,
              progress: Callable[[int, int], None] | None = None,
-             follow_symlinks: bool = False, force: bool = False) -> GenerateReport:
-    """Load, validate and compile everything first; then write each chart atomically.
+             follow_symlinks: bool = False, force: bool = False,
+             deps: bool = False) -> GenerateReport:
+    """Load, validate and compile everything first; then write each chart atomically. With
+    `deps`, `helm dependency build` then fetches the subcharts of every chart whose subcharts
+    are missing or out of date.
 
     A service whose inputs and charts did not change since the last run (see charts/records.py) is
     not loaded at all."""
+    if deps:  # (before anything is written)
+        helm.require_helm("fetching subcharts (--deps)")
     report = GenerateReport()
     flavors = FlavorSet()
     records = Records(out, contexts, follow_symlinks=follow_symlinks)
     work: list[tuple[list[ChartPlan], list[UmbrellaPlan]]] = []
+    read: dict[Path, tuple[dict[str, str], dict[str, str]]] = {}
+    watched: dict[Path, Watched] = {}
     for root in paths:  # every tree is planned (and so checked) before anything is written
         roots, v1_roots = split_v1(find_services([root]))
         fresh: list[Path] = []
@@ -133,14 +171,18 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
                 continue
             report.unchanged += record.chart_records(service_root)
         services = load_services(fresh, follow_symlinks=follow_symlinks)
+        # inputs hashed before they are compiled (an input changed meanwhile makes the next
+        # run build again, never the reverse)
+        read.update({svc.root: (collect(svc), collect_secrets(svc)) for svc in services})
         plans = plan(services, contexts=contexts, out=out, flavors=flavors, v1_roots=v1_roots,
-                     covered={r.context for r in report.unchanged}, build=False)
+                     covered={r.context for r in report.unchanged}, build=False,
+                     watched=watched)
         work.append((plans, plan_umbrellas(plans, root, out)))
     all_plans = [p for plans, _ in work for p in plans]
     # every destination is checked before anything is written
     _check_destinations(all_plans, [u for _, umbrellas in work for u in umbrellas], records,
                         force=force)
-    inputs = _inputs(all_plans)  # hashed before the charts are built from them
+    inputs = _inputs(all_plans, read, watched, records)  # (flavors: before they are built)
     results = _write_charts(all_plans, progress, force=force)
     for p, (status, digest, stat) in zip(all_plans, results):
         (report.written if status == "written" else report.unchanged).append(p.record())
@@ -155,7 +197,23 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
         report.removed, left = _prune_orphans(all_plans)
         report.warnings += left
     _record_inputs(inputs, records)
+    if deps:
+        report.fetched = fetch_subcharts(
+            [p.dest for p in all_plans] + [r.dest for r in report.unchanged]
+            + [u.dest for _, umbrellas in work for u in umbrellas])
     return report
+
+
+def fetch_subcharts(dests: list[Path]) -> list[Path]:
+    """`helm dependency build` for each chart whose subcharts are missing or out of date (with
+    the chart's folder locked, as a write would); the charts it ran for."""
+    due = [d for d in dict.fromkeys(dests)
+           if subcharts.state(d) in (subcharts.MISSING, subcharts.STALE)]
+    for dest in due:
+        with locked(dest.parent):
+            subcharts.drop_stale_lock(dest)
+            helm.dependency_build(dest, display_path(dest))
+    return due
 
 
 def orphans(svc: Service, *, copies: bool = False) -> list[Path]:
@@ -292,33 +350,46 @@ def _write_batch(plans: list[ChartPlan], batch: list[int], send: Connection,
     send.close()
 
 
-Inputs = list[tuple[Service, list[ChartPlan], dict[str, str] | None]]
+@dataclass
+class Inputs:
+    """What one format-1 service's charts were made from."""
+
+    service: Service
+    plans: list[ChartPlan]
+    digests: dict[str, str]  # for the committed record
+    secrets: dict[str, str] | None  # for the local cache (None: a store not checked here)
 
 
-def _inputs(plans: list[ChartPlan]) -> Inputs:
-    """What each format-1 service's charts are made from, hashed before they are built (so
-    that an input changed meanwhile makes the next run build again, never the reverse)."""
+def _inputs(plans: list[ChartPlan], read: dict[Path, tuple[dict[str, str], dict[str, str]]],
+            watched: dict[Path, Watched], records: Records) -> list[Inputs]:
+    """What each format-1 service's charts are made from: what `collect` hashed when it was
+    loaded, and the digests of its flavors, hashed before the charts are built from them."""
     by_service: dict[int, list[ChartPlan]] = {}
     for p in plans:
         if p.service is not None:
             by_service.setdefault(id(p.service), []).append(p)
-    out: Inputs = []
+    out: list[Inputs] = []
     for group in by_service.values():
         svc = group[0].service
         assert svc is not None
-        out.append((svc, group, collect(svc, list({id(p.flavor): p.flavor
-                                                   for p in group}.values()))))
+        digests, secrets = read[svc.root]
+        folders = list(dict.fromkeys(p.flavor.path for p in group))
+        digests = {**digests, **collect_flavors(folders, svc.root, records.flavor_digest)}
+        store = watched.get(svc.root)
+        remote = svc.secrets is not None and svc.secrets.provider != "file"
+        out.append(Inputs(svc, group, digests,
+                          None if remote and store is not None and store.read else secrets))
     return out
 
 
-def _record_inputs(inputs: Inputs, records: Records) -> None:
+def _record_inputs(inputs: list[Inputs], records: Records) -> None:
     """Remember what each service's charts were made from, for the next run."""
-    for svc, group, digests in inputs:
-        if digests is None:
-            continue
-        charts = {str(p.dest): {"hash": p.digest, "stat": p.stat, "context": p.context,
-                                "flavor": p.flavor.name, "service": svc.name} for p in group}
-        records.put(svc.root, digests, charts, shared=any(p.compiled.shared for p in group))
+    for i in inputs:
+        charts = {p.dest: {"hash": p.digest, "context": p.context, "flavor": p.flavor.name,
+                           "service": i.service.name} for p in i.plans}
+        records.put(i.service.root, i.digests, charts, secrets=i.secrets,
+                    stats={p.dest: p.stat for p in i.plans},
+                    shared=any(p.compiled.shared for p in i.plans))
     records.save()
 
 
@@ -334,9 +405,8 @@ def _check_destinations(plans: list[ChartPlan], umbrellas: list[UmbrellaPlan],
                              hint="give the services different names, or generate the trees "
                              "one at a time")
         seen[dest] = owner
-    recorded = {Path(dest): info.get("stat") for p in plans if p.service is not None
-                for record in [records.get(p.service.root)] if record is not None
-                for dest, info in record.charts.items()}
+    recorded = {p.dest: record.stat(p.dest) for p in plans if p.service is not None
+                for record in [records.get(p.service.root)] if record is not None}
     foreign: list[str] = []
     edited: list[str] = []
     for dest in seen:

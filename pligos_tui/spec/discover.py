@@ -85,19 +85,32 @@ def split_v1(roots: list[Path]) -> tuple[list[Path], list[Path]]:
     return [r for r in roots if r not in v1_roots], v1_roots
 
 
+def is_fetched(rel: str) -> bool:
+    """What `helm dependency build` writes into a chart (relative path): Chart.lock, the
+    archives directly in charts/ (subchart folders there are generated: services of the
+    original Pligos have them) and its scratch folder tmpcharts/."""
+    return rel in ("Chart.lock", "tmpcharts") or rel.startswith("tmpcharts/") or (
+        rel.startswith("charts/") and rel.count("/") == 1 and rel.endswith(".tgz"))
+
+
 def stat_digest(dest: Path) -> str:
-    """A cheap fingerprint of a written chart (names, sizes, modification times): any edit of
-    it by hand changes it."""
+    """A cheap fingerprint of a written chart (each file's path, size and modification time):
+    any edit of it by hand changes it. What `helm dependency build` fetched does not count, so
+    fetching subcharts leaves it as it was. Machine-local: kept in the speed cache only."""
     entries: list[str] = []
 
     def walk(folder: str, prefix: str) -> None:
         try:
             with os.scandir(folder) as it:
                 for entry in it:
-                    st = entry.stat(follow_symlinks=False)
-                    entries.append(f"{prefix}{entry.name}\0{st.st_size}\0{st.st_mtime_ns}")
+                    rel = prefix + entry.name
+                    if is_fetched(rel):
+                        continue
                     if entry.is_dir(follow_symlinks=False):
-                        walk(entry.path, f"{prefix}{entry.name}/")
+                        walk(entry.path, rel + "/")
+                        continue
+                    st = entry.stat(follow_symlinks=False)
+                    entries.append(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}")
         except OSError:
             entries.append(f"{prefix}\0missing")
 
