@@ -66,7 +66,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         report.warnings(result.warnings)
     report.generated(written=result.written, unchanged=result.unchanged,
                      umbrellas=result.umbrellas, removed=result.removed,
-                     warnings=result.warnings, services=result.services,
+                     fetched=result.fetched, warnings=result.warnings, services=result.services,
                      seconds=time.perf_counter() - started, verbose=args.verbose,
                      as_json=args.json)
     return EXIT_OK

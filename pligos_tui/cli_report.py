@@ -163,15 +163,18 @@ def warnings(texts: Sequence[str]) -> None:
 
 def generated(*, written: Sequence[ChartRecord] = (), unchanged: Sequence[ChartRecord] = (),
               umbrellas: Sequence[tuple[UmbrellaPlan, str]] = (),
-              removed: Sequence[Path] = (), warnings: Sequence[str] = (), services: int,
-              seconds: float, verbose: bool, as_json: bool) -> None:
+              removed: Sequence[Path] = (), fetched: Sequence[Path] = (),
+              warnings: Sequence[str] = (), services: int, seconds: float, verbose: bool,
+              as_json: bool) -> None:
     """What `pligos generate` changed: each chart removed and written (those written up to
-    20 of them), with --verbose every chart, the unchanged ones too; then a summary line."""
+    20 of them), the charts whose subcharts it fetched (--deps), with --verbose every chart,
+    the unchanged ones too; then a summary line."""
     if as_json:
         print_json({"format": JSON_FORMAT,
                     "written": [display_path(r.dest) for r in written],
                     "unchanged": [display_path(r.dest) for r in unchanged],
                     "removed": [display_path(dest) for dest in removed],
+                    "subcharts_built": [display_path(dest) for dest in fetched],
                     "shared": [display_path(u.dest) for u, _ in umbrellas],
                     "shared_written": [display_path(u.dest) for u, status in umbrellas
                                        if status == "written"],
@@ -191,6 +194,8 @@ def generated(*, written: Sequence[ChartRecord] = (), unchanged: Sequence[ChartR
     for r in sorted(listed, key=lambda r: str(r.dest)):
         state = "wrote    " if r in written else "unchanged"
         lines.append([(f"  {state} {display_path(r.dest)}  ({r.flavor})", "")])
+    lines += [[(f"  subcharts {display_path(dest)}  (helm dependency build)", "")]
+              for dest in fetched]
     lines.append([(f"{len(charts)} chart{_s(charts)} of {services} "
                    f"service{'s' if services != 1 else ''}: {len(written)} written, "
                    f"{len(unchanged)} unchanged ({seconds:.2f} s)", "")])

@@ -20,6 +20,8 @@ def pytest_configure(config: pytest.Config) -> None:
         import tempfile
 
         os.environ[SCAN_DIR_ENV] = tempfile.mkdtemp(prefix="pligos-secret-scan-")
+        # Pligos's machine-local cache of this run, never the user's ~/.cache/pligos
+        os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="pligos-test-cache-")
 
 
 def _scan(session: pytest.Session) -> list[str]:

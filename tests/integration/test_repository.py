@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
-import socket
 import subprocess
-import sys
 import tarfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from support import EXAMPLES, register_secret, run_cli, shop_with_secrets
+from support import EXAMPLES, openbao, register_secret, run_cli, shop_with_secrets
 
 GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
            "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
@@ -90,7 +86,6 @@ def test_check_tells_stale_from_fresh_without_reading_any_secret(tmp_path: Path)
 
 # --------------------------------------------------------------------------- Vault
 
-BAO = Path(sys.executable).parent / "bao"
 VAULT_DATA = {
     "checkout-tls": {"tls.crt": "-----BEGIN CERTIFICATE-----\nrepo-cert\n-----END CERTIFICATE"
                                 "-----\n", "tls.key": "-----BEGIN PRIVATE KEY-----\nrepo-key\n"
@@ -105,30 +100,9 @@ VAULT_DATA = {
 @pytest.fixture(scope="module")
 def vault(tmp_path_factory: pytest.TempPathFactory):
     """An OpenBao dev server on loopback holding the checkout's secrets: (address, token)."""
-    if not BAO.exists():
-        pytest.skip("no OpenBao binary in the virtual environment")
-    token = "pligos-test-" + secrets.token_hex(12)
-    register_secret(token, *(v for data in VAULT_DATA.values() for v in data.values()
-                             if "example.com" not in v and v != "ci"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    address = f"http://127.0.0.1:{port}"
-    home = tmp_path_factory.mktemp("bao-home")
-    log = open(home / "server.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen([str(BAO), "server", "-dev", f"-dev-root-token-id={token}",
-                             f"-dev-listen-address=127.0.0.1:{port}"], stdout=log,
-                            stderr=subprocess.STDOUT, env={**os.environ, "HOME": str(home)})
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{address}/v1/sys/health", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.fail("OpenBao did not start:\n" + (home / "server.log").read_text())
-                time.sleep(0.2)
+    register_secret(*(v for data in VAULT_DATA.values() for v in data.values()
+                      if "example.com" not in v and v != "ci"))
+    with openbao(tmp_path_factory.mktemp("bao-home")) as (address, token):
         import hvac
 
         client = hvac.Client(url=address, token=token)
@@ -138,10 +112,6 @@ def vault(tmp_path_factory: pytest.TempPathFactory):
                     path=f"services/checkout/{context}/{name}", secret=data,
                     mount_point="secret")
         yield address, token
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 def test_check_needs_no_vault(vault: tuple[str, str], tmp_path: Path):

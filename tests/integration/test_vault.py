@@ -5,21 +5,14 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import secrets
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from support import EXAMPLES, one, register_secret, render, run_cli
+from support import EXAMPLES, free_port, one, openbao, register_secret, render, run_cli
 
-BAO = Path(sys.executable).parent / "bao"
 TLS = {"tls.crt": "-----BEGIN CERTIFICATE-----\nvault-cert\n-----END CERTIFICATE-----\n",
        "tls.key": "-----BEGIN PRIVATE KEY-----\nvault-key\n-----END PRIVATE KEY-----\n"}
 SECRETS = {
@@ -31,38 +24,13 @@ SECRETS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def vault(tmp_path_factory):
     """A running OpenBao dev server: (address, root token)."""
-    token = "pligos-test-" + secrets.token_hex(12)
-    register_secret(token, *(v for data in SECRETS.values() for v in data.values()
-                             if "example.com" not in v and v != "vault-ci"))
-    port = _free_port()
-    address = f"http://127.0.0.1:{port}"
-    home = tmp_path_factory.mktemp("bao-home")
-    env = {**os.environ, "HOME": str(home), "BAO_ADDR": address, "BAO_TOKEN": token,
-           "VAULT_ADDR": address, "VAULT_TOKEN": token}
-    log = open(home / "server.log", "w")
-    proc = subprocess.Popen([str(BAO), "server", "-dev", f"-dev-root-token-id={token}",
-                             f"-dev-listen-address=127.0.0.1:{port}"],
-                            stdout=log, stderr=subprocess.STDOUT, env=env)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{address}/v1/sys/health", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.fail("OpenBao dev server did not start:\n"
-                                + (home / "server.log").read_text()[-2000:])
-                time.sleep(0.2)
+    register_secret(*(v for data in SECRETS.values() for v in data.values()
+                      if "example.com" not in v and v != "vault-ci"))
+    with openbao(tmp_path_factory.mktemp("bao-home")) as (address, token):
         import hvac
 
         client = hvac.Client(url=address, token=token)
@@ -75,10 +43,6 @@ def vault(tmp_path_factory):
                 client.secrets.kv.v1.create_or_update_secret(path=path, secret=data,
                                                              mount_point="kv1")
         yield address, token
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 def _service(tmp_path: Path, block: str) -> Path:
@@ -159,7 +123,7 @@ def test_vault_failures_are_one_clear_line(vault, tmp_path, case):
     path = "services/checkout/{context}"
     env = {"VAULT_TOKEN": token, "VAULT_ADDR": "", "HOME": str(tmp_path)}
     expected = {
-        "unreachable": f"cannot reach Vault at http://127.0.0.1:{_free_port()}",
+        "unreachable": f"cannot reach Vault at http://127.0.0.1:{free_port()}",
         "bad-token": "Vault refused access to the mount secret in Vault at",
         "missing-path": "no secret at secret/services/nowhere/dev/",
         "missing-key": "TLS secret 'checkout-tls' lacks the keys tls.key",
