@@ -24,7 +24,7 @@ from pligos_tui.errors import HelmError, SecretError
 from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.secrets import RedactingProvider, SecretProvider
 from pligos_tui.spec.model import Service
-from pligos_tui.spec.resolve import require_context
+from pligos_tui.spec.resolve import release_name, require_context, resolve_context
 from pligos_tui.spec.rules.secrets import locate_secret_error
 
 # What a preview shows: the rendered manifests (helm template), the chart's values.yaml, or its
@@ -55,7 +55,9 @@ class Rendering:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
             given = (dest / SECRET_VALUES,) if SECRET_VALUES in files else ()
-            self._helm = helm.Template(dest, release or p.origin.name, values=given)
+            name, namespace = _deployed(p)
+            self._helm = helm.Template(dest, release or name, namespace=namespace,
+                                       values=given)
         except BaseException:
             self._tmp.cleanup()
             raise
@@ -76,6 +78,15 @@ class Rendering:
     def cancel(self) -> None:
         self._helm.cancel()
         self._tmp.cleanup()
+
+
+def _deployed(p: ChartPlan) -> tuple[str, str]:
+    """The release and namespace a planned chart is rendered with: its context's (`release:`,
+    `namespace:`), else the service's name and helm's default namespace."""
+    if p.service is None:
+        return p.origin.name, "default"
+    ctx = resolve_context(p.service, p.context)
+    return release_name(p.service, ctx), ctx.namespace or "default"
 
 
 def render(p: ChartPlan, *, release: str | None = None) -> str:

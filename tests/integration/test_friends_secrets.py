@@ -141,7 +141,7 @@ def test_secret_data_lives_only_in_private_git_ignored_files(charts, shop):
         for secret in secrets:
             assert secret not in data, f"secret bytes found in {rel}"
     for chart in charts.glob("*/checkout"):
-        assert (chart / ".gitignore").read_text().splitlines()[-1] == "/secrets/"
+        assert "/secrets/" in (chart / ".gitignore").read_text().splitlines()
 
 
 def test_preview_and_diff_never_print_secret_bytes(shop, helm_bin):
