@@ -19,9 +19,8 @@ from pligos_tui.charts.schema import schema_bytes
 from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.spec.discover import is_fetched, read_marker
 from pligos_tui.spec.flavors import Flavor
-from pligos_tui.spec.vocabulary import INLINE, MARKER
+from pligos_tui.spec.vocabulary import INLINE, MARKER, SECRETS_DIR
 
-SECRETS_DIR = "secrets"  # chart folder holding secret data: files 0600, git-ignored
 LIBRARY_DIR = Path(__file__).resolve().parent.parent / "flavors" / "library"
 # what `helm dependency build` fetches into a chart with dependencies: never committed
 FETCHED_GITIGNORE = ("# subcharts fetched by helm dependency build (pligos generate --deps); "

@@ -15,25 +15,38 @@ chart is stale, or rendering an external-secrets chart, never needs the secret s
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import yaml
+
 from pligos_tui.errors import SecretError
+from pligos_tui.io.files import NotRegularFile, read_regular
 from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.secrets import SecretProvider, remote_key
 from pligos_tui.secrets.data import SecretDataError, secret_text
 from pligos_tui.spec.model import Delivery, Friend, Service
 from pligos_tui.spec.resolve import ResolvedContext
-from pligos_tui.spec.vocabulary import EXISTING, EXTERNAL_SECRETS, INLINE
+from pligos_tui.spec.vocabulary import (
+    EXISTING,
+    EXTERNAL_SECRETS,
+    INLINE,
+    SECRET_DATA,
+    SECRET_STORE_KINDS,
+    SECRET_VALUES_FILE,
+    SECRETS_VERSION,
+)
 
 DOCKERCONFIG = "kubernetes.io/dockerconfigjson"
 TLS = "kubernetes.io/tls"
 OPAQUE = "Opaque"
 TLS_KEYS = ("tls.crt", "tls.key")
-# the chart file holding inline secret data, a values file for helm's --values
-SECRET_VALUES = "secrets/values.yaml"
-SECRET_DATA = "secretData"  # its top-level key
+SECRET_VALUES = SECRET_VALUES_FILE  # the chart file holding inline secret data
+_TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True)
@@ -122,7 +135,8 @@ def _entry(svc: Service, name: str, kind: str, d: Delivery, context: str) -> dic
     entry: dict[str, Any] = {"type": kind, "delivery": d.mode}
     if d.mode == EXTERNAL_SECRETS:
         settings = svc.secrets.settings if svc.secrets is not None else {}
-        entry.update(store={"kind": d.store_kind or "SecretStore", "name": d.store_name},
+        entry.update(store={"kind": d.store_kind or SECRET_STORE_KINDS[0],
+                            "name": d.store_name},
                      refreshInterval=d.refresh_interval,
                      remoteKey=remote_key(settings, name, context),
                      # the keys to read one by one; none: every key of the remote secret
@@ -132,9 +146,34 @@ def _entry(svc: Service, name: str, kind: str, d: Delivery, context: str) -> dic
     return entry
 
 
-def secret_values(data: dict[str, dict[str, str]]) -> bytes:
-    """The file SECRET_VALUES for inline secret data (secret -> key -> base64)."""
-    return dump_yaml({SECRET_DATA: data}).encode()
+REDACTED_VERSION = "redacted"  # the secrets version of a preview, whose data is redacted
+
+
+def secret_values(data: dict[str, dict[str, str]], version: str = REDACTED_VERSION) -> bytes:
+    """The file SECRET_VALUES for inline secret data (secret -> key -> base64) and the token
+    of this data's version."""
+    return dump_yaml({SECRET_DATA: data, SECRETS_VERSION: version}).encode()
+
+
+def versioned(file: bytes, previous: Path, salt: str) -> bytes:
+    """The SECRET_VALUES `file` with the version token of its data. The pods'
+    checksum/secrets is this token, so they roll when the data changes; it is the same on
+    every machine (a render in a fresh clone gives what generate gave), yet not a fast hash
+    of the bytes, which would let anyone who can read a Deployment test guesses of a short
+    password: scrypt, salted with `salt` (the service and context), costing about 0.1 s, and
+    taken from the chart's `previous` file when that holds the same data."""
+    data = yaml.safe_load(file)[SECRET_DATA]
+    try:
+        before = yaml.safe_load(read_regular(previous))
+    except (OSError, NotRegularFile, yaml.YAMLError):
+        before = None
+    token = before.get(SECRETS_VERSION) if isinstance(before, dict) else None
+    if not (isinstance(token, str) and _TOKEN.fullmatch(token)
+            and before.get(SECRET_DATA) == data):
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+        token = hashlib.scrypt(canonical, salt=f"pligos:{salt}".encode(), n=2 ** 15, r=8,
+                               p=1, maxmem=64 * 1024 * 1024, dklen=16).hex()
+    return secret_values(data, token)
 
 
 def compile_secrets(svc: Service, ctx: ResolvedContext, provider: SecretProvider | None, *,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pligos_tui.charts.chart import build_chart
 from pligos_tui.charts.contract import Compiled, compile_context
+from pligos_tui.charts.delivery import SECRET_VALUES, versioned
 from pligos_tui.charts.records import ChartRecord
 from pligos_tui.charts.schema import check_values
 from pligos_tui.errors import SecretError, UsageError, did_you_mean
@@ -108,8 +109,12 @@ def plan_chart(svc: Service, context: str, *, out: Path | None = None,
                          or f"flavors are: {', '.join(available)}")
     if compiled.values_at is not None:
         check_values(compiled, svc.doc)
-    p = ChartPlan(Origin(svc.name, svc.file, svc.root), context, found, compiled,
-                  chart_dest(svc, context, out), service=svc)
+    dest = chart_dest(svc, context, out)
+    if SECRET_VALUES in compiled.files and not redact:
+        compiled.files[SECRET_VALUES] = versioned(compiled.files[SECRET_VALUES],
+                                                  dest / SECRET_VALUES, f"{svc.name}:{context}")
+    p = ChartPlan(Origin(svc.name, svc.file, svc.root), context, found, compiled, dest,
+                  service=svc)
     if build:
         p.chart_files()
     return p

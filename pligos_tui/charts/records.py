@@ -68,8 +68,9 @@ def generator() -> str:
 
 
 def posix_rel(path: Path, base: Path) -> str:
-    """`path` relative to `base` (both absolute), with `/` between names."""
-    return Path(os.path.relpath(path, base)).as_posix()
+    """`path` relative to `base` (both absolute), with `/` between names; links are followed
+    first, so that a path reached through a link is recorded as any other."""
+    return Path(os.path.relpath(os.path.realpath(path), os.path.realpath(base))).as_posix()
 
 
 def _sha(path: Path) -> str:
@@ -247,7 +248,7 @@ class Records:
 
     def __init__(self, out: Path | None, contexts: list[str] | None, *,
                  follow_symlinks: bool = False) -> None:
-        self.out = Path(os.path.abspath(out)) if out is not None else None
+        self.out = Path(os.path.realpath(out)) if out is not None else None
         self.contexts = sorted(contexts or [])
         self.follow_symlinks = follow_symlinks  # a run with other options has its own record
         self._files: dict[Path, dict[str, Any]] = {}
@@ -274,6 +275,10 @@ class Records:
                 and data.get("format") == FORMAT else None  # (an older record: none)
             self._files[file] = entries if isinstance(entries, dict) else {}
         return self._files[file]
+
+    def entries(self, file: Path) -> dict[str, Any]:
+        """The entries of a record file, by key (read once)."""
+        return self._data(file)
 
     def _cache(self, file: Path) -> LocalCache:
         if file not in self._caches:
@@ -330,6 +335,10 @@ class Records:
     def save(self) -> None:
         """Write the records that changed and the local caches (best effort: a failure only
         costs speed)."""
+        for file, entries in self._files.items():
+            if _gone(file.parent, entries):
+                _forget_gone(file.parent, entries)
+                self._dirty.add(file)
         for file in sorted(self._dirty):
             try:
                 file.parent.mkdir(parents=True, exist_ok=True)
@@ -343,6 +352,27 @@ class Records:
             cache.save()
 
 
+def _gone(base: Path, entries: dict[str, Any]) -> list[str]:
+    """The entries of services that are no longer there (their folder holds no
+    pligos.yaml)."""
+    out = []
+    for key in entries:
+        try:
+            service = json.loads(key)[0]
+        except (ValueError, IndexError, KeyError, TypeError):
+            service = None
+        if not isinstance(service, str) or not (base / service / CONFIG_NAME).is_file():
+            out.append(key)
+    return out
+
+
+def _forget_gone(base: Path, entries: dict[str, Any]) -> None:
+    """Drop the entries of services that were removed or moved, so that a record does not
+    keep them."""
+    for key in _gone(base, entries):
+        del entries[key]
+
+
 def quick_unchanged(paths: list[Path], out: Path | None,
                     contexts: list[str] | None) -> list[ChartRecord] | None:
     """When every service below `paths` is unchanged: their charts, found without loading
@@ -352,9 +382,13 @@ def quick_unchanged(paths: list[Path], out: Path | None,
         return None
     records = Records(out, contexts)
     charts: list[ChartRecord] = []
+    files: set[Path] = set()
     for root in roots:
         record = records.unchanged(root)
         if record is None or record.shared:
             return None
         charts += record.chart_records(root)
+        files.add(state_file(root, records.out))
+    if any(_gone(file.parent, records.entries(file)) for file in files):
+        return None  # a service was removed: the full run drops it from the record
     return charts

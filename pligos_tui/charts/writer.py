@@ -19,7 +19,6 @@ from typing import Any
 from pligos_tui import __version__
 from pligos_tui.charts import subcharts
 from pligos_tui.charts.chart import (
-    SECRETS_DIR,
     Sums,
     content_hash,
     describe_edits,
@@ -35,7 +34,7 @@ from pligos_tui.errors import ChartWriteError, display_path
 from pligos_tui.io.files import locked
 from pligos_tui.io.swap import exchange
 from pligos_tui.spec.discover import read_marker
-from pligos_tui.spec.vocabulary import MARKER
+from pligos_tui.spec.vocabulary import MARKER, SECRETS_DIR
 
 
 def _is_ours(path: Path) -> bool:

@@ -39,7 +39,7 @@ from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.jobs.generate import load_services
 from pligos_tui.spec.discover import find_services, split_v1
 from pligos_tui.spec.model import Service
-from pligos_tui.spec.resolve import ResolvedContext, release_name, resolve_context
+from pligos_tui.spec.resolve import ResolvedContext, namespace_of, release_name, resolve_context
 from pligos_tui.spec.rules.secrets import secret_uses
 from pligos_tui.spec.vocabulary import CONFIG_NAME, INLINE
 
@@ -153,7 +153,7 @@ def _target(svc: Service, resolved: ResolvedContext, top: Path | None) -> Target
 
     context = resolved.name
     return Target(svc.name, context, svc.file, object_name(f"{svc.name}-{context}"),
-                  release_name(svc, resolved), resolved.namespace or context,
+                  release_name(svc, resolved), namespace_of(resolved),
                   resolved.cluster or "", rel(svc.root), rel(chart_dest(svc, context, None)),
                   svc.chart_version)
 

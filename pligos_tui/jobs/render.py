@@ -24,7 +24,12 @@ from pligos_tui.errors import HelmError, SecretError
 from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.secrets import RedactingProvider, SecretProvider
 from pligos_tui.spec.model import Service
-from pligos_tui.spec.resolve import release_name, require_context, resolve_context
+from pligos_tui.spec.resolve import (
+    namespace_of,
+    release_name,
+    require_context,
+    resolve_context,
+)
 from pligos_tui.spec.rules.secrets import locate_secret_error
 
 # What a preview shows: the rendered manifests (helm template), the chart's values.yaml, or its
@@ -81,12 +86,12 @@ class Rendering:
 
 
 def _deployed(p: ChartPlan) -> tuple[str, str]:
-    """The release and namespace a planned chart is rendered with: its context's (`release:`,
-    `namespace:`), else the service's name and helm's default namespace."""
+    """The release and namespace a planned chart is rendered with: its context's (see
+    `release_name`, `namespace_of`); a chart of the original Pligos: its name, "default"."""
     if p.service is None:
         return p.origin.name, "default"
     ctx = resolve_context(p.service, p.context)
-    return release_name(p.service, ctx), ctx.namespace or "default"
+    return release_name(p.service, ctx), namespace_of(ctx)
 
 
 def render(p: ChartPlan, *, release: str | None = None) -> str:

@@ -17,7 +17,12 @@ from pligos_tui.spec.discover import find_services, is_v1_service
 from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.spec.load import load_service
 from pligos_tui.spec.model import Service
-from pligos_tui.spec.resolve import ResolvedContext, release_name, resolve_context
+from pligos_tui.spec.resolve import (
+    ResolvedContext,
+    namespace_of,
+    release_name,
+    resolve_context,
+)
 from pligos_tui.spec.vocabulary import CONFIG_NAME, INLINE
 
 
@@ -52,9 +57,8 @@ def default_context(svc: Service) -> str:
 def upgrade_command(svc: Service, ctx: ResolvedContext, chart: str) -> list[str]:
     """The helm command that installs or upgrades a context's chart (at `chart`): its
     release, its namespace, and the inline secret data the chart never carries."""
-    command = ["helm", "upgrade", "--install", release_name(svc, ctx), chart]
-    if ctx.namespace:
-        command += ["--namespace", ctx.namespace, "--create-namespace"]
+    command = ["helm", "upgrade", "--install", release_name(svc, ctx), chart,
+               "--namespace", namespace_of(ctx), "--create-namespace"]
     if ctx.delivery.mode == INLINE and secret_uses(ctx, svc):
         command += ["--values", f"{chart}/{SECRET_VALUES}"]
     return command
@@ -72,7 +76,7 @@ def contexts_report(svc: Service) -> list[dict[str, Any]]:
                      "flavor": r.flavor, "extends": ctx.extends,
                      "image": r.image.name if r.image else "",
                      "replicas": r.replicas if r.replicas is not None else 1,
-                     "release": release_name(svc, r), "namespace": r.namespace,
+                     "release": release_name(svc, r), "namespace": namespace_of(r),
                      "cluster": r.cluster,
                      "secrets": r.delivery.mode if secret_uses(r, svc) else None,
                      "upgrade": shlex.join(upgrade_command(svc, r, chart))})

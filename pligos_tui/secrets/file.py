@@ -9,6 +9,7 @@ from __future__ import annotations
 import posixpath
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -16,7 +17,26 @@ from pligos_tui.errors import display_path
 from pligos_tui.io.files import atomic_write
 from pligos_tui.secrets.data import SecretDataError, check_keys
 
-_SCALARS = (str, int, float, bool)
+
+class _AsWritten(yaml.BaseLoader):
+    """Reads a secret file's values as the text written (`007` stays 007, `yes` stays yes,
+    `12:30` stays 12:30: YAML's number, boolean and time spellings never change a secret),
+    and refuses a key written twice rather than keep the last."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise _Twice(str(key), key_node.start_mark.line + 1)
+            seen[key] = key_node.start_mark.line + 1
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
+
+
+class _Twice(Exception):
+    def __init__(self, key: str, line: int) -> None:
+        self.key, self.line = key, line
 
 
 class FileProvider:
@@ -62,7 +82,11 @@ def _read_yaml(name: str, file: Path) -> dict[str, bytes]:
         lines = raw.decode("utf-8", "replace").split("\n")
         raise _unreadable(name, shown, line, lines, "is not UTF-8 text") from None
     try:
-        loaded = yaml.safe_load(text)
+        loaded = yaml.load(text, Loader=_AsWritten)
+    except _Twice as exc:
+        raise SecretDataError(f"{shown}:{exc.line}: secret {name!r} has the key {exc.key!r} "
+                              "twice", hint="keep one of them", secret=name,
+                              source=shown) from None
     except yaml.reader.ReaderError as exc:  # a raw control character
         line = text.count("\n", 0, exc.position) + 1
         raise _unreadable(name, shown, line, text.split("\n"),
@@ -74,16 +98,10 @@ def _read_yaml(name: str, file: Path) -> dict[str, bytes]:
                               hint="write one key: value per line", secret=name,
                               source=shown) from None
     if not isinstance(loaded, dict) or not all(
-            isinstance(k, str) and isinstance(v, _SCALARS) for k, v in loaded.items()):
+            isinstance(k, str) and isinstance(v, str) for k, v in loaded.items()):
         raise SecretDataError(f"{shown}: a secret file must be a mapping of keys to text",
                               hint="e.g. password: s3cret", secret=name, source=shown)
-    return {k: _scalar_text(v).encode() for k, v in loaded.items()}
-
-
-def _scalar_text(value: str | int | float | bool) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    return value if isinstance(value, str) else str(value)
+    return {k: v.encode() for k, v in loaded.items()}
 
 
 def _unreadable(name: str, shown: str, line: int, lines: list[str],

@@ -72,6 +72,19 @@ def dns_label(value: str, *, max_len: int = 63) -> str | None:
     return None
 
 
+def dns_subdomain(value: str) -> str | None:
+    """What is wrong with a Kubernetes object name that may hold dots (a Secret's, a
+    SecretStore's): DNS labels joined by '.', at most 253 characters."""
+    if not value:
+        return "must not be empty"
+    if len(value) > 253:
+        return f"{value!r} is longer than 253 characters"
+    if not all(_DNS_LABEL.match(part) for part in value.split(".")):
+        return (f"{value!r} is not a DNS subdomain: use lower-case letters, digits, '-' and "
+                "'.', each part starting and ending with a letter or digit")
+    return None
+
+
 def port_name(value: str) -> str | None:
     """A Kubernetes port name (IANA service name): at most 15 characters, one letter."""
     problem = dns_label(value, max_len=15)

@@ -146,6 +146,15 @@ def release_name(svc: Service, ctx: ResolvedContext) -> str:
     return ctx.release or svc.name
 
 
+def namespace_of(ctx: ResolvedContext) -> str:
+    """The namespace a context deploys to: its `namespace:`, else one named after the
+    context, so that the contexts of one service never share a namespace (their objects have
+    the same names) while the services of one context do (and find their shared
+    dependencies by short names). `render`, `preview`, `gitops` and the helm line of
+    `pligos contexts` all use it."""
+    return ctx.namespace or ctx.name
+
+
 def delivery(svc: Service, chain: list[Context]) -> Delivery:
     """How secret data reaches the cluster for the first context of `chain`: the secrets
     block's choice, then each context's `secrets:` from the farthest ancestor on (a mapping

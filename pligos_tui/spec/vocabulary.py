@@ -128,5 +128,10 @@ CONTRACT_KEYS = ("pligos", "metadata", "image", "command", "probes", "routes", "
                  "mounts", "env", "resources", "replicas", "schedule", "cronjob", "pod",
                  "friends", "secrets")
 # keys of the contract that values.yaml never holds: given to helm with --values at deploy
-# time (inline secret data, which `pligos generate` writes to the chart's secrets/values.yaml)
-GIVEN_KEYS = ("secretData",)
+# time. The data of inline secrets (secret -> key -> base64) and a token that changes when it
+# does (the pods' checksum/secrets: nothing derived from the bytes), which `pligos generate`
+# writes to the chart's SECRET_VALUES_FILE
+SECRET_DATA, SECRETS_VERSION = "secretData", "secretsVersion"
+GIVEN_KEYS = (SECRET_DATA, SECRETS_VERSION)
+SECRETS_DIR = "secrets"  # the chart's folder of secret data: 0700, files 0600, git/helm-ignored
+SECRET_VALUES_FILE = f"{SECRETS_DIR}/values.yaml"  # in a chart: the values file of SECRET_DATA

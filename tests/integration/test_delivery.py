@@ -4,7 +4,9 @@ with a real helm, from the working tree and from a fresh clone of a repository."
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import shutil
 import subprocess
 import tarfile
 from pathlib import Path
@@ -207,6 +209,16 @@ def test_a_changed_secret_rolls_the_pods(tmp_path, helm_bin):
         return pod["metadata"]["annotations"]["checksum/secrets"]
 
     before = checksum()
+    data = yaml.safe_load((chart / "secrets" / "values.yaml").read_text())["secretData"]
+    fast = hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode())
+    assert before != fast.hexdigest() and data["db-password"]["password"] not in before
+    # the same on every machine: pligos render, which plans afresh, gives what generate gave
+    elsewhere = tmp_path / "elsewhere" / "pay"
+    shutil.copytree(svc, elsewhere, ignore=shutil.ignore_patterns("charts"))
+    rendered = run_cli("render", str(elsewhere), "--context", "dev")
+    assert rendered.code == 0, rendered.err
+    pod = one([d for d in yaml.safe_load_all(rendered.out) if d], "Deployment")
+    assert pod["spec"]["template"]["metadata"]["annotations"]["checksum/secrets"] == before
     (svc / "secrets" / "db-password.yaml").write_text("password: rotated-pw-91c2\n")
     assert run_cli("generate", str(svc)).code == 0
     assert checksum() != before
@@ -270,7 +282,12 @@ def test_deploy_time_image_overrides_are_what_runs(tmp_path, helm_bin):
     assert image("image.tag=9.9.9") == "registry.example.com/pay:9.9.9"
     assert image("image.repository=mirror.example.com/pay") == "mirror.example.com/pay:1.2.3"
     digest = "sha256:" + "a" * 64
-    assert image(f"image.digest={digest}") == f"registry.example.com/pay@{digest}"
+    assert image(f"image.digest={digest}", "image.tag=") == f"registry.example.com/pay@{digest}"
+    # a tag given over a digest (or the other way round) is refused, never ignored
+    both = helm(helm_bin, "template", "pay", str(chart), "--set", f"image.digest={digest}")
+    assert both.returncode != 0 and both.stdout == ""
+    assert "has both a tag (1.2.3) and a digest" in both.stderr
+    assert "set image.digest= to run the tag" in both.stderr
     # the schema refuses what would run no image at all
     result = helm(helm_bin, "template", "pay", str(chart), "--set", "image.tag=")
     assert result.returncode != 0 and "image" in result.stderr
@@ -297,7 +314,7 @@ def test_contexts_tell_where_each_context_goes_and_the_helm_line(tmp_path):
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ("  store: {kind: ClusterSecretStore, name: vault}\n", "names no store"),
+    ("  store: {kind: ClusterSecretStore, name: vault}\n", "no store"),
     ("  delivery: external-secrets\n", None),
 ])
 def test_external_secrets_without_a_store_is_a_located_error(tmp_path, change, message):
@@ -307,8 +324,12 @@ def test_external_secrets_without_a_store_is_a_located_error(tmp_path, change, m
     result = run_cli("generate", str(svc))
     assert result.code == 2 and "Traceback" not in result.err
     if message:
-        assert message in result.err and "E-DELIVERY" in result.err
-        assert result.err.count("names no store") == 1  # once, naming both contexts
+        assert result.err.count("\n") == 2, result.err  # once, naming both contexts
+        assert result.err.startswith(f"{svc / 'pligos.yaml'}:3:1: error: in contexts 'dev' "
+                                     "and 'prod', secrets are delivered as external-secrets "
+                                     "but no store to read them from is named [secrets] "
+                                     "(E-DELIVERY)\n  hint: add store: {kind: "
+                                     "ClusterSecretStore, name: <store>} to secrets:")
     else:
         assert "pligos.yaml:7:" in result.err and "unknown secret delivery" in result.err
         assert "external-secrets" in result.err  # the did-you-mean
@@ -344,3 +365,60 @@ def test_a_flavor_reading_the_old_image_ref_is_refused(tmp_path):
     assert "flavors/old/templates/pod.yaml" in result.err
     assert "reads .Values.image.ref" in result.err and 'include "pligos.image"' in result.err
     assert not (svc / "charts").exists()
+
+
+EXISTING_ONLY = """
+pligos: 1
+name: pay
+images: [{name: app, repository: registry.example.com/pay, tag: "1"}]
+mounts: [{name: keys, path: /etc/pay/keys, secret: signing}]
+contexts:
+  - {name: dev, flavor: webservice, image: app}
+  - {name: prod, extends: dev, mounts: [keys], secrets: {delivery: existing}}
+"""
+
+
+def test_existing_secrets_need_no_provider_even_beside_contexts_without_secrets(tmp_path):
+    svc = make_tree(tmp_path / "pay", {"pligos.yaml": EXISTING_ONLY})
+    result = run_cli("generate", str(svc))
+    assert result.code == 0, result.err
+    values = yaml.safe_load((svc / "charts/prod/pay/values.yaml").read_text())
+    assert values["secrets"] == {"signing": {"type": "Opaque", "delivery": "existing",
+                                             "name": "signing"}}
+
+
+def test_a_context_delivering_inline_without_a_provider_is_refused(tmp_path):
+    text = EXISTING_ONLY.replace("  - {name: dev, flavor: webservice, image: app}",
+                                 "  - {name: dev, flavor: webservice, image: app, "
+                                 "mounts: [keys]}")
+    svc = make_tree(tmp_path / "pay", {"pligos.yaml": text})
+    result = run_cli("generate", str(svc))
+    assert result.code == 2 and "E-SECRET-NO-PROVIDER" in result.err
+    assert "mount 'keys' refers to the secret 'signing'" in result.err
+
+
+@pytest.mark.parametrize(("block", "message"), [
+    ("secrets: {delivery: existing, nmes: {signing: pay.signing}}",
+     "unknown key 'nmes' in secrets without a provider"),
+    ("secrets: {delivery: existing, names: {signing: Pay_Signing}}",
+     "the Secret name for 'signing' 'Pay_Signing' is not a DNS subdomain"),
+])
+def test_a_block_without_a_provider_is_checked_too(tmp_path, block, message):
+    text = EXISTING_ONLY.replace("secrets: {delivery: existing}", "{}").replace(
+        "name: pay\n", f"name: pay\n{block}\n").replace(", {}}", "}")
+    svc = make_tree(tmp_path / "pay", {"pligos.yaml": text})
+    result = run_cli("generate", str(svc))
+    assert result.code == 2, result.err
+    assert message in result.err and "pligos.yaml:3:" in result.err
+    assert not (svc / "charts").exists()
+
+
+def test_secret_names_with_dots_are_taken(tmp_path, helm_bin):
+    text = EXISTING_ONLY.replace("name: pay\n", "name: pay\nsecrets: {delivery: existing, "
+                                 "names: {signing: pay.signing.v2}}\n", 1)
+    svc = make_tree(tmp_path / "pay", {"pligos.yaml": text})
+    result = run_cli("generate", str(svc))
+    assert result.code == 0, result.err
+    pod = one(render(helm_bin, svc / "charts/prod/pay"), "Deployment")["spec"]["template"]
+    volumes = {v["name"]: v for v in pod["spec"]["volumes"]}
+    assert volumes["keys"]["secret"]["secretName"] == "pay.signing.v2"

@@ -250,3 +250,25 @@ def test_friends_command_lists_library_and_users(shop):
     assert rows["postgres"]["contexts"] == ["dev", "prod"]
     assert rows["redis"]["config"] == ["REDIS_HOST", "REDIS_PORT"]
     assert rows["postgres"]["defined"].endswith("friends/postgres.yaml:2")
+
+
+def test_a_secret_file_keeps_its_values_as_written(tmp_path, helm_bin):
+    """YAML would read 007 as 7, 12:30 as 750 and yes as true; a secret keeps its text."""
+    svc = make_tree(tmp_path / "svc", {
+        "pligos.yaml": """
+            pligos: 1
+            name: svc
+            secrets: {provider: file, path: secrets}
+            images: [{name: i, repository: example/svc, tag: "1"}]
+            mounts: [{name: key, path: /keys, secret: key}]
+            contexts: [{name: dev, flavor: worker, image: i, mounts: [key]}]
+        """,
+        "secrets/key.yaml": "pin: 007\ntime: 12:30\nhex: 0x1F\nflag: yes\n"})
+    assert run_cli("generate", str(svc)).code == 0
+    secret = one(render(helm_bin, svc / "charts/dev/svc"), "Secret")
+    shown = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    assert shown == {"pin": "007", "time": "12:30", "hex": "0x1F", "flag": "yes"}
+    (svc / "secrets/key.yaml").write_text("pin: 1234\nflag: no\npin: 5678\n")
+    result = run_cli("generate", str(svc))
+    assert result.code == 2 and "has the key 'pin' twice" in result.err
+    assert "secrets/key.yaml:3" in result.err and "1234" not in result.err

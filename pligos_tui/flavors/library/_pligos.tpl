@@ -83,8 +83,9 @@ pods roll.
 {{- end -}}
 
 {{/*
-Annotations of the pod template: checksum/config, checksum/secrets (of the
-inline secret data, so that a changed secret rolls the pods too) plus
+Annotations of the pod template: checksum/config, checksum/secrets (the
+version token of the inline secret data, new whenever the data changes, so that
+a changed secret rolls the pods too; never derived from the bytes) plus
 pod.annotations.
 Renders nothing when there are none.
 */}}
@@ -93,8 +94,8 @@ Renders nothing when there are none.
 {{- with include "pligos.configChecksum" . -}}
 {{- $_ := set $annotations "checksum/config" . -}}
 {{- end -}}
-{{- with .Values.secretData -}}
-{{- $_ := set $annotations "checksum/secrets" (toJson . | sha256sum) -}}
+{{- with .Values.secretsVersion -}}
+{{- $_ := set $annotations "checksum/secrets" (toString .) -}}
 {{- end -}}
 {{- with .Values.pod -}}
 {{- with .annotations -}}
@@ -236,10 +237,14 @@ spec:
 {{/*
 The image the container runs: repository@digest, else repository:tag, so that
 image.repository, image.tag or image.digest set at deploy time are what runs.
+A chart holds one of tag and digest; both set (one of them at deploy time) is
+refused, as either choice would silently ignore the other.
 */}}
 {{- define "pligos.image" -}}
 {{- $image := .Values.image -}}
-{{- if $image.digest -}}
+{{- if and $image.digest $image.tag -}}
+{{- fail (printf "image %s has both a tag (%v) and a digest (%s): set image.digest= to run the tag, or image.tag= to run the digest" $image.repository $image.tag $image.digest) -}}
+{{- else if $image.digest -}}
 {{- printf "%s@%s" $image.repository $image.digest -}}
 {{- else if $image.tag -}}
 {{- printf "%s:%s" $image.repository (toString $image.tag) -}}

@@ -10,7 +10,7 @@ from typing import Any
 
 from pligos_tui.errors import Rule, did_you_mean
 from pligos_tui.io.keypath import KeyPath
-from pligos_tui.spec.fields import NAME_DNS, dns_label
+from pligos_tui.spec.fields import NAME_DNS, dns_label, dns_subdomain
 from pligos_tui.spec.reader import KEY_UNKNOWN
 from pligos_tui.spec.rules.context import RuleContext
 from pligos_tui.spec.rules.registry import Found, rule
@@ -74,15 +74,17 @@ def namespace_name(ctx: RuleContext) -> Iterator[Found]:
 @rule(KEY_UNKNOWN)
 def delivery_keys(ctx: RuleContext) -> Iterator[Found]:
     for at, settings, in_context in _blocks(ctx):
-        if not in_context:
+        if not in_context and settings.get("provider"):
             continue  # the block's keys are checked with its provider's settings
+        allowed = DELIVERY_KEYS if in_context else ("provider", *DELIVERY_KEYS)
         for key in settings:
-            if key not in DELIVERY_KEYS:
-                hint = did_you_mean(str(key), list(DELIVERY_KEYS), loose=True) or (
+            if key not in allowed:
+                hint = did_you_mean(str(key), list(allowed), loose=True) or (
                     f"a context's secrets: chooses the delivery only ({', '.join(DELIVERY_KEYS)}"
-                    "); the provider is set once, in the top-level secrets block")
-                yield Found(at + (key,), f"unknown key {key!r} in a context's secrets", hint,
-                            key=True)
+                    "); the provider is set once, in the top-level secrets block"
+                    if in_context else f"allowed keys: {', '.join(allowed)}")
+                where = "a context's secrets" if in_context else "secrets without a provider"
+                yield Found(at + (key,), f"unknown key {key!r} in {where}", hint, key=True)
 
 
 @rule(DELIVERY)
@@ -112,7 +114,7 @@ def delivery_values(ctx: RuleContext) -> Iterator[Found]:
                             "Secret the cluster has", "e.g. names: {db: payments-db-credentials}")
             else:
                 for key, value in names.items():
-                    problem = dns_label(value, max_len=253) if isinstance(value, str) else (
+                    problem = dns_subdomain(value) if isinstance(value, str) else (
                         "must be text")
                     if problem:
                         yield Found(at + ("names", key), f"the Secret name for {key!r} "
@@ -129,7 +131,7 @@ def _store(at: KeyPath, store: dict[str, Any]) -> Iterator[Found]:
                     f"use {' or '.join(SECRET_STORE_KINDS)}")
     name = store.get("name")
     problem = "is missing" if name is None else (
-        dns_label(name, max_len=253) if isinstance(name, str) else "must be text")
+        dns_subdomain(name) if isinstance(name, str) else "must be text")
     if problem:
         yield Found(at if name is None else at + ("name",), f"the store's name {problem}",
                     _STORE_HINT, key=name is None)
@@ -147,12 +149,12 @@ def delivery_needs(ctx: RuleContext) -> Iterator[Found]:
         d = resolved.delivery
         where = resolved.where("secrets") or ("secrets",)
         if d.mode == EXTERNAL_SECRETS and not d.store_name:
-            yield Found(where, "context {contexts} delivers secrets as external-secrets but "
-                        "names no store to read them from",
+            yield Found(where, "in {contexts}, secrets are delivered as external-secrets but "
+                        "no store to read them from is named",
                         "add store: {kind: ClusterSecretStore, name: <store>} to secrets:",
                         key=True, context=context.name)
         if d.mode != EXISTING and not has_provider and block is not None:
-            yield Found(where, f"context {{contexts}} delivers secrets {d.mode} (the secret "
+            yield Found(where, f"in {{contexts}}, secrets are delivered {d.mode} (the secret "
                         f"{uses[0].name!r} among them), which needs a secret provider",
                         "add provider: file (or vault) to the top-level secrets block, or "
                         "deliver them with delivery: existing", key=True, context=context.name)

@@ -127,9 +127,10 @@ def secret_without_provider(ctx: RuleContext) -> Iterator[Found]:
     svc = ctx.svc
     if svc.secrets is not None:
         return
-    deliveries = [r.resolved.delivery.mode for r in ctx.resolutions if r.resolved is not None]
-    if deliveries and all(mode == EXISTING for mode in deliveries):
-        return  # every context refers to Secrets the cluster has
+    using = [r.resolved.delivery.mode for r in ctx.resolutions if r.resolved is not None
+             and secret_uses(svc, r.context.name)]
+    if using and all(mode == EXISTING for mode in using):
+        return  # every context using secrets refers to Secrets the cluster has
     for ref in ctx.secret_refs:
         yield Found(ref.at, f"{ref.what} refers to the secret {ref.name!r}, but no secret "
                     "provider is configured", _NO_PROVIDER_HINT)
