@@ -20,8 +20,7 @@ from pligos_tui.secrets import LazyProvider, RedactingProvider, SecretProvider
 from pligos_tui.spec.flavors import Flavor, FlavorSet
 from pligos_tui.spec.model import Service
 from pligos_tui.spec.rules.secrets import locate_secret_error
-
-CHARTS_DIR = "charts"  # below a service, where its charts go by default
+from pligos_tui.spec.vocabulary import CHARTS_DIR
 
 
 @dataclass(frozen=True)

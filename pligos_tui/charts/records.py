@@ -32,7 +32,7 @@ from pligos_tui import __version__
 from pligos_tui.charts.localcache import LocalCache
 from pligos_tui.io.files import atomic_write
 from pligos_tui.spec.discover import find_services, read_marker, split_v1, stat_digest
-from pligos_tui.spec.vocabulary import CONFIG_NAME, DEFAULT_SECRETS_PATH, FLAVOR_FILE
+from pligos_tui.spec.vocabulary import CHARTS_DIR, CONFIG_NAME, DEFAULT_SECRETS_PATH, FLAVOR_FILE
 
 STATE = ".pligos-inputs.json"
 FORMAT = 1
@@ -239,7 +239,7 @@ class Record:
 
 
 def state_file(root: Path, out: Path | None) -> Path:
-    return (out if out is not None else root / "charts") / STATE
+    return (out if out is not None else root / CHARTS_DIR) / STATE
 
 
 class Records:

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from pligos_tui.charts.chart import DEFAULT_HELMIGNORE, FETCHED_GITIGNORE
-from pligos_tui.charts.plan import CHARTS_DIR, ChartPlan
+from pligos_tui.charts.plan import ChartPlan
 from pligos_tui.errors import ConfigError, Problem
 from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.spec.model import Friend
+from pligos_tui.spec.vocabulary import CHARTS_DIR
 
 
 def umbrella_files(context: str, shared: dict[str, tuple[Friend, dict[str, Any]]],

@@ -23,7 +23,6 @@ from pligos_tui import helm, v1
 from pligos_tui.charts import subcharts
 from pligos_tui.charts.chart import content_hash, describe_edits, edited_files, file_sums
 from pligos_tui.charts.plan import (
-    CHARTS_DIR,
     ChartPlan,
     plan_chart,
     secret_provider,
@@ -48,13 +47,13 @@ from pligos_tui.errors import (
     display_path,
 )
 from pligos_tui.io.files import locked
-from pligos_tui.secrets import SecretProvider
+from pligos_tui.secrets import SecretProvider, Watched
 from pligos_tui.secrets.file import ensure_ignored
 from pligos_tui.spec.discover import find_services, read_marker, split_v1, stat_digest
 from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.spec.load import load_service
 from pligos_tui.spec.model import Service
-from pligos_tui.spec.vocabulary import DEFAULT_SECRETS_PATH
+from pligos_tui.spec.vocabulary import CHARTS_DIR, DEFAULT_SECRETS_PATH
 
 
 def load_services(roots: list[Path], *, follow_symlinks: bool = False) -> list[Service]:
@@ -69,21 +68,6 @@ def load_services(roots: list[Path], *, follow_symlinks: bool = False) -> list[S
     if problems:
         raise ConfigError(problems)
     return services
-
-
-class Watched:
-    """A secret provider that remembers whether it was read."""
-
-    def __init__(self, inner: SecretProvider) -> None:
-        self.inner = inner
-        self.read = False
-
-    def describe(self) -> str:
-        return self.inner.describe()
-
-    def get(self, name: str, context: str) -> dict[str, bytes]:
-        self.read = True
-        return self.inner.get(name, context)
 
 
 def plan(services: list[Service], *, contexts: list[str] | None = None,

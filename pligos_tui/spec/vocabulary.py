@@ -9,6 +9,7 @@ from __future__ import annotations
 
 FORMAT = 1  # the `pligos:` version this Pligos reads
 CONFIG_NAME = "pligos.yaml"  # a service's file, at the service's root
+CHARTS_DIR = "charts"  # below a service, where its charts go by default
 MARKER = ".pligos-chart.json"  # in every chart Pligos writes; a folder without it is not ours
 
 # -- properties: the named entries a service defines ------------------------------------------

@@ -342,7 +342,7 @@ def test_bad_release_and_namespace_are_located(tmp_path):
     svc = make_tree(tmp_path / "pay", {"pligos.yaml": text})
     result = run_cli("generate", str(svc))
     assert result.code == 2
-    assert "release 'Payments_API' is not a helm release name" in result.err
+    assert "release 'Payments_API' cannot start the names" in result.err
     assert "e.g. release: payments-api" in result.err
     assert "namespace" in result.err and "E-NAME-DNS" in result.err
 
@@ -422,3 +422,36 @@ def test_secret_names_with_dots_are_taken(tmp_path, helm_bin):
     pod = one(render(helm_bin, svc / "charts/prod/pay"), "Deployment")["spec"]["template"]
     volumes = {v["name"]: v for v in pod["spec"]["volumes"]}
     assert volumes["keys"]["secret"]["secretName"] == "pay.signing.v2"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    # a names: entry for a secret that is not used: the typo would point the pod elsewhere
+    (("secrets: {delivery: existing}", "secrets: {delivery: existing, names: {signng: s}}"),
+     "no secret named 'signng' is used"),
+    (("extends: dev,", "extends: dev, release: a.b.c,"),
+     "release 'a.b.c' cannot start the names of the context's objects"),
+    (("extends: dev,", "extends: dev, release: 1-2,"), "e.g. release: my-service"),
+    (("extends: dev,", 'extends: dev, cluster: "https://",'),
+     "cluster 'https://' must be an http(s) URL with a host"),
+    (("extends: dev,", 'extends: dev, cluster: "https://u@h:6443/p?x=1",'),
+     "must not hold a user, a query or a fragment"),
+    (("extends: dev,", 'extends: dev, cluster: "  ",'), "is neither a URL nor a cluster name"),
+    (("name: pay\n", "name: pay\nsecrets: {provider: file, path: charts/secrets}\n"),
+     "is the charts folder or inside it"),
+])
+def test_deploy_settings_that_would_misdeploy_are_refused(tmp_path, change, message):
+    text = EXISTING_ONLY.replace(*change)
+    assert text != EXISTING_ONLY
+    svc = make_tree(tmp_path / "pay", {"pligos.yaml": text})
+    result = run_cli("generate", str(svc))
+    assert result.code == 2, result.err
+    assert message in result.err and "Traceback" not in result.err
+    assert result.err.count("error:") == 1, result.err
+    assert not (svc / "charts").exists()
+
+
+def test_a_did_you_mean_for_a_names_typo(tmp_path):
+    text = EXISTING_ONLY.replace("secrets: {delivery: existing}",
+                                 "secrets: {delivery: existing, names: {signng: s}}")
+    result = run_cli("generate", str(make_tree(tmp_path / "pay", {"pligos.yaml": text})))
+    assert "did you mean 'signing'" in result.err

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from pligos_tui.errors import Rule, did_you_mean
 from pligos_tui.io.keypath import KeyPath
@@ -25,12 +26,17 @@ from pligos_tui.spec.vocabulary import (
     SERVICE_NAME_MAX,
 )
 
-RELEASE_NAME = Rule("E-RELEASE-NAME", "a context's release is a name helm takes (lowercase "
-                    "letters, digits, '-' and '.', at most 53 characters)")
+RELEASE_NAME = Rule("E-RELEASE-NAME", "a context's release can start the names of its "
+                    "objects: lowercase letters, digits and '-', starting with a letter, at "
+                    "most 53 characters")
+CLUSTER = Rule("E-CLUSTER", "a context's cluster is an API server URL (https://host[:port]"
+               "[/path]) or the name of a cluster")
 DELIVERY = Rule("E-DELIVERY", "a secret delivery Pligos has, with what it needs: a store for "
                 "external-secrets, a provider for inline and external-secrets")
 
-_RELEASE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+# a DNS-1035 label: the release starts the names of Services, which must be one
+_RELEASE = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+_CLUSTER_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.@:/]*[A-Za-z0-9])?")
 _DURATION = re.compile(r"([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+")
 _STORE_HINT = "e.g. store: {kind: ClusterSecretStore, name: vault}"
 
@@ -53,12 +59,44 @@ def release_name(ctx: RuleContext) -> Iterator[Found]:
         if name is None:
             continue
         if len(name) > SERVICE_NAME_MAX or not _RELEASE.fullmatch(name):
-            fix = re.sub(r"[^a-z0-9.-]+", "-", name.lower()).strip("-.")[:SERVICE_NAME_MAX]
+            fix = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+            fix = re.sub(r"^[0-9-]+", "", fix)[:SERVICE_NAME_MAX].rstrip("-")
             yield Found(context.at + ("release",),
-                        f"release {name!r} is not a helm release name: lowercase letters, "
-                        f"digits, '-' and '.', starting and ending with a letter or digit, at "
-                        f"most {SERVICE_NAME_MAX} characters",
+                        f"release {name!r} cannot start the names of the context's objects: "
+                        f"use lowercase letters, digits and '-', starting with a letter and "
+                        f"ending with a letter or digit, at most {SERVICE_NAME_MAX} characters",
                         f"e.g. release: {fix}" if fix else "e.g. release: my-service")
+
+
+@rule(CLUSTER)
+def cluster_value(ctx: RuleContext) -> Iterator[Found]:
+    for context in ctx.svc.contexts:
+        cluster = context.cluster
+        if cluster is None:
+            continue
+        problem = _cluster_problem(cluster)
+        if problem:
+            yield Found(context.at + ("cluster",), f"cluster {cluster!r} {problem}",
+                        "e.g. cluster: https://prod.k8s.example.com:6443, or cluster: prod "
+                        "(a cluster's name in Argo CD)")
+
+
+def _cluster_problem(cluster: str) -> str | None:
+    if "://" not in cluster:
+        return None if _CLUSTER_NAME.fullmatch(cluster) and len(cluster) <= 253 else (
+            "is neither a URL nor a cluster name (letters, digits, '-', '_', '.')")
+    try:
+        split = urlsplit(cluster)
+        _ = split.port  # reading it checks the port
+    except ValueError:
+        return "is not a valid URL (check the host and the port)"
+    if split.scheme not in ("https", "http") or not split.hostname:
+        return "must be an http(s) URL with a host"
+    if any(c.isspace() or not c.isprintable() for c in cluster):
+        return "holds a space, line break or control character"
+    if "@" in split.netloc or split.query or split.fragment:
+        return "must not hold a user, a query or a fragment"
+    return None
 
 
 @rule(NAME_DNS)
@@ -113,12 +151,27 @@ def delivery_values(ctx: RuleContext) -> Iterator[Found]:
                 yield Found(at + ("names",), "names must map a secret to the name of the "
                             "Secret the cluster has", "e.g. names: {db: payments-db-credentials}")
             else:
+                used = _secret_names(ctx)
+                for key in names:
+                    if key not in used:
+                        yield Found(at + ("names", key), f"no secret named {key!r} is used",
+                                    did_you_mean(str(key), sorted(used), loose=True)
+                                    or "names: maps the name of a secret that pligos.yaml uses "
+                                    "to the Secret the cluster has", key=True)
                 for key, value in names.items():
                     problem = dns_subdomain(value) if isinstance(value, str) else (
                         "must be text")
                     if problem:
                         yield Found(at + ("names", key), f"the Secret name for {key!r} "
                                     f"{problem}", "e.g. names: {db: payments-db-credentials}")
+
+
+def _secret_names(ctx: RuleContext) -> set[str]:
+    """The name of every secret the service refers to (entries and friends' credentials)."""
+    names = {ref.name for ref in ctx.secret_refs}
+    for friend in ctx.svc.friends.values():
+        names |= {ref.split("/", 1)[0] for ref in friend.credentials.values()}
+    return names
 
 
 def _store(at: KeyPath, store: dict[str, Any]) -> Iterator[Found]:

@@ -24,6 +24,7 @@ from pligos_tui.spec.resolve import resolve_context
 from pligos_tui.spec.rules.context import RuleContext
 from pligos_tui.spec.rules.registry import Found, rule
 from pligos_tui.spec.vocabulary import (
+    CHARTS_DIR,
     DEFAULT_SECRETS_PATH,
     EXISTING,
     SECRET_PROVIDERS,
@@ -92,8 +93,12 @@ def secrets_path(ctx: RuleContext) -> Iterator[Found]:
     path = block.settings.get("path", DEFAULT_SECRETS_PATH)
     if isinstance(path, str):
         _, problem = service_path(ctx.svc.root, path, follow_symlinks=ctx.svc.follow_symlinks)
-        if problem is None and posixpath.normpath(path.replace("\\", "/")) == ".":
+        normal = posixpath.normpath(path.replace("\\", "/"))
+        if problem is None and normal == ".":
             problem = f"{path!r} is the service folder itself, not a folder inside it"
+        elif problem is None and (normal + "/").startswith(CHARTS_DIR + "/"):
+            problem = (f"{path!r} is the charts folder or inside it: git-ignoring the secrets "
+                       "would hide the charts, which are meant to be committed")
         if problem:
             yield Found(("secrets", "path"), f"secrets path {problem}",
                         "keep the secrets folder inside the service (git-ignored), "
