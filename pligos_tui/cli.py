@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -512,7 +513,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if os.environ.get("PLIGOS_HELM_PLUGIN"):
         argv = _original_plugin_form(argv, parser)
-    as_json = "--json" in argv
+    command = next((a for a in argv if not a.startswith("-")), "")
+    # `render` prints manifests or nothing on stdout: never a JSON error document
+    as_json = "--json" in argv and command != "render"
+    _terminate_cleanly()
     try:
         args, extra = parser.parse_known_args(argv)
         if extra and not _diff_path_after_an_option(args, extra):
@@ -548,6 +552,18 @@ def main(argv: list[str] | None = None) -> int:
             raise
         _report_safely(report.internal_error, exc, as_json=as_json)
         return INTERNAL_ERROR
+
+
+def _terminate_cleanly() -> None:
+    """SIGTERM (a GitOps engine's timeout, a CI job cancelled) ends a command as Ctrl+C does:
+    its temporary files and locks are cleaned up on the way out."""
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (a caller running main in a thread)
+        pass
 
 
 def _rejected(exc: _Rejected, as_json: bool) -> int:

@@ -123,4 +123,4 @@ def select_contexts(svc: Service, wanted: list[str] | None) -> list[str]:
     names = [c.name for c in svc.contexts]
     if not wanted:
         return names
-    return [n for n in wanted if n in names]
+    return [n for n in dict.fromkeys(wanted) if n in names]  # (each once, as given)

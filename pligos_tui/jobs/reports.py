@@ -11,7 +11,7 @@ from typing import Any
 
 from pligos_tui.charts.delivery import SECRET_VALUES, secret_uses
 from pligos_tui.charts.plan import chart_dest
-from pligos_tui.errors import PligosError, UsageError
+from pligos_tui.errors import PligosError, UsageError, display_path
 from pligos_tui.io.yamlread import load_file
 from pligos_tui.spec.discover import find_services, is_v1_service
 from pligos_tui.spec.flavors import FlavorSet
@@ -71,7 +71,7 @@ def contexts_report(svc: Service) -> list[dict[str, Any]]:
     rows = []
     for ctx in svc.contexts:
         r = resolve_context(svc, ctx.name)
-        chart = chart_dest(svc, ctx.name, None).relative_to(svc.root).as_posix()
+        chart = display_path(chart_dest(svc, ctx.name, None))  # as run from here
         rows.append({"name": ctx.name, "current": ctx.name == svc.current_context,
                      "flavor": r.flavor, "extends": ctx.extends,
                      "image": r.image.name if r.image else "",

@@ -6,9 +6,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import shutil
 import subprocess
+import sys
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -304,12 +307,13 @@ def test_objects_carry_the_release_namespace(tmp_path, helm_bin):
 
 def test_contexts_tell_where_each_context_goes_and_the_helm_line(tmp_path):
     svc = make_tree(tmp_path / "pay", {"pligos.yaml": SERVICE})
-    result = run_cli("contexts", str(svc), "--json")
+    result = run_cli("contexts", "pay", "--json", cwd=tmp_path)
     assert result.code == 0, result.err
     rows = {r["name"]: r for r in json.loads(result.out)}
     assert rows["prod"]["release"] == "payments" and rows["prod"]["namespace"] == "pay"
     assert rows["dev"]["release"] == "pay" and rows["dev"]["secrets"] == "external-secrets"
-    assert rows["prod"]["upgrade"] == ("helm upgrade --install payments charts/prod/pay "
+    # the paths as seen from where the command ran, so that the line can be pasted there
+    assert rows["prod"]["upgrade"] == ("helm upgrade --install payments pay/charts/prod/pay "
                                        "--namespace pay --create-namespace")
 
 
@@ -455,3 +459,27 @@ def test_a_did_you_mean_for_a_names_typo(tmp_path):
                                  "secrets: {delivery: existing, names: {signng: s}}")
     result = run_cli("generate", str(make_tree(tmp_path / "pay", {"pligos.yaml": text})))
     assert "did you mean 'signing'" in result.err
+
+
+def test_a_render_stopped_by_sigterm_leaves_no_secret_data_behind(tmp_path, helm_bin):
+    """A GitOps engine's timeout sends SIGTERM: the temporary chart, with its inline secret
+    data, goes with the process."""
+    register_secret("delivery-registry-password", "delivery-signing-bytes")
+    svc = _inline_service(tmp_path)
+    slow = tmp_path / "slow-helm"
+    slow.write_text(f"#!/bin/sh\nsleep 30\nexec {helm_bin} \"$@\"\n")
+    slow.chmod(0o755)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "PLIGOS_HELM": str(slow), "TMPDIR": str(temp)}
+    proc = subprocess.Popen([sys.executable, "-m", "pligos_tui", "render", str(svc),
+                             "--context", "prod"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 20
+    while not list(temp.rglob("values.yaml")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(temp.rglob("values.yaml")), "the render never started"
+    proc.terminate()
+    out, _ = proc.communicate(timeout=20)
+    assert proc.returncode != 0 and out == b""
+    assert list(temp.iterdir()) == []
