@@ -26,7 +26,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from pligos_tui.errors import ConfigError, PligosError, display_path
+from pligos_tui.errors import ConfigError, PligosError, UsageError, display_path
+from pligos_tui.spec.vocabulary import SECRET_DATA
 
 if TYPE_CHECKING:
     from pligos_tui.charts.records import ChartRecord
@@ -250,10 +251,11 @@ def pushed(report: PushReport, *, as_json: bool) -> None:
         lines.append([("note:", WARNING), (f" {c.ref} holds no secret data: whoever installs "
                                            f"it must supply {values} (each a map of key to "
                                            "base64), e.g. with -f secret-values.yaml:", "")])
-        lines.append([("    secretData:", "")])
+        lines.append([(f"    {SECRET_DATA}:", "")])
         for s in c.secrets:
             lines.append([(f"      {s.name}:", "")])
-            lines += [[(f"        {key}: <base64>", "")] for key in s.keys or ["KEY"]]
+            lines += [[(f"        {key}: <base64>", "")] for key in s.keys] or [
+                [("        KEY: <base64>  # each key the secret store holds for it", "")]]
     summary = (f"{len(done)} pushed, {len(same)} unchanged" if done else
                f"nothing pushed: {'it is' if len(same) == 1 else 'all are'} already in the "
                "registry, unchanged")
@@ -325,8 +327,17 @@ def rendered(r: Rendered) -> None:
     """`pligos render`: the manifests alone on stdout, in one write (a failure before it
     leaves stdout empty); what was rendered, and whether Secret data was redacted, on
     stderr."""
-    sys.stdout.write(r.text)
-    sys.stdout.flush()
+    if sys.stdout is None:
+        raise UsageError("stdout is closed: there is nowhere to print the manifests",
+                         hint="pipe or redirect the output, e.g. > manifests.yaml")
+    try:
+        sys.stdout.write(r.text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise UsageError(f"cannot write the manifests to stdout: {exc.strerror}",
+                         hint="check where the output goes (a full disk?)") from None
     lines: list[Line] = [[(f"rendered {r.objects} object{'s' if r.objects != 1 else ''} of "
                            f"{r.service}, context {r.context}: release {r.release} in "
                            f"namespace {r.namespace}", "")]]
@@ -364,7 +375,7 @@ def contexts(rows: Sequence[dict[str, Any]], *, as_json: bool) -> None:
         extra = f"  extends {r['extends']}" if r["extends"] else ""
         lines.append([(f"{mark} {r['name']:<{width}}  {r['flavor']:<10}  image "
                        f"{r['image'] or '-'}{extra}", "")])
-        where = f"release {r['release']}, namespace {r['namespace'] or '(helm default)'}"
+        where = f"release {r['release']}, namespace {r['namespace']}"
         if r["cluster"]:
             where += f", cluster {r['cluster']}"
         if r["secrets"]:

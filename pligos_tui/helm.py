@@ -81,17 +81,19 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _run(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
+def _run(args: list[str], what: str, *, timeout: float = 300,
+         hint: str = "") -> subprocess.CompletedProcess[str]:
     """helm with `args`; the caller reads the result. A failure of a helm version Pligos does
     not support raises that instead, as its output cannot be trusted to mean what it says."""
     helm = require_helm(what)
     try:
         result = subprocess.run([helm, *args], capture_output=True, text=True, env=_env(),
-                                timeout=300, check=False)
+                                timeout=timeout, check=False)
     except OSError as exc:
         raise HelmError(f"cannot run {helm}: {exc.strerror}") from None
     except subprocess.TimeoutExpired:
-        raise HelmError(f"helm {args[0]} did not finish within 300 s") from None
+        raise HelmError(f"helm {args[0]} did not finish within {timeout:g} s",
+                        hint=hint) from None
     if result.returncode != 0 and (error := unsupported(helm)) is not None:
         raise error
     return result
@@ -218,8 +220,25 @@ def _registry_hint(message: str, where: str) -> str:
     return f"check the registry address ({where}) and that helm can reach it"
 
 
+def registry_timeout() -> float:
+    """Seconds one registry call may take (a registry that never answers):
+    $PLIGOS_REGISTRY_TIMEOUT, else 120."""
+    try:
+        return max(1.0, float(os.environ.get("PLIGOS_REGISTRY_TIMEOUT", "120")))
+    except ValueError:
+        return 120.0
+
+
 def _oci_host(ref: str) -> str:
-    return ref.removeprefix("oci://").split("/", 1)[0]
+    """The registry of an OCI reference, without a user or password written into it."""
+    return ref.removeprefix("oci://").split("/", 1)[0].rpartition("@")[2]
+
+
+def _shown(ref: str) -> str:
+    """An OCI reference as messages show it: without a user or password."""
+    rest = ref.removeprefix("oci://")
+    host, slash, path = rest.partition("/")
+    return ("oci://" if ref.startswith("oci://") else "") + host.rpartition("@")[2] + slash + path
 
 
 def package(chart: Path, dest: Path) -> Path:
@@ -247,13 +266,15 @@ def dependency_build(chart: Path, shown: str) -> None:
 def show_chart(ref: str, version: str, *, plain_http: bool) -> str | None:
     """The Chart.yaml of `ref` at `version` in an OCI registry, or None when it is not there."""
     result = _run(["show", "chart", ref, "--version", version,
-                   *(["--plain-http"] if plain_http else [])], "reading a registry")
+                   *(["--plain-http"] if plain_http else [])], "reading a registry",
+                  timeout=registry_timeout(), hint=_registry_hint("timeout", _oci_host(ref)))
     if result.returncode == 0:
         return result.stdout
     message = _first_error(result.stderr + result.stdout)
     if message.rstrip().endswith(": not found"):
         return None
-    raise HelmError(f"cannot read {ref}:{version} from the registry: {message}",
+    raise HelmError(f"cannot read {_shown(ref)}:{version} from the registry: "
+                    f"{message.replace(ref, _shown(ref))}",
                     hint=_registry_hint(message, _oci_host(ref)))
 
 
@@ -261,11 +282,12 @@ def push(archive: Path, remote: str, *, plain_http: bool) -> str:
     """`helm push` of a packaged chart to `remote` (oci://HOST/PATH); the digest the registry
     gave it ('' if helm did not print one)."""
     result = _run(["push", str(archive), remote, *(["--plain-http"] if plain_http else [])],
-                  "pushing charts")
+                  "pushing charts", timeout=registry_timeout(),
+                  hint=_registry_hint("timeout", _oci_host(remote)))
     output = result.stdout + "\n" + result.stderr
     if result.returncode != 0:
-        message = _first_error(output)
-        raise HelmError(f"helm push of {archive.name} to {remote} failed: {message}",
+        message = _first_error(output).replace(remote, _shown(remote))
+        raise HelmError(f"helm push of {archive.name} to {_shown(remote)} failed: {message}",
                         hint=_registry_hint(message, _oci_host(remote)))
     for line in output.splitlines():
         if line.strip().startswith("Digest:"):
