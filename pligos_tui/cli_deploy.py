@@ -62,7 +62,8 @@ def cmd_gitops(args: argparse.Namespace) -> int:
     else:
         result = gitops.flux(paths, gitops.FluxOptions(
             repo=args.repo or "", branch=args.branch, oci=args.oci or "",
-            namespace=args.namespace or gitops.FLUX_NAMESPACE, name=args.name or ""))
+            namespace=args.namespace or gitops.FLUX_NAMESPACE, name=args.name or "",
+            insecure=args.insecure))
     written = gitops.write_output(result, args.out) if args.out else None
     report.gitops(result, written)
     return EXIT_OK
@@ -129,6 +130,8 @@ def add_commands(parser: argparse.ArgumentParser, sub: argparse._SubParsersActio
     f.set_defaults(func=cmd_gitops)
     _tree_arguments(f)
     f.add_argument("--branch", default="main", help="the git branch to deploy (default: main)")
+    f.add_argument("--insecure", action="store_true",
+                   help="the registry of --oci speaks plain HTTP (pligos push --plain-http)")
     return parser
 
 

@@ -38,6 +38,7 @@ from pligos_tui.io.files import atomic_write
 from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.jobs.generate import load_services
 from pligos_tui.spec.discover import find_services, split_v1
+from pligos_tui.spec.fields import dns_label
 from pligos_tui.spec.model import Service
 from pligos_tui.spec.resolve import ResolvedContext, namespace_of, release_name, resolve_context
 from pligos_tui.spec.rules.secrets import secret_uses
@@ -225,6 +226,7 @@ def argocd(paths: list[Path], options: ArgoOptions) -> GitOps:
     o = options
     if o.source not in ARGOCD_SOURCES:
         raise UsageError(f"unknown source {o.source!r}", hint="git, oci or plugin")
+    _check_names(o.namespace, revision=o.revision, project=o.project)
     _check_source(o.source == OCI, o.repo, o.oci, "--source oci")
     targets, warnings, top = collect(paths, git=o.source != OCI)
     if o.source == GIT and top is not None:
@@ -320,12 +322,17 @@ class FluxOptions:
     oci: str = ""
     namespace: str = FLUX_NAMESPACE
     name: str = ""  # of the GitRepository
+    insecure: bool = False  # the registry speaks plain HTTP (pligos push --plain-http)
 
 
 def flux(paths: list[Path], options: FluxOptions) -> GitOps:
     """A HelmRelease per service × context, with its source: one GitRepository for the tree,
     or one OCIRepository per chart."""
     o = options
+    _check_names(o.namespace, branch=o.branch)
+    if o.oci and o.branch != FluxOptions.branch:
+        raise UsageError("--branch names a git branch, which OCI charts do not use",
+                         hint="leave out --branch, or --repo to deploy from git")
     _check_source(bool(o.oci), o.repo, o.oci, "--oci")
     targets, warnings, top = collect(paths, git=not o.oci)
     g = GitOps("flux", targets, warnings=warnings)
@@ -348,7 +355,8 @@ def _oci_repository(t: Target, o: FluxOptions) -> dict[str, Any]:
             "metadata": {"name": t.name, "namespace": o.namespace, "labels": _labels(t)},
             "spec": {"interval": SOURCE_INTERVAL, "url": f"{o.oci}/{t.context}/{t.service}",
                      "ref": {"tag": t.chart_version},
-                     "layerSelector": {"mediaType": HELM_CHART_LAYER, "operation": "copy"}}}
+                     "layerSelector": {"mediaType": HELM_CHART_LAYER, "operation": "copy"},
+                     **({"insecure": True} if o.insecure else {})}}
 
 
 def _helm_release(t: Target, o: FluxOptions, git_repo: str | None) -> dict[str, Any]:
@@ -374,10 +382,30 @@ def _labels(t: Target) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- options, output
 
+_OCI = re.compile(r"oci://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)+")
+_REPO = re.compile(r"(https?|ssh|git)://\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+")
+
+
+def _check_names(namespace: str, **names: str) -> None:
+    """The flags that become names or fields of the objects, each what it must be."""
+    problem = dns_label(namespace)
+    if problem:
+        raise UsageError(f"--namespace {problem}", hint="e.g. --namespace argocd")
+    for flag, value in names.items():
+        if not value or any(c.isspace() or not c.isprintable() for c in value):
+            raise UsageError(f"--{flag} {value!r} must be a non-empty word without spaces",
+                             hint=f"e.g. --{flag} main" if flag in ("revision", "branch")
+                             else f"e.g. --{flag} default")
+
+
 def _check_source(oci_mode: bool, repo: str, oci: str, flag: str) -> None:
+    if repo and not _REPO.fullmatch(repo):
+        raise UsageError(f"--repo {repo!r} is not a git repository URL",
+                         hint="e.g. --repo https://git.example.com/platform/services.git or "
+                         "git@git.example.com:platform/services.git")
     if oci_mode:
         host = oci.removeprefix("oci://").split("/", 1)[0]
-        if not oci.startswith("oci://") or not host:
+        if not _OCI.fullmatch(oci) or not host:
             raise UsageError(f"{flag} needs the registry pligos push wrote to, as --oci "
                              "oci://HOST/PATH", hint="e.g. --oci oci://registry.example.com/"
                              "charts (the --to of pligos push)")
@@ -409,17 +437,19 @@ def write_output(g: GitOps, out: str) -> Written:
     if out.endswith(("/", os.sep)) or dest.is_dir():
         if dest.exists() and not dest.is_dir():
             raise UsageError(f"--out {out}: {display_path(dest)} is a file, not a folder")
-        dest.mkdir(parents=True, exist_ok=True)
         written = []
-        for name, text in g.files().items():
-            atomic_write(dest / name, text.encode())
-            written.append(dest / name)
+        try:
+            dest.mkdir(parents=True, exist_ok=True)
+            for name, text in g.files().items():
+                atomic_write(dest / name, text.encode())
+                written.append(dest / name)
+        except OSError as exc:
+            raise PligosError(f"cannot write into {display_path(dest)}: {exc.strerror}",
+                              hint="--out must be a folder you can write (or a new one)") \
+                from None
         return Written(written, len(g.objects))
-    if not dest.parent.is_dir():
-        raise UsageError(f"--out {out}: the folder {display_path(dest.parent)} does not exist",
-                         hint="create it first, or end --out with / to write one file per "
-                         "object into a new folder")
     try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(dest, g.text().encode())
     except OSError as exc:
         raise PligosError(f"cannot write {display_path(dest)}: {exc.strerror}") from None
