@@ -6,9 +6,9 @@ is the same on every checkout. What belongs to one machine is kept here, in
 named by a hash of the record's absolute path:
 - the fingerprint of each chart folder as last written (`stat_digest`), which lets an
   unchanged run skip reading the charts back;
-- the digests of the file provider's secret files, which never go into the repository (a
-  hash of a short password is easily guessed) but still make a changed secret rewrite the
-  chart's secret files.
+- the digests of the file provider's secret files, keyed with this machine's random key
+  (`machine_key`), which never go into the repository (a plain hash of a short password is
+  easily guessed) but still make a changed secret rewrite the chart's secret files.
 
 Each entry names the digest of the committed entry it belongs to, so a record changed by a
 checkout, a pull or a merge never pairs with an old entry. The files are private to the user
@@ -39,6 +39,41 @@ def cache_root() -> Path | None:
         return Path.home() / ".cache" / "pligos"
     except (RuntimeError, KeyError):
         return None
+
+
+KEY_FILE = "key"  # in cache_root(): this machine's random key for digests of secret files
+
+
+def machine_key() -> bytes | None:
+    """This machine's key for the digests of secret files (32 random bytes, made on first
+    use, mode 0600): a digest keyed with it tells a changed file apart without letting anyone
+    who reads the cache test guesses of a short password. None when it cannot be kept."""
+    root = cache_root()
+    if root is None:
+        return None
+    file = root / KEY_FILE
+    try:
+        key = file.read_bytes()
+        if len(key) == 32:
+            return key
+    except OSError:
+        pass
+    try:
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = root / f".{KEY_FILE}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(os.urandom(32))
+        try:
+            os.link(tmp, file)  # the first run to make one wins; the others read it
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+        key = file.read_bytes()
+    except OSError:
+        return None
+    return key if len(key) == 32 else None
 
 
 def entry_digest(entry: dict[str, Any]) -> str:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from pligos_tui import __version__
-from pligos_tui.charts.localcache import LocalCache
+from pligos_tui.charts.localcache import LocalCache, machine_key
 from pligos_tui.io.files import atomic_write
 from pligos_tui.spec.discover import find_services, read_marker, split_v1, stat_digest
 from pligos_tui.spec.vocabulary import CHARTS_DIR, CONFIG_NAME, DEFAULT_SECRETS_PATH, FLAVOR_FILE
@@ -105,8 +105,25 @@ LISTINGS: dict[str, Callable[[Path], bool] | None] = {"dir": None, "friends": _i
                                                       "flavors": _is_flavor}
 
 
-def _tree(root: Path, rel: str, out: dict[str, str]) -> None:
-    """A folder, its subfolders' listings and every file below it."""
+def _secret_digest(path: Path) -> str:
+    """The digest of a secret file, keyed with this machine's key ("unknown" without one,
+    which makes every run the full one)."""
+    key = machine_key()
+    if key is None:
+        return "unknown"
+    try:
+        return hashlib.blake2b(path.read_bytes(), key=key, digest_size=32).hexdigest()
+    except OSError:
+        return "missing"
+
+
+_FILE_DIGESTS: dict[str, Callable[[Path], str]] = {"file": _sha,
+                                                   "secret": _secret_digest}
+
+
+def _tree(root: Path, rel: str, out: dict[str, str], kind: str = "file") -> None:
+    """A folder, its subfolders' listings and every file below it (as `kind`: "secret" for
+    the file provider's folder, whose digests are keyed)."""
     folder = root / rel
     out[f"dir:{rel}"] = _listing(folder)
     if folder.is_dir():
@@ -115,7 +132,7 @@ def _tree(root: Path, rel: str, out: dict[str, str]) -> None:
             if path.is_dir():
                 out[f"dir:{sub}"] = _listing(path)
             elif path.is_file():
-                out[f"file:{sub}"] = _sha(path)
+                out[f"{kind}:{sub}"] = _FILE_DIGESTS[kind](path)
 
 
 def collect(svc: Any) -> dict[str, str]:
@@ -171,7 +188,8 @@ def collect_secrets(svc: Any) -> dict[str, str]:
     if svc.secrets is None or svc.secrets.provider != "file":
         return {}
     out: dict[str, str] = {}
-    _tree(svc.root, str(svc.secrets.settings.get("path", DEFAULT_SECRETS_PATH)), out)
+    _tree(svc.root, str(svc.secrets.settings.get("path", DEFAULT_SECRETS_PATH)), out,
+          kind="secret")
     return out
 
 
@@ -194,8 +212,8 @@ def collect_again(root: Path, recorded: dict[str, str],
     out: dict[str, str] = {}
     for key in recorded:
         kind, _, rel = key.partition(":")
-        if kind == "file":
-            out[key] = _sha(root / rel)
+        if kind in _FILE_DIGESTS:
+            out[key] = _FILE_DIGESTS[kind](root / rel)
         elif kind in LISTINGS:
             out[key] = _listing(root / rel, LISTINGS[kind])
         elif kind == "flavor":

@@ -93,7 +93,12 @@ def test_no_digest_of_a_secret_reaches_a_committed_file(service: Path, cache: Pa
     local = json.loads(file.read_text())
     assert local["record"] == str(service / "charts" / records.STATE)
     (entry,) = local["entries"].values()
-    assert entry["secrets"]["file:secrets/signing/key.pem"] == sha
+    # keyed with this machine's private key, so not even the cache holds a plain hash
+    key = (cache / "pligos" / "key").read_bytes()
+    assert len(key) == 32 and (cache / "pligos" / "key").stat().st_mode & 0o777 == 0o600
+    assert entry["secrets"]["secret:secrets/signing/key.pem"] == hashlib.blake2b(
+        PASSWORD.encode(), key=key, digest_size=32).hexdigest()
+    assert sha not in file.read_text()
     assert set(entry["stats"]) == {"dev/api", "prod/api"}
 
 
@@ -265,6 +270,27 @@ def test_subcharts_state(fetched: Path, tmp_path: Path):
     assert subcharts.state(fetched) == subcharts.MISSING
     (fetched / "Chart.yaml").write_text("apiVersion: v2\nname: c\n")
     assert subcharts.state(fetched) == subcharts.NONE
+
+
+def test_a_subchart_with_a_negated_helmignore_rule_is_current_as_helm_packaged_it(
+        fetched: Path, tmp_path: Path):
+    """helm's `!`: what a negated rule does not match is left out, so a folder whose
+    .helmignore is `!*.yaml` packages only its top-level YAML files (Chart.yaml, values.yaml;
+    not templates/, nor the .helmignore), which is what `helm dependency build` archives."""
+    make_tree(tmp_path / "sub", {".helmignore": "!*.yaml\n", "values.yaml": "a: 1\n"})
+    packed = {"Chart.yaml": SUB["Chart.yaml"], "values.yaml": b"a: 1\n"}
+    (fetched / "charts/sub-0.1.0.tgz").write_bytes(_tgz(packed))
+    assert subcharts.state(fetched) == subcharts.CURRENT
+    (tmp_path / "sub/templates/a.yaml").write_text("kind: B\n")  # left out by helm
+    (tmp_path / "sub/notes.txt").write_text("x\n")
+    assert subcharts.state(fetched) == subcharts.CURRENT
+    (tmp_path / "sub/values.yaml").write_text("a: 2\n")  # packaged: the archive is out of date
+    assert subcharts.state(fetched) == subcharts.STALE
+    (tmp_path / "sub/values.yaml").write_text("a: 1\n")
+    (tmp_path / "sub/.helmignore").write_text("*.txt\n")  # no `!`: templates/ is packaged
+    assert subcharts.state(fetched) == subcharts.STALE
+    (tmp_path / "sub/.helmignore").write_text("**/x\n")  # helm cannot read it: build again
+    assert subcharts.state(fetched) == subcharts.STALE
 
 
 def test_a_lock_of_other_dependencies_is_stale_and_dropped_before_a_build(fetched: Path):
