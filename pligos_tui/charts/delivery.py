@@ -28,7 +28,7 @@ from pligos_tui.errors import SecretError
 from pligos_tui.io.files import NotRegularFile, read_regular
 from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.secrets import SecretProvider, remote_key
-from pligos_tui.secrets.data import SecretDataError, secret_text
+from pligos_tui.secrets.data import SecretDataError, SecretDataErrors, secret_text
 from pligos_tui.spec.model import Delivery, Friend, Service
 from pligos_tui.spec.resolve import ResolvedContext
 from pligos_tui.spec.vocabulary import (
@@ -192,12 +192,18 @@ def compile_secrets(svc: Service, ctx: ResolvedContext, provider: SecretProvider
                 (f"credential {credential!r} of friend {use.name!r}", key))
     entries: dict[str, Any] = {}
     data: dict[str, dict[str, str]] = {}
+    missing: list[SecretDataError] = []  # all of them at once, each at its line
     for name in sorted(uses):
         kind = _kind(name, uses[name])
         entries[name] = _entry(svc, name, kind, d, ctx.name)
         if d.mode == INLINE and fetch:
             assert provider is not None  # validated: inline delivery needs a provider
-            data[name] = _inline_data(name, kind, provider, ctx.name, needed.get(name, []))
+            try:
+                data[name] = _inline_data(name, kind, provider, ctx.name, needed.get(name, []))
+            except SecretDataError as exc:
+                missing.append(exc)
+    if missing:
+        raise missing[0] if len(missing) == 1 else SecretDataErrors(missing)
     credentials = []
     for use in ctx.friends:
         friend = svc.friends.get(use.name)

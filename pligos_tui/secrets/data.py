@@ -28,6 +28,15 @@ class SecretDataError(SecretError):
         self.source = source
 
 
+class SecretDataErrors(SecretError):
+    """Several secrets of one context that the provider lacks or cannot give: each reported
+    at the line that uses it, all at once."""
+
+    def __init__(self, errors: list[SecretDataError]) -> None:
+        super().__init__(f"{errors[0].message} (and {len(errors) - 1} more)", errors[0].hint)
+        self.errors = errors
+
+
 def key_problem(key: str) -> str | None:
     """Why Kubernetes refuses `key` as a key of a Secret's data (None when it takes it)."""
     if not KEY_PATTERN.fullmatch(key):

@@ -483,3 +483,14 @@ def test_a_render_stopped_by_sigterm_leaves_no_secret_data_behind(tmp_path, helm
     out, _ = proc.communicate(timeout=20)
     assert proc.returncode != 0 and out == b""
     assert list(temp.iterdir()) == []
+
+
+def test_every_missing_inline_secret_is_named_in_one_run(tmp_path):
+    svc = _inline_service(tmp_path)
+    shutil.rmtree(svc / "secrets")
+    result = run_cli("generate", str(svc), "--context", "dev")
+    assert result.code == 2 and "Traceback" not in result.err
+    for name in ("db-password", "pay-tls", "registry", "signing"):
+        assert f"secret {name!r} not found" in result.err, name
+    assert result.err.count("error:") == 4
+    assert not (svc / "charts").exists()

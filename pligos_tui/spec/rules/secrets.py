@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pligos_tui.errors import ConfigError, PligosError, Problems, ResolveError, Rule, did_you_mean
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.io.yamlread import Document
-from pligos_tui.secrets.data import SecretDataError
+from pligos_tui.secrets.data import SecretDataError, SecretDataErrors
 from pligos_tui.secrets.vault import EXAMPLE_ADDRESS, address_problem, shown_address
 from pligos_tui.spec.fields import NAME_DNS, PATH_OUTSIDE, dns_label, service_path
 from pligos_tui.spec.model import SecretsConfig, Service
@@ -196,13 +196,18 @@ def secret_uses(svc: Service, context: str) -> list[SecretUse]:
 
 
 def locate_secret_error(svc: Service, context: str, error: PligosError) -> PligosError:
-    """A provider's error about one secret, as a problem at the first line that uses the
-    secret in `context` (file:line:col and key path); any other error as it is."""
-    if not isinstance(error, SecretDataError):
+    """A provider's error about one secret (or several: `SecretDataErrors`), as a problem at
+    the first line that uses each secret in `context` (file:line:col and key path); any other
+    error as it is."""
+    errors = error.errors if isinstance(error, SecretDataErrors) else [error]
+    if not all(isinstance(e, SecretDataError) for e in errors):
         return error
-    use = next((u for u in secret_uses(svc, context) if u.name == error.secret), None)
-    if use is None:
-        return error
+    uses = secret_uses(svc, context)
     problems = Problems(svc.doc.file)
-    use.doc.problem(problems, use.at, f"{use.what}: {error.message}", error.hint)
+    for e in errors:
+        assert isinstance(e, SecretDataError)
+        use = next((u for u in uses if u.name == e.secret), None)
+        if use is None:
+            return error
+        use.doc.problem(problems, use.at, f"{use.what}: {e.message}", e.hint)
     return ConfigError(problems.items)
