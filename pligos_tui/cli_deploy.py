@@ -94,7 +94,7 @@ def add_commands(parser: argparse.ArgumentParser, sub: argparse._SubParsersActio
               contexts)
     p.add_argument("--namespace", metavar="NS",
                    help="the release's namespace (default: the context's namespace, else "
-                   "default)")
+                   "its name)")
 
     p = command(sub, "gitops", _gitops_usage,
                 "write Argo CD or Flux objects deploying every service × context of a tree",

@@ -11,13 +11,13 @@ to decide which charts to fetch for.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 import tarfile
 from pathlib import Path
 from typing import Any
 
-from pligos_tui.errors import ConfigError
+from pligos_tui.charts.packaging import archive_files, local_repository, packaged_files
+from pligos_tui.errors import ConfigError, PligosError
 from pligos_tui.io.files import read_regular
 from pligos_tui.io.yamlread import load_text
 
@@ -25,7 +25,6 @@ NONE, CURRENT, MISSING, STALE = "none", "current", "missing", "stale"
 LOCK = "Chart.lock"
 _EXACT = re.compile(r"^v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?$")  # a version, not a range
 _MAX_YAML = 1024 * 1024
-HELM_IGNORES = "templates/.?*"  # what helm leaves out of every package: hidden templates
 
 
 def _yaml(data: bytes) -> Any:
@@ -97,9 +96,8 @@ def state(dest: Path) -> str:
     if set(wanted) - have:
         return STALE
     for name, dep in wanted.items():
-        repo = str(dep.get("repository") or "")
-        if repo.startswith("file://") and not _packaged_from(dest / "charts" / name,
-                                                               _local(dest, repo)):
+        source = local_repository(dep.get("repository"), dest)
+        if source is not None and not _packaged_from(dest / "charts" / name, source):
             return STALE
     return CURRENT
 
@@ -136,51 +134,25 @@ def _lock_matches(deps: list[Any], locked: list[Any]) -> bool:
     return not pending
 
 
-def _local(dest: Path, repository: str) -> Path:
-    target = repository.removeprefix("file://")
-    return Path(target) if target.startswith("/") else dest / target
-
-
-def _ignored(rel: str, patterns: list[str]) -> bool:
-    """Whether a file of a chart folder is left out by its .helmignore (the common forms:
-    a name or glob, a path from the chart's root, a folder with a trailing slash)."""
-    parts = rel.split("/")
-    for pattern in patterns:
-        folder_only = pattern.endswith("/")
-        body = pattern.strip("/")
-        for depth in range(1, len(parts) + 1):
-            if folder_only and depth == len(parts):
-                break  # the file itself is not a folder
-            path, name = "/".join(parts[:depth]), parts[depth - 1]
-            if fnmatch.fnmatchcase(path if "/" in pattern.rstrip("/") else name, body):
-                return True
-    return False
-
-
 def _packaged_from(archive: Path, source: Path) -> bool:
-    """Whether a fetched archive holds the files of the chart folder it was packaged from (its
-    Chart.yaml aside, which helm writes anew: the lock's version already covers it)."""
+    """Whether a fetched archive holds the files helm packages of the chart folder it was
+    packaged from (its Chart.yaml aside, which helm writes anew: the lock's version already
+    covers it)."""
     if not source.is_dir():
         return True  # nothing to compare with: `helm dependency build` would fail the same way
     try:
-        with tarfile.open(archive) as tar:
-            packed: dict[str, bytes] = {}
-            for member in tar.getmembers():
-                extracted = tar.extractfile(member) if member.isfile() else None
-                if extracted is not None:
-                    packed[member.name.split("/", 1)[-1]] = extracted.read()
+        packed = {name.split("/", 1)[-1]: data for name, data in archive_files(archive).items()}
     except (OSError, tarfile.TarError):
         return False
-    ignore = _read(source / ".helmignore") or b""
-    patterns = [HELM_IGNORES] + [
-        line.strip() for line in ignore.decode("utf-8", "replace").splitlines()
-        if line.strip() and not line.strip().startswith(("#", "!"))]
-    files = {p.relative_to(source).as_posix(): p for p in source.rglob("*") if p.is_file()}
-    files = {rel: p for rel, p in files.items()
-             if rel == "Chart.yaml" or not _ignored(rel, patterns)}
-    if set(files) != set(packed):
+    try:
+        files = set(packaged_files(source))
+    except PligosError:  # a .helmignore helm cannot read: `helm dependency build` says why
         return False
-    return all(rel == "Chart.yaml" or _bytes(path) == packed[rel] for rel, path in files.items())
+    if (source / "Chart.yaml").is_file():
+        files.add("Chart.yaml")
+    if files != set(packed):
+        return False
+    return all(rel == "Chart.yaml" or _bytes(source / rel) == packed[rel] for rel in files)
 
 
 def _bytes(path: Path) -> bytes | None:

@@ -7,13 +7,18 @@ checked and why, and what passed; the shells print it.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from pligos_tui import codegen, helm
 from pligos_tui.charts import subcharts
-from pligos_tui.charts.chart import SECRETS_DIR, chart_state, secret_file_problems
+from pligos_tui.charts.chart import chart_state, secret_file_problems
 from pligos_tui.charts.plan import ChartPlan
 from pligos_tui.charts.umbrella import UmbrellaPlan, plan_umbrellas
 from pligos_tui.errors import display_path
@@ -22,7 +27,12 @@ from pligos_tui.secrets.file import git_tracked
 from pligos_tui.secrets.scan import scan
 from pligos_tui.spec.discover import find_services, split_v1
 from pligos_tui.spec.model import Service
-from pligos_tui.spec.vocabulary import DEFAULT_SECRETS_PATH
+from pligos_tui.spec.vocabulary import (
+    DEFAULT_SECRETS_PATH,
+    SECRET_DATA,
+    SECRET_VALUES_FILE,
+    SECRETS_DIR,
+)
 
 GENERATE = "run `pligos generate` to bring the charts up to date"
 FORCE = ("move the hand edits into pligos.yaml or the flavor, then run `pligos generate "
@@ -84,9 +94,10 @@ class CheckReport:
 def check(paths: list[Path], *, lint: bool = True, out: Path | None = None) -> CheckReport:
     """Configs valid (else ConfigError), charts current, charts lint, secrets git-ignored.
 
-    No secret is read: whether a chart is current is told from everything but its secret
-    data, which never counts in its content hash. Charts with subcharts that were not fetched
-    yet (`helm dependency build`), or are out of date, are not linted; the report says so."""
+    No secret store is read: whether a chart is current is told from everything but its
+    secret data, which never counts in its content hash. A chart is linted with a stand-in of
+    its inline secret data (`lint_chart`). Charts with subcharts that were not fetched yet
+    (`helm dependency build`), or are out of date, are not linted; the report says so."""
     roots, v1_roots = split_v1(find_services(paths))
     services = load_services(roots)
     plans = plan(services, out=out, v1_roots=v1_roots, fetch_secrets=False)
@@ -151,7 +162,7 @@ def _check_service(svc: Service, report: CheckReport, *, orphaned: bool) -> None
 def _check_chart(dest: Path, context: str, files: dict[str, bytes], report: CheckReport, *,
                  lint: bool, subcharts_used: bool, lint_hint: str) -> None:
     where = display_path(dest)
-    finding = _state_finding(dest, context, files)
+    finding = state_finding(dest, context, files)
     if finding is not None:
         report.findings.append(finding)
         return
@@ -178,7 +189,7 @@ def _check_chart(dest: Path, context: str, files: dict[str, bytes], report: Chec
                                       else OUT_OF_DATE, f"{fix}, then `pligos check` again"))
         report.passed.append(Passed(where, context, passed))
         return
-    result = helm.lint(dest)
+    result = lint_chart(dest)
     if result.ok:
         passed.append("lints (helm lint --strict)")
     else:
@@ -202,11 +213,56 @@ def _lint_hint(p: ChartPlan) -> str:
             f"context {p.context}, then run `pligos generate`")
 
 
+# --------------------------------------------------------------------------- lint
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+STAND_IN, NOT_BASE64 = "c3RhbmQtaW4=", "<not base64>"  # what lint is given for secret bytes
+
+
+def lint_chart(dest: Path) -> helm.LintResult:
+    """`helm lint --strict` of the chart at `dest`, given a stand-in of its inline secret
+    data (its SECRET_VALUES_FILE) when it has some: without any, helm only notes (as [INFO])
+    that each inline Secret fails to render, and lints none of them. The stand-in has the
+    same secrets and keys, each value a fixed base64 text, or a text that is not base64
+    where the real one is not, so the Secrets and the schema are linted as deployed while no
+    secret byte reaches helm's messages (helm 4 quotes the values it refuses)."""
+    stand_in = _secret_stand_in(dest / SECRET_VALUES_FILE)
+    if stand_in is None:
+        return helm.lint(dest)
+    with tempfile.TemporaryDirectory(prefix="pligos-lint-") as tmp:
+        given = Path(tmp) / "secret-values.yaml"
+        given.write_text(yaml.safe_dump(stand_in))
+        return helm.lint(dest, values=(given,))
+
+
+def _secret_stand_in(path: Path) -> dict[str, Any] | None:
+    """The values of the chart's secret values file, SECRET_DATA's values replaced by
+    STAND_IN or NOT_BASE64; None without a readable file."""
+    try:
+        loaded = yaml.safe_load(path.read_bytes()) if path.is_file() else None
+    except (OSError, yaml.YAMLError):
+        return None
+    if not isinstance(loaded, dict):
+        return None
+
+    def stand_in(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: stand_in(v) for k, v in value.items()}
+        return STAND_IN if isinstance(value, str) and _BASE64.fullmatch(value) else NOT_BASE64
+
+    if SECRET_DATA in loaded:
+        loaded[SECRET_DATA] = stand_in(loaded[SECRET_DATA])
+    return loaded
+
+
 # --------------------------------------------------------------------------- chart state
 
-def _state_finding(dest: Path, context: str, files: dict[str, bytes]) -> Finding | None:
-    """A chart that is not what `pligos generate` would write now, or None. A stale chart that
-    was also edited by hand is reported as both (`stale-modified`), with the edited files."""
+def state_finding(dest: Path, context: str, files: dict[str, bytes]) -> Finding | None:
+    """Whether the chart at `dest` is what `pligos generate` would write now (`files`, as
+    planned for `context`): None when it is, else the Finding that says how it is not and
+    what fixes it (`missing`, `stale`, `modified`, `foreign`; a stale chart that was also
+    edited by hand is `stale-modified`, with the edited files). `check` reports it; `push`
+    refuses to push such a chart."""
     state = chart_state(dest, files)
     where = display_path(dest)
     if state.status == "current":

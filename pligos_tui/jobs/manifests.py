@@ -22,16 +22,14 @@ from typing import Any
 import yaml
 
 from pligos_tui import helm
+from pligos_tui.charts.packaging import absolute_repositories, local_repository
 from pligos_tui.charts.plan import ChartPlan, plan_chart
 from pligos_tui.errors import HelmError, PligosError, display_path
 from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.jobs.render import redact_secrets
 from pligos_tui.spec.model import Service
-from pligos_tui.spec.resolve import release_name, require_context, resolve_context
-
-DEFAULT_NAMESPACE = "default"  # as helm: no --namespace and none in the context
-SECRET_VALUES = "secrets/values.yaml"  # inline secret data, a values file the chart hides
-FILE_REPO = "file://"
+from pligos_tui.spec.resolve import namespace_of, release_name, require_context, resolve_context
+from pligos_tui.spec.vocabulary import SECRET_VALUES_FILE
 
 
 @dataclass
@@ -54,7 +52,7 @@ def render_context(svc: Service, context: str, *, namespace: str | None = None,
     require_context(svc, context)
     resolved = resolve_context(svc, context)
     release = release_name(svc, resolved)
-    ns = namespace or resolved.namespace or DEFAULT_NAMESPACE
+    ns = namespace or namespace_of(resolved)
     planned = plan_chart(svc, context, redact=redact)
     with tempfile.TemporaryDirectory(prefix="pligos-render-") as tmp:
         chart = Path(tmp) / svc.name
@@ -64,7 +62,7 @@ def render_context(svc: Service, context: str, *, namespace: str | None = None,
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         _build_subcharts(planned, chart)
-        values = (chart / SECRET_VALUES,) if SECRET_VALUES in files else ()
+        values = (chart / SECRET_VALUES_FILE,) if SECRET_VALUES_FILE in files else ()
         try:
             text = helm.template_release(chart, release, namespace=ns, values=values)
         except HelmError as exc:
@@ -92,10 +90,10 @@ def _build_subcharts(planned: ChartPlan, chart: Path) -> None:
     remote: list[str] = []
     for dep in deps:
         repo = str(dep.get("repository") or "")
-        if not repo.startswith(FILE_REPO):
+        target = local_repository(repo, planned.dest)
+        if target is None:
             remote.append(f"{dep.get('name')} {dep.get('version')} from {repo}")
             continue
-        target = (planned.dest / repo.removeprefix(FILE_REPO)).resolve()
         if not (target / "Chart.yaml").is_file():
             raise PligosError(
                 f"the subchart {dep.get('name')!r} of context {planned.context!r} of "
@@ -103,8 +101,7 @@ def _build_subcharts(planned: ChartPlan, chart: Path) -> None:
                 f"{display_path(planned.dest)})",
                 hint="the friend's chart.repository is relative to the friend's file; check "
                 "that the folder is there (and committed, for a GitOps engine)")
-        dep["repository"] = FILE_REPO + target.as_posix()
-    (chart / "Chart.yaml").write_text(dump_yaml(meta))
+    (chart / "Chart.yaml").write_text(dump_yaml(absolute_repositories(meta, planned.dest)))
     try:
         helm.dependency_build(chart, f"context {planned.context!r} of {planned.origin.file}")
     except HelmError as exc:

@@ -14,9 +14,7 @@ A chart lands at `oci://HOST/PATH/<context>/<name>:<version>`.
 
 from __future__ import annotations
 
-import copy
 import hashlib
-import os
 import re
 import tarfile
 import tempfile
@@ -30,17 +28,19 @@ from typing import Any, TypeVar
 import yaml
 
 from pligos_tui import helm
-from pligos_tui.charts.chart import SECRETS_DIR
+from pligos_tui.charts.delivery import DOCKERCONFIG, TLS, TLS_KEYS
+from pligos_tui.charts.packaging import absolute_repositories, archive_files, packaged_files
 from pligos_tui.charts.plan import ChartPlan
 from pligos_tui.errors import PligosError, UsageError, display_path
 from pligos_tui.io.yamlwrite import dump_yaml
-from pligos_tui.jobs.check import _state_finding
+from pligos_tui.jobs.check import state_finding
 from pligos_tui.jobs.generate import load_services, plan
 from pligos_tui.spec.discover import find_services, split_v1
+from pligos_tui.spec.vocabulary import INLINE, SECRET_DATA, SECRET_VALUES_FILE, SECRETS_DIR
 
 CONTENT_DIGEST = "pligos.io/content-digest"
-SECRET_VALUES = "secretData"  # values through which a receiver gives a chart's inline secrets
-LOCAL_SECRET_VALUES = f"{SECRETS_DIR}/values.yaml"  # where a chart keeps them, helm-ignored
+# the keys of an inline secret of these types, whatever the provider holds
+_TYPE_KEYS = {TLS: TLS_KEYS, DOCKERCONFIG: (".dockerconfigjson",)}
 PUSHED, UNCHANGED = "pushed", "unchanged"
 # the secrets folder of a chart, or of a subchart in it (a pushed chart holds neither)
 _SECRET_DIR = re.compile(rf"(charts/[^/]+/)*{SECRETS_DIR}/")
@@ -53,7 +53,7 @@ class ReceiverSecret:
     `secretData.<name>`, a map of each key to its base64-encoded bytes."""
 
     name: str
-    keys: list[str]
+    keys: list[str]  # [] when this copy cannot tell (no local secret data, a type of any keys)
     value: str  # secretData.<name>
 
 
@@ -83,11 +83,13 @@ class PushReport:
 def push(paths: list[Path], to: str, *, contexts: list[str] | None = None,
          plain_http: bool = False) -> PushReport:
     """Package and push the chart of every context (or of those named) of every service at
-    or below `paths`; nothing is pushed unless every chart can be."""
+    or below `paths`; nothing is pushed unless every chart can be. No secret store is read:
+    a package never carries secret data, and a chart's content hash leaves it out."""
     started = time.perf_counter()
     remote = _remote(to)
     roots, v1_roots = split_v1(find_services(paths))
-    plans = plan(load_services(roots), contexts=contexts, v1_roots=v1_roots)
+    plans = plan(load_services(roots), contexts=contexts, v1_roots=v1_roots,
+                 fetch_secrets=False)
     _refuse_outdated(plans)
     helm.require_helm("pushing charts")
     report = PushReport(remote)
@@ -127,7 +129,7 @@ def _remote(to: str) -> str:
 def _refuse_outdated(plans: list[ChartPlan]) -> None:
     """A chart that is missing, stale, edited by hand or not Pligos's is not pushed: the error
     names each one, with what fixes it."""
-    found = [f for f in (_state_finding(p.dest, p.context, p.chart_files()) for p in plans)
+    found = [f for f in (state_finding(p.dest, p.context, p.chart_files()) for p in plans)
              if f is not None]
     if found:
         raise PligosError("; ".join(f"{f.file} is {f.kind}: {f.message}" for f in found)
@@ -178,7 +180,7 @@ def _package(p: ChartPlan, work: Path, remote: str) -> tuple[PushedChart, Path]:
     _refuse_secret_entries(archive, shown)
     name, version = str(meta.get("name", "")), str(meta.get("version", ""))
     values = (chart / "values.yaml").read_bytes() if (chart / "values.yaml").is_file() else b""
-    secrets = inline_secrets(values, p.dest / LOCAL_SECRET_VALUES)
+    secrets = inline_secrets(values, p.dest / SECRET_VALUES_FILE)
     ref = f"{remote}/{p.context}/{name}:{version}"
     return PushedChart(shown, p.context, name, version, ref, digest, secrets=secrets), archive
 
@@ -203,13 +205,7 @@ def _fetch_dependencies(chart: Path, origin: Path, meta: dict[str, Any], origina
     (chart / "Chart.lock").unlink(missing_ok=True)
     for fetched in (chart / "charts").glob("*.tgz"):
         fetched.unlink()
-    resolved = copy.deepcopy(meta)
-    for dep in resolved.get("dependencies") or []:
-        repo = dep.get("repository") if isinstance(dep, dict) else None
-        if isinstance(repo, str) and repo.startswith("file://"):
-            target = Path(repo.removeprefix("file://"))
-            dep["repository"] = "file://" + (origin / target).resolve().as_posix()
-    (chart / "Chart.yaml").write_text(dump_yaml(resolved))
+    (chart / "Chart.yaml").write_text(dump_yaml(absolute_repositories(meta, origin)))
     helm.dependency_build(chart, shown)
     (chart / "Chart.yaml").write_bytes(original)
     (chart / "Chart.lock").unlink(missing_ok=True)
@@ -231,11 +227,8 @@ def _content(chart: Path) -> Iterator[tuple[str, bytes]]:
             continue
         rel = path.relative_to(chart).as_posix()
         if rel.startswith("charts/") and rel.count("/") == 1 and rel.endswith(".tgz"):
-            with tarfile.open(path) as tar:
-                for member in tar.getmembers():
-                    extracted = tar.extractfile(member) if member.isfile() else None
-                    if extracted is not None:
-                        yield f"charts/{member.name}", extracted.read()
+            for name, data in archive_files(path).items():
+                yield f"charts/{name}", data
         else:
             yield rel, path.read_bytes()
 
@@ -255,8 +248,10 @@ def _refuse_secret_entries(archive: Path, shown: str) -> None:
 
 def inline_secrets(values: bytes, local: Path) -> list[ReceiverSecret]:
     """The chart's secrets whose bytes it does not carry (delivery `inline`, the default),
-    which its receiver supplies; their keys as the chart's local secret values name them
-    (`local`: its secrets/values.yaml, of which only the keys are read)."""
+    which its receiver supplies (`values`: the chart's values.yaml, whose `secrets` entries
+    are `{type, delivery, ...}`); their keys as the chart's local secret values name them
+    (`local`: its secrets/values.yaml, of which only the keys are read, and which a copy
+    without the secret store's data lacks), else as the secret's type fixes them."""
     loaded = yaml.safe_load(values) if values else None
     secrets = loaded.get("secrets") if isinstance(loaded, dict) else None
     if not isinstance(secrets, dict):
@@ -264,12 +259,10 @@ def inline_secrets(values: bytes, local: Path) -> list[ReceiverSecret]:
     known = _secret_keys(local)
     out: list[ReceiverSecret] = []
     for name, entry in sorted(secrets.items()):
-        if not isinstance(entry, dict) or entry.get("delivery", "inline") != "inline":
+        if not isinstance(entry, dict) or entry.get("delivery", INLINE) != INLINE:
             continue
-        keys = [f.get("key") for f in entry.get("files") or [] if isinstance(f, dict)]
-        keys += known.get(str(name), [])
-        out.append(ReceiverSecret(str(name), sorted({str(k) for k in keys if k}),
-                                  f"{SECRET_VALUES}.{name}"))
+        keys = known.get(str(name)) or list(_TYPE_KEYS.get(str(entry.get("type")), ()))
+        out.append(ReceiverSecret(str(name), sorted(set(keys)), f"{SECRET_DATA}.{name}"))
     return out
 
 
@@ -279,124 +272,29 @@ def _secret_keys(local: Path) -> dict[str, list[str]]:
         loaded = yaml.safe_load(local.read_bytes()) if local.is_file() else None
     except (OSError, yaml.YAMLError):
         return {}
-    data = loaded.get(SECRET_VALUES) if isinstance(loaded, dict) else None
+    data = loaded.get(SECRET_DATA) if isinstance(loaded, dict) else None
     if not isinstance(data, dict):
         return {}
     return {str(name): [str(k) for k in keys] for name, keys in data.items()
             if isinstance(keys, dict)}
 
 
-# --------------------------------------------------------------------------- helmignore
+# --------------------------------------------------------------------------- the copy
 
 def copy_chart(src: Path, dest: Path) -> None:
-    """Copy what `helm package` takes of a chart folder: its `.helmignore` applied (with
-    helm's own rule for dot files in templates/), and never the secrets/ folder or a
-    `.pligos*` file."""
-    ignore = _HelmIgnore((src / ".helmignore").read_text()
-                         if (src / ".helmignore").is_file() else "")
-    for dirpath, dirnames, filenames in os.walk(src):
-        here = Path(dirpath)
-        base = here.relative_to(src).as_posix()
-        prefix = "" if base == "." else base + "/"
-        dirnames[:] = sorted(d for d in dirnames if not _left_out(prefix + d, True, ignore))
-        for name in sorted(filenames):
-            rel = prefix + name
-            if _left_out(rel, False, ignore) or not (here / name).is_file():
-                continue
-            target = dest / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes((here / name).read_bytes())
+    """Copy what `helm package` takes of a chart folder (`packaging.packaged_files`), never
+    the secrets/ folder or a `.pligos*` file."""
+    for rel in packaged_files(src, leave_out=_left_out):
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((src / rel).read_bytes())
 
 
-def _left_out(rel: str, is_dir: bool, ignore: _HelmIgnore) -> bool:
-    if (is_dir and _SECRET_DIR.fullmatch(rel + "/")) or rel.rsplit("/", 1)[-1].startswith(
-            ".pligos"):
+def _left_out(rel: str, is_dir: bool) -> bool:
+    """The secrets folder of the chart or of a subchart in it, and Pligos's own files."""
+    if is_dir and _SECRET_DIR.fullmatch(rel + "/"):
         return True
-    return ignore.ignored(rel, is_dir)
-
-
-@dataclass(frozen=True)
-class _Rule:
-    regex: re.Pattern[str] | None  # None: a pattern helm cannot read, which matches nothing
-    negate: bool
-    must_dir: bool
-    base_only: bool  # no slash in the pattern: it is matched against the file's name alone
-
-    def matches(self, rel: str) -> bool:
-        name = rel.rsplit("/", 1)[-1] if self.base_only else rel
-        return self.regex is not None and self.regex.fullmatch(name) is not None
-
-
-class _HelmIgnore:
-    """The rules of a `.helmignore`, read and applied as helm does (its documented format:
-    shell globs as Go's filepath.Match reads them, `/` to anchor at the chart's root, a
-    trailing `/` for folders only, `!` to negate; no `**`)."""
-
-    def __init__(self, text: str) -> None:
-        self.rules = [self._rule("templates/.?*")]
-        for raw in text.splitlines():
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            if "**" in line:
-                raise PligosError(f".helmignore pattern {line!r} uses **, which helm does not "
-                                  "support", hint="write the pattern without **")
-            self.rules.append(self._rule(line))
-
-    @staticmethod
-    def _rule(line: str) -> _Rule:
-        negate = line.startswith("!")
-        pattern = line[1:] if negate else line
-        must_dir = pattern.endswith("/") and len(pattern) > 1
-        pattern = pattern.rstrip("/") if must_dir else pattern
-        base_only = "/" not in pattern
-        return _Rule(_glob(pattern.removeprefix("/")), negate, must_dir, base_only)
-
-    def ignored(self, rel: str, is_dir: bool) -> bool:
-        for rule in self.rules:
-            if rule.negate:  # (helm's reading of `!`: what the rule does not match is ignored)
-                if (rule.must_dir and not is_dir) or not rule.matches(rel):
-                    return True
-                continue
-            if rule.must_dir and not is_dir:
-                continue
-            if rule.matches(rel):
-                return True
-        return False
-
-
-def _glob(pattern: str) -> re.Pattern[str] | None:
-    """A Go filepath.Match pattern as a regular expression: `*` and `?` stop at `/`, `[...]`
-    (`[^...]` negated) is a class, `\\` escapes."""
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "*":
-            out.append("[^/]*")
-        elif c == "?":
-            out.append("[^/]")
-        elif c == "\\":
-            if i + 1 == len(pattern):
-                return None
-            i += 1
-            out.append(re.escape(pattern[i]))
-        elif c == "[":
-            start = i + 1 + (pattern[i + 1:i + 2] == "^")
-            end = pattern.find("]", start + 1)
-            if end < 0:
-                return None
-            body = pattern[start:end]
-            items = "".join(ch if ch == "-" else re.escape(ch) for ch in body)
-            out.append(f"[{'^' if start > i + 1 else ''}{items}]")
-            i = end
-        else:
-            out.append(re.escape(c))
-        i += 1
-    try:
-        return re.compile("".join(out))
-    except re.error:
-        return None
+    return rel.rsplit("/", 1)[-1].startswith(".pligos")
 
 
 # --------------------------------------------------------------------------- the registry

@@ -79,6 +79,22 @@ class RedactingProvider:
         return {key: self.PLACEHOLDER for key in self.inner.get(name, context)}
 
 
+class Watched:
+    """A provider that remembers whether it was read (`generate`: a run that read a store
+    it cannot check later records its secrets as unknown)."""
+
+    def __init__(self, inner: SecretProvider) -> None:
+        self.inner = inner
+        self.read = False
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+    def get(self, name: str, context: str) -> dict[str, bytes]:
+        self.read = True
+        return self.inner.get(name, context)
+
+
 def make_provider(settings: dict[str, Any], root: Path, file: str) -> SecretProvider:
     """The provider a service's `secrets:` block configures (already validated)."""
     provider = settings.get("provider")

@@ -5,6 +5,7 @@ stale chart refused with nothing pushed; no secret bytes in a package."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -255,15 +256,56 @@ def test_inline_secrets_stay_out_of_the_package_and_the_receiver_is_told(
     assert "name: checkout-postgres" in rendered.stdout  # the file:// subchart's Service
 
 
-def test_the_copy_holds_what_helm_packages(tmp_path, helm_bin):
+def test_a_fresh_clone_without_the_secrets_pushes_what_the_original_would(
+        tmp_path, registry, helm_bin):
+    """push reads no secret store: a clone of the committed charts, which has neither the
+    provider's secrets folder nor the charts' secret values, pushes the same package."""
+    repo = tmp_path / "repo"
+    shop = shop_with_secrets(repo)
+    assert run_cli("generate", str(shop)).code == 0
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    for args in (["init", "-q"], ["add", "-A"],
+                 ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "c"]):
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo), str(clone)], env=env, check=True,
+                   capture_output=True)
+    checkout = clone / "shop" / "checkout"
+    assert not (checkout / "secrets").exists()
+    assert not list(checkout.glob("charts/*/checkout/secrets"))
+    assert run_cli("check", str(clone / "shop"), "--no-lint").code == 0
+
+    to = f"{registry}/clone"
+    result = _push(str(checkout), "--to", to, "--context", "dev", helm_bin=helm_bin)
+    assert result.code == 0, result.err
+    ref = f"{to}/dev/checkout:1.0.0"
+    assert result.out.startswith(f"  pushed    {ref}  sha256:"), result.out
+    assert (f"note: {ref} holds no secret data: whoever installs it must supply "
+            "secretData.checkout-tls, secretData.postgres-password, secretData.registry, "
+            "secretData.signing-key (each a map of key to base64)") in result.out
+    # keys that the secret's type fixes are named; the others only the store can tell
+    assert "      checkout-tls:\n        tls.crt: <base64>\n        tls.key: <base64>\n" \
+        "      postgres-password:\n        KEY: <base64>  # each key the secret store holds " \
+        "for it\n      registry:\n        .dockerconfigjson: <base64>\n" in result.out
+    # the original, with its secrets, would push exactly that package
+    again = _push(str(shop / "checkout"), "--to", to, "--context", "dev", helm_bin=helm_bin)
+    assert again.code == 0, again.err
+    assert f"  unchanged {ref}  (already in the registry, same content)" in again.out
+
+
+@pytest.mark.parametrize("ignore", [
+    "# comment\n/*.bak\n*.swp\ndocs/\ntemplates/drop-*\n/top.txt\n[ab]x.txt\nq?.md\n",
+    "!*.yaml\n",  # helm's `!`: all a negated rule does not match is left out
+    "!*\n*.md\n",  # a negated rule that matches everything leaves out nothing
+], ids=["globs", "negated", "negated-all"])
+def test_the_copy_holds_what_helm_packages(ignore, tmp_path, helm_bin):
     """The chart's .helmignore is read as helm reads it: the copy `push` packages holds the
     files `helm package` of the folder would (the secrets folder and .pligos files never)."""
     from pligos_tui.jobs.push import copy_chart
 
     chart = make_tree(tmp_path / "c", {
         "Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
-        ".helmignore": "# comment\n/*.bak\n*.swp\ndocs/\ntemplates/drop-*\n/top.txt\n"
-                       "[ab]x.txt\nq?.md\n",
+        ".helmignore": ignore,
         "values.yaml": "a: 1\n",
         "templates/keep.yaml": "x: 1\n", "templates/drop-me.yaml": "x: 1\n",
         "templates/.hidden": "x", "templates/sub/a.bak": "x",
@@ -281,8 +323,8 @@ def test_the_copy_holds_what_helm_packages(tmp_path, helm_bin):
     copy_chart(chart, tmp_path / "copy")
     copied = sorted(p.relative_to(tmp_path / "copy").as_posix()
                     for p in (tmp_path / "copy").rglob("*") if p.is_file())
-    assert copied == packaged
-    assert "files/.pligos-x" not in copied and "files/a.bak" in copied
+    assert copied == packaged and "Chart.yaml" in copied
+    assert "files/.pligos-x" not in copied
 
 
 def test_an_unreachable_registry_is_an_error_with_a_hint(hello, helm_bin):

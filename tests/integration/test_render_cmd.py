@@ -70,14 +70,14 @@ def test_render_prints_the_manifests_alone_in_the_namespace_asked(hello: Path,
                          "namespace web-prod\n")
 
     # the context's namespace and release when --namespace is not given (or empty, as from
-    # an Argo CD Application without a destination namespace); else helm's default
+    # an Argo CD Application without a destination namespace); else the context's name
     own = run_cli("render", str(hello), "--context", "shop", "--namespace", "", env=env)
     assert own.code == 0, own.err
     deployment = one(_docs(own.out), "Deployment")
     assert deployment["metadata"]["namespace"] == "shop-web"
     assert deployment["metadata"]["labels"]["app.kubernetes.io/instance"] == "web"
     default = run_cli("render", str(hello), "--context", "dev", env=env)
-    assert {d["metadata"]["namespace"] for d in _docs(default.out)} == {"default"}
+    assert {d["metadata"]["namespace"] for d in _docs(default.out)} == {"dev"}
 
 
 def test_render_needs_a_context_when_the_service_names_no_current_one(hello: Path,

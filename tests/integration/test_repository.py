@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from support import EXAMPLES, openbao, register_secret, run_cli, shop_with_secrets
+from support import EXAMPLES, make_tree, openbao, register_secret, run_cli, shop_with_secrets
 
 GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
            "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
@@ -82,6 +82,42 @@ def test_check_tells_stale_from_fresh_without_reading_any_secret(tmp_path: Path)
     assert result.code == 1, result.err
     found = {(f["file"], f["kind"]) for f in json.loads(result.out)["findings"]}
     assert found == {("charts/prod/checkout", "stale")}
+
+
+SIGNING = "check-signing-bytes"  # not base64: its '-' is not in the alphabet
+
+
+def test_check_lints_the_inline_secrets_and_never_shows_their_bytes(tmp_path: Path,
+                                                                      helm_bin: str):
+    register_secret(SIGNING)
+    svc = make_tree(tmp_path / "svc", {"pligos.yaml": """
+        pligos: 1
+        name: svc
+        secrets: {provider: file, path: secrets}
+        images:
+          - {name: main, repository: nginx, tag: "1.27"}
+        mounts:
+          - {name: keys, path: /etc/keys, secret: signing}
+        contexts:
+          - {name: dev, flavor: webservice, image: main, mounts: [keys]}
+        """, "secrets/signing.yaml": f"key.pem: {SIGNING}\n"})
+    assert run_cli("generate", str(svc)).code == 0
+    checked = run_cli("check", ".", "-v", cwd=svc)
+    assert checked.code == 0, checked.out + checked.err
+    assert "lints (helm lint --strict)" in checked.out
+    # the chart's own secret values broken by hand (its raw bytes where base64 belongs):
+    # lint reads them, so the check fails, naming the key and never the bytes
+    values = svc / "charts/dev/svc/secrets/values.yaml"
+    text = values.read_text()
+    encoded = text.split("key.pem: ", 1)[1].strip()
+    values.write_text(text.replace(encoded, SIGNING))
+    broken = run_cli("check", ".", "--json", cwd=svc)
+    assert broken.code == 1, broken.out + broken.err
+    (finding,) = json.loads(broken.out)["findings"]
+    assert (finding["file"], finding["kind"]) == ("charts/dev/svc", "lint")
+    assert "key.pem" in finding["message"] and "pattern" in finding["message"]
+    assert SIGNING not in broken.out + broken.err and encoded not in broken.out
+    assert values.read_text().endswith(f"key.pem: {SIGNING}\n")  # (check writes nothing)
 
 
 # --------------------------------------------------------------------------- Vault
