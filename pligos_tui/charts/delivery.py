@@ -18,7 +18,6 @@ import base64
 import hashlib
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from pligos_tui.secrets import SecretProvider, remote_key
 from pligos_tui.secrets.data import SecretDataError, SecretDataErrors, secret_text
 from pligos_tui.spec.model import Delivery, Friend, Service
 from pligos_tui.spec.resolve import ResolvedContext
+from pligos_tui.spec.rules.secrets import DOCKERCONFIG, OPAQUE, TLS, SecretUse, uses_in
 from pligos_tui.spec.vocabulary import (
     EXISTING,
     EXTERNAL_SECRETS,
@@ -41,40 +41,16 @@ from pligos_tui.spec.vocabulary import (
     SECRETS_VERSION,
 )
 
-DOCKERCONFIG = "kubernetes.io/dockerconfigjson"
-TLS = "kubernetes.io/tls"
-OPAQUE = "Opaque"
 TLS_KEYS = ("tls.crt", "tls.key")
 SECRET_VALUES = SECRET_VALUES_FILE  # the chart file holding inline secret data
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
-@dataclass(frozen=True)
-class SecretUse:
-    """One use of a secret by a context, with the Kubernetes type the use needs."""
-
-    kind: str
-    what: str  # e.g. "the TLS secret of route 'web'"
-
-
 def secret_uses(ctx: ResolvedContext, svc: Service) -> dict[str, list[SecretUse]]:
     """secret name -> its uses in the context."""
     uses: dict[str, list[SecretUse]] = {}
-    if ctx.image is not None and ctx.image.pull_secret:
-        uses.setdefault(ctx.image.pull_secret, []).append(
-            SecretUse(DOCKERCONFIG, f"the pull secret of image {ctx.image.name!r}"))
-    for r in ctx.routes:
-        if r.tls:
-            uses.setdefault(r.tls, []).append(
-                SecretUse(TLS, f"the TLS secret of route {r.name!r}"))
-    for m in ctx.mounts:
-        if m.kind == "secret" and m.secret:
-            uses.setdefault(m.secret, []).append(SecretUse(OPAQUE, f"mount {m.name!r}"))
-    for use in ctx.friends:
-        friend = svc.friends.get(use.name)
-        for key, secret in (friend.credentials.items() if friend else ()):
-            uses.setdefault(secret.split("/", 1)[0], []).append(
-                SecretUse(OPAQUE, f"credential {key!r} of friend {use.name!r}"))
+    for use in uses_in(svc, ctx):
+        uses.setdefault(use.name, []).append(use)
     return uses
 
 

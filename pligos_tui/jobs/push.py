@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import yaml
 
 from pligos_tui import helm
-from pligos_tui.charts.delivery import DOCKERCONFIG, TLS, TLS_KEYS
+from pligos_tui.charts.delivery import TLS_KEYS
 from pligos_tui.charts.packaging import absolute_repositories, archive_files, packaged_files
 from pligos_tui.charts.plan import ChartPlan
 from pligos_tui.errors import PligosError, UsageError, display_path
@@ -36,6 +36,7 @@ from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.jobs.check import state_finding
 from pligos_tui.jobs.generate import load_services, plan
 from pligos_tui.spec.discover import find_services, split_v1
+from pligos_tui.spec.rules.secrets import DOCKERCONFIG, TLS
 from pligos_tui.spec.vocabulary import INLINE, SECRET_DATA, SECRET_VALUES_FILE, SECRETS_DIR
 
 CONTENT_DIGEST = "pligos.io/content-digest"

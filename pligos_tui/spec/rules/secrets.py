@@ -20,7 +20,7 @@ from pligos_tui.secrets.vault import EXAMPLE_ADDRESS, address_problem, shown_add
 from pligos_tui.spec.fields import NAME_DNS, PATH_OUTSIDE, dns_label, service_path
 from pligos_tui.spec.model import SecretsConfig, Service
 from pligos_tui.spec.reader import KEY_UNKNOWN, WRONG_TYPE
-from pligos_tui.spec.resolve import resolve_context
+from pligos_tui.spec.resolve import ResolvedContext, resolve_context
 from pligos_tui.spec.rules.context import RuleContext
 from pligos_tui.spec.rules.registry import Found, rule
 from pligos_tui.spec.vocabulary import (
@@ -155,7 +155,12 @@ def secret_names(ctx: RuleContext) -> Iterator[Found]:
                         "Kubernetes object names, e.g. tokens-tls")
 
 
-# ----- where a secret is used, for the errors of its provider
+# ----- where a secret is used, for the compiler and the errors of its provider
+
+# the Kubernetes type of Secret each kind of use needs (a secret mount and a friend's
+# credentials take any Opaque secret)
+DOCKERCONFIG, TLS, OPAQUE = "kubernetes.io/dockerconfigjson", "kubernetes.io/tls", "Opaque"
+
 
 @dataclass(frozen=True)
 class SecretUse:
@@ -165,23 +170,21 @@ class SecretUse:
     what: str  # how messages name the use, e.g. "the pull secret of image 'release'"
     doc: Document  # pligos.yaml, or the friend's file
     at: KeyPath
+    kind: str = OPAQUE  # the Kubernetes type of Secret the use needs
 
 
-def secret_uses(svc: Service, context: str) -> list[SecretUse]:
-    """Every use of a secret in a context: its image's pull secret, its routes' TLS secrets,
-    its secret mounts and its friends' credentials, in that order."""
-    try:
-        ctx = resolve_context(svc, context)
-    except ResolveError:
-        return []
+def uses_in(svc: Service, ctx: ResolvedContext) -> list[SecretUse]:
+    """Every use of a secret in a resolved context: its image's pull secret, its routes' TLS
+    secrets, its secret mounts and its friends' credentials, in that order."""
     uses: list[SecretUse] = []
     if ctx.image is not None and ctx.image.pull_secret:
         uses.append(SecretUse(ctx.image.pull_secret, f"the pull secret of image "
-                              f"{ctx.image.name!r}", svc.doc, ctx.image.at + ("pullSecret",)))
+                              f"{ctx.image.name!r}", svc.doc, ctx.image.at + ("pullSecret",),
+                              DOCKERCONFIG))
     for r in ctx.routes:
         if r.tls:
             uses.append(SecretUse(r.tls, f"the TLS secret of route {r.name!r}", svc.doc,
-                                  r.at + ("tls",)))
+                                  r.at + ("tls",), TLS))
     for m in ctx.mounts:
         if m.kind == "secret" and m.secret:
             uses.append(SecretUse(m.secret, f"mount {m.name!r}", svc.doc, m.at + ("secret",)))
@@ -193,6 +196,14 @@ def secret_uses(svc: Service, context: str) -> list[SecretUse]:
                                   f"{friend.name!r}", friend.doc,
                                   friend.at + ("credentials", key)))
     return uses
+
+
+def secret_uses(svc: Service, context: str) -> list[SecretUse]:
+    """`uses_in` the context named `context` (none when it does not resolve)."""
+    try:
+        return uses_in(svc, resolve_context(svc, context))
+    except ResolveError:
+        return []
 
 
 def locate_secret_error(svc: Service, context: str, error: PligosError) -> PligosError:
