@@ -199,3 +199,31 @@ def openbao(home: Path) -> Iterator[tuple[str, str]]:
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
+
+
+# a flavor template that dereferences a value nobody sets: helm's template error
+BROKEN_TEMPLATE = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: extra
+  labels:
+    team: {{ .Values.nothere.team }}
+"""
+
+
+def brittle_tree(root: Path) -> Path:
+    """A tree at `root` with the flavor `brittle` (the built-in worker plus BROKEN_TEMPLATE
+    as templates/extra.yaml) and one service `svc` using it; returns `root`."""
+    from pligos_tui.spec.flavors import BUILTIN_DIR
+
+    shutil.copytree(BUILTIN_DIR / "worker", root / "flavors/brittle")
+    (root / "flavors/brittle/templates/extra.yaml").write_text(BROKEN_TEMPLATE)
+    make_tree(root, {"svc/pligos.yaml": """
+        pligos: 1
+        name: svc
+        flavorPaths: [../flavors]
+        images: [{name: i, repository: example/svc, tag: "1"}]
+        contexts: [{name: dev, flavor: brittle, image: i}]
+    """})
+    return root

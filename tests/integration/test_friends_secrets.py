@@ -167,16 +167,20 @@ def test_check_flags_loose_secret_permissions(shop, tmp_path, helm_bin):
     assert "secret-permissions" in result.out and "expected 600" in result.out
 
 
+# a worker mounting the file provider's secret `key`
+KEY_SERVICE = """
+    pligos: 1
+    name: svc
+    secrets: {provider: file, path: secrets}
+    images: [{name: i, repository: example/svc, tag: "1"}]
+    mounts: [{name: key, path: /keys, secret: key}]
+    contexts: [{name: dev, flavor: worker, image: i, mounts: [key]}]
+"""
+
+
 def test_file_provider_gitignores_its_folder_and_warns_when_tracked(tmp_path):
     svc = make_tree(tmp_path / "svc", {
-        "pligos.yaml": """
-            pligos: 1
-            name: svc
-            secrets: {provider: file, path: secrets}
-            images: [{name: i, repository: example/svc, tag: "1"}]
-            mounts: [{name: key, path: /keys, secret: key}]
-            contexts: [{name: dev, flavor: worker, image: i, mounts: [key]}]
-        """,
+        "pligos.yaml": KEY_SERVICE,
         "secrets/key.yaml": "value: s3cret-value-for-tests\n"})
     register_secret("s3cret-value-for-tests")
     subprocess.run(["git", "init", "-q", str(svc)], check=True)
@@ -255,14 +259,7 @@ def test_friends_command_lists_library_and_users(shop):
 def test_a_secret_file_keeps_its_values_as_written(tmp_path, helm_bin):
     """YAML would read 007 as 7, 12:30 as 750 and yes as true; a secret keeps its text."""
     svc = make_tree(tmp_path / "svc", {
-        "pligos.yaml": """
-            pligos: 1
-            name: svc
-            secrets: {provider: file, path: secrets}
-            images: [{name: i, repository: example/svc, tag: "1"}]
-            mounts: [{name: key, path: /keys, secret: key}]
-            contexts: [{name: dev, flavor: worker, image: i, mounts: [key]}]
-        """,
+        "pligos.yaml": KEY_SERVICE,
         "secrets/key.yaml": "pin: 007\ntime: 12:30\nhex: 0x1F\nflag: yes\n"})
     assert run_cli("generate", str(svc)).code == 0
     secret = one(render(helm_bin, svc / "charts/dev/svc"), "Secret")

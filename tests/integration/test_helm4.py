@@ -19,6 +19,7 @@ import yaml
 from support import (
     EXAMPLES,
     ROOT,
+    brittle_tree,
     helm,
     kube_validate,
     lint_strict,
@@ -29,7 +30,6 @@ from support import (
 )
 
 from pligos_tui import __version__
-from pligos_tui.spec.flavors import BUILTIN_DIR
 
 CHARTS = [(ctx, "tokend") for ctx in ("dev", "prod", "staging", "janitor", "nightly-reindex")] + [
     (ctx, name) for ctx in ("dev", "prod")
@@ -103,29 +103,13 @@ def test_check_lints_with_helm4(examples: Path, helm4_bin: str):
     assert all("lints (helm lint --strict)" in p["checks"] for p in charts), charts
 
 
-BROKEN = """\
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: extra
-  labels:
-    team: {{ .Values.nothere.team }}
-"""
 
 
 @pytest.fixture
 def brittle(tmp_path: Path) -> Path:
     """A service whose flavor dereferences a value nobody sets."""
     root = tmp_path / "tree"
-    shutil.copytree(BUILTIN_DIR / "worker", root / "flavors/brittle")
-    (root / "flavors/brittle/templates/extra.yaml").write_text(BROKEN)
-    make_tree(root, {"svc/pligos.yaml": """
-        pligos: 1
-        name: svc
-        flavorPaths: [../flavors]
-        images: [{name: i, repository: example/svc, tag: "1"}]
-        contexts: [{name: dev, flavor: brittle, image: i}]
-    """})
+    brittle_tree(root)
     return root
 
 

@@ -12,9 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import EXAMPLES, make_tree, register_secret, run_cli, shop_with_secrets
+from support import EXAMPLES, brittle_tree, make_tree, register_secret, run_cli, shop_with_secrets
 
-from pligos_tui.spec.flavors import BUILTIN_DIR
 
 HELLO = EXAMPLES / "hello"
 
@@ -79,27 +78,11 @@ def test_check_without_lint_says_lint_was_not_run(tmp_path: Path):
 
 # --------------------------------------------------------------------------- the fix
 
-BROKEN_FLAVOR = """\
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: extra
-  labels:
-    team: {{ .Values.nothere.team }}
-"""
 
 
 def test_a_lint_failure_ends_with_the_fix_for_lint_not_generate(tmp_path: Path, helm_bin):
     root = tmp_path / "tree"
-    shutil.copytree(BUILTIN_DIR / "worker", root / "flavors/brittle")
-    (root / "flavors/brittle/templates/extra.yaml").write_text(BROKEN_FLAVOR)
-    make_tree(root, {"svc/pligos.yaml": """
-        pligos: 1
-        name: svc
-        flavorPaths: [../flavors]
-        images: [{name: i, repository: example/svc, tag: "1"}]
-        contexts: [{name: dev, flavor: brittle, image: i}]
-    """})
+    brittle_tree(root)
     assert run_cli("generate", "svc", cwd=root).code == 0
     result = run_cli("check", "svc", cwd=root)
     assert result.code == 1
