@@ -494,3 +494,22 @@ def test_every_missing_inline_secret_is_named_in_one_run(tmp_path):
         assert f"secret {name!r} not found" in result.err, name
     assert result.err.count("error:") == 4
     assert not (svc / "charts").exists()
+
+
+def test_a_service_name_must_be_able_to_name_its_service(tmp_path):
+    svc = make_tree(tmp_path / "lives", {"pligos.yaml": EXISTING_ONLY.replace(
+        "name: pay\n", "name: 9lives\n", 1)})
+    result = run_cli("generate", str(svc))
+    assert result.code == 2 and "'9lives' starts with a digit" in result.err
+    assert "e.g. lives" in result.err and not (svc / "charts").exists()
+
+
+def test_a_refresh_interval_of_zero_is_external_secrets_never_again(tmp_path):
+    text = SERVICE.replace("  store: {kind: ClusterSecretStore, name: vault}\n",
+                           "  store: {kind: ClusterSecretStore, name: vault}\n"
+                           "  refreshInterval: \"0\"\n")
+    svc = make_tree(tmp_path / "pay", {"pligos.yaml": text})
+    result = run_cli("generate", str(svc), "--context", "dev")
+    assert result.code == 0, result.err
+    values = yaml.safe_load((svc / "charts/dev/pay/values.yaml").read_text())
+    assert {s["refreshInterval"] for s in values["secrets"].values()} == {"0"}

@@ -37,7 +37,7 @@ DELIVERY = Rule("E-DELIVERY", "a secret delivery Pligos has, with what it needs:
 # a DNS-1035 label: the release starts the names of Services, which must be one
 _RELEASE = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
 _CLUSTER_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.@:/]*[A-Za-z0-9])?")
-_DURATION = re.compile(r"([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+")
+_DURATION = re.compile(r"0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+")  # "0": never again
 _STORE_HINT = "e.g. store: {kind: ClusterSecretStore, name: vault}"
 
 

@@ -21,6 +21,9 @@ def service_name(ctx: RuleContext) -> Iterator[Found]:
     name = ctx.svc.name
     if name or ctx.written(("name",)) == "":
         problem = dns_label(name, max_len=SERVICE_NAME_MAX)
+        if problem is None and not name[0].isalpha():  # a Service's name is a DNS-1035 label
+            problem = (f"{name!r} starts with a digit: it names the chart's Service, whose "
+                       "name must start with a letter")
         if problem:
             yield Found(("name",), f"service name {problem}",
                         "the name becomes the chart's and the Kubernetes objects' name, "
@@ -53,5 +56,6 @@ def folders(ctx: RuleContext) -> Iterator[Found]:
 
 
 def _suggest_label(name: str) -> str:
-    label = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:SERVICE_NAME_MAX].strip("-")
+    label = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
+    label = re.sub(r"^[0-9-]+", "", label)[:SERVICE_NAME_MAX].strip("-")  # a letter first
     return label or "my-service"
