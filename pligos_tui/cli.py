@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -25,13 +24,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from pligos_tui import __version__, cli_deploy
+from pligos_tui.cli_run import EXIT_OK, EXIT_USAGE, report_safely, run, terminate_cleanly
 
 if TYPE_CHECKING:
     from pligos_tui.jobs.generate import GenerateReport
 
-EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
-INTERNAL_ERROR = 70  # EX_SOFTWARE
-INTERRUPTED = 130
+EXIT_FOUND = 1
 
 Command = Callable[[argparse.Namespace], int]
 SHELLS = ("bash", "zsh", "fish")
@@ -516,7 +514,7 @@ def main(argv: list[str] | None = None) -> int:
     command = next((a for a in argv if not a.startswith("-")), "")
     # `render` prints manifests or nothing on stdout: never a JSON error document
     as_json = "--json" in argv and command != "render"
-    _terminate_cleanly()
+    terminate_cleanly()
     try:
         args, extra = parser.parse_known_args(argv)
         if extra and not _diff_path_after_an_option(args, extra):
@@ -527,43 +525,7 @@ def main(argv: list[str] | None = None) -> int:
     if func is None:
         parser.print_help()
         return EXIT_USAGE
-    from pligos_tui import cli_report as report
-    from pligos_tui.errors import PligosError
-
-    try:
-        return int(func(args))
-    except PligosError as err:
-        try:
-            if as_json:
-                report.error_json(err)
-            else:
-                report.error(err)
-        except BrokenPipeError:  # the reader of the JSON went away: the status still says it
-            _reader_gone()
-        return err.exit_code
-    except KeyboardInterrupt:
-        _report_safely(report.interrupted, as_json=as_json)
-        return INTERRUPTED
-    except BrokenPipeError:
-        _reader_gone()
-        return EXIT_OK
-    except Exception as exc:
-        if os.environ.get("PLIGOS_DEBUG"):
-            raise
-        _report_safely(report.internal_error, exc, as_json=as_json)
-        return INTERNAL_ERROR
-
-
-def _terminate_cleanly() -> None:
-    """SIGTERM (a GitOps engine's timeout, a CI job cancelled) ends a command as Ctrl+C does:
-    its temporary files and locks are cleaned up on the way out."""
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        signal.signal(signal.SIGTERM, stop)
-    except ValueError:  # not the main thread (a caller running main in a thread)
-        pass
+    return run(func, args, as_json=as_json)
 
 
 def _rejected(exc: _Rejected, as_json: bool) -> int:
@@ -574,24 +536,8 @@ def _rejected(exc: _Rejected, as_json: bool) -> int:
 
     if as_json:
         usage = " ".join(exc.parser.format_usage().split())
-        _report_safely(report.error_json, UsageError(exc.message, hint=usage))
+        report_safely(report.error_json, UsageError(exc.message, hint=usage))
     else:
         exc.parser.print_usage(sys.stderr)
         sys.stderr.write(f"{exc.parser.prog}: error: {exc.message}\n")
     return EXIT_USAGE
-
-
-def _report_safely(say: Callable[..., None], *args: Any, **kwargs: Any) -> None:
-    """Print what happened; a reader that closed the pipe changes no exit status."""
-    try:
-        say(*args, **kwargs)
-    except BrokenPipeError:
-        _reader_gone()
-
-
-def _reader_gone() -> None:
-    """Stdout's reader closed the pipe (`| head`): send what is left to /dev/null, so that
-    flushing it at exit raises nothing."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)

@@ -375,3 +375,20 @@ def test_json_errors_to_a_reader_that_left_keep_the_status_and_print_no_tracebac
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 2, err
     assert "Traceback" not in err and "Exception ignored" not in err, err
+
+
+@pytest.mark.parametrize("command", [["contexts"], ["contexts", "--json"], ["flavors"],
+                                     ["preview", "--context", "dev", "--values"],
+                                     ["render", "--context", "dev"]])
+@pytest.mark.parametrize("stdout", ["full", "closed"])
+def test_a_stdout_that_cannot_be_written_is_a_clear_error(command, stdout):
+    """A full disk or a closed stdout: one line on stderr, exit 2 — never a traceback."""
+    pligos = Path(sys.executable).parent / "pligos"
+    args = " ".join([str(pligos), *command, str(EXAMPLES / "hello")])
+    redirect = "> /dev/full" if stdout == "full" else ">&-"
+    result = subprocess.run(["sh", "-c", f"{args} {redirect}"], capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert ("No space left on device" if stdout == "full" else "stdout is closed") \
+        in result.stderr
