@@ -81,6 +81,7 @@ def plan(services: list[Service], *, contexts: list[str] | None = None,
     service's provider, which tells whether it was read."""
     flavors = flavors or FlavorSet()
     plans: list[ChartPlan] = []
+    problems: list[Problem] = []  # located ones, of every chart, each reported once
     for svc in services:
         secrets: SecretProvider | None = None
         if fetch_secrets:
@@ -88,8 +89,13 @@ def plan(services: list[Service], *, contexts: list[str] | None = None,
             if secrets is not None and watched is not None:
                 secrets = watched[svc.root] = Watched(secrets)
         for name in select_contexts(svc, contexts):
-            plans.append(plan_chart(svc, name, out=out, flavors=flavors, secrets=secrets,
-                                    build=build, fetch_secrets=fetch_secrets))
+            try:
+                plans.append(plan_chart(svc, name, out=out, flavors=flavors, secrets=secrets,
+                                        build=build, fetch_secrets=fetch_secrets))
+            except ConfigError as exc:  # (a secret the provider lacks, at the line using it)
+                problems += [q for q in exc.problems if q not in problems]
+    if problems:
+        raise ConfigError(problems)
     if v1_roots:  # services of the original Pligos: pligos_tui.v1 builds their charts
         plans.extend(v1.plans(v1_roots, contexts=contexts, out=out))
     if contexts:

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from support import (
+    EXAMPLES,
     by_kind,
     helm,
     kube_validate,
@@ -513,3 +514,16 @@ def test_a_refresh_interval_of_zero_is_external_secrets_never_again(tmp_path):
     assert result.code == 0, result.err
     values = yaml.safe_load((svc / "charts/dev/pay/values.yaml").read_text())
     assert {s["refreshInterval"] for s in values["secrets"].values()} == {"0"}
+
+
+def test_a_fresh_tree_names_every_missing_secret_of_every_service_once(tmp_path):
+    tree = tmp_path / "shop"
+    shutil.copytree(EXAMPLES / "shop", tree, ignore=shutil.ignore_patterns("secrets", "charts"))
+    result = run_cli("generate", str(tree))
+    assert result.code == 2 and "Traceback" not in result.err
+    errors = [line for line in result.err.splitlines() if "error:" in line]
+    # checkout's four secrets and catalog's one, each once although dev and prod both use them
+    assert len(errors) == 5, result.err
+    for name in ("registry", "checkout-tls", "signing-key", "postgres-password"):
+        assert any(f"secret {name!r} not found" in line for line in errors), name
+    assert sum("catalog/secrets" in line for line in errors) == 1
