@@ -1,7 +1,7 @@
 """How a command of the command line ends: its exit status, and what is said when it fails.
 
 `run` calls a command and turns what it raises into one message and an exit status: a
-PligosError its own (2 for bad input, as the error says), Ctrl+C or SIGTERM 130 (temporary
+PligosError its own (2 for bad input, as the error says), Ctrl+C 130 or SIGTERM 143 (temporary
 files and locks are cleaned up on the way out), a reader that closed the pipe 0, a stdout that
 cannot be written (a full disk, a closed stdout) 2, anything else 70, a bug. Kept apart from
 `cli`, which builds the parser, so that neither grows past what one reader takes in.
@@ -19,7 +19,8 @@ from typing import Any
 
 EXIT_OK, EXIT_USAGE = 0, 2
 INTERNAL_ERROR = 70  # EX_SOFTWARE
-INTERRUPTED = 130
+INTERRUPTED = 130  # 128 + SIGINT
+TERMINATED = 143  # 128 + SIGTERM
 # what writing to stdout fails with, other than a closed pipe: a full disk, a closed stdout
 _OUTPUT_ERRNOS = (errno.ENOSPC, errno.EBADF, errno.EIO, errno.EDQUOT, errno.EFBIG)
 
@@ -46,9 +47,9 @@ def run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace, *,
         except OSError:  # stdout cannot take the JSON: say it where it can be read
             report.error(err)
         return err.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         report_safely(report.interrupted, as_json=as_json)
-        return INTERRUPTED
+        return TERMINATED if isinstance(stop, _Terminated) else INTERRUPTED
     except BrokenPipeError:
         _reader_gone()
         return EXIT_OK
@@ -84,11 +85,15 @@ def _internal(exc: Exception, as_json: bool) -> int:
     return INTERNAL_ERROR
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command is, so that it ends as on Ctrl+C."""
+
+
 def terminate_cleanly() -> None:
     """SIGTERM (a GitOps engine's timeout, a CI job cancelled) ends a command as Ctrl+C does:
-    its temporary files and locks are cleaned up on the way out."""
+    its temporary files and locks are cleaned up on the way out (exit 143)."""
     def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
+        raise _Terminated
 
     try:
         signal.signal(signal.SIGTERM, stop)

@@ -226,7 +226,7 @@ def argocd(paths: list[Path], options: ArgoOptions) -> GitOps:
     o = options
     if o.source not in ARGOCD_SOURCES:
         raise UsageError(f"unknown source {o.source!r}", hint="git, oci or plugin")
-    _check_names(o.namespace, revision=o.revision, project=o.project)
+    _check_names(o.namespace, ARGOCD_NAMESPACE, revision=o.revision, project=o.project)
     _check_source(o.source == OCI, o.repo, o.oci, "--source oci")
     targets, warnings, top = collect(paths, git=o.source != OCI)
     if o.source == GIT and top is not None:
@@ -329,10 +329,13 @@ def flux(paths: list[Path], options: FluxOptions) -> GitOps:
     """A HelmRelease per service × context, with its source: one GitRepository for the tree,
     or one OCIRepository per chart."""
     o = options
-    _check_names(o.namespace, branch=o.branch)
+    _check_names(o.namespace, FLUX_NAMESPACE, branch=o.branch)
     if o.oci and o.branch != FluxOptions.branch:
         raise UsageError("--branch names a git branch, which OCI charts do not use",
                          hint="leave out --branch, or --repo to deploy from git")
+    if o.insecure and not o.oci:
+        raise UsageError("--insecure is for the plain-HTTP registry of --oci; a git "
+                         "repository does not use it", hint="leave out --insecure")
     _check_source(bool(o.oci), o.repo, o.oci, "--oci")
     targets, warnings, top = collect(paths, git=not o.oci)
     g = GitOps("flux", targets, warnings=warnings)
@@ -386,11 +389,11 @@ _OCI = re.compile(r"oci://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+
 _REPO = re.compile(r"(https?|ssh|git)://\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+")
 
 
-def _check_names(namespace: str, **names: str) -> None:
+def _check_names(namespace: str, default: str, **names: str) -> None:
     """The flags that become names or fields of the objects, each what it must be."""
     problem = dns_label(namespace)
     if problem:
-        raise UsageError(f"--namespace {problem}", hint="e.g. --namespace argocd")
+        raise UsageError(f"--namespace {problem}", hint=f"e.g. --namespace {default}")
     for flag, value in names.items():
         if not value or any(c.isspace() or not c.isprintable() for c in value):
             raise UsageError(f"--{flag} {value!r} must be a non-empty word without spaces",

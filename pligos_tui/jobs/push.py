@@ -120,9 +120,15 @@ def push(paths: list[Path], to: str, *, contexts: list[str] | None = None,
 
 
 def _remote(to: str) -> str:
-    host = to.removeprefix("oci://").split("/", 1)[0]
-    if not to.startswith("oci://") or not host:
-        raise UsageError(f"--to {to!r} is not the address of an OCI registry",
+    host, _, path = to.removeprefix("oci://").partition("/")
+    if "@" in host:  # (never repeated: it may hold a password)
+        raise UsageError("--to holds a user name or password (before the @), which would reach "
+                         "helm's command line and logs",
+                         hint=f"log in first with `helm registry login {host.rpartition('@')[2]}`"
+                              ", then give --to without them")
+    if not to.startswith("oci://") or not host or not path.strip("/") \
+            or any(c.isspace() or c in "?#" for c in to):
+        raise UsageError(f"--to {to!r} is not the address of a repository in an OCI registry",
                          hint="give oci://HOST/PATH, e.g. oci://registry.example.com/charts")
     return to.rstrip("/")
 

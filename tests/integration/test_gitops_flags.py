@@ -51,3 +51,9 @@ def test_out_below_a_file_is_an_error_not_a_crash(example, tmp_path):
                      "--out", str(tmp_path / "afile" / "x") + "/")
     assert result.code == 2 and "Traceback" not in result.err
     assert "cannot write into" in result.err
+
+
+def test_insecure_is_for_a_registry_only(example):
+    result = run_cli("gitops", "flux", str(example("hello")), "--repo",
+                     "https://git.example.com/p.git", "--insecure")
+    assert result.code == 2 and "--insecure is for the plain-HTTP registry" in result.err

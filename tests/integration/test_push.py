@@ -335,4 +335,4 @@ def test_an_unreachable_registry_is_an_error_with_a_hint(hello, helm_bin):
     assert "hint: check that the registry at 127.0.0.1:" in result.err
     bad = run_cli("push", str(hello), "--to", "https://example.com/charts",
                   env={"PLIGOS_HELM": helm_bin})
-    assert bad.code == 2 and "is not the address of an OCI registry" in bad.err
+    assert bad.code == 2 and "is not the address of a repository in an OCI registry" in bad.err

@@ -6,6 +6,8 @@ from __future__ import annotations
 import socket
 import threading
 
+import pytest
+
 from support import run_cli
 
 
@@ -44,11 +46,19 @@ def test_a_registry_that_never_answers_is_an_error_not_a_hang(example, helm_bin)
     assert f"127.0.0.1:{port}" in result.err and "running and reachable" in result.err
 
 
-def test_a_password_in_the_registry_reference_is_never_shown(example, helm_bin):
+def test_a_password_in_the_registry_reference_is_refused_and_never_shown(example, helm_bin):
     svc = example("hello")
     assert run_cli("generate", str(svc), "--context", "dev").code == 0
     result = run_cli("push", str(svc), "--context", "dev", "--to",
                      "oci://robot:hunter2-pw@127.0.0.1:9/charts", "--plain-http")
     assert result.code == 2
     assert "hunter2-pw" not in result.err + result.out
-    assert "127.0.0.1:9" in result.err
+    assert "helm registry login 127.0.0.1:9" in result.err
+
+
+@pytest.mark.parametrize("to", ["oci://registry.example.com", "oci://registry.example.com/",
+                                "oci://r.example.com/c?x=1", "oci://r.example.com/a b"])
+def test_a_registry_address_without_a_repository_is_refused(example, to):
+    svc = example("hello")
+    result = run_cli("push", str(svc), "--context", "dev", "--to", to)
+    assert result.code == 2 and "is not the address of a repository" in result.err
