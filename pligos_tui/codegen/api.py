@@ -23,11 +23,12 @@ from typing import Any
 from pligos_tui.charts.contract import Compiled, compile_context
 from pligos_tui.codegen import miniyaml
 from pligos_tui.codegen.shapes import Shape, infer, merge
-from pligos_tui.errors import CodegenError
+from pligos_tui.errors import CodegenError, SecretError
 from pligos_tui.secrets import LazyProvider, RedactingProvider, SecretProvider
 from pligos_tui.spec.model import Service
 from pligos_tui.spec.resolve import require_context
-from pligos_tui.spec.vocabulary import DEFAULT_PROTOCOL
+from pligos_tui.spec.rules.secrets import locate_secret_error
+from pligos_tui.spec.vocabulary import DEFAULT_PROTOCOL, EXISTING
 
 INT = re.compile(r"0|-?[1-9][0-9]{0,17}")
 
@@ -127,7 +128,17 @@ def compile_all(svc: Service, context: str | None) -> list[Compiled]:
     if context is not None:
         require_context(svc, context)
     provider = _provider(svc)
-    return [compile_context(svc, n, secrets=provider) for n in ([context] if context else names)]
+    compiled = [compile_context(svc, n, secrets=provider)
+                for n in ([context] if context else names)]
+    for c in compiled:  # the keys of secrets the chart does not carry: from the store
+        for name, entry in c.values.get("secrets", {}).items():
+            if name not in c.secret_keys and provider is not None \
+                    and entry.get("delivery") != EXISTING:
+                try:
+                    c.secret_keys[name] = sorted(provider.get(name, c.context))
+                except SecretError as exc:
+                    raise locate_secret_error(svc, c.context, exc) from None
+    return compiled
 
 
 def _file_format(key: str, binary: bool) -> str:

@@ -527,3 +527,19 @@ def test_a_fresh_tree_names_every_missing_secret_of_every_service_once(tmp_path)
     for name in ("registry", "checkout-tls", "signing-key", "postgres-password"):
         assert any(f"secret {name!r} not found" in line for line in errors), name
     assert sum("catalog/secrets" in line for line in errors) == 1
+
+
+def test_typed_config_knows_the_keys_of_secrets_the_cluster_fetches(tmp_path):
+    """codegen reads the keys of an external-secrets secret from the store, as for inline."""
+    register_secret("delivery-registry-password", "delivery-signing-bytes")
+    svc = _inline_service(tmp_path)
+    text = (svc / "pligos.yaml").read_text().replace(
+        "    release: payments\n",
+        "    release: payments\n    secrets: {delivery: external-secrets, "
+        "store: {name: team-store}}\n")
+    (svc / "pligos.yaml").write_text(text)
+    out = tmp_path / "cg"
+    result = run_cli("codegen", str(svc), "--lang", "python", "--context", "prod",
+                     "--out", str(out))
+    assert result.code == 0, result.err
+    assert "/etc/pay/keys/current.pem" in (out / "pligos_config.py").read_text()
