@@ -17,10 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pligos_tui.charts.delivery import (
-    SECRET_VALUES,
     compile_secrets,
-    friend_credentials,
-    secret_uses,
     secret_values,
 )
 from pligos_tui.io.keypath import KeyPath
@@ -32,8 +29,8 @@ from pligos_tui.spec.resolve import ResolvedContext, deep_merge, resolve_context
 from pligos_tui.spec.vocabulary import (
     CONTRACT_VERSION,
     DEFAULT_PULL_POLICY,
-    INLINE,
     SCRIPTS_MOUNT,
+    SECRET_VALUES_FILE,
 )
 
 
@@ -103,7 +100,7 @@ def compile_context(svc: Service, name: str, flavor: str | None = None,
     `secrets` is the secret provider to read inline secret data from; when None and the
     context has inline secrets, the provider of the service's `secrets:` block is used.
     Without `fetch_secrets` no provider is read, and the chart lacks only its secret data
-    (`delivery.SECRET_VALUES`).
+    (`vocabulary.SECRET_VALUES_FILE`).
     """
     ctx = resolve_context(svc, name)
     flavor_name = flavor or ctx.flavor
@@ -200,14 +197,13 @@ def compile_context(svc: Service, name: str, flavor: str | None = None,
     }
     compiled = Compiled(service=svc.name, context=name, flavor=flavor_name, values=values,
                         files=files)
-    fetch = fetch_secrets and ctx.delivery.mode == INLINE and bool(secret_uses(ctx, svc))
-    if fetch and secrets is None:
-        assert svc.secrets is not None  # validated: inline secrets need a provider
-        secrets = LazyProvider(svc.secrets.settings, svc.root, svc.file)
-    secret_entries, credentials, secret_data = compile_secrets(svc, ctx, secrets, fetch=fetch)
+    if fetch_secrets and secrets is None and svc.secrets is not None and svc.secrets.provider:
+        secrets = LazyProvider(svc.secrets.settings, svc.root, svc.file)  # (read if inline)
+    secret_entries, credentials, secret_data = compile_secrets(svc, ctx, secrets,
+                                                               fetch=fetch_secrets)
     values["secrets"] = secret_entries
     if secret_data:
-        files[SECRET_VALUES] = secret_values(secret_data)
+        files[SECRET_VALUES_FILE] = secret_values(secret_data)
         compiled.secret_keys = {name: sorted(keys) for name, keys in secret_data.items()}
     _compile_friends(svc, ctx, compiled, credentials)
     if ctx.values:
@@ -217,7 +213,7 @@ def compile_context(svc: Service, name: str, flavor: str | None = None,
 
 
 def _compile_friends(svc: Service, ctx: ResolvedContext, compiled: Compiled,
-                     credentials: list[dict[str, str]]) -> None:
+                     credentials: dict[str, list[dict[str, str]]]) -> None:
     friends: dict[str, Any] = {}
     for use in ctx.friends:
         friend = svc.friends[use.name]
@@ -227,7 +223,7 @@ def _compile_friends(svc: Service, ctx: ResolvedContext, compiled: Compiled,
             "alias": friend.name if friend.type == "requirement" else "",
             "config": dict(friend.config),
             "env": [{"name": friend.env_name(k), "key": k} for k in friend.config],
-            "credentials": friend_credentials(friend, credentials),
+            "credentials": credentials.get(friend.name, []),
         }
         if friend.type == "requirement":
             compiled.requirements.append(friend)

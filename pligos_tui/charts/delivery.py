@@ -28,7 +28,7 @@ from pligos_tui.io.files import NotRegularFile, read_regular
 from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.secrets import SecretProvider, remote_key
 from pligos_tui.secrets.data import SecretDataError, SecretDataErrors, secret_text
-from pligos_tui.spec.model import Delivery, Friend, Service
+from pligos_tui.spec.model import Delivery, Service
 from pligos_tui.spec.resolve import ResolvedContext
 from pligos_tui.spec.rules.secrets import DOCKERCONFIG, OPAQUE, TLS, SecretUse, uses_in
 from pligos_tui.spec.vocabulary import (
@@ -37,12 +37,10 @@ from pligos_tui.spec.vocabulary import (
     INLINE,
     SECRET_DATA,
     SECRET_STORE_KINDS,
-    SECRET_VALUES_FILE,
     SECRETS_VERSION,
 )
 
 TLS_KEYS = ("tls.crt", "tls.key")
-SECRET_VALUES = SECRET_VALUES_FILE  # the chart file holding inline secret data
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
@@ -126,13 +124,13 @@ REDACTED_VERSION = "redacted"  # the secrets version of a preview, whose data is
 
 
 def secret_values(data: dict[str, dict[str, str]], version: str = REDACTED_VERSION) -> bytes:
-    """The file SECRET_VALUES for inline secret data (secret -> key -> base64) and the token
+    """The file SECRET_VALUES_FILE for inline secret data (secret -> key -> base64) and the token
     of this data's version."""
     return dump_yaml({SECRET_DATA: data, SECRETS_VERSION: version}).encode()
 
 
 def versioned(file: bytes, previous: Path, salt: str) -> bytes:
-    """The SECRET_VALUES `file` with the version token of its data. The pods'
+    """The SECRET_VALUES_FILE `file` with the version token of its data. The pods'
     checksum/secrets is this token, so they roll when the data changes; it is the same on
     every machine (a render in a fresh clone gives what generate gave), yet not a fast hash
     of the bytes, which would let anyone who can read a Deployment test guesses of a short
@@ -153,19 +151,24 @@ def versioned(file: bytes, previous: Path, salt: str) -> bytes:
 
 
 def compile_secrets(svc: Service, ctx: ResolvedContext, provider: SecretProvider | None, *,
-                    fetch: bool) -> tuple[dict[str, Any], list[dict[str, str]],
+                    fetch: bool) -> tuple[dict[str, Any], dict[str, list[dict[str, str]]],
                                           dict[str, dict[str, str]]]:
-    """The values' `secrets` entries, the friends' credentials (with the friend each is
-    of), and the inline secret data, secret -> key -> base64 (empty without `fetch`)."""
+    """The values' `secrets` entries, each friend's credentials (friend -> its env entries,
+    as the values contract has them), and the inline secret data, secret -> key -> base64
+    (read only with `fetch`, and only for inline delivery)."""
     d = ctx.delivery
-    uses = secret_uses(ctx, svc)
-    needed: dict[str, list[tuple[str, str]]] = {}
+    needed: dict[str, list[tuple[str, str]]] = {}  # secret -> (use, key) of credentials
+    credentials: dict[str, list[dict[str, str]]] = {}
     for use in ctx.friends:
         friend = svc.friends.get(use.name)
         for credential, ref in (friend.credentials.items() if friend else ()):
+            assert friend is not None
             secret, key = credential_key(credential, ref)
             needed.setdefault(secret, []).append(
                 (f"credential {credential!r} of friend {use.name!r}", key))
+            credentials.setdefault(friend.name, []).append(
+                {"name": friend.env_name(credential), "secret": secret, "key": key})
+    uses = secret_uses(ctx, svc)
     entries: dict[str, Any] = {}
     data: dict[str, dict[str, str]] = {}
     missing: list[SecretDataError] = []  # all of them at once, each at its line
@@ -180,18 +183,4 @@ def compile_secrets(svc: Service, ctx: ResolvedContext, provider: SecretProvider
                 missing.append(exc)
     if missing:
         raise missing[0] if len(missing) == 1 else SecretDataErrors(missing)
-    credentials = []
-    for use in ctx.friends:
-        friend = svc.friends.get(use.name)
-        for credential, ref in (friend.credentials.items() if friend else ()):
-            secret, key = credential_key(credential, ref)
-            assert friend is not None
-            credentials.append({"friend": friend.name, "name": friend.env_name(credential),
-                                "secret": secret, "key": key})
     return entries, credentials, data
-
-
-def friend_credentials(friend: Friend, credentials: list[dict[str, str]]) -> list[dict[str, str]]:
-    """The env entries of one friend's credentials, as the values contract has them."""
-    return [{"name": c["name"], "secret": c["secret"], "key": c["key"]}
-            for c in credentials if c["friend"] == friend.name]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pligos_tui.charts.chart import build_chart
 from pligos_tui.charts.contract import Compiled, compile_context
-from pligos_tui.charts.delivery import SECRET_VALUES, versioned
+from pligos_tui.charts.delivery import versioned
 from pligos_tui.charts.records import ChartRecord
 from pligos_tui.charts.schema import check_values
 from pligos_tui.errors import SecretError, UsageError, did_you_mean
@@ -20,7 +20,7 @@ from pligos_tui.secrets import LazyProvider, RedactingProvider, SecretProvider
 from pligos_tui.spec.flavors import Flavor, FlavorSet
 from pligos_tui.spec.model import Service
 from pligos_tui.spec.rules.secrets import locate_secret_error
-from pligos_tui.spec.vocabulary import CHARTS_DIR
+from pligos_tui.spec.vocabulary import CHARTS_DIR, SECRET_VALUES_FILE
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def plan_chart(svc: Service, context: str, *, out: Path | None = None,
     (or later, on first use of `chart_files()`, when `build` is false).
 
     Without `fetch_secrets` no secret provider is read: the chart is the same but for its
-    inline secret data (`delivery.SECRET_VALUES`), which it lacks."""
+    inline secret data (`vocabulary.SECRET_VALUES_FILE`), which it lacks."""
     flavors = flavors or FlavorSet()
     if secrets is None and fetch_secrets:
         secrets = secret_provider(svc, redact=redact)
@@ -109,9 +109,9 @@ def plan_chart(svc: Service, context: str, *, out: Path | None = None,
     if compiled.values_at is not None:
         check_values(compiled, svc.doc)
     dest = chart_dest(svc, context, out)
-    if SECRET_VALUES in compiled.files and not redact:
-        compiled.files[SECRET_VALUES] = versioned(compiled.files[SECRET_VALUES],
-                                                  dest / SECRET_VALUES, f"{svc.name}:{context}")
+    if SECRET_VALUES_FILE in compiled.files and not redact:
+        compiled.files[SECRET_VALUES_FILE] = versioned(
+            compiled.files[SECRET_VALUES_FILE], dest / SECRET_VALUES_FILE, f"{svc.name}:{context}")
     p = ChartPlan(Origin(svc.name, svc.file, svc.root), context, found, compiled, dest,
                   service=svc)
     if build:

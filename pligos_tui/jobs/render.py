@@ -18,7 +18,6 @@ from typing import Any
 import yaml
 
 from pligos_tui import helm
-from pligos_tui.charts.delivery import SECRET_VALUES
 from pligos_tui.charts.plan import ChartPlan, plan_chart, secret_provider
 from pligos_tui.errors import HelmError, SecretError
 from pligos_tui.io.yamlwrite import dump_yaml
@@ -31,6 +30,7 @@ from pligos_tui.spec.resolve import (
     resolve_context,
 )
 from pligos_tui.spec.rules.secrets import locate_secret_error
+from pligos_tui.spec.vocabulary import SECRET_VALUES_FILE
 
 # What a preview shows: the rendered manifests (helm template), the chart's values.yaml, or its
 # file list. `pligos preview`, the editor and the wizard all offer these, in this order.
@@ -59,7 +59,7 @@ class Rendering:
                 path = dest / rel
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
-            given = (dest / SECRET_VALUES,) if SECRET_VALUES in files else ()
+            given = (dest / SECRET_VALUES_FILE,) if SECRET_VALUES_FILE in files else ()
             name, namespace = _deployed(p)
             self._helm = helm.Template(dest, release or name, namespace=namespace,
                                        values=given)

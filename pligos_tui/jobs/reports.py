@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pligos_tui.charts.delivery import SECRET_VALUES, secret_uses
 from pligos_tui.charts.plan import chart_dest
 from pligos_tui.errors import PligosError, UsageError, display_path
 from pligos_tui.io.yamlread import load_file
@@ -23,7 +22,8 @@ from pligos_tui.spec.resolve import (
     release_name,
     resolve_context,
 )
-from pligos_tui.spec.vocabulary import CONFIG_NAME, INLINE
+from pligos_tui.spec.rules.secrets import uses_in
+from pligos_tui.spec.vocabulary import CONFIG_NAME, INLINE, SECRET_VALUES_FILE
 
 
 def load_one_service(path: str | Path) -> Service:
@@ -59,8 +59,8 @@ def upgrade_command(svc: Service, ctx: ResolvedContext, chart: str) -> list[str]
     release, its namespace, and the inline secret data the chart never carries."""
     command = ["helm", "upgrade", "--install", release_name(svc, ctx), chart,
                "--namespace", namespace_of(ctx), "--create-namespace"]
-    if ctx.delivery.mode == INLINE and secret_uses(ctx, svc):
-        command += ["--values", f"{chart}/{SECRET_VALUES}"]
+    if ctx.delivery.mode == INLINE and uses_in(svc, ctx):
+        command += ["--values", f"{chart}/{SECRET_VALUES_FILE}"]
     return command
 
 
@@ -78,7 +78,7 @@ def contexts_report(svc: Service) -> list[dict[str, Any]]:
                      "replicas": r.replicas if r.replicas is not None else 1,
                      "release": release_name(svc, r), "namespace": namespace_of(r),
                      "cluster": r.cluster,
-                     "secrets": r.delivery.mode if secret_uses(r, svc) else None,
+                     "secrets": r.delivery.mode if uses_in(svc, r) else None,
                      "upgrade": shlex.join(upgrade_command(svc, r, chart))})
     return rows
 
