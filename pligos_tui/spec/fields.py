@@ -72,6 +72,14 @@ def dns_label(value: str, *, max_len: int = 63) -> str | None:
     return None
 
 
+def suggest_label(name: str, max_len: int = 63) -> str:
+    """A name that can start a Kubernetes object's name (a DNS-1035 label), made from `name`:
+    lowercase, '-' for anything else, a letter first; `my-service` when nothing is left."""
+    label = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
+    label = re.sub(r"^[0-9-]+", "", label)[:max_len].strip("-")
+    return label or "my-service"
+
+
 def dns_subdomain(value: str) -> str | None:
     """What is wrong with a Kubernetes object name that may hold dots (a Secret's, a
     SecretStore's): DNS labels joined by '.', at most 253 characters."""

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from pligos_tui.errors import Rule, did_you_mean
 from pligos_tui.io.keypath import KeyPath
-from pligos_tui.spec.fields import NAME_DNS, dns_label, dns_subdomain
+from pligos_tui.spec.fields import NAME_DNS, dns_label, dns_subdomain, suggest_label
 from pligos_tui.spec.reader import KEY_UNKNOWN
 from pligos_tui.spec.rules.context import RuleContext
 from pligos_tui.spec.rules.registry import Found, rule
@@ -59,13 +59,11 @@ def release_name(ctx: RuleContext) -> Iterator[Found]:
         if name is None:
             continue
         if len(name) > SERVICE_NAME_MAX or not _RELEASE.fullmatch(name):
-            fix = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-            fix = re.sub(r"^[0-9-]+", "", fix)[:SERVICE_NAME_MAX].rstrip("-")
             yield Found(context.at + ("release",),
                         f"release {name!r} cannot start the names of the context's objects: "
                         f"use lowercase letters, digits and '-', starting with a letter and "
                         f"ending with a letter or digit, at most {SERVICE_NAME_MAX} characters",
-                        f"e.g. release: {fix}" if fix else "e.g. release: my-service")
+                        f"e.g. release: {suggest_label(name, SERVICE_NAME_MAX)}")
 
 
 @rule(CLUSTER)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from pligos_tui.errors import Rule
-from pligos_tui.spec.fields import NAME_DNS, dns_label, semver
+from pligos_tui.spec.fields import NAME_DNS, dns_label, semver, suggest_label
 from pligos_tui.spec.rules.context import RuleContext
 from pligos_tui.spec.rules.registry import Found, rule
 from pligos_tui.spec.vocabulary import SERVICE_NAME_MAX
@@ -27,7 +26,7 @@ def service_name(ctx: RuleContext) -> Iterator[Found]:
         if problem:
             yield Found(("name",), f"service name {problem}",
                         "the name becomes the chart's and the Kubernetes objects' name, "
-                        f"e.g. {_suggest_label(name)}")
+                        f"e.g. {suggest_label(name, SERVICE_NAME_MAX)}")
 
 
 @rule(SEMVER)
@@ -53,9 +52,3 @@ def folders(ctx: RuleContext) -> Iterator[Found]:
             elif not path.is_dir():
                 yield Found(at, f"{what} {value!r} is a file, not a folder",
                             "point it at a folder")
-
-
-def _suggest_label(name: str) -> str:
-    label = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
-    label = re.sub(r"^[0-9-]+", "", label)[:SERVICE_NAME_MAX].strip("-")  # a letter first
-    return label or "my-service"
