@@ -42,7 +42,7 @@ def cmd_render(args: argparse.Namespace) -> int:
                          hint=f"add --context NAME (its contexts: {names})")
     # a terminal shows no secret data; a pipe or a file gets what is applied
     rendered = render_context(svc, context, namespace=args.namespace or None,
-                              redact=sys.stdout is not None and sys.stdout.isatty())
+                              redact=sys.stdout.isatty())
     report.rendered(rendered)
     return EXIT_OK
 

@@ -26,7 +26,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from pligos_tui.errors import ConfigError, PligosError, UsageError, display_path
+from pligos_tui.errors import ConfigError, PligosError, display_path
 from pligos_tui.spec.vocabulary import SECRET_DATA
 
 if TYPE_CHECKING:
@@ -327,17 +327,8 @@ def rendered(r: Rendered) -> None:
     """`pligos render`: the manifests alone on stdout, in one write (a failure before it
     leaves stdout empty); what was rendered, and whether Secret data was redacted, on
     stderr."""
-    if sys.stdout is None:
-        raise UsageError("stdout is closed: there is nowhere to print the manifests",
-                         hint="pipe or redirect the output, e.g. > manifests.yaml")
-    try:
-        sys.stdout.write(r.text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        raise UsageError(f"cannot write the manifests to stdout: {exc.strerror}",
-                         hint="check where the output goes (a full disk?)") from None
+    sys.stdout.write(r.text)  # (a full or closed stdout: cli_run says so, exit 2)
+    sys.stdout.flush()
     lines: list[Line] = [[(f"rendered {r.objects} object{'s' if r.objects != 1 else ''} of "
                            f"{r.service}, context {r.context}: release {r.release} in "
                            f"namespace {r.namespace}", "")]]
