@@ -165,6 +165,14 @@ def _inline_service(tmp_path: Path) -> Path:
     })
 
 
+def _prod_fetched_by_the_cluster(svc: Path) -> None:
+    """Make prod of the inline service deliver its secrets as external-secrets."""
+    text = (svc / "pligos.yaml").read_text().replace(
+        "    release: payments\n",
+        "    release: payments\n    secrets: {delivery: external-secrets, "
+        "store: {name: team-store}}\n")
+    (svc / "pligos.yaml").write_text(text)
+
 def test_inline_chart_without_its_secret_data_fails_to_render_naming_it(tmp_path, helm_bin):
     register_secret("delivery-registry-password", "delivery-signing-bytes")
     svc = _inline_service(tmp_path)
@@ -251,11 +259,7 @@ def test_a_context_can_deliver_differently_from_the_service(tmp_path, helm_bin):
     """The secrets block says inline; prod overrides it with external-secrets and needs no
     secret data at all."""
     svc = _inline_service(tmp_path)
-    text = (svc / "pligos.yaml").read_text().replace(
-        "    release: payments\n",
-        "    release: payments\n    secrets: {delivery: external-secrets, "
-        "store: {name: team-store}}\n")
-    (svc / "pligos.yaml").write_text(text)
+    _prod_fetched_by_the_cluster(svc)
     for path in sorted((svc / "secrets").rglob("*"), reverse=True):
         path.unlink() if path.is_file() else path.rmdir()
     result = run_cli("generate", str(svc), "--context", "prod")
@@ -533,11 +537,7 @@ def test_typed_config_knows_the_keys_of_secrets_the_cluster_fetches(tmp_path):
     """codegen reads the keys of an external-secrets secret from the store, as for inline."""
     register_secret("delivery-registry-password", "delivery-signing-bytes")
     svc = _inline_service(tmp_path)
-    text = (svc / "pligos.yaml").read_text().replace(
-        "    release: payments\n",
-        "    release: payments\n    secrets: {delivery: external-secrets, "
-        "store: {name: team-store}}\n")
-    (svc / "pligos.yaml").write_text(text)
+    _prod_fetched_by_the_cluster(svc)
     out = tmp_path / "cg"
     result = run_cli("codegen", str(svc), "--lang", "python", "--context", "prod",
                      "--out", str(out))
