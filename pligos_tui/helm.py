@@ -229,6 +229,16 @@ def registry_timeout() -> float:
         return 120.0
 
 
+_OCI_REPOSITORY = re.compile(
+    r"oci://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)+")
+
+
+def is_oci_repository(ref: str) -> bool:
+    """Whether `ref` is a repository in an OCI registry as charts are pushed to and read
+    from: oci://HOST[:PORT]/PATH, a lowercase path, no user, password, query or space."""
+    return bool(_OCI_REPOSITORY.fullmatch(ref))
+
+
 def _oci_host(ref: str) -> str:
     """The registry of an OCI reference, without a user or password written into it."""
     return ref.removeprefix("oci://").split("/", 1)[0].rpartition("@")[2]

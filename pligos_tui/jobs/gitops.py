@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pligos_tui import helm
 from pligos_tui.charts.plan import chart_dest
 from pligos_tui.charts.umbrella import UMBRELLA
 from pligos_tui.errors import PligosError, UsageError, display_path
@@ -385,7 +386,6 @@ def _labels(t: Target) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- options, output
 
-_OCI = re.compile(r"oci://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)+")
 _REPO = re.compile(r"(https?|ssh|git)://\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+")
 
 
@@ -407,8 +407,7 @@ def _check_source(oci_mode: bool, repo: str, oci: str, flag: str) -> None:
                          hint="e.g. --repo https://git.example.com/platform/services.git or "
                          "git@git.example.com:platform/services.git")
     if oci_mode:
-        host = oci.removeprefix("oci://").split("/", 1)[0]
-        if not _OCI.fullmatch(oci) or not host:
+        if not helm.is_oci_repository(oci):
             raise UsageError(f"{flag} needs the registry pligos push wrote to, as --oci "
                              "oci://HOST/PATH", hint="e.g. --oci oci://registry.example.com/"
                              "charts (the --to of pligos push)")

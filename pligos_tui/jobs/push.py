@@ -120,14 +120,13 @@ def push(paths: list[Path], to: str, *, contexts: list[str] | None = None,
 
 
 def _remote(to: str) -> str:
-    host, _, path = to.removeprefix("oci://").partition("/")
+    host = to.removeprefix("oci://").partition("/")[0]
     if "@" in host:  # (never repeated: it may hold a password)
         raise UsageError("--to holds a user name or password (before the @), which would reach "
                          "helm's command line and logs",
                          hint=f"log in first with `helm registry login {host.rpartition('@')[2]}`"
                               ", then give --to without them")
-    if not to.startswith("oci://") or not host or not path.strip("/") \
-            or any(c.isspace() or c in "?#" for c in to):
+    if not helm.is_oci_repository(to.rstrip("/")):
         raise UsageError(f"--to {to!r} is not the address of a repository in an OCI registry",
                          hint="give oci://HOST/PATH, e.g. oci://registry.example.com/charts")
     return to.rstrip("/")
