@@ -384,9 +384,17 @@ def flavors(rows: Sequence[dict[str, Any]], *, as_json: bool) -> None:
     lines: list[Line] = []
     for r in rows:
         origin = "built-in" if r["builtin"] else display_path(Path(r["path"]).parent)
+        if r["base"]:
+            origin += f", on {r['base']}"
         lines.append([(f"{r['name']:<{width}}  {r['description']}  [{origin}]", "")])
-        lines.append([(f"{'':<{width}}  requires: {', '.join(r['requires']) or '-'}; "
+        pad = f"{'':<{width}}  "
+        if r["workload"]:
+            lines.append([(f"{pad}runs: {r['workload']}", "dim")])
+        lines.append([(f"{pad}requires: {', '.join(r['requires']) or '-'}; "
                        f"accepts: {', '.join(r['accepts'])}", "")])
+        for setting, keys in r["defaults"].items():
+            shown = ", ".join(f"{k}: {json.dumps(v)}" for k, v in keys.items())
+            lines.append([(f"{pad}defaults: {setting}: {{{shown}}}", "dim")])
     write(lines)
 
 

@@ -20,13 +20,25 @@ from pligos_tui.charts.delivery import (
     compile_secrets,
     secret_values,
 )
+from pligos_tui.charts.pod import (
+    containers_values,
+    default_probes,
+    resources_of,
+    route_numbers,
+    scaling_values,
+    security_values,
+    tmp_mount,
+)
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.secrets import LazyProvider, SecretProvider
+from pligos_tui.spec.effective import flavor_of, settings_of
 from pligos_tui.spec.fields import folder_files
-from pligos_tui.spec.model import Friend, Mount, Service
-from pligos_tui.spec.ports import named_ports
+from pligos_tui.spec.flavors import FlavorSet
+from pligos_tui.spec.model import Friend, Image, Mount, Service
 from pligos_tui.spec.resolve import ResolvedContext, deep_merge, resolve_context
 from pligos_tui.spec.vocabulary import (
+    CONTRACT_KEYS,
+    CONTRACT_SOURCES,
     CONTRACT_VERSION,
     DEFAULT_PULL_POLICY,
     SCRIPTS_MOUNT,
@@ -78,32 +90,47 @@ def _mount_files(svc: Service, mount: Mount) -> list[Path]:
     return out
 
 
-def _number_probe_ports(svc: Service, ctx: ResolvedContext, probes: dict[str, Any]) -> None:
-    """A probe may name a route the context does not use; it then probes that route's port.
-
-    (A context serving `http-dev` can share a probe written for `http`: the probe gets the
-    container port number instead of a port name the container does not have.)
-    """
-    in_context = {r.name for r in ctx.routes}
-    for stage, handler, named in list(named_ports(probes)):
-        if named not in in_context:
-            route = next((r for r in svc.routes if r.name == named), None)
-            if route is not None:
-                probes[stage][handler]["port"] = route.container_port
+def _mount_values(svc: Service, m: Mount, files: dict[str, bytes]) -> dict[str, Any]:
+    """One mount as the contract's `mounts` item; a `files` mount's files go into `files`."""
+    item: dict[str, Any] = {"name": m.name, "path": m.path, "readOnly": m.read_only,
+                            "type": m.kind, "main": True}
+    if m.kind == "files":
+        entries = []
+        for path in _mount_files(svc, m):
+            data = path.read_bytes()
+            source = f"files/mounts/{m.name}/{path.name}"
+            binary = not _is_text(data)
+            files[source] = chart_bytes(data, binary)
+            entries.append({"key": path.name, "source": source, "binary": binary})
+        item["files"] = entries
+    elif m.kind == "secret":
+        item["secret"] = {"name": m.secret}
+    elif m.kind == "hostPath":
+        item["hostPath"] = {"path": m.host_path}
+    elif m.kind == "volume":
+        item["volume"] = dict(m.volume)
+    else:
+        item["emptyDir"] = {"medium": m.empty_dir.get("medium", ""),
+                            "sizeLimit": m.empty_dir.get("sizeLimit", "")}
+    return item
 
 
 def compile_context(svc: Service, name: str, flavor: str | None = None,
                     secrets: SecretProvider | None = None, *,
-                    fetch_secrets: bool = True) -> Compiled:
+                    fetch_secrets: bool = True, flavors: FlavorSet | None = None) -> Compiled:
     """Compile context `name` into the values contract; `flavor` overrides the context's.
 
     `secrets` is the secret provider to read inline secret data from; when None and the
     context has inline secrets, the provider of the service's `secrets:` block is used.
     Without `fetch_secrets` no provider is read, and the chart lacks only its secret data
-    (`vocabulary.SECRET_VALUES_FILE`).
+    (`vocabulary.SECRET_VALUES_FILE`). The flavor (looked up in `flavors`) gives the defaults
+    of the context's settings and which keys the values hold.
     """
     ctx = resolve_context(svc, name)
     flavor_name = flavor or ctx.flavor
+    found = flavor_of(svc, ctx, flavor_name, flavors)
+    settings = settings_of(ctx, found)
+    resource_defaults = found.defaults.get("resources", {}) if found is not None else {}
     files: dict[str, bytes] = {}
 
     image: dict[str, Any] = {"repository": "", "tag": "", "digest": "",
@@ -112,8 +139,9 @@ def compile_context(svc: Service, name: str, flavor: str | None = None,
         img = ctx.image
         image.update(repository=img.repository, tag="" if img.digest else img.tag,
                      digest=img.digest, pullPolicy=img.pull_policy)
-        if img.pull_secret:
-            image["pullSecrets"] = [img.pull_secret]
+    pull_secrets = [i.pull_secret for i in [ctx.image, *_container_images(svc, ctx)]
+                    if i is not None and i.pull_secret]
+    image["pullSecrets"] = list(dict.fromkeys(pull_secrets))
 
     command: dict[str, Any] = {"type": "image", "command": [], "args": []}
     if ctx.command is not None:
@@ -133,46 +161,25 @@ def compile_context(svc: Service, name: str, flavor: str | None = None,
     probes: dict[str, Any] = {}
     if ctx.probe is not None:
         probes = copy.deepcopy(ctx.probe.stages)
-        _number_probe_ports(svc, ctx, probes)
+    default_probes(ctx, probes, settings)
+    route_numbers(svc, ctx, probes, every=False)
 
     routes = [{"name": r.name, "port": r.port, "containerPort": r.container_port,
-               "protocol": r.protocol, "fqdn": r.fqdn, "path": r.path, "pathType": "Prefix",
-               "tls": r.tls} for r in ctx.routes]
+               "protocol": r.protocol, "appProtocol": r.app_protocol, "fqdn": r.fqdn,
+               "path": r.path, "pathType": "Prefix", "tls": r.tls,
+               "ingressClass": r.ingress_class, "annotations": dict(r.annotations)}
+              for r in ctx.routes]
 
-    mounts: list[dict[str, Any]] = []
-    for m in ctx.mounts:
-        item: dict[str, Any] = {"name": m.name, "path": m.path, "readOnly": m.read_only,
-                                "type": m.kind}
-        if m.kind == "files":
-            entries = []
-            for path in _mount_files(svc, m):
-                data = path.read_bytes()
-                source = f"files/mounts/{m.name}/{path.name}"
-                binary = not _is_text(data)
-                files[source] = chart_bytes(data, binary)
-                entries.append({"key": path.name, "source": source, "binary": binary})
-            item["files"] = entries
-        elif m.kind == "secret":
-            item["secret"] = {"name": m.secret}
-        elif m.kind == "hostPath":
-            item["hostPath"] = {"path": m.host_path}
-        elif m.kind == "volume":
-            item["volume"] = dict(m.volume)
-        else:
-            item["emptyDir"] = {"medium": m.empty_dir.get("medium", ""),
-                                "sizeLimit": m.empty_dir.get("sizeLimit", "")}
-        mounts.append(item)
+    mounts = [_mount_values(svc, m, files) for m in ctx.mounts]
+    tmp = tmp_mount(mounts, settings)
+    containers = containers_values(svc, ctx, mounts, settings, resource_defaults,
+                                   lambda m: _mount_values(svc, m, files))
+    if tmp is not None:
+        mounts.append(tmp)
 
     env: dict[str, str] = {}
     for e in ctx.env:
         env.update(e.variables)
-
-    resources: dict[str, Any] = {}
-    if ctx.resources is not None:
-        if ctx.resources.requests:
-            resources["requests"] = dict(ctx.resources.requests)
-        if ctx.resources.limits:
-            resources["limits"] = dict(ctx.resources.limits)
 
     values: dict[str, Any] = {
         "pligos": {"contract": CONTRACT_VERSION, "service": svc.name, "context": name,
@@ -183,33 +190,56 @@ def compile_context(svc: Service, name: str, flavor: str | None = None,
         "command": command,
         "probes": probes,
         "routes": routes,
-        "ingress": {"className": "", "annotations": {}},
+        "expose": settings["expose"],
+        "service": settings["service"],
         "mounts": mounts,
-        "env": [{"name": k, "value": v} for k, v in env.items()],
-        "resources": resources,
-        "replicas": ctx.replicas if ctx.replicas is not None else 1,
+        "env": env,
+        "resources": resources_of(ctx.resources, resource_defaults),
+        **scaling_values(ctx, settings),
+        "rollout": settings["rollout"],
+        "security": security_values(settings),
+        "serviceAccount": settings["serviceAccount"],
+        "networkPolicy": settings["networkPolicy"],
+        "containers": containers,
         "schedule": ctx.schedule or "",
-        "cronjob": {"concurrencyPolicy": "Forbid", "backoffLimit": 6,
-                    "restartPolicy": "OnFailure"},
+        "job": settings["job"],
+        "cronjob": settings["cronjob"],
         "pod": {"annotations": {}, "labels": {}},
         "friends": {},
         "secrets": {},
     }
+    assert tuple(values) == CONTRACT_KEYS  # (the contract's keys, in their order)
     compiled = Compiled(service=svc.name, context=name, flavor=flavor_name, values=values,
                         files=files)
     if fetch_secrets and secrets is None and svc.secrets is not None and svc.secrets.provider:
         secrets = LazyProvider(svc.secrets.settings, svc.root, svc.file)  # (read if inline)
-    secret_entries, credentials, secret_data = compile_secrets(svc, ctx, secrets,
-                                                               fetch=fetch_secrets)
+    secret_entries, credentials, secret_data = compile_secrets(
+        svc, ctx, secrets, fetch=fetch_secrets, settings=settings)
     values["secrets"] = secret_entries
     if secret_data:
         files[SECRET_VALUES_FILE] = secret_values(secret_data)
         compiled.secret_keys = {name: sorted(keys) for name, keys in secret_data.items()}
     _compile_friends(svc, ctx, compiled, credentials)
+    if found is not None:
+        _keep_accepted(compiled.values, found.accepts)
     if ctx.values:
         compiled.values = deep_merge(compiled.values, ctx.values)
         compiled.values_at = ctx.where("values")
     return compiled
+
+
+def _container_images(svc: Service, ctx: ResolvedContext) -> list[Image]:
+    names = [c.image for c in (*ctx.initContainers, *ctx.sidecars)]
+    return [i for n in names for i in svc.images if i.name == n]
+
+
+def _keep_accepted(values: dict[str, Any], accepts: tuple[str, ...]) -> None:
+    """Leave out of a chart's values the keys whose property its flavor does not take."""
+    for key, prop in CONTRACT_SOURCES.items():
+        if prop not in accepts:
+            values.pop(key, None)
+    if "sidecars" not in accepts and "initContainers" not in accepts:
+        values.pop("containers", None)
 
 
 def _compile_friends(svc: Service, ctx: ResolvedContext, compiled: Compiled,

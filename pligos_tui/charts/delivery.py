@@ -28,6 +28,7 @@ from pligos_tui.io.files import NotRegularFile, read_regular
 from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.secrets import SecretProvider, remote_key
 from pligos_tui.secrets.data import SecretDataError, SecretDataErrors, secret_text
+from pligos_tui.spec.effective import Settings
 from pligos_tui.spec.model import Delivery, Service
 from pligos_tui.spec.resolve import ResolvedContext
 from pligos_tui.spec.rules.secrets import DOCKERCONFIG, OPAQUE, TLS, SecretUse, uses_in
@@ -44,10 +45,11 @@ TLS_KEYS = ("tls.crt", "tls.key")
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
-def secret_uses(ctx: ResolvedContext, svc: Service) -> dict[str, list[SecretUse]]:
+def secret_uses(ctx: ResolvedContext, svc: Service,
+                settings: Settings | None = None) -> dict[str, list[SecretUse]]:
     """secret name -> its uses in the context."""
     uses: dict[str, list[SecretUse]] = {}
-    for use in uses_in(svc, ctx):
+    for use in uses_in(svc, ctx, settings):
         uses.setdefault(use.name, []).append(use)
     return uses
 
@@ -151,8 +153,9 @@ def versioned(file: bytes, previous: Path, salt: str) -> bytes:
 
 
 def compile_secrets(svc: Service, ctx: ResolvedContext, provider: SecretProvider | None, *,
-                    fetch: bool) -> tuple[dict[str, Any], dict[str, list[dict[str, str]]],
-                                          dict[str, dict[str, str]]]:
+                    fetch: bool, settings: Settings | None = None
+                    ) -> tuple[dict[str, Any], dict[str, list[dict[str, str]]],
+                               dict[str, dict[str, str]]]:
     """The values' `secrets` entries, each friend's credentials (friend -> its env entries,
     as the values contract has them), and the inline secret data, secret -> key -> base64
     (read only with `fetch`, and only for inline delivery)."""
@@ -168,7 +171,7 @@ def compile_secrets(svc: Service, ctx: ResolvedContext, provider: SecretProvider
                 (f"credential {credential!r} of friend {use.name!r}", key))
             credentials.setdefault(friend.name, []).append(
                 {"name": friend.env_name(credential), "secret": secret, "key": key})
-    uses = secret_uses(ctx, svc)
+    uses = secret_uses(ctx, svc, settings)
     entries: dict[str, Any] = {}
     data: dict[str, dict[str, str]] = {}
     missing: list[SecretDataError] = []  # all of them at once, each at its line

@@ -96,7 +96,8 @@ def plan_chart(svc: Service, context: str, *, out: Path | None = None,
     if secrets is None and fetch_secrets:
         secrets = secret_provider(svc, redact=redact)
     try:
-        compiled = compile_context(svc, context, flavor, secrets, fetch_secrets=fetch_secrets)
+        compiled = compile_context(svc, context, flavor, secrets, fetch_secrets=fetch_secrets,
+                                   flavors=flavors)
     except SecretError as exc:  # at the line of pligos.yaml that uses the secret
         raise locate_secret_error(svc, context, exc) from None
     search = [svc.root / p for p in svc.flavor_paths]

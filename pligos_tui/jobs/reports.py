@@ -86,11 +86,14 @@ def contexts_report(svc: Service) -> list[dict[str, Any]]:
 def flavors_report(svc: Service | None, extra: Sequence[Path] = (), *,
                    flavors: FlavorSet | None = None) -> list[dict[str, Any]]:
     """For `pligos flavors`: each flavor a service can use (the built-in ones, those in its
-    flavorPaths, then those in `extra` folders) and what it accepts and requires."""
+    flavorPaths, then those in `extra` folders): what it runs, what it accepts and requires,
+    and the defaults it gives its contexts' settings."""
     search = [svc.root / p for p in svc.flavor_paths] if svc is not None else []
     folders = [Path(os.path.normpath(Path(p).absolute())) for p in [*search, *extra]]
-    return [{"name": f.name, "description": f.description, "accepts": list(f.accepts),
-             "requires": list(f.requires), "builtin": f.builtin, "path": str(f.path)}
+    return [{"name": f.name, "description": f.description, "workload": f.workload,
+             "base": f.base.name if f.base is not None else "", "accepts": list(f.accepts),
+             "requires": list(f.requires), "defaults": f.defaults, "builtin": f.builtin,
+             "path": str(f.path)}
             for f in (flavors or FlavorSet()).all(folders)]
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pligos_tui.errors import Rule
 from pligos_tui.io.files import too_long
-from pligos_tui.spec.vocabulary import SCRIPTS_VOLUME
+from pligos_tui.spec.vocabulary import FRIEND_VOLUME_PREFIX, SCRIPTS_VOLUME, TMP_VOLUME
 
 NAME_DNS = Rule("E-NAME-DNS", "a name that must be a DNS label is not one (the service's, a "
                 "context's, a mount's, a friend's or a secret's name)")
@@ -185,4 +185,9 @@ def reserved_mount_name(value: str) -> str | None:
     """A mount name Pligos keeps for a pod volume of its own."""
     if value == SCRIPTS_VOLUME:
         return f"{SCRIPTS_VOLUME} is the name of the volume Pligos mounts scripts from"
+    if value == TMP_VOLUME:
+        return f"{TMP_VOLUME} is the name of the writable /tmp Pligos gives a read-only pod"
+    if value.startswith(FRIEND_VOLUME_PREFIX):
+        return (f"names starting with {FRIEND_VOLUME_PREFIX} are the volumes of friends' "
+                "credentials")
     return None

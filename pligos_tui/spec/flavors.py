@@ -8,17 +8,26 @@ this package; a service adds folders of its own flavors with `flavorPaths`. A fl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from pligos_tui.errors import Problems, Rule, display_path
-from pligos_tui.io.yamlread import load_file
-from pligos_tui.spec.reader import KEY_UNKNOWN, WRONG_TYPE
-from pligos_tui.spec.vocabulary import CONTEXT_PROPERTIES, FLAVOR_FILE, FLAVOR_KEYS
+from pligos_tui.errors import Problems, Rule, did_you_mean, display_path
+from pligos_tui.io.yamlread import Document, load_file
+from pligos_tui.spec.reader import KEY_UNKNOWN, WRONG_TYPE, Reader
+from pligos_tui.spec.settings import merge_setting, read_setting
+from pligos_tui.spec.vocabulary import (
+    CONTEXT_PROPERTIES,
+    CONTEXT_SETTINGS,
+    FLAVOR_FILE,
+    FLAVOR_KEYS,
+    TEMPLATE_CONDITIONS,
+    WORKLOADS,
+)
 
 # the built-in flavors' chart folders ship as data beside the package's code
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "flavors" / "builtin"
@@ -26,11 +35,14 @@ BUILTIN_DIR = Path(__file__).resolve().parent.parent / "flavors" / "builtin"
 FLAVOR_PROPERTY = Rule("E-FLAVOR-PROPERTY", "a flavor.yaml accepts or requires a property "
                        "that contexts do not have")
 FLAVOR_CHART = Rule("E-FLAVOR-CHART", "a flavor folder without Chart.yaml")
+FLAVOR_BASE = Rule("E-FLAVOR-BASE", "a flavor.yaml's base is not a built-in flavor")
+FLAVOR_TEMPLATE = Rule("E-FLAVOR-TEMPLATE", "a flavor.yaml's templates: names a condition "
+                       "Pligos does not know")
 FLAVOR_IMAGE_REF = Rule("E-FLAVOR-IMAGE-REF", "a flavor's template reads .Values.image.ref, "
                         "which charts no longer hold (the image set at deploy time would not "
                         "run)")
 # the rules of flavor.yaml and its folder, for the table of every rule
-FLAVOR_RULES = (FLAVOR_PROPERTY, FLAVOR_CHART, FLAVOR_IMAGE_REF)
+FLAVOR_RULES = (FLAVOR_PROPERTY, FLAVOR_CHART, FLAVOR_IMAGE_REF, FLAVOR_BASE, FLAVOR_TEMPLATE)
 
 
 @dataclass
@@ -41,11 +53,17 @@ class Flavor:
     accepts: tuple[str, ...]
     requires: tuple[str, ...]
     builtin: bool = False
+    workload: str = ""  # one of WORKLOADS, "" when flavor.yaml does not say
+    # setting (or "resources") -> the defaults this flavor gives its contexts
+    defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
+    templates: dict[str, str] = field(default_factory=dict)  # template -> its condition
+    base: Flavor | None = None  # the built-in flavor whose chart files this one starts from
 
     @cached_property
     def files(self) -> dict[str, bytes]:
-        """The flavor's chart files (relative path -> bytes), without flavor.yaml."""
-        out: dict[str, bytes] = {}
+        """The flavor's chart files (relative path -> bytes), without flavor.yaml: those of
+        its base, then its own."""
+        out: dict[str, bytes] = dict(self.base.files) if self.base is not None else {}
         for file in sorted(self.path.rglob("*")):
             if not file.is_file() or "__pycache__" in file.parts:
                 continue
@@ -54,6 +72,13 @@ class Flavor:
                 continue
             out[rel] = file.read_bytes()
         return out
+
+    def chart_files(self, holding: set[str]) -> dict[str, bytes]:
+        """The files a chart of this flavor holds when the conditions `holding` hold (of
+        vocabulary.TEMPLATE_CONDITIONS): a template whose condition does not hold would
+        render nothing, and is left out."""
+        return {path: data for path, data in self.files.items()
+                if self.templates.get(path, "") in holding or path not in self.templates}
 
     @cached_property
     def chart_meta(self) -> dict[str, Any]:
@@ -77,8 +102,22 @@ def read_flavor(path: Path, *, builtin: bool = False) -> Flavor:
         if key not in FLAVOR_KEYS:
             doc.problem(problems, (key,), f"unknown key {key!r} in flavor.yaml",
                         f"allowed keys: {', '.join(FLAVOR_KEYS)}", key=True, rule=KEY_UNKNOWN.id)
+    base: Flavor | None = None
+    written_base = data.get("base")
+    if written_base is not None:
+        base_dir = BUILTIN_DIR / str(written_base)
+        if not isinstance(written_base, str) or not (base_dir / FLAVOR_FILE).is_file() \
+                or base_dir.resolve() == path.resolve():
+            doc.problem(problems, ("base",), f"base {written_base!r} is not a built-in flavor",
+                        f"built-in flavors are: {', '.join(builtin_names())}",
+                        rule=FLAVOR_BASE.id)
+        else:
+            base = read_flavor(base_dir, builtin=True)
     lists: dict[str, tuple[str, ...]] = {}
     for key in ("accepts", "requires"):
+        if key not in data and base is not None:
+            lists[key] = getattr(base, key)
+            continue
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             doc.problem(problems, (key,), f"{key} must be a list of property names",
@@ -90,7 +129,15 @@ def read_flavor(path: Path, *, builtin: bool = False) -> Flavor:
                             f"properties are: {', '.join(CONTEXT_PROPERTIES)}",
                             rule=FLAVOR_PROPERTY.id)
         lists[key] = tuple(value)
-    if not (path / "Chart.yaml").is_file():
+    workload = data.get("workload", base.workload if base else "")
+    if workload and workload not in WORKLOADS:
+        doc.problem(problems, ("workload",), f"unknown workload {workload!r}",
+                    f"one of: {', '.join(WORKLOADS)}", rule=WRONG_TYPE.id)
+        workload = ""
+    defaults = _read_defaults(doc, problems, data.get("defaults"), base)
+    conditions = dict(base.templates) if base is not None else {}
+    conditions.update(_read_templates(doc, problems, data.get("templates")))
+    if not (path / "Chart.yaml").is_file() and base is None:
         problems.add(f"flavor {path.name!r} has no Chart.yaml", file=display_path(path),
                      hint="a flavor is a Helm chart without values: add Chart.yaml and templates/",
                      rule=FLAVOR_CHART.id)
@@ -104,9 +151,58 @@ def read_flavor(path: Path, *, builtin: bool = False) -> Flavor:
                          rule=FLAVOR_IMAGE_REF.id)
     problems.raise_if_any()
     description = data.get("description", "")
+    if not description and base is not None:
+        description = base.description
     return Flavor(name=path.name, path=path, description=str(description or ""),
                   accepts=tuple(dict.fromkeys(lists["accepts"] + lists["requires"])),
-                  requires=lists["requires"], builtin=builtin)
+                  requires=lists["requires"], builtin=builtin, workload=str(workload),
+                  defaults=defaults, templates=conditions, base=base)
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.name for p in BUILTIN_DIR.iterdir() if (p / FLAVOR_FILE).is_file())
+
+
+def _read_defaults(doc: Document, problems: Problems, value: Any,
+                   base: Flavor | None) -> dict[str, dict[str, Any]]:
+    """flavor.yaml's `defaults:`: settings (and resources) for its contexts, over its base's."""
+    out = copy.deepcopy(base.defaults) if base is not None else {}
+    if value is None:
+        return out
+    r = Reader(doc, problems)
+    allowed = (*CONTEXT_SETTINGS, "resources")
+    m = r.mapping(value, ("defaults",), allowed, "defaults")
+    for key, written in (m or {}).items():
+        if key == "resources":
+            res = r.mapping(written, ("defaults", key), ("requests", "limits"), "resources")
+            if res is not None:
+                read = {k: r.scalar_map(res, k, ("defaults", key)) for k in res}
+                out[key] = merge_setting(out.get(key, {}), read)
+        elif key in CONTEXT_SETTINGS:
+            setting = read_setting(r, key, written, ("defaults", key))
+            if setting is not None:
+                out[key] = merge_setting(out.get(key, {}), setting)
+    return out
+
+
+def _read_templates(doc: Document, problems: Problems, value: Any) -> dict[str, str]:
+    """flavor.yaml's `templates:`: template path -> the condition under which it is written."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        doc.problem(problems, ("templates",), "templates must map a template to a condition",
+                    "e.g. templates: {templates/hpa.yaml: autoscaling}", rule=WRONG_TYPE.id)
+        return {}
+    out: dict[str, str] = {}
+    for template, condition in value.items():
+        if condition not in TEMPLATE_CONDITIONS:
+            doc.problem(problems, ("templates", template), f"unknown condition {condition!r}",
+                        did_you_mean(str(condition), TEMPLATE_CONDITIONS)
+                        or f"conditions are: {', '.join(TEMPLATE_CONDITIONS)}",
+                        rule=FLAVOR_TEMPLATE.id)
+        else:
+            out[str(template)] = condition
+    return out
 
 
 class FlavorSet:

@@ -16,6 +16,7 @@ from pligos_tui.io.keypath import KeyPath
 from pligos_tui.io.yamlread import Document
 from pligos_tui.spec.vocabulary import (
     CONTEXT_PROPERTIES,
+    CONTEXT_SETTINGS,
     DEFAULT_PROTOCOL,
     DEFAULT_PULL_POLICY,
     DEFAULT_REFRESH_INTERVAL,
@@ -38,6 +39,8 @@ class Image(Entry):
     digest: str = ""
     pull_policy: str = DEFAULT_PULL_POLICY
     pull_secret: str = ""
+    run_as_user: int | None = None  # the image's own user, when it needs one
+    run_as_group: int | None = None
 
 
 @dataclass
@@ -62,6 +65,9 @@ class Route(Entry):
     fqdn: str = ""
     path: str = "/"
     tls: str = ""
+    app_protocol: str = ""  # the Service port's appProtocol; "grpc" exposes a GRPCRoute
+    ingress_class: str = ""  # its own Ingress class (and so its own Ingress)
+    annotations: dict[str, str] = field(default_factory=dict)  # of its own Ingress
 
 
 @dataclass
@@ -85,6 +91,18 @@ class EnvSet(Entry):
 class Resources(Entry):
     requests: dict[str, str] = field(default_factory=dict)
     limits: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Container(Entry):
+    """A sidecar or init container: the names of the entries it runs with."""
+
+    image: str = ""
+    command: str = ""
+    probe: str = ""
+    env: list[str] = field(default_factory=list)
+    mounts: list[str] = field(default_factory=list)
+    resources: str = ""
 
 
 E = TypeVar("E", bound=Entry)
@@ -119,8 +137,11 @@ class Context:
     mounts: list[Ref[Mount]] | None = None
     env: list[Ref[EnvSet]] | None = None
     resources: Ref[Resources] | None = None
+    sidecars: list[Ref[Container]] | None = None
+    initContainers: list[Ref[Container]] | None = None  # (named as the key it is read from)
     replicas: int | None = None
     schedule: str | None = None
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # setting -> keys written
     values: dict[str, Any] | None = None
     friends: list[FriendUse] | None = None
     namespace: str | None = None
@@ -131,7 +152,9 @@ class Context:
 
     def assigned(self) -> list[str]:
         """The context properties this context sets itself (not through extends)."""
-        return [p for p in CONTEXT_PROPERTIES if getattr(self, p) is not None]
+        return [p for p in CONTEXT_PROPERTIES
+                if (self.settings.get(p) if p in CONTEXT_SETTINGS else getattr(self, p))
+                is not None]
 
 
 @dataclass
@@ -227,6 +250,7 @@ class Service:
     mounts: list[Mount] = field(default_factory=list)
     env: list[EnvSet] = field(default_factory=list)
     resources: list[Resources] = field(default_factory=list)
+    containers: list[Container] = field(default_factory=list)
     contexts: list[Context] = field(default_factory=list)
     current_context: str = ""
     friends: dict[str, Friend] = field(default_factory=dict)  # name -> its friend

@@ -1,8 +1,9 @@
 """Probe ports that name a route.
 
-A probe's `httpGet` or `tcpSocket` port may be a number or the name of a route (which is also
-the container port's name). The compiler, the rules and the editor's renames all need the
-probe ports written as names; this is where they are found.
+A probe's `httpGet`, `tcpSocket` or `grpc` port may be a number or the name of a route (which
+is also the container port's name; a grpc probe gets the number, the only form Kubernetes takes
+there). The compiler, the rules and the editor's renames all need the probe ports written as
+names; this is where they are found.
 """
 
 from __future__ import annotations

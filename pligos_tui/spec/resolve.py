@@ -14,6 +14,7 @@ from pligos_tui.errors import ResolveError, UnknownContext
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.spec.model import (
     Command,
+    Container,
     Context,
     Delivery,
     Entry,
@@ -27,10 +28,12 @@ from pligos_tui.spec.model import (
     Route,
     Service,
 )
+from pligos_tui.spec.settings import merge_setting
 from pligos_tui.spec.vocabulary import (
     CONTEXT_PROPERTIES,
     CONTEXT_REF_LISTS,
     CONTEXT_REFS,
+    CONTEXT_SETTINGS,
     DEFAULT_REFRESH_INTERVAL,
     DELIVERY_KEYS,
     INLINE,
@@ -52,8 +55,13 @@ class ResolvedContext:
     mounts: list[Mount] = field(default_factory=list)
     env: list[EnvSet] = field(default_factory=list)
     resources: Resources | None = None
+    sidecars: list[Container] = field(default_factory=list)
+    initContainers: list[Container] = field(default_factory=list)
     replicas: int | None = None
     schedule: str | None = None
+    # setting -> the keys written along the extends chain, merged (spec/settings.effective adds
+    # the defaults)
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
     friends: list[FriendUse] = field(default_factory=list)
     namespace: str | None = None  # None: the namespace helm is given
@@ -66,7 +74,8 @@ class ResolvedContext:
     def assigned(self) -> list[str]:
         """The properties the context has (an empty list or mapping counts as none)."""
         return [p for p in CONTEXT_PROPERTIES if p in self.origin
-                and getattr(self, p) not in ([], {})]
+                and (self.settings.get(p) if p in CONTEXT_SETTINGS else getattr(self, p))
+                not in ([], {}, None)]
 
     def where(self, prop: str) -> KeyPath:
         return self.origin.get(prop, ())
@@ -110,8 +119,11 @@ def resolve_context(svc: Service, name: str) -> ResolvedContext:
     resolved = ResolvedContext(name=name, chain=[c.name for c in chain])
     for ctx in reversed(chain):  # the farthest ancestor first, the context itself last
         for key in ctx.unset - {"secrets"}:  # (delivery() reads secrets: null itself)
-            default = ResolvedContext(name=name, chain=[])
-            setattr(resolved, key, getattr(default, key))
+            if key in CONTEXT_SETTINGS:
+                resolved.settings.pop(key, None)
+            else:
+                default = ResolvedContext(name=name, chain=[])
+                setattr(resolved, key, getattr(default, key))
             resolved.origin.pop(key, None)
         if ctx.flavor:
             resolved.flavor = ctx.flavor
@@ -132,6 +144,9 @@ def resolve_context(svc: Service, name: str) -> ResolvedContext:
             if value is not None:
                 setattr(resolved, key, value)
                 resolved.origin[key] = ctx.at + (key,)
+        for key, written in ctx.settings.items():
+            resolved.settings[key] = merge_setting(resolved.settings.get(key, {}), written)
+            resolved.origin[key] = ctx.at + (key,)
         if ctx.values is not None:
             resolved.values = deep_merge(resolved.values, ctx.values)
             resolved.origin["values"] = ctx.at + ("values",)

@@ -15,6 +15,7 @@ from pligos_tui.io.keypath import KeyPath
 from pligos_tui.io.yamlread import Document
 from pligos_tui.spec.model import (
     Command,
+    Container,
     Context,
     Entry,
     EnvSet,
@@ -29,12 +30,16 @@ from pligos_tui.spec.model import (
     Service,
 )
 from pligos_tui.spec.reader import KEY_REQUIRED, WRONG_TYPE, Reader, type_name
+from pligos_tui.spec.settings import read_setting
 from pligos_tui.spec.vocabulary import (
+    CONTAINER_REF_LISTS,
+    CONTAINER_REFS,
     CONTEXT_DEPLOY,
     CONTEXT_KEYS,
     CONTEXT_PROPERTIES,
     CONTEXT_REF_LISTS,
     CONTEXT_REFS,
+    CONTEXT_SETTINGS,
     DEFAULT_ACCESS_MODE,
     DEFAULT_PROTOCOL,
     DEFAULT_PULL_POLICY,
@@ -70,7 +75,9 @@ def _read_image(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Image:
     return Image(name=name, at=at, repository=r.string(m, "repository", at),
                  tag=r.string(m, "tag", at), digest=r.string(m, "digest", at),
                  pull_policy=r.string(m, "pullPolicy", at, DEFAULT_PULL_POLICY),
-                 pull_secret=r.string(m, "pullSecret", at))
+                 pull_secret=r.string(m, "pullSecret", at),
+                 run_as_user=r.integer(m, "runAsUser", at),
+                 run_as_group=r.integer(m, "runAsGroup", at))
 
 
 def _read_command(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Command:
@@ -121,7 +128,10 @@ def _read_route(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Route:
     return Route(name=name, at=at, port=port, container_port=cport if cport is not None else port,
                  protocol=r.string(m, "protocol", at, DEFAULT_PROTOCOL),
                  fqdn=r.string(m, "fqdn", at),
-                 path=r.string(m, "path", at, "/"), tls=r.string(m, "tls", at))
+                 path=r.string(m, "path", at, "/"), tls=r.string(m, "tls", at),
+                 app_protocol=r.string(m, "appProtocol", at),
+                 ingress_class=r.string(m, "ingressClass", at),
+                 annotations=r.scalar_map(m, "annotations", at))
 
 
 def _read_mount(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Mount:
@@ -171,10 +181,27 @@ def _read_resources(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Res
                      limits=r.scalar_map(m, "limits", at))
 
 
+def _read_container(r: Reader, m: dict[str, Any], at: KeyPath, name: str) -> Container:
+    refs: dict[str, Any] = {}
+    for key, prop in CONTAINER_REFS.items():
+        value = m.get(key)
+        if value is not None and not isinstance(value, str):
+            r.problem(at + (key,), f"{key} must name an entry of {prop}, not "
+                      f"{type_name(value)}", f"define it under {prop}: and write its name here",
+                      rule=WRONG_TYPE)
+            value = None
+        refs[key] = value or ""
+    for key in CONTAINER_REF_LISTS:
+        if isinstance(m.get(key), str):
+            m[key] = [m[key]]
+        refs[key] = r.str_list(m, key, at)
+    return Container(name=name, at=at, **refs)
+
+
 ENTRY_READERS = {
     "images": _read_image, "commands": _read_command, "probes": _read_probe,
     "routes": _read_route, "mounts": _read_mount, "env": _read_env,
-    "resources": _read_resources,
+    "resources": _read_resources, "containers": _read_container,
 }
 
 
@@ -241,6 +268,11 @@ def _read_context(r: Reader, value: Any, at: KeyPath) -> Context | None:
             if ref is not None:
                 refs.append(ref)
         setattr(ctx, key, refs)
+    for key in CONTEXT_SETTINGS:
+        if m.get(key) is not None:
+            setting = read_setting(r, key, m[key], at + (key,))
+            if setting is not None:
+                ctx.settings[key] = setting
     ctx.replicas = r.integer(m, "replicas", at)
     if m.get("schedule") is not None:
         ctx.schedule = r.string(m, "schedule", at)

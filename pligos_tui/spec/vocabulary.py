@@ -14,10 +14,12 @@ MARKER = ".pligos-chart.json"  # in every chart Pligos writes; a folder without 
 
 # -- properties: the named entries a service defines ------------------------------------------
 
-PROPERTY_LISTS = ("images", "commands", "probes", "routes", "mounts", "env", "resources")
+PROPERTY_LISTS = ("images", "commands", "probes", "routes", "mounts", "env", "resources",
+                  "containers")
 # what one entry of each list is called in messages
 ENTRY_WORDS = {"images": "image", "commands": "command", "probes": "probe", "routes": "route",
-               "mounts": "mount", "env": "env entry", "resources": "resources entry"}
+               "mounts": "mount", "env": "env entry", "resources": "resources entry",
+               "containers": "container"}
 
 PROBE_STAGES = ("startup", "liveness", "readiness")
 PROBE_HANDLERS = ("httpGet", "tcpSocket", "exec", "grpc")
@@ -29,26 +31,35 @@ HANDLER_KEYS = {
     "exec": ("command",),
     "grpc": ("port", "service"),
 }
-# probe handlers whose `port` may name a route
-NAMED_PORT_HANDLERS = ("httpGet", "tcpSocket")
+# probe handlers whose `port` may name a route (a grpc probe's is compiled to the number, the
+# only form Kubernetes takes there)
+NAMED_PORT_HANDLERS = ("httpGet", "tcpSocket", "grpc")
 MOUNT_KINDS = ("files", "secret", "hostPath", "volume", "emptyDir")
 VOLUME_KEYS = ("size", "storageClass", "accessMode")
 EMPTY_DIR_KEYS = ("medium", "sizeLimit")
 COMMAND_TYPES = ("executable", "script")
 
 ENTRY_KEYS: dict[str, tuple[str, ...]] = {
-    "images": ("name", "repository", "tag", "digest", "pullPolicy", "pullSecret"),
+    "images": ("name", "repository", "tag", "digest", "pullPolicy", "pullSecret", "runAsUser",
+               "runAsGroup"),
     "commands": ("name", "type", "command", "args", "fileName", "interpreter"),
     "probes": ("name", *PROBE_STAGES),
-    "routes": ("name", "port", "containerPort", "protocol", "fqdn", "path", "tls"),
+    "routes": ("name", "port", "containerPort", "protocol", "appProtocol", "fqdn", "path", "tls",
+               "ingressClass", "annotations"),
     "mounts": ("name", "path", "readOnly", *MOUNT_KINDS),
     "env": ("name", "variables"),
     "resources": ("name", "requests", "limits"),
+    # a sidecar or init container: names of the entries it runs with, like a context's
+    "containers": ("name", "image", "command", "probe", "env", "mounts", "resources"),
 }
 REQUIRED_KEYS = {"images": ("repository",), "routes": ("port",), "mounts": ("path",),
-                 "env": ("variables",)}
+                 "env": ("variables",), "containers": ("image",)}
+# the keys of a container entry that name one entry, and those that name a list of entries
+CONTAINER_REFS = {"image": "images", "command": "commands", "probe": "probes",
+                  "resources": "resources"}
+CONTAINER_REF_LISTS = {"env": "env", "mounts": "mounts"}
 # inline entries of these lists end up as Kubernetes names and so must be named
-INLINE_NEEDS_NAME = ("routes", "mounts")
+INLINE_NEEDS_NAME = ("routes", "mounts", "containers")
 
 PULL_POLICIES = ("IfNotPresent", "Always", "Never")  # the default first
 PROTOCOLS = ("TCP", "UDP", "SCTP")  # likewise
@@ -63,11 +74,18 @@ RESOURCE_NAMES = ("cpu", "memory", "ephemeral-storage")
 CONTEXT_REFS = {"image": "images", "command": "commands", "probe": "probes",
                 "resources": "resources"}
 # context key -> the property list its names refer to (a list of entries)
-CONTEXT_REF_LISTS = {"routes": "routes", "mounts": "mounts", "env": "env"}
+CONTEXT_REF_LISTS = {"routes": "routes", "mounts": "mounts", "env": "env",
+                     "sidecars": "containers", "initContainers": "containers"}
 # context key -> property list, for both kinds
 REF_PROPERTY = {**CONTEXT_REFS, **CONTEXT_REF_LISTS}
+# context settings: mappings of fixed keys (their keys, types and defaults are in
+# spec/settings.py), merged key by key along `extends`; a flavor.yaml's `defaults:` changes
+# their defaults for the contexts of that flavor
+CONTEXT_SETTINGS = ("security", "serviceAccount", "networkPolicy", "autoscaling", "disruption",
+                    "scheduling", "rollout", "expose", "service", "health", "job", "cronjob")
 CONTEXT_PROPERTIES = ("image", "command", "probe", "routes", "mounts", "env", "resources",
-                      "replicas", "schedule", "values", "friends")
+                      "sidecars", "initContainers", "replicas", "schedule", *CONTEXT_SETTINGS,
+                      "values", "friends")
 # what a context says about where and how its chart is deployed: not properties a flavor
 # accepts, but read by every flavor (namespace, release name, cluster, secret delivery)
 CONTEXT_DEPLOY = ("namespace", "release", "cluster", "secrets")
@@ -86,7 +104,16 @@ REQUIRED_EXAMPLES = {"pligos": str(FORMAT), "name": "my-service", "port": "8080"
 # -- flavors ----------------------------------------------------------------------------------
 
 FLAVOR_FILE = "flavor.yaml"
-FLAVOR_KEYS = ("description", "accepts", "requires")
+FLAVOR_KEYS = ("description", "workload", "base", "accepts", "requires", "defaults",
+               "templates")
+# what a flavor's pods run under: the rules that depend on it (a ReadWriteOnce volume shared by
+# the replicas of a Deployment) read it from flavor.yaml's `workload:`
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+# when a flavor's template is written into a chart (flavor.yaml `templates:` path -> one of
+# these); a template not listed is always written. charts/objects.py tells which hold.
+TEMPLATE_CONDITIONS = ("routes", "ingress", "http-routes", "grpc-routes", "files", "volumes",
+                       "script", "secrets", "autoscaling", "disruption", "network-policy",
+                       "service-account", "headless")
 
 # -- friends ----------------------------------------------------------------------------------
 
@@ -119,15 +146,36 @@ DEFAULT_SECRETS_PATH = "secrets"
 
 SCRIPTS_MOUNT = "/pligos/scripts"  # where a script command's file is mounted
 SCRIPTS_VOLUME = "pligos-scripts"  # the pod volume the scripts ConfigMap is mounted from
+# a read-only root file system gets a writable /tmp, unless the context mounts something there
+TMP_VOLUME, TMP_PATH = "pligos-tmp", "/tmp"
+# friends' credentials as files: /var/run/secrets/pligos/<friend>/<key> (from the volume
+# pligos-friend-<friend>), and <VARIABLE>_FILE naming the file
+CREDENTIALS_MOUNT = "/var/run/secrets/pligos"
+FRIEND_VOLUME_PREFIX = "pligos-friend-"
+CREDENTIAL_FILE_SUFFIX = "_FILE"
+# the capability the restricted Pod Security Standard lets a container add
+SAFE_CAPABILITIES = ("NET_BIND_SERVICE",)
 
 # -- the values contract (docs/values-contract.md) ---------------------------------------------
 
-CONTRACT_VERSION = 1
+CONTRACT_VERSION = 2
 # the top-level keys of every chart's values, in the order they are written; a requirement's
 # alias (its values' key) must not take one of them
-CONTRACT_KEYS = ("pligos", "metadata", "image", "command", "probes", "routes", "ingress",
-                 "mounts", "env", "resources", "replicas", "schedule", "cronjob", "pod",
-                 "friends", "secrets")
+CONTRACT_KEYS = ("pligos", "metadata", "image", "command", "probes", "routes", "expose",
+                 "service", "mounts", "env", "resources", "replicas", "autoscaling",
+                 "disruption", "scheduling", "rollout", "security", "serviceAccount",
+                 "networkPolicy", "containers", "schedule", "job", "cronjob", "pod", "friends",
+                 "secrets")
+# the context property (or setting) a contract key comes from: a chart's values hold the key
+# only when its flavor accepts that property; the keys not named here are in every chart
+CONTRACT_SOURCES = {"command": "command", "probes": "probe", "routes": "routes",
+                    "expose": "routes", "service": "routes", "env": "env",
+                    "resources": "resources", "replicas": "replicas",
+                    "autoscaling": "autoscaling", "disruption": "disruption",
+                    "scheduling": "scheduling", "rollout": "rollout", "security": "security",
+                    "serviceAccount": "serviceAccount", "networkPolicy": "networkPolicy",
+                    "schedule": "schedule", "job": "job", "cronjob": "cronjob",
+                    "friends": "friends"}
 # keys of the contract that values.yaml never holds: given to helm with --values at deploy
 # time. The data of inline secrets (secret -> key -> base64) and a token that changes when it
 # does (the pods' checksum/secrets: nothing derived from the bytes), which `pligos generate`

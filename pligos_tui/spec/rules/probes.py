@@ -68,14 +68,11 @@ def one_handler(ctx: RuleContext) -> Iterator[Found]:
 
 @rule(WRONG_TYPE)
 def port_types(ctx: RuleContext) -> Iterator[Found]:
-    for handler, hat, h in _handler_specs(ctx):
+    for _, hat, h in _handler_specs(ctx):
         if "port" not in h:
             continue
         value = h["port"]
-        if handler == "grpc" and not isinstance(value, int):
-            yield Found(hat + ("port",), "a grpc probe's port must be a number",
-                        "e.g. port: 9090")
-        elif isinstance(value, bool) or not isinstance(value, (int, str)):
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
             yield Found(hat + ("port",), "port must be a number or a route name")
 
 

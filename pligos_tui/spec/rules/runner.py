@@ -24,6 +24,7 @@ from pligos_tui.spec.rules import (
     images,
     mounts,
     names,
+    pods,
     probes,
     resolved,
     routes,
@@ -36,7 +37,7 @@ from pligos_tui.spec.structure import STRUCTURE_RULES
 
 # the modules of rule functions; importing them registers their rules
 RULE_MODULES = (service, names, secrets, images, commands, probes, routes, mounts, files,
-                entries, contexts, deploy, flavor, resolved)
+                entries, contexts, deploy, flavor, resolved, pods)
 
 
 def check_service(svc: Service, problems: Problems) -> None:

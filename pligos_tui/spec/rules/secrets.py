@@ -17,6 +17,7 @@ from pligos_tui.io.keypath import KeyPath
 from pligos_tui.io.yamlread import Document
 from pligos_tui.secrets.data import SecretDataError, SecretDataErrors
 from pligos_tui.secrets.vault import EXAMPLE_ADDRESS, address_problem, shown_address
+from pligos_tui.spec.effective import Settings, cert_manager_tls, flavor_of, settings_of
 from pligos_tui.spec.fields import NAME_DNS, PATH_OUTSIDE, dns_label, service_path
 from pligos_tui.spec.model import SecretsConfig, Service
 from pligos_tui.spec.reader import KEY_UNKNOWN, WRONG_TYPE
@@ -136,7 +137,10 @@ def secret_without_provider(ctx: RuleContext) -> Iterator[Found]:
              and secret_uses(svc, r.context.name)]
     if using and all(mode == EXISTING for mode in using):
         return  # every context using secrets refers to Secrets the cluster has
+    by_cert_manager = _cert_manager_routes(ctx)
     for ref in ctx.secret_refs:
+        if ref.at[:1] == ("routes",) and ref.at[1:2] and ref.at[1] in by_cert_manager:
+            continue
         yield Found(ref.at, f"{ref.what} refers to the secret {ref.name!r}, but no secret "
                     "provider is configured", _NO_PROVIDER_HINT)
     for friend in svc.friends.values():
@@ -144,6 +148,18 @@ def secret_without_provider(ctx: RuleContext) -> Iterator[Found]:
             yield Found(("friends",) if friend.doc is svc.doc else (),
                         f"friend {friend.name!r} ({friend.where}) has credentials, but no "
                         "secret provider is configured", _NO_PROVIDER_HINT)
+
+
+def _cert_manager_routes(ctx: RuleContext) -> set[int]:
+    """The indexes of the routes whose TLS Secret cert-manager writes in every context that
+    serves them (so that no provider needs to hold it)."""
+    served: dict[int, list[bool]] = {}
+    for _, resolved, flavor in ctx.flavored:
+        managed = cert_manager_tls(settings_of(resolved, flavor))
+        for route in resolved.routes:
+            if route.at[:1] == ("routes",) and isinstance(route.at[1], int):
+                served.setdefault(route.at[1], []).append(managed)
+    return {i for i, managed in served.items() if all(managed)}
 
 
 @rule(NAME_DNS)
@@ -173,19 +189,33 @@ class SecretUse:
     kind: str = OPAQUE  # the Kubernetes type of Secret the use needs
 
 
-def uses_in(svc: Service, ctx: ResolvedContext) -> list[SecretUse]:
-    """Every use of a secret in a resolved context: its image's pull secret, its routes' TLS
-    secrets, its secret mounts and its friends' credentials, in that order."""
+def uses_in(svc: Service, ctx: ResolvedContext,
+            settings: Settings | None = None) -> list[SecretUse]:
+    """Every use of a secret in a resolved context: its images' pull secrets, its routes' TLS
+    secrets (unless cert-manager writes them), its secret mounts and its friends' credentials,
+    in that order. `settings`: the context's (spec.effective.settings_of), looked up when
+    not given."""
+    if settings is None:
+        try:
+            settings = settings_of(ctx, flavor_of(svc, ctx))
+        except ConfigError:  # (a broken flavor.yaml is reported on its own)
+            settings = settings_of(ctx, None)
     uses: list[SecretUse] = []
-    if ctx.image is not None and ctx.image.pull_secret:
-        uses.append(SecretUse(ctx.image.pull_secret, f"the pull secret of image "
-                              f"{ctx.image.name!r}", svc.doc, ctx.image.at + ("pullSecret",),
-                              DOCKERCONFIG))
-    for r in ctx.routes:
+    images = [ctx.image] if ctx.image is not None else []
+    containers = [*ctx.initContainers, *ctx.sidecars]
+    images += [i for c in containers for i in svc.images if i.name == c.image]
+    for img in images:
+        if img.pull_secret and not any(u.at == img.at + ("pullSecret",) for u in uses):
+            uses.append(SecretUse(img.pull_secret, f"the pull secret of image {img.name!r}",
+                                  svc.doc, img.at + ("pullSecret",), DOCKERCONFIG))
+    for r in ctx.routes if not cert_manager_tls(settings) else ():
         if r.tls:
             uses.append(SecretUse(r.tls, f"the TLS secret of route {r.name!r}", svc.doc,
                                   r.at + ("tls",), TLS))
-    for m in ctx.mounts:
+    mounts = list(ctx.mounts)
+    mounts += [m for c in containers for m in svc.mounts if m.name in c.mounts
+               and m not in mounts]
+    for m in mounts:
         if m.kind == "secret" and m.secret:
             uses.append(SecretUse(m.secret, f"mount {m.name!r}", svc.doc, m.at + ("secret",)))
     for use in ctx.friends:
