@@ -6,6 +6,11 @@ are supported. Both take the same commands and flags here; helm 4 words some err
 several indented lines (and logs `level=...` lines on stderr), which is why helm's messages are
 read as blocks (`_first_error`, `LintResult.messages`), never as single lines. The version is
 asked only when helm fails, so a supported helm costs no extra run.
+
+Every generated chart holds its helpers through a link (`charts.library`), and helm says so
+on stderr each time it follows one (helm 3: `walk.go:NN: found symbolic link in path: ...`,
+helm 4: `level=INFO msg="found symbolic link in path. ..."`); that notice, and only it, is
+dropped from what Pligos shows (`without_link_notices`).
 """
 
 from __future__ import annotations
@@ -96,7 +101,19 @@ def _run(args: list[str], what: str, *, timeout: float = 300,
                         hint=hint) from None
     if result.returncode != 0 and (error := unsupported(helm)) is not None:
         raise error
+    result.stdout = without_link_notices(result.stdout)
+    result.stderr = without_link_notices(result.stderr)
     return result
+
+
+_LINK_NOTICE = re.compile(
+    r"^(?:[\w.]+\.go:\d+: found symbolic link in path: .*|level=INFO msg=\"found symbolic "
+    r"link in path\. .*)Contents of linked file included and used.*(?:\r?\n|\Z)", re.M)
+
+
+def without_link_notices(text: str) -> str:
+    """helm's output without its notices of each symbolic link it followed."""
+    return _LINK_NOTICE.sub("", text) if "found symbolic link" in text else text
 
 
 def _is_log(line: str) -> bool:
@@ -168,7 +185,7 @@ class Template:
             self._out.seek(0)
             self._err.seek(0)
             out = self._out.read().decode("utf-8", "replace")
-            err = self._err.read().decode("utf-8", "replace")
+            err = without_link_notices(self._err.read().decode("utf-8", "replace"))
         finally:
             self._close()
         if code != 0:

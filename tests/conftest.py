@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from support import EXAMPLES, HELM_CACHE, SCAN_DIR_ENV, helm_path
+from support import EXAMPLES, HELM_CACHE, SCAN_DIR_ENV, checkov_path, helm_path
 
 ALLOWED = "secrets"  # secret data may sit only in folders of this name (0600 in charts)
 NOT_PLIGOS = "bao-home"  # folders the test servers themselves write into
@@ -123,6 +123,19 @@ def each_helm(request: pytest.FixtureRequest, helm_bin: str) -> str:
     """Each helm Pligos supports, in turn: helm 3 (helm_bin), then helm 4 (helm4_bin, skipped
     when absent). Pass it to Pligos as PLIGOS_HELM."""
     return helm_bin if request.param == "3" else request.getfixturevalue("helm4_bin")
+
+
+@pytest.fixture(scope="session")
+def checkov_bin() -> str:
+    """checkov, for support.checkov_failures; the test is skipped, saying why, only when it was
+    never fetched (./scripts/test always fetches it and sets PLIGOS_CHECKOV)."""
+    path = checkov_path()
+    if path is None:
+        if os.environ.get("PLIGOS_CHECKOV"):
+            pytest.fail(f"PLIGOS_CHECKOV={os.environ['PLIGOS_CHECKOV']} is not an executable")
+        pytest.skip("no checkov: PLIGOS_CHECKOV is unset and none is in .cache/checkov/ "
+                    "(python scripts/fetch_scanners.py checkov fetches it; ./scripts/test does)")
+    return path
 
 
 @pytest.fixture

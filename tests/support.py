@@ -1,8 +1,10 @@
-"""Helpers for the tests: file trees from dicts, the CLI, helm, Kubernetes validation."""
+"""Helpers for the tests: file trees from dicts, the CLI, helm, Kubernetes validation, checkov."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
+import json
 import os
 import secrets
 import shutil
@@ -15,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import yaml
@@ -138,14 +141,163 @@ def render(helm_bin: str, chart: Path, release: str | None = None) -> list[dict]
 
 
 def kube_validate(manifests: list[dict], tmp_path: Path) -> None:
-    """Validate manifests against the Kubernetes schemas with the kubernetes-validate CLI."""
-    exe = Path(sys.executable).parent / "kubernetes-validate"
-    file = tmp_path / "manifests.yaml"
-    file.write_text(yaml.safe_dump_all(manifests))
-    result = subprocess.run([str(exe), "--strict", "--quiet", str(file)], capture_output=True,
-                            text=True, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "ERROR" not in result.stdout and "WARN" not in result.stdout, result.stdout
+    """Validate manifests strictly (unknown fields are errors): Kubernetes's own kinds with the
+    kubernetes-validate CLI, custom resources with their projects' validators
+    (`custom_resource_problems`). A kind with no schema at all fails."""
+    problems = kube_problems(manifests, tmp_path)
+    assert not problems, "\n".join(problems)
+
+
+def kube_problems(manifests: list[dict], tmp_path: Path) -> list[str]:
+    """What kube_validate refuses in manifests, one line each (empty when all are valid)."""
+    custom = [m for m in manifests if api_group(m) in CRD_PACKAGES]
+    builtin = [m for m in manifests if api_group(m) not in CRD_PACKAGES]
+    problems = []
+    if builtin:
+        exe = Path(sys.executable).parent / "kubernetes-validate"
+        file = tmp_path / "manifests.yaml"
+        file.write_text(yaml.safe_dump_all(builtin))
+        result = subprocess.run([str(exe), "--strict", "--quiet", str(file)],
+                                capture_output=True, text=True, check=False)
+        # it only warns on a kind it has no schema for: that is a failure here too
+        problems += [line for line in result.stdout.splitlines()
+                     if "ERROR" in line or "WARN" in line]
+        if result.returncode != 0 and not problems:
+            problems.append((result.stdout + result.stderr).strip())
+    if custom:
+        problems += custom_resource_problems(custom)
+    return problems
+
+
+def api_group(manifest: dict) -> str:
+    api = str(manifest.get("apiVersion", ""))
+    return api.rsplit("/", 1)[0] if "/" in api else ""
+
+
+# The custom resources Pligos renders, by API group: the kubernetes-models npm package holding
+# their validators (pinned in scripts/scanners/package.json, fetched by
+# scripts/fetch_scanners.py schemas into .cache/crd-models/).
+CRD_PACKAGES = {
+    "gateway.networking.k8s.io": "gateway-api",
+    "external-secrets.io": "external-secrets",
+    "cert-manager.io": "cert-manager",
+    "argoproj.io": "argo-cd",
+    "source.toolkit.fluxcd.io": "flux-cd",
+    "helm.toolkit.fluxcd.io": "flux-cd",
+}
+CRD_VALIDATE = Path(__file__).resolve().parent / "crd_validate.mjs"
+
+
+def _fetch_scanners() -> ModuleType:
+    """scripts/fetch_scanners.py, which knows where it puts what it fetched."""
+    spec = importlib.util.spec_from_file_location("fetch_scanners",
+                                                  ROOT / "scripts" / "fetch_scanners.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def crd_models_path() -> Path | None:
+    """The fetched schema packages: $PLIGOS_CRD_SCHEMAS (./scripts/test sets it), else the
+    folder of .cache/crd-models/ that matches today's pins; None when not fetched."""
+    configured = os.environ.get("PLIGOS_CRD_SCHEMAS")
+    if configured:
+        return Path(configured)
+    folder = ROOT / ".cache" / "crd-models" / _fetch_scanners().models_digest()
+    return folder if (folder / ".complete").is_file() else None
+
+
+def custom_resource_problems(manifests: list[dict]) -> list[str]:
+    """Validate custom resources (of the groups in CRD_PACKAGES) with the validators of
+    kubernetes-models, run by tests/crd_validate.mjs: types, required fields, enums, patterns,
+    and, as kubernetes-validate --strict does, no field the schema does not list."""
+    models = crd_models_path()
+    if models is None or not (models / "node_modules").is_dir() or shutil.which("node") is None:
+        pytest.fail("cannot validate custom resources: no schemas fetched or no node\n"
+                    "  hint: python scripts/fetch_scanners.py schemas (./scripts/test does)")
+    problems, jobs, names = [], [], []
+    for m in manifests:
+        api, kind = str(m.get("apiVersion", "")), str(m.get("kind"))
+        name = f"{kind}/{(m.get('metadata') or {}).get('name')}"
+        package = models / "node_modules" / "@kubernetes-models" / CRD_PACKAGES[api_group(m)]
+        module = package / api / f"{kind}.js"
+        missing = f"{name}: no schema for kind {kind} of {api} in @kubernetes-models/{package.name}"
+        if "/" not in api or not module.is_file():
+            problems.append(missing)
+            continue
+        jobs.append({"module": str(module), "object": m})
+        names.append((name, missing))
+    if jobs:
+        result = subprocess.run(["node", str(CRD_VALIDATE)], input=json.dumps(jobs),
+                                capture_output=True, text=True, timeout=120, check=False)
+        assert result.returncode == 0, result.stderr
+        for (name, missing), found in zip(names, json.loads(result.stdout), strict=True):
+            if found.get("missing"):  # the module of a part (HTTPRouteSpec), not of a kind
+                problems.append(missing)
+                continue
+            messages = [f"{name}: {_dotted(e['path'])}: {e['message']}" for e in found["errors"]]
+            messages += [f"{name}: {_dotted(path)}: unknown field" for path in found["unknown"]]
+            problems += dict.fromkeys(messages)  # a failed oneOf says some things twice
+    return problems
+
+
+def _dotted(pointer: str) -> str:
+    """A JSON pointer as a field path: /spec/rules/0/name -> spec.rules[0].name."""
+    path = ""
+    for part in pointer.split("/")[1:]:
+        path += f"[{part}]" if part.isdigit() else f".{part}" if path else part
+    return path or "(the object)"
+
+
+def checkov_path() -> str | None:
+    """checkov: $PLIGOS_CHECKOV (./scripts/test sets it), else the one fetched into
+    .cache/checkov/; None when there is none."""
+    configured = os.environ.get("PLIGOS_CHECKOV")
+    if configured:
+        return shutil.which(configured)
+    folder = ROOT / ".cache" / "checkov" / _fetch_scanners().checkov_version()
+    return str(folder / "bin" / "checkov") if (folder / ".complete").is_file() else None
+
+
+@dataclass(frozen=True)
+class CheckovFailure:
+    check_id: str  # CKV_K8S_20
+    title: str  # Containers should not run with allowPrivilegeEscalation
+    resource: str  # Deployment.<namespace>.<name>
+
+
+def checkov_report(manifests_or_path: list[dict] | Path, tmp_path: Path) -> list[CheckovFailure]:
+    """Every failed check of checkov's Kubernetes framework on manifests (written to a file
+    in tmp_path) or on a file or folder of them. No download, no network. ~3 s a run."""
+    program = checkov_path()
+    if program is None:
+        pytest.fail("no checkov: use the checkov_bin fixture, which skips without one")
+    if isinstance(manifests_or_path, Path):
+        target = manifests_or_path
+    else:
+        target = tmp_path / "checkov-manifests.yaml"
+        target.write_text(yaml.safe_dump_all(manifests_or_path))
+    result = subprocess.run([program, "-d" if target.is_dir() else "-f", str(target),
+                             "--framework", "kubernetes", "--output", "json", "--quiet",
+                             "--skip-download"], capture_output=True, text=True, timeout=300,
+                            cwd=tmp_path, check=False)
+    assert result.returncode in (0, 1), result.stdout[-2000:] + result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    # a run that found no Kubernetes object prints only a summary: nothing was checked
+    assert "results" in report, f"checkov found no Kubernetes object in {target}: {report}"
+    assert report["summary"]["parsing_errors"] == 0, f"checkov could not parse {target}"
+    return [CheckovFailure(c["check_id"], c["check_name"], c["resource"])
+            for c in report["results"]["failed_checks"]]
+
+
+def checkov_failures(manifests_or_path: list[dict] | Path,
+                     tmp_path: Path) -> dict[str, list[str]]:
+    """checkov's failed checks: check id -> the resources failing it, both sorted."""
+    failures: dict[str, list[str]] = {}
+    for f in checkov_report(manifests_or_path, tmp_path):
+        failures.setdefault(f.check_id, []).append(f.resource)
+    return {check: sorted(failures[check]) for check in sorted(failures)}
 
 
 def by_kind(manifests: list[dict], kind: str) -> list[dict]:

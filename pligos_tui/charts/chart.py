@@ -3,7 +3,9 @@
 A chart is built in memory (relative path -> bytes) so that it can be hashed, compared and
 previewed without touching the disk; :mod:`pligos_tui.charts.writer` writes it. Every chart
 Pligos writes carries a marker file with the hash of its content (`content_hash`), which is how
-a current, stale, hand-edited or foreign folder is told apart (`chart_state`).
+a current, stale, hand-edited or foreign folder is told apart (`chart_state`). A chart holds
+the flavors' helpers below `charts/pligos-library/`, through a link to its root's library
+(:mod:`pligos_tui.charts.library`), whose own marker tells its state (`library_state`).
 """
 
 from __future__ import annotations
@@ -15,13 +17,23 @@ from typing import Any
 
 from pligos_tui import __version__
 from pligos_tui.charts.contract import Compiled
+from pligos_tui.charts.library import (
+    LINK,
+    dependency,
+    is_linked,
+    library_of,
+    link_ok,
+    linked_files,
+    planned_library,
+)
+from pligos_tui.charts.objects import holding
 from pligos_tui.charts.schema import schema_bytes
+from pligos_tui.errors import display_path
 from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.spec.discover import is_fetched, read_marker
 from pligos_tui.spec.flavors import Flavor
 from pligos_tui.spec.vocabulary import INLINE, MARKER, SECRETS_DIR
 
-LIBRARY_DIR = Path(__file__).resolve().parent.parent / "flavors" / "library"
 # what `helm dependency build` fetches into a chart with dependencies: never committed
 FETCHED_GITIGNORE = ("# subcharts fetched by helm dependency build (pligos generate --deps); "
                      "helm, Argo CD and Flux\n# fetch them again from the dependencies of "
@@ -33,8 +45,8 @@ def build_chart(compiled: Compiled, flavor: Flavor, *, chart_version: str,
                 app_version: str, description: str, dest: Path) -> dict[str, bytes]:
     """The files of the chart for one compiled context, relative path -> bytes."""
     files: dict[str, bytes] = {}
-    files.update(flavor.files)
-    files.update(library_files())
+    files.update(flavor.chart_files(holding(compiled.values)))  # (none that renders nothing)
+    files.update(linked_files())  # the helpers, through the link to the root's library
     meta = flavor.chart_meta
     chart: dict[str, Any] = {"apiVersion": "v2", "name": compiled.service,
                              "description": description or flavor.description
@@ -46,9 +58,9 @@ def build_chart(compiled: Compiled, flavor: Flavor, *, chart_version: str,
                 "annotations", "dependencies"):
         if key in meta:
             chart[key] = meta[key]
-    if compiled.requirements:
-        chart["dependencies"] = list(chart.get("dependencies") or []) + [
-            f.chart.as_dependency(f.name, f.base, dest) for f in compiled.requirements if f.chart]
+    subcharts = list(chart.get("dependencies") or []) + [
+        f.chart.as_dependency(f.name, f.base, dest) for f in compiled.requirements if f.chart]
+    chart["dependencies"] = subcharts + [dependency()]
     annotations = dict(chart.get("annotations") or {})
     annotations.update({"pligos.io/context": compiled.context,
                         "pligos.io/flavor": compiled.flavor})
@@ -64,7 +76,7 @@ def build_chart(compiled: Compiled, flavor: Flavor, *, chart_version: str,
     ignored = []
     if any(s.get("delivery") == INLINE for s in compiled.values.get("secrets", {}).values()):
         ignored.append(f"# secret data: never commit\n/{SECRETS_DIR}/\n")
-    if chart.get("dependencies"):
+    if subcharts:  # (the library is linked, never fetched)
         ignored.append(FETCHED_GITIGNORE)
     if ignored:
         files[".gitignore"] = "".join(ignored).encode()
@@ -130,20 +142,26 @@ def edited_files(dest: Path, marker: dict[str, Any] | None = None,
                  disk: dict[str, bytes] | None = None) -> list[str]:
     """The files of a generated chart changed, added or removed since Pligos wrote it ([]
     when it is as written); `disk`: its files, when already read. Its secret data and
-    fetched subcharts are not counted (see `hashed`)."""
+    fetched subcharts are not counted (see `hashed`), nor the library's files seen through
+    its link (the library's own marker tells their edits, `library_state`): of those, only
+    the link counts, when it is not the one Pligos wrote."""
     marker = marker if marker is not None else read_marker(dest)
     if marker is None:
         return []
+    recorded = marker.get("files")
+    linked = isinstance(recorded, dict) and any(is_linked(str(rel)) for rel in recorded)
+    link = [] if not linked or link_ok(dest) else [LINK]
     disk = disk if disk is not None else disk_files(dest)
     if content_hash(disk, str(marker.get("version", __version__))) == marker.get("hash"):
-        return []
-    recorded = marker.get("files")
+        return link
     if not isinstance(recorded, dict):  # written by a Pligos that did not record its files
         return [UNRECORDED]
-    recorded = {rel: digest for rel, digest in recorded.items() if hashed(str(rel))}
-    now = file_digests(disk)
+    recorded = {rel: digest for rel, digest in recorded.items()
+                if hashed(str(rel)) and not is_linked(str(rel))}
+    now = {rel: digest for rel, digest in file_digests(disk).items() if not is_linked(rel)}
     # (a marker of an earlier Pligos may have counted secret files: only the others matter)
-    return [rel for rel in sorted(set(now) | set(recorded)) if now.get(rel) != recorded.get(rel)]
+    changed = [rel for rel in set(now) | set(recorded) if now.get(rel) != recorded.get(rel)]
+    return sorted(set(changed) | set(link))
 
 
 def describe_edits(edited: list[str], limit: int = 3) -> str:
@@ -161,14 +179,21 @@ class ChartState:
 
 
 def disk_files(dest: Path, *, secrets: bool = False) -> dict[str, bytes]:
-    """The files of a chart on disk, fetched subcharts aside; its secret data only when
-    asked for (telling whether a chart is current never reads it)."""
+    """The files of a chart on disk as helm sees them (the library's through the chart's
+    link), fetched subcharts aside; its secret data only when asked for (telling whether a
+    chart is current never reads it)."""
     out: dict[str, bytes] = {}
     for path in dest.rglob("*"):
         if path.is_file():
             rel = path.relative_to(dest).as_posix()
-            if not is_fetched(rel) and (secrets or not is_secret(rel)):
+            if not is_fetched(rel) and (secrets or not is_secret(rel)) \
+                    and not (is_linked(rel) and path.name.startswith(".pligos")):
                 out[rel] = path.read_bytes()
+    link = dest / LINK
+    if link.is_symlink() and link.is_dir():  # (rglob does not enter a linked folder)
+        for path in link.rglob("*"):
+            if path.is_file() and not path.name.startswith(".pligos"):  # (its marker)
+                out[f"{LINK}/{path.relative_to(link).as_posix()}"] = path.read_bytes()
     return out
 
 
@@ -192,7 +217,9 @@ def secret_file_problems(dest: Path) -> list[str]:
     return out
 
 
-def chart_state(dest: Path, files: dict[str, bytes]) -> ChartState:
+def chart_state(dest: Path, files: dict[str, bytes], *, library: bool = True) -> ChartState:
+    """How the chart at `dest` stands against `files`, what `pligos generate` would write;
+    with `library`, the library it links to counts too (`library_state`)."""
     if not dest.exists():
         return ChartState("missing", "not generated yet")
     marker = read_marker(dest)
@@ -207,9 +234,33 @@ def chart_state(dest: Path, files: dict[str, bytes]) -> ChartState:
     if edited:
         return ChartState("modified", "files of the generated chart were changed by hand: "
                           f"{describe_edits(edited)}", edited)
+    planned = planned_library(files) if library else {}
+    if planned:
+        lib = library_of(dest)
+        state = library_state(lib, planned)
+        if state.status != "current":
+            shown = display_path(lib)
+            return ChartState("stale" if state.status == "missing" else state.status,
+                              f"its helpers' library {shown} is {state.detail}",
+                              [f"{shown}/{rel}" for rel in state.edited])
     return ChartState("current")
 
 
-def library_files() -> dict[str, bytes]:
-    """Templates Pligos adds to every generated chart (the shared helper library)."""
-    return {f"templates/{f.name}": f.read_bytes() for f in sorted(LIBRARY_DIR.glob("*.tpl"))}
+def library_state(lib: Path, planned: dict[str, bytes]) -> ChartState:
+    """How the library folder `lib` of a charts root stands against `planned`, the library
+    files this Pligos writes (`library.library_files`)."""
+    state = chart_state(lib, planned, library=False)
+    if state.status == "missing":
+        return ChartState("missing", "missing: every chart of its folder links to it")
+    if state.status == "foreign":
+        return ChartState("foreign", "a folder Pligos did not write, where it writes the "
+                          "library the charts link to")
+    if state.status == "stale":
+        also = (f" (and it was changed by hand: {describe_edits(state.edited)})"
+                if state.edited else "")
+        return ChartState("stale", "not the helpers this Pligos writes" + also, state.edited)
+    if state.status == "modified":
+        return ChartState("modified", f"changed by hand: {describe_edits(state.edited)}",
+                          state.edited)
+    return state
+

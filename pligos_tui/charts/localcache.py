@@ -4,7 +4,7 @@ A service's record (`charts/records.py`) is committed with its charts, so it hol
 is the same on every checkout. What belongs to one machine is kept here, in
 `$XDG_CACHE_HOME/pligos/records/` (default `~/.cache/pligos/records/`), one file per record
 named by a hash of the record's absolute path:
-- the fingerprint of each chart folder as last written (`stat_digest`), which lets an
+- the fingerprint of each chart folder as last written (`library.chart_stat`), which lets an
   unchanged run skip reading the charts back;
 - the digests of the file provider's secret files, keyed with this machine's random key
   (`machine_key`), which never go into the repository (a plain hash of a short password is
@@ -117,7 +117,7 @@ class LocalCache:
     def put(self, key: str, committed: dict[str, Any], *, secrets: dict[str, str] | None,
             stats: dict[str, str]) -> None:
         """`secrets`: the digests of the secret files the charts were made from (None when
-        they came from a store that cannot be checked here); `stats`: chart -> stat_digest."""
+        they came from a store that cannot be checked here); `stats`: chart -> chart_stat."""
         entry = {"entry": entry_digest(committed), "secrets": secrets, "stats": stats}
         if self._data().get(key) != entry:
             self._data()[key] = entry

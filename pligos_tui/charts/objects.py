@@ -27,7 +27,7 @@ def _mounts(values: Values, kind: str) -> bool:
 
 
 def _grpc(route: dict[str, Any]) -> bool:
-    return str(route.get("appProtocol", "")).lower() == "grpc"
+    return route.get("appProtocol") == "grpc"  # (as the templates compare it)
 
 
 _CONDITIONS: dict[str, Callable[[Values], bool]] = {

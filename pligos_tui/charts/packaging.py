@@ -7,7 +7,8 @@ chart, `charts.subcharts` tells whether a fetched subchart is what its folder ho
 module, so they agree with helm and with each other:
 - `HelmIgnore` reads a `.helmignore` as helm does (Go's filepath.Match globs, `/` anchoring
   at the chart's root, a trailing `/` for folders only, `!` negation as helm applies it,
-  helm's own rule `templates/.?*`), and `packaged_files` walks a chart folder with it;
+  helm's own rule `templates/.?*`), and `packaged_files` walks a chart folder with it
+  (following links, as helm does: a generated chart holds its helpers through one);
 - `archive_files` reads the files a packaged chart (`.tgz`) holds;
 - `local_repository` and `absolute_repositories` resolve `file://` dependency repositories
   against the chart's folder, as `helm dependency build` does.
@@ -143,14 +144,23 @@ def packaged_files(chart: Path, *, leave_out: Callable[[str, bool], bool] | None
         return ignore.ignored(rel, is_dir) or (leave_out is not None and leave_out(rel, is_dir))
 
     found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(chart):
+    # links are followed, as helm follows them (a generated chart's charts/pligos-library), but
+    # never into a folder that holds the link (helm would loop)
+    for dirpath, dirnames, filenames in os.walk(chart, followlinks=True):
         here = Path(dirpath)
         base = here.relative_to(chart).as_posix()
         prefix = "" if base == "." else base + "/"
-        dirnames[:] = sorted(d for d in dirnames if not out(prefix + d, True))
+        real = os.path.realpath(here)
+        dirnames[:] = sorted(d for d in dirnames if not out(prefix + d, True)
+                             and not _encloses(os.path.realpath(here / d), real))
         found += [prefix + name for name in filenames
                   if not out(prefix + name, False) and (here / name).is_file()]
     return sorted(found)
+
+
+def _encloses(folder: str, inner: str) -> bool:
+    """Whether the real folder `folder` is `inner` or holds it."""
+    return inner == folder or inner.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 # --------------------------------------------------------------------------- packages

@@ -22,11 +22,12 @@ from pligos_tui.spec.vocabulary import DEFAULT_PULL_POLICY, TMP_PATH, TMP_VOLUME
 
 def resources_of(entry: Resources | None, defaults: dict[str, Any]) -> dict[str, Any]:
     """A container's requests and limits: the built-in defaults, then the flavor's, then the
-    entry's own, key by key."""
+    entry's own, key by key (a flavor's default written "" leaves that resource unset)."""
     out = merge_setting(copy.deepcopy(DEFAULT_RESOURCES), defaults)
     if entry is not None:
         out = merge_setting(out, {"requests": dict(entry.requests), "limits": dict(entry.limits)})
-    return {k: v for k, v in out.items() if v}
+    kept = {k: {name: q for name, q in v.items() if q != ""} for k, v in out.items()}
+    return {k: v for k, v in kept.items() if v}
 
 
 def route_numbers(svc: Service, ctx: ResolvedContext, probes: dict[str, Any], *,
@@ -105,12 +106,18 @@ def containers_values(svc: Service, ctx: ResolvedContext, mounts: list[dict[str,
             own.append({"name": TMP_VOLUME, "path": TMP_PATH, "readOnly": False})
         probes = copy.deepcopy(probe.stages) if probe is not None else {}
         route_numbers(svc, ctx, probes, every=True)
+        pinned: dict[str, Any] = {
+            "repository": image.repository if image else "",
+            "tag": "" if image is None or image.digest else image.tag,
+            "digest": image.digest if image else "",
+            "pullPolicy": image.pull_policy if image else DEFAULT_PULL_POLICY}
+        if image is not None and image.run_as_user is not None:
+            pinned["runAsUser"] = image.run_as_user
+        if image is not None and image.run_as_group is not None:
+            pinned["runAsGroup"] = image.run_as_group
         return {
             "name": c.name,
-            "image": {"repository": image.repository if image else "",
-                      "tag": "" if image is None or image.digest else image.tag,
-                      "digest": image.digest if image else "",
-                      "pullPolicy": image.pull_policy if image else DEFAULT_PULL_POLICY},
+            "image": pinned,
             "command": {"command": list(command.command) if command else [],
                         "args": list(command.args) if command else []},
             "probes": probes,

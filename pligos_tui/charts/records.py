@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from pligos_tui import __version__
+from pligos_tui.charts.library import chart_stat
 from pligos_tui.charts.localcache import LocalCache, machine_key
 from pligos_tui.io.files import atomic_write
-from pligos_tui.spec.discover import find_services, read_marker, split_v1, stat_digest
+from pligos_tui.spec.discover import find_services, read_marker, split_v1
 from pligos_tui.spec.vocabulary import CHARTS_DIR, CONFIG_NAME, DEFAULT_SECRETS_PATH, FLAVOR_FILE
 
 STATE = ".pligos-inputs.json"
@@ -331,7 +332,7 @@ class Records:
             marker = read_marker(dest)
             if marker is None or marker.get("hash") != info.get("hash"):
                 return None
-            if record.stat(dest) != stat_digest(dest):
+            if record.stat(dest) != chart_stat(dest):  # (its library's files too)
                 return None  # changed since: read it again
         return record
 

@@ -7,6 +7,11 @@ the chart keeps them when its `dependencies` block stayed the same and drops the
 changed (`carried`), so they are never silently out of date. `state` tells whether the
 subcharts a chart has are what its Chart.yaml asks for, which `pligos generate --deps` uses
 to decide which charts to fetch for.
+
+The helpers' library (`charts.library`) is a dependency of every generated chart, held through
+the chart's link `charts/pligos-library`: `helm dependency build` packs a second copy of it
+into `charts/`, which `drop_packed_library` removes again; a lock's entry for it is satisfied
+by the link.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
+from pligos_tui.charts.library import LIBRARY_NAME, LINK, is_library_dependency
 from pligos_tui.charts.packaging import archive_files, local_repository, packaged_files
 from pligos_tui.errors import ConfigError, PligosError
 from pligos_tui.io.files import read_regular
@@ -89,7 +95,11 @@ def state(dest: Path) -> str:
     locked = lock.get("dependencies") if isinstance(lock, dict) else None
     if not isinstance(locked, list) or not _lock_matches(deps, locked):
         return STALE
-    wanted = {f"{d.get('name')}-{d.get('version')}.tgz": d for d in locked}
+    linked = (dest / LINK / "Chart.yaml").is_file()  # (the library, through the link)
+    wanted = {f"{d.get('name')}-{d.get('version')}.tgz": d for d in locked
+              if not (linked and is_library_dependency(d))}
+    if not wanted:
+        return CURRENT
     have = {p.name for p in archives}
     if not have & set(wanted):
         return MISSING
@@ -100,6 +110,16 @@ def state(dest: Path) -> str:
         if source is not None and not _packaged_from(dest / "charts" / name, source):
             return STALE
     return CURRENT
+
+
+def drop_packed_library(dest: Path) -> None:
+    """Remove the archive of the helpers' library that `helm dependency build` packed into
+    the chart at `dest`, when the chart's link holds the library already."""
+    if not (dest / LINK / "Chart.yaml").is_file():
+        return
+    for archive in (dest / "charts").glob(f"{LIBRARY_NAME}-*.tgz"):
+        if archive.is_file() and not archive.is_symlink():
+            archive.unlink()
 
 
 def drop_stale_lock(dest: Path) -> None:

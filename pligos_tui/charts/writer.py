@@ -5,7 +5,9 @@ interrupted run leaves the previous chart as it was (`recover` cleans what a kil
 A folder without Pligos's marker was not made by Pligos and is never replaced or deleted.
 Secret data goes into the chart's `secrets/` folder (0700, its files 0600); the subcharts
 `helm dependency build` fetched are carried into the new chart while its dependencies stay
-the same (`subcharts.carried`).
+the same (`subcharts.carried`). The library's files a chart holds (`library.linked_files`) are
+not written into it: the chart gets the link to its root's library instead, which the caller
+writes first (as a chart of its own, `library.library_files`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pligos_tui.charts.chart import (
     secret_file_problems,
     secret_files,
 )
+from pligos_tui.charts.library import is_linked, link_ok, make_link
 from pligos_tui.errors import ChartWriteError, display_path
 from pligos_tui.io.files import locked
 from pligos_tui.io.swap import exchange
@@ -167,7 +170,8 @@ def _write_locked(dest: Path, files: dict[str, bytes], meta: dict[str, Any], dig
             disk = disk_files(dest, secrets=True)
             if (marker.get("hash") == digest and content_hash(disk) == digest
                     and secret_files(disk) == secret_files(files)
-                    and not secret_file_problems(dest)):
+                    and not secret_file_problems(dest)
+                    and (link_ok(dest) or not any(is_linked(rel) for rel in files))):
                 return "unchanged"
             edited = [] if force else edited_files(dest, marker, disk)
             if edited:
@@ -184,7 +188,11 @@ def _write_locked(dest: Path, files: dict[str, bytes], meta: dict[str, Any], dig
                        "files": file_digests(files, sums=sums)}
         _write_marker(tmp, marker_data)
         made: set[Path] = {tmp}
+        linked = False
         for rel, data in files.items():
+            if is_linked(rel):
+                linked = True  # (the link below stands for them)
+                continue
             path = tmp / rel
             if path.parent not in made:
                 _make_folder(tmp, path.parent, secret=is_secret(rel))
@@ -195,6 +203,8 @@ def _write_locked(dest: Path, files: dict[str, bytes], meta: dict[str, Any], dig
                     fh.write(data)
             else:
                 path.write_bytes(data)
+        if linked:
+            make_link(tmp)
         for rel in kept:  # (the subcharts of the same dependencies)
             if rel not in files:
                 _carry(dest / rel, tmp / rel)

@@ -3,9 +3,12 @@
 `describe(svc, context)` compiles the context (or every context) with `compile_context` and
 reads the values contract (docs/values-contract.md): the routes' listening ports, `files`
 mounts and the type of each YAML/JSON file's content, `secret` mounts and their keys, plain
-environment variables, and each friend's config and credential variables. With no context,
-the description is the union of all contexts; an item some contexts lack lists the contexts
-that have it, and the emitters make it optional.
+environment variables, and each friend's config variables and credentials (each a file named
+by `<VARIABLE>_FILE`, or the variable itself: `security.credentialsAs`). Only the service's own
+container is described: the mounts only its sidecars and init containers use, and the
+writable /tmp of a read-only root file system, are left out. With no context, the description
+is the union of all contexts; an item some contexts lack lists the contexts that have it, and
+the emitters make it optional.
 
 Secret data is never read into the description: secrets are read through a provider that
 keeps their keys and drops their bytes.
@@ -28,7 +31,13 @@ from pligos_tui.secrets import LazyProvider, RedactingProvider, SecretProvider
 from pligos_tui.spec.model import Service
 from pligos_tui.spec.resolve import require_context
 from pligos_tui.spec.rules.secrets import locate_secret_error
-from pligos_tui.spec.vocabulary import DEFAULT_PROTOCOL, EXISTING
+from pligos_tui.spec.vocabulary import (
+    CREDENTIAL_FILE_SUFFIX,
+    CREDENTIALS_MOUNT,
+    DEFAULT_PROTOCOL,
+    EXISTING,
+    TMP_VOLUME,
+)
 
 INT = re.compile(r"0|-?[1-9][0-9]{0,17}")
 
@@ -84,10 +93,36 @@ class EnvVar:
 @dataclass(frozen=True)
 class FriendValue:
     key: str  # the config key or credential name
-    env: str  # the container variable that carries it
+    env: str  # the container variable that carries it (a credential: in `env_contexts`)
     type: str  # str | int; credentials are always secret strings
     secret: bool
     contexts: tuple[str, ...]
+    # a credential: the variable naming its file, the file's path in the container, and the
+    # contexts (of `contexts`) that mount it as that file; the others set `env` itself
+    file_env: str = ""
+    file: str = ""
+    file_contexts: tuple[str, ...] = ()
+
+    @property
+    def env_contexts(self) -> tuple[str, ...]:
+        """The contexts (of `contexts`) that give a credential as the variable `env`."""
+        return tuple(c for c in self.contexts if c not in self.file_contexts)
+
+    def delivery(self) -> str:
+        """How a credential reaches the container: files | env | both (by context)."""
+        if not self.file_contexts:
+            return "env"
+        return "files" if not self.env_contexts else "both"
+
+    def source(self) -> str:
+        """Where the value comes from, for the generated code's comments."""
+        if not self.secret:
+            return f"from ${self.env}"
+        from_file = f"read from the file named by ${self.file_env} ({self.file})"
+        return "a credential, " + {
+            "files": from_file, "env": f"from ${self.env}",
+            "both": f"{from_file} in {', '.join(self.file_contexts)}, from ${self.env} in "
+                    f"{', '.join(self.env_contexts)}"}[self.delivery()]
 
 
 @dataclass(frozen=True)
@@ -159,6 +194,15 @@ def _parse(fmt: str, data: bytes) -> tuple[Shape | None, str]:
     return (infer(value), "") if not why else (None, why)
 
 
+def credentials_as_files(values: dict[str, Any]) -> bool:
+    """Whether a chart mounts friends' credentials as files: `security.credentialsAs` unless
+    it says env, as the flavors' helpers read it (a flavor that does not take `security` has no
+    such key in its values, and gets files)."""
+    security = values.get("security")
+    said = security.get("credentialsAs") if isinstance(security, dict) else None
+    return said != "env"
+
+
 def _credential_name(friend: str, var: str) -> str:
     """`password` of POSTGRES_PASSWORD: the contract names the variable, not the credential."""
     prefix = friend.upper().replace("-", "_") + "_"
@@ -203,6 +247,7 @@ def describe(svc: Service, context: str | None = None) -> Api:
     env: list[str] = []
     friends: dict[str, list[str]] = {}
     friend_types: dict[tuple[str, str], str] = {}
+    as_files: dict[tuple[str, str], list[str]] = {}  # (friend, variable) -> contexts
 
     for c in compiled:
         v = c.values
@@ -213,8 +258,9 @@ def describe(svc: Service, context: str | None = None) -> Api:
                   {"port": r["containerPort"], "protocol": r.get("protocol", DEFAULT_PROTOCOL)},
                   f"route {r['name']!r}")
         for m in v.get("mounts") or []:
-            if m["type"] not in ("files", "secret"):
-                continue
+            if m["type"] not in ("files", "secret") or m.get("main") is False \
+                    or m["name"] == TMP_VOLUME:
+                continue  # (only sidecars or init containers mount it; the writable /tmp)
             name = m["name"]
             if ("mount", name) not in u.items:
                 mounts.append(name)
@@ -245,24 +291,35 @@ def describe(svc: Service, context: str | None = None) -> Api:
                     if ("secret-key", name, key) not in u.items:
                         secret_keys.setdefault(name, []).append(key)
                     u.add(("secret-key", name, key), c.context, {}, "")
-        for e in v.get("env") or []:
-            if ("env", e["name"]) not in u.items:
-                env.append(e["name"])
-            u.add(("env", e["name"]), c.context, {}, "")
+        variables = v.get("env") or {}
+        if not isinstance(variables, dict):
+            raise CodegenError(f"{svc.file}: the values of context {c.context!r} hold `env` as "
+                               f"a {type(variables).__name__}, not a mapping of variable names "
+                               "to values", hint="env is a mapping NAME: value; fix the "
+                               "context's `values:`")
+        for var_name in variables:
+            if ("env", var_name) not in u.items:
+                env.append(var_name)
+            u.add(("env", var_name), c.context, {}, "")
+        files_here = credentials_as_files(v)
         for fname, friend in sorted((v.get("friends") or {}).items()):
             if ("friend", fname) not in u.items:
                 friends[fname] = []
             u.add(("friend", fname), c.context, {}, "")
             config = friend.get("config") or {}
-            pairs = [(x["key"], x["name"], False) for x in friend.get("env") or []]
-            pairs += [(_credential_name(fname, x["name"]), x["name"], True)
+            pairs = [(x["key"], x["name"], "") for x in friend.get("env") or []]
+            pairs += [(_credential_name(fname, x["name"]), x["name"],
+                       f"{CREDENTIALS_MOUNT}/{fname}/{x['key']}")
                       for x in friend.get("credentials") or []]
-            for key, var, secret in pairs:
+            for key, var, file in pairs:
+                secret = bool(file)
                 ident = ("friend-value", fname, var)
                 if ident not in u.items:
                     friends[fname].append(var)
-                u.add(ident, c.context, {"key": key, "secret": secret},
+                u.add(ident, c.context, {"key": key, "secret": secret, "file": file},
                       f"variable {var} of friend {fname!r}")
+                if secret and files_here:
+                    as_files.setdefault((fname, var), []).append(c.context)
                 if not secret:
                     text = str(config.get(key, ""))
                     kind = "int" if INT.fullmatch(text) else "str"
@@ -292,13 +349,17 @@ def describe(svc: Service, context: str | None = None) -> Api:
                          for k in secret_keys.get(name, []))
             api_secrets.append(SecretMount(name, f["path"], f["secret"], keys,
                                            u.contexts("mount", name)))
+
+    def friend_value(name: str, var: str) -> FriendValue:
+        f = facts("friend-value", name, var)
+        return FriendValue(f["key"], var, friend_types.get((name, var), "str"), f["secret"],
+                           u.contexts("friend-value", name, var),
+                           file_env=var + CREDENTIAL_FILE_SUFFIX if f["secret"] else "",
+                           file=f["file"], file_contexts=tuple(as_files.get((name, var), ())))
+
     api_friends = tuple(
-        Friend(name, tuple(
-            FriendValue(facts("friend-value", name, var)["key"], var,
-                        friend_types.get((name, var), "str"),
-                        facts("friend-value", name, var)["secret"],
-                        u.contexts("friend-value", name, var)) for var in variables),
-            u.contexts("friend", name))
+        Friend(name, tuple(friend_value(name, var) for var in variables),
+               u.contexts("friend", name))
         for name, variables in sorted(friends.items()))
     return Api(service=svc.name, contexts=tuple(order), single=context is not None,
                ports=api_ports, files=tuple(api_files), secrets=tuple(api_secrets),

@@ -1,10 +1,12 @@
 """The Go emitter: one package, standard library only, gofmt-clean, vets and builds.
 
 `Load()` / `LoadWith(Options)` read the environment and the mounted files and return one
-*ConfigError listing everything missing. The emitted text is already in gofmt's layout: every
-struct field carries a doc comment (so gofmt aligns nothing across fields), except the fields
-of structs inferred from config files, which are aligned here as gofmt aligns them; values are
-set by assignments, never by multi-line composite literals.
+*ConfigError listing everything missing (the loader is goruntime.RUNTIME). A friend's
+credential is read from the file its `<NAME>_FILE` variable names, else from the variable
+`<NAME>` (security.credentialsAs). The emitted text is already in gofmt's layout: every struct
+field carries a doc comment (so gofmt aligns nothing across fields), except the fields of
+structs inferred from config files, which are aligned here as gofmt aligns them; values are set
+by assignments, never by multi-line composite literals.
 """
 
 from __future__ import annotations
@@ -15,273 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pligos_tui.codegen.api import Api, ConfigFile, FilesMount, Friend, SecretMount
+from pligos_tui.codegen.goruntime import RUNTIME
 from pligos_tui.codegen.goyaml import READER
 from pligos_tui.codegen.names import GO_KEYWORDS, camel, unique
 from pligos_tui.codegen.shapes import Shape
-
-RUNTIME = '''
-// ConfigError lists everything the container lacks of what its chart gives it.
-type ConfigError struct {
-	// Problems holds one line per missing or unreadable item.
-	Problems []string
-}
-
-func (e *ConfigError) Error() string {
-	noun := "problems"
-	if len(e.Problems) == 1 {
-		noun = "problem"
-	}
-	return fmt.Sprintf("configuration of service %s is incomplete (%d %s):\\n  - %s", Service,
-		len(e.Problems), noun, strings.Join(e.Problems, "\\n  - "))
-}
-
-// Secret is a secret value: printing, logging or marshalling it shows ***.
-type Secret struct {
-	value string
-}
-
-// Reveal returns the secret value.
-func (s Secret) Reveal() string { return s.value }
-
-// String hides the value.
-func (s Secret) String() string { return "***" }
-
-// GoString hides the value from %#v.
-func (s Secret) GoString() string { return "Secret(***)" }
-
-// MarshalJSON hides the value from encoding/json.
-func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"***"`), nil }
-
-// File is a mounted file; Path is where it is in the container (below PLIGOS_ROOT when set).
-type File struct {
-	// Path is the file's path.
-	Path string
-}
-
-// ReadBytes returns the file's content.
-func (f File) ReadBytes() ([]byte, error) { return os.ReadFile(f.Path) }
-
-// ReadText returns the file's content as text.
-func (f File) ReadText() (string, error) {
-	data, err := os.ReadFile(f.Path)
-	return string(data), err
-}
-
-// SecretFile is a file of a mounted secret.
-type SecretFile struct {
-	// Path is the file's path.
-	Path string
-}
-
-// Reveal reads the file into a Secret, which never prints.
-func (f SecretFile) Reveal() (Secret, error) {
-	data, err := os.ReadFile(f.Path)
-	return Secret{string(data)}, err
-}
-
-// Options changes where Load reads from; the zero value reads the container.
-type Options struct {
-	// Context is the context that runs (default: $PLIGOS_CONTEXT).
-	Context string
-	// Root is the folder mounted files are read below (default: $PLIGOS_ROOT, else /).
-	Root string
-	// Getenv reads a variable (default: os.LookupEnv).
-	Getenv func(string) (string, bool)
-}
-
-type loader struct {
-	context  string
-	root     string
-	getenv   func(string) (string, bool)
-	problems []string
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func newLoader(opts Options) *loader {
-	ld := &loader{context: opts.Context, root: opts.Root, getenv: opts.Getenv}
-	if ld.getenv == nil {
-		ld.getenv = os.LookupEnv
-	}
-	if ld.context == "" {
-		ld.context, _ = ld.getenv(ContextEnv)
-	}
-	if ld.context == "" && len(Contexts) == 1 {
-		ld.context = Contexts[0]
-	}
-	if ld.root == "" {
-		ld.root, _ = ld.getenv(RootEnv)
-	}
-	if ld.root == "" {
-		ld.root = "/"
-	}
-	if ld.context != "" && !contains(Contexts, ld.context) {
-		ld.problem("context %q (from Options or %s) is not one this package was generated for: %s",
-			ld.context, ContextEnv, strings.Join(Contexts, ", "))
-	}
-	return ld
-}
-
-func (ld *loader) problem(format string, args ...any) {
-	ld.problems = append(ld.problems, fmt.Sprintf(format, args...))
-}
-
-func (ld *loader) wanted(contexts []string) bool {
-	return contexts == nil || contains(contexts, ld.context)
-}
-
-func (ld *loader) get(name string, contexts []string) (string, bool) {
-	value, ok := ld.getenv(name)
-	if !ok && ld.wanted(contexts) {
-		ld.problem("environment variable %s is not set", name)
-	}
-	return value, ok
-}
-
-func (ld *loader) env(name string) string {
-	value, _ := ld.get(name, nil)
-	return value
-}
-
-func (ld *loader) optEnv(name string, contexts ...string) *string {
-	if value, ok := ld.get(name, contexts); ok {
-		return &value
-	}
-	return nil
-}
-
-func (ld *loader) integer(name string, contexts []string) (int, bool) {
-	value, ok := ld.get(name, contexts)
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.Atoi(value)
-	if err != nil {
-		ld.problem("environment variable %s is %q, not a whole number", name, value)
-		return 0, false
-	}
-	return n, true
-}
-
-func (ld *loader) intEnv(name string) int {
-	n, _ := ld.integer(name, nil)
-	return n
-}
-
-func (ld *loader) optIntEnv(name string, contexts ...string) *int {
-	if n, ok := ld.integer(name, contexts); ok {
-		return &n
-	}
-	return nil
-}
-
-func (ld *loader) secretEnv(name string) Secret {
-	value, _ := ld.get(name, nil)
-	return Secret{value}
-}
-
-func (ld *loader) optSecretEnv(name string, contexts ...string) *Secret {
-	if value, ok := ld.get(name, contexts); ok {
-		return &Secret{value}
-	}
-	return nil
-}
-
-func (ld *loader) hasEnv(names []string, contexts ...string) bool {
-	if ld.context != "" {
-		return contains(contexts, ld.context)
-	}
-	for _, name := range names {
-		if _, ok := ld.getenv(name); ok {
-			return true
-		}
-	}
-	return false
-}
-
-func (ld *loader) port(port int, contexts ...string) *int {
-	if ld.context != "" && !contains(contexts, ld.context) {
-		return nil
-	}
-	return &port
-}
-
-func (ld *loader) path(path string) string {
-	return filepath.Join(ld.root, filepath.FromSlash(strings.TrimLeft(path, "/")))
-}
-
-func (ld *loader) file(path, what string, contexts []string) (string, bool) {
-	full := ld.path(path)
-	if info, err := os.Stat(full); err == nil && !info.IsDir() {
-		return full, true
-	}
-	if ld.wanted(contexts) {
-		ld.problem("file %s is missing (%s)", full, what)
-	}
-	return full, false
-}
-
-func (ld *loader) needFile(path, what string) *File {
-	full, _ := ld.file(path, what, nil)
-	return &File{Path: full}
-}
-
-func (ld *loader) optFile(path, what string, contexts ...string) *File {
-	if full, ok := ld.file(path, what, contexts); ok {
-		return &File{Path: full}
-	}
-	return nil
-}
-
-func (ld *loader) needSecretFile(path, what string) SecretFile {
-	full, _ := ld.file(path, what, nil)
-	return SecretFile{Path: full}
-}
-
-func (ld *loader) optSecretFile(path, what string, contexts ...string) *SecretFile {
-	if full, ok := ld.file(path, what, contexts); ok {
-		return &SecretFile{Path: full}
-	}
-	return nil
-}
-
-func (ld *loader) hasDir(path string, contexts ...string) bool {
-	if ld.context != "" {
-		return contains(contexts, ld.context)
-	}
-	info, err := os.Stat(ld.path(path))
-	return err == nil && info.IsDir()
-}
-
-// parse reads a JSON or YAML file into a struct inferred from the file in the repository.
-func (ld *loader) parse(path, format string, into any) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return // reported as missing
-	}
-	if format == "yaml" {
-		value, err := yamlLoad(string(data))
-		if err != nil {
-			ld.problem("file %s cannot be read as yaml: %v", path, err)
-			return
-		}
-		if data, err = json.Marshal(value); err != nil {
-			ld.problem("file %s cannot be read as yaml: %v", path, err)
-			return
-		}
-	}
-	if err := json.Unmarshal(data, into); err != nil {
-		ld.problem("file %s does not have the expected content: %v", path, err)
-	}
-}
-'''
+from pligos_tui.spec.vocabulary import CREDENTIAL_FILE_SUFFIX as SUFFIX
 
 NO_READER = '''
 func yamlLoad(string) (any, error) {
@@ -452,20 +192,27 @@ def _friend(out: _Out, f: Friend, optional: tuple[str, ...] | None) -> tuple[str
     for attr, v in zip(attrs, f.values):
         opt = v.contexts != f.contexts
         ctx = f", {_list(v.contexts)}" if opt else ""
-        kind = "secret" if v.secret else v.type
-        t, call = {"secret": ("Secret", "secretEnv"), "int": ("int", "intEnv"),
-                   "str": ("string", "env")}[kind]
+        if v.secret:
+            how = (f"{_q(v.env)}, []string{{{_list(v.file_contexts)}}}, "
+                   f"[]string{{{_list(v.env_contexts)}}}")
+            t, call = "Secret", "credential"
+            note = f"{attr} is {v.source()}."
+        else:
+            how = _q(v.env)
+            t, call = {"int": ("int", "intEnv"), "str": ("string", "env")}[v.type]
+            note = f"{attr} is ${v.env}."
         if opt:
             t = "*" + t
             call = "opt" + call[0].upper() + call[1:]
-        fields.append((attr, t, f"{attr} is ${v.env}" + (", a credential." if v.secret
-                                                          else ".")))
-        assigns.append(f"{attr} = ld.{call}({_q(v.env)}{ctx})")
+        elif v.secret:
+            call = "needCredential"
+        fields.append((attr, t, note))
+        assigns.append(f"{attr} = ld.{call}({how}{ctx})")
     out.types.append(_struct(cls, f"{cls} is what service {f.name} injects.", fields))
     fn = out.reserve("load" + cls)
     lines = [f"func {fn}(ld *loader) *{cls} {{\n"]
     if optional is not None:
-        names = ", ".join(_q(v.env) for v in f.values)
+        names = ", ".join(_q(n) for v in f.values for n in (v.env, v.file_env) if n)
         lines.append(f"\tif !ld.hasEnv([]string{{{names}}}, {_list(optional)}) {{\n"
                      "\t\treturn nil\n\t}\n")
     lines.append(f"\tf := &{cls}{{}}\n")
@@ -533,7 +280,8 @@ def emit(api: Api, command: str, package: str) -> str:
            f"//\tcfg, err := {package}.Load() // a *ConfigError lists all that is missing\n"
            + (f"//\tport := cfg.Ports.{first_port}\n" if first_port else "")
            + f"//\n// Regenerate with: {command}\n")
-    imports = ["encoding/json", "fmt", "os", "path/filepath", "strconv", "strings"]
+    imports = ["encoding/json", "errors", "fmt", "io/fs", "os", "path/filepath", "strconv",
+               "strings", "unicode/utf8"]
     if out.yaml:
         imports.append("regexp")
     parts = [doc, f"package {package}\n\n",
@@ -545,7 +293,9 @@ def emit(api: Api, command: str, package: str) -> str:
              "// RootEnv names the variable holding the folder mounted files are read below.\n"
              'const RootEnv = "PLIGOS_ROOT"\n\n'
              "// ContextEnv names the variable holding the context that runs.\n"
-             'const ContextEnv = "PLIGOS_CONTEXT"\n'),
+             'const ContextEnv = "PLIGOS_CONTEXT"\n\n'
+             "// credentialFileSuffix ends the variable naming the file of a friend's credential.\n"
+             f"const credentialFileSuffix = {_q(SUFFIX)}\n"),
              RUNTIME, READER if out.yaml else NO_READER]
     sections = [
         _struct("Ports", "Ports are the ports the service listens on, by route.", port_fields),

@@ -1,8 +1,10 @@
 """The Python emitter: one module, standard library only, dataclasses, `mypy --strict` clean.
 
 The module's `load()` reads the environment and the mounted files and raises one ConfigError
-listing everything missing. The runtime part (loader, Secret, File) is the same text in every
-module; the classes and `load()` are derived from the Api description.
+listing everything missing. A friend's credential is read from the file its `<NAME>_FILE`
+variable names, else from the variable `<NAME>` (security.credentialsAs: files or env). The
+runtime part (pyruntime.RUNTIME: loader, Secret, File) is the same text in every module; the
+classes and `load()` are derived from the Api description.
 """
 
 from __future__ import annotations
@@ -14,192 +16,11 @@ from dataclasses import dataclass, field
 from pligos_tui.codegen import miniyaml
 from pligos_tui.codegen.api import Api, ConfigFile, FilesMount, Friend, SecretMount
 from pligos_tui.codegen.names import camel, python_attr, snake, unique
+from pligos_tui.codegen.pyruntime import RUNTIME
 from pligos_tui.codegen.shapes import Shape
+from pligos_tui.spec.vocabulary import CREDENTIAL_FILE_SUFFIX as SUFFIX
 
 DEFAULT_FILE = "pligos_config.py"
-
-RUNTIME = '''
-
-class ConfigError(Exception):
-    """The container lacks configuration its chart gives it; `problems` lists all of it."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = list(problems)
-        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        super().__init__(f"configuration of service {SERVICE} is incomplete ({count}):\\n"
-                         + "\\n".join(f"  - {p}" for p in problems))
-
-
-class Secret:
-    """A secret value: printing or logging it shows ***; reveal() returns it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret(***)"
-
-    __str__ = __repr__
-
-
-@dataclass(frozen=True)
-class File:
-    """A mounted file; `path` is where it is in the container (below PLIGOS_ROOT when set)."""
-
-    path: Path
-
-    def read_bytes(self) -> bytes:
-        return self.path.read_bytes()
-
-    def read_text(self) -> str:
-        return self.path.read_text(encoding="utf-8")
-
-
-@dataclass(frozen=True)
-class SecretFile:
-    """A file of a mounted secret; reveal() reads it into a Secret, which never prints."""
-
-    path: Path
-
-    def reveal(self) -> Secret:
-        return Secret(self.path.read_text(encoding="utf-8"))
-
-    def read_bytes(self) -> bytes:
-        return self.path.read_bytes()
-
-
-class _Loader:
-    """Reads what the container is given and collects every problem before failing."""
-
-    def __init__(self, context: str | None, environ: Mapping[str, str] | None,
-                 root: str | os.PathLike[str] | None) -> None:
-        self.environ: Mapping[str, str] = os.environ if environ is None else environ
-        self.context = (context or self.environ.get(CONTEXT_ENV)
-                        or (CONTEXTS[0] if len(CONTEXTS) == 1 else None))
-        self.root = Path(root if root is not None else self.environ.get(ROOT_ENV) or "/")
-        self.problems: list[str] = []
-        if self.context is not None and self.context not in CONTEXTS:
-            self.problems.append(f"context {self.context!r} (from load() or {CONTEXT_ENV}) is "
-                                 f"not one this module was generated for: {', '.join(CONTEXTS)}")
-
-    def wanted(self, contexts: tuple[str, ...] | None) -> bool:
-        return contexts is None or self.context in contexts
-
-    def get(self, name: str, contexts: tuple[str, ...] | None = None) -> str | None:
-        value = self.environ.get(name)
-        if value is None and self.wanted(contexts):
-            self.problems.append(f"environment variable {name} is not set")
-        return value
-
-    def env(self, name: str) -> str:
-        value = self.get(name)
-        return "" if value is None else value
-
-    def integer(self, name: str, contexts: tuple[str, ...] | None = None) -> int | None:
-        value = self.get(name, contexts)
-        if value is None:
-            return None
-        try:
-            return int(value)
-        except ValueError:
-            self.problems.append(f"environment variable {name} is {value!r}, not a whole number")
-            return None
-
-    def int_env(self, name: str) -> int:
-        value = self.integer(name)
-        return 0 if value is None else value
-
-    def secret(self, name: str, contexts: tuple[str, ...] | None = None) -> Secret | None:
-        value = self.get(name, contexts)
-        return None if value is None else Secret(value)
-
-    def secret_env(self, name: str) -> Secret:
-        return self.secret(name) or Secret("")
-
-    def has_env(self, names: tuple[str, ...], contexts: tuple[str, ...]) -> bool:
-        if self.context is not None:
-            return self.context in contexts
-        return any(n in self.environ for n in names)
-
-    def port(self, port: int, contexts: tuple[str, ...]) -> int | None:
-        return None if self.context is not None and self.context not in contexts else port
-
-    def path(self, path: str) -> Path:
-        return self.root / path.lstrip("/")
-
-    def file(self, path: str, what: str, contexts: tuple[str, ...] | None = None) -> Path | None:
-        full = self.path(path)
-        if full.is_file():
-            return full
-        if self.wanted(contexts):
-            self.problems.append(f"file {full} is missing ({what})")
-        return None
-
-    def need_file(self, path: str, what: str) -> Path:
-        return self.file(path, what) or self.path(path)
-
-    def has_dir(self, path: str, contexts: tuple[str, ...]) -> bool:
-        if self.context is not None:
-            return self.context in contexts
-        return self.path(path).is_dir()
-
-    def parsed(self, path: Path | None, fmt: str, shape: object) -> Any:
-        if path is None or not path.is_file():
-            return None
-        try:
-            text = path.read_text(encoding="utf-8")
-            data = json.loads(text) if fmt == "json" else yaml_load(text)
-        except (OSError, ValueError) as exc:
-            self.problems.append(f"file {path} cannot be read as {fmt}: {exc}")
-            return None
-        errors: list[str] = []
-        _check(data, shape, "", errors)
-        self.problems.extend(f"file {path}: {e}" for e in errors[:10])
-        return data
-
-    def done(self) -> None:
-        if self.problems:
-            raise ConfigError(self.problems)
-
-
-def _check(value: object, shape: object, where: str, out: list[str]) -> None:
-    """Whether parsed content has the type inferred from the file in the repository."""
-    if isinstance(shape, tuple) and shape[0] == "?":
-        if value is None:
-            return
-        shape = shape[1]
-    at = where or "the document"
-    if isinstance(shape, tuple) and shape[0] == "list":
-        if not isinstance(value, list):
-            out.append(f"{at}: expected a list, found {type(value).__name__}")
-            return
-        for i, item in enumerate(value):
-            _check(item, shape[1], f"{where}[{i}]", out)
-        return
-    if isinstance(shape, tuple) and shape[0] == "object":
-        if not isinstance(value, dict):
-            out.append(f"{at}: expected a mapping, found {type(value).__name__}")
-            return
-        for key, required, inner in shape[1]:
-            if key in value:
-                _check(value[key], inner, f"{where}.{key}" if where else key, out)
-            elif required:
-                out.append(f"{at}: missing key {key!r}")
-        return
-    ok = {"any": True,
-          "str": isinstance(value, str),
-          "bool": isinstance(value, bool),
-          "int": isinstance(value, int) and not isinstance(value, bool),
-          "float": isinstance(value, (int, float)) and not isinstance(value, bool)}[str(shape)]
-    if not ok:
-        out.append(f"{at}: expected {shape}, found {type(value).__name__}")
-'''
-
 
 def _tuple(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(json.dumps(v) for v in values) + ("," if len(values) == 1 else "") + ")"
@@ -391,8 +212,9 @@ def _friend(out: _Out, f: Friend) -> tuple[str, str]:
         optional = v.contexts != f.contexts
         ctx = f", {_tuple(v.contexts)}" if optional else ""
         if v.secret:
-            t, e = ("Secret | None", f"ld.secret({_q(v.env)}{ctx})") if optional else (
-                "Secret", f"ld.secret_env({_q(v.env)})")
+            how = f"{_q(v.env)}, {_tuple(v.file_contexts)}, {_tuple(v.env_contexts)}"
+            t, e = ("Secret | None", f"ld.credential({how}{ctx})") if optional else (
+                "Secret", f"ld.need_credential({how})")
         elif v.type == "int":
             t, e = ("int | None", f"ld.integer({_q(v.env)}{ctx})") if optional else (
                 "int", f"ld.int_env({_q(v.env)})")
@@ -401,8 +223,9 @@ def _friend(out: _Out, f: Friend) -> tuple[str, str]:
                 "str", f"ld.env({_q(v.env)})")
         fields.append((attr, t))
         exprs.append(f"{attr}={e}")
-    doc = f"Friend {f.name}: " + (", ".join(f"{v.key} from ${v.env}" for v in f.values)
-                                   or "nothing injected") + "."
+    doc = (f"Friend {f.name}, what it injects:\n" + "".join(f"\n    - {v.key}: {v.source()}"
+                                                         for v in f.values) + "\n    "
+           if f.values else f"Friend {f.name}: nothing injected.")
     out.classes.append(_dataclass(cls, doc, fields))
     fn = out.reserve("_load_" + snake(f.name) + "_friend")
     args = "".join(f"        {e},\n" for e in exprs)
@@ -456,7 +279,7 @@ def emit(api: Api, command: str) -> str:
     for attr, f in zip(friend_attrs, api.friends):
         cls, fn = _friend(out, f)
         if api.optional(f):
-            names = tuple(v.env for v in f.values)
+            names = tuple(n for v in f.values for n in (v.env, v.file_env) if n)
             friend_fields.append((attr, f"{cls} | None"))
             friend_exprs.append(f"{attr}={fn}(ld) if ld.has_env({_tuple(names)}, "
                                 f"{_tuple(f.contexts)}) else None")
@@ -540,7 +363,10 @@ says which context runs,
               f"CONTEXTS: tuple[str, ...] = {_tuple(api.contexts)}\n"
               f'ROOT_ENV = "PLIGOS_ROOT"  # read mounted files below this folder instead of /\n'
               f'CONTEXT_ENV = "PLIGOS_CONTEXT"  # the context that runs, when not passed to '
-              f"load()\n")
+              f"load()\n"
+              f"# a friend's credential is read from the file the variable <NAME>{SUFFIX} names,"
+              f" else\n# from <NAME>\n"
+              f"CREDENTIAL_FILE_SUFFIX = {_q(SUFFIX)}\n")
     parts = [doc, "\n".join(imports) + "\n", consts, RUNTIME.rstrip("\n") + "\n", reader]
     if out.shapes:
         parts.append("\n\n" + "".join(out.shapes))

@@ -18,11 +18,12 @@ import yaml
 
 from pligos_tui import codegen, helm
 from pligos_tui.charts import subcharts
-from pligos_tui.charts.chart import chart_state, secret_file_problems
+from pligos_tui.charts.chart import ChartState, chart_state, library_state, secret_file_problems
+from pligos_tui.charts.library import library_files, library_of
 from pligos_tui.charts.plan import ChartPlan
 from pligos_tui.charts.umbrella import UmbrellaPlan, plan_umbrellas
 from pligos_tui.errors import display_path
-from pligos_tui.jobs.generate import load_services, orphans, plan
+from pligos_tui.jobs.generate import library_dests, load_services, orphans, plan
 from pligos_tui.secrets.file import git_tracked
 from pligos_tui.secrets.scan import scan
 from pligos_tui.spec.discover import find_services, split_v1
@@ -107,9 +108,18 @@ def check(paths: list[Path], *, lint: bool = True, out: Path | None = None) -> C
     report = CheckReport(charts=len(plans) + len(umbrellas), lint=lint)
     for svc in services:
         _check_service(svc, report, orphaned=out is None)
+    unusable: set[Path] = set()  # libraries not as generated: their charts are not linted
+    for lib in library_dests(plans):  # (once per charts root, not once per chart using it)
+        finding = _finding(library_state(lib, library_files()), display_path(lib), "")
+        if finding is not None:
+            report.findings.append(finding)
+            unusable.add(lib)
+        else:
+            report.passed.append(Passed(display_path(lib), "", ["up to date"]))
     for p in plans:
         _check_chart(p.dest, p.context, p.chart_files(), report, lint=lint,
-                     subcharts_used=bool(p.compiled.requirements), lint_hint=_lint_hint(p))
+                     subcharts_used=bool(p.compiled.requirements), lint_hint=_lint_hint(p),
+                     library_ok=library_of(p.dest) not in unusable)
     for u in umbrellas:
         _check_chart(u.dest, u.context, u.files, report, lint=lint, subcharts_used=True,
                      lint_hint="fix the definitions of the shared dependencies "
@@ -160,9 +170,10 @@ def _check_service(svc: Service, report: CheckReport, *, orphaned: bool) -> None
 
 
 def _check_chart(dest: Path, context: str, files: dict[str, bytes], report: CheckReport, *,
-                 lint: bool, subcharts_used: bool, lint_hint: str) -> None:
+                 lint: bool, subcharts_used: bool, lint_hint: str,
+                 library_ok: bool = True) -> None:
     where = display_path(dest)
-    finding = state_finding(dest, context, files)
+    finding = state_finding(dest, context, files, library=False)  # (its library: once, above)
     if finding is not None:
         report.findings.append(finding)
         return
@@ -178,6 +189,12 @@ def _check_chart(dest: Path, context: str, files: dict[str, bytes], report: Chec
         if done:
             passed.append(done)
     if not lint:
+        report.passed.append(Passed(where, context, passed))
+        return
+    if not library_ok:
+        report.skipped.append(Skipped(where, context, "lint", "its helpers' library is not as "
+                                      "generated", "fix the library as the finding about it "
+                                      "says, then `pligos check` again"))
         report.passed.append(Passed(where, context, passed))
         return
     fetched = subcharts.state(dest) if subcharts_used else subcharts.NONE
@@ -257,14 +274,18 @@ def _secret_stand_in(path: Path) -> dict[str, Any] | None:
 
 # --------------------------------------------------------------------------- chart state
 
-def state_finding(dest: Path, context: str, files: dict[str, bytes]) -> Finding | None:
+def state_finding(dest: Path, context: str, files: dict[str, bytes], *,
+                  library: bool = True) -> Finding | None:
     """Whether the chart at `dest` is what `pligos generate` would write now (`files`, as
-    planned for `context`): None when it is, else the Finding that says how it is not and
-    what fixes it (`missing`, `stale`, `modified`, `foreign`; a stale chart that was also
-    edited by hand is `stale-modified`, with the edited files). `check` reports it; `push`
-    refuses to push such a chart."""
-    state = chart_state(dest, files)
-    where = display_path(dest)
+    planned for `context`), with the helpers' library it links to unless `library` is
+    false: None when it is, else the Finding that says how it is not and what fixes it
+    (`missing`, `stale`, `modified`, `foreign`; a stale chart that was also edited by hand is
+    `stale-modified`, with the edited files). `check` reports it; `push` refuses to push
+    such a chart."""
+    return _finding(chart_state(dest, files, library=library), display_path(dest), context)
+
+
+def _finding(state: ChartState, where: str, context: str) -> Finding | None:
     if state.status == "current":
         return None
     if state.status == "modified" or (state.status == "stale" and state.edited):

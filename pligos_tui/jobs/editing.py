@@ -18,10 +18,13 @@ from pligos_tui.io.files import atomic_write
 from pligos_tui.io.keypath import Named, NamedPath
 from pligos_tui.io.roundtrip import structurally_editable
 from pligos_tui.jobs.preview import Pane, Prefetch
-from pligos_tui.spec.flavors import FlavorSet
+from pligos_tui.spec.effective import Settings, settings_of
+from pligos_tui.spec.flavors import Flavor, FlavorSet
 from pligos_tui.spec.load import load_service_text
 from pligos_tui.spec.model import Friend, Service
-from pligos_tui.spec.vocabulary import CONFIG_NAME, ENTRY_WORDS
+from pligos_tui.spec.resolve import resolve_context
+from pligos_tui.spec.settings import effective, merge_setting
+from pligos_tui.spec.vocabulary import CONFIG_NAME, CONTEXT_SETTINGS, ENTRY_WORDS
 
 # what can be selected: the service's fields, the source, a context, a property list, one of
 # its entries, a friend; and the tree's groups of these (never shown as a form)
@@ -91,6 +94,7 @@ class Buffer:
     service: Service | None = None
     error: PligosError | None = None
     data: dict[str, Any] | None = None  # the plain YAML data, for the forms (None: unparsable)
+    flavors: FlavorSet = field(default_factory=FlavorSet)  # read once, for the forms
 
     @classmethod
     def open(cls, path: Path) -> Buffer:
@@ -238,10 +242,61 @@ class Buffer:
         value = (self.data or {}).get("current-context")
         return str(value) if value else ""
 
-    def flavor_names(self) -> list[str]:
+    def _flavor_search(self) -> list[Path]:
         paths = (self.data or {}).get("flavorPaths") or []
-        search = [self.root / str(p) for p in paths if isinstance(p, str)]
+        return [self.root / str(p) for p in paths if isinstance(p, str)] \
+            if isinstance(paths, list) else []
+
+    def flavor_names(self) -> list[str]:
         try:
-            return sorted(FlavorSet().available(search))
+            return sorted(FlavorSet().available(self._flavor_search()))
         except OSError:
             return sorted(FlavorSet().available([]))
+
+    def _chain(self, context: str) -> list[dict[str, Any]]:
+        """The context's plain mapping, then those of the contexts it extends."""
+        chain: list[dict[str, Any]] = []
+        ctx = self.context(context)
+        while ctx is not None and not any(c is ctx for c in chain):
+            chain.append(ctx)
+            parent = ctx.get("extends")
+            ctx = self.context(parent) if isinstance(parent, str) and parent else None
+        return chain
+
+    def context_flavor(self, context: str) -> str:
+        """The flavor a context is built with: its own, else that of the context it extends
+        ('' when none says)."""
+        return next((c["flavor"] for c in self._chain(context)
+                     if isinstance(c.get("flavor"), str) and c["flavor"]), "")
+
+    def flavor(self, name: str) -> Flavor | None:
+        """The flavor named `name` (flavorPaths' or built in); None when it is not found or
+        its flavor.yaml does not load."""
+        if not name:
+            return None
+        try:
+            return self.flavors.get(name, self._flavor_search())
+        except (PligosError, OSError):
+            return None
+
+    def context_settings(self, context: str) -> tuple[tuple[str, ...], Settings]:
+        """The settings a context's form offers (those its flavor accepts; all when the
+        flavor is not known) and the value of every key of every setting for it: what the
+        context, those it extends, its flavor's `defaults:` and the built-in defaults make
+        of it (read from the plain data while the file does not load)."""
+        flavor = self.flavor(self.context_flavor(context))
+        offered = tuple(s for s in CONTEXT_SETTINGS if flavor is None or s in flavor.accepts)
+        if self.service is not None and self.service.context(context) is not None:
+            try:
+                return offered, settings_of(resolve_context(self.service, context), flavor)
+            except PligosError:
+                pass
+        defaults = flavor.defaults if flavor is not None else {}
+        out: Settings = {}
+        for name in CONTEXT_SETTINGS:
+            written: dict[str, Any] = {}
+            for ctx in reversed(self._chain(context)):
+                if isinstance(ctx.get(name), dict):
+                    written = merge_setting(written, ctx[name])
+            out[name] = effective(name, defaults.get(name), written)
+        return offered, out

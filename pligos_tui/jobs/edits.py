@@ -1,7 +1,7 @@
 """Edits of a user's pligos.yaml, each taking the file's text and returning the new text.
 
 These are the operations the editor and `use-context` perform: set a context's or an entry's
-field, assign entries, add, clone, rename and delete contexts and entries (references follow),
+field, set or clear one key of a context's setting, assign entries, add, clone, rename and delete contexts and entries (references follow),
 pick friends. They keep the user's comments, order, quoting and blank lines
 (:mod:`pligos_tui.io.yamltext` changes one value in place; anything more goes through the
 round trip of :mod:`pligos_tui.io.roundtrip`). They check only what they need to find their
@@ -50,6 +50,7 @@ from pligos_tui.spec.vocabulary import (
     CONFIG_NAME,
     CONTEXT_REF_LISTS,
     CONTEXT_REFS,
+    CONTEXT_SETTINGS,
     ENTRY_WORDS,
     PROPERTY_LISTS,
     REF_PROPERTY,
@@ -98,6 +99,33 @@ def set_context_field(text: str, context: str, key: str | tuple[str | int, ...],
     ctx = find_named(_contexts(data), context, "context")
     set_path(ctx, path, value)
     return dump(y, data, text)
+
+
+def set_context_setting(text: str, context: str, path: tuple[str, ...], value: Any) -> str:
+    """Set one key of a context's setting, `path` = (setting, key) or, for a key of fixed keys,
+    (setting, key, subkey): `contexts[context].autoscaling.maxReplicas`. None removes the key,
+    and a mapping it leaves empty goes with it (up to the setting itself), so that clearing
+    the last key of a setting leaves no `autoscaling: {}` behind."""
+    if len(path) < 2 or path[0] not in CONTEXT_SETTINGS:
+        raise PligosError(f"{'.'.join(path) or 'nothing'} is not a key of a context setting",
+                          hint=f"a setting is one of {', '.join(CONTEXT_SETTINGS)}")
+    if value is not None:
+        return set_context_field(text, context, path, value)
+    ctx = next((c for c in _context_maps(fast_data(text)) if c.get("name") == context), None)
+
+    def at(depth: int) -> Any:
+        node: Any = ctx
+        for part in path[:depth]:
+            node = node.get(part) if isinstance(node, dict) else None
+        return node
+
+    if not (isinstance(at(len(path) - 1), dict) and path[-1] in at(len(path) - 1)):
+        return text  # nothing to remove
+    # removing the only key of a mapping removes the mapping (up to the setting itself)
+    depth = len(path)
+    while depth > 1 and set(at(depth - 1)) == {path[depth - 1]}:
+        depth -= 1
+    return set_context_field(text, context, path[:depth], None)
 
 
 def set_entry_field(text: str, prop: str, entry: str, key: str | tuple[str | int, ...],
@@ -254,6 +282,8 @@ ENTRY_TEMPLATES: dict[str, dict[str, Any]] = {
     "mounts": {"path": "/data", "emptyDir": {}},
     "env": {"variables": {}},
     "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
+    # a sidecar or init container: the image to run is picked in its form
+    "containers": {"image": None},
 }
 
 # What a field added to an entry starts as (the editor's "add field"): the fields that hold
@@ -266,6 +296,8 @@ FIELD_TEMPLATES: dict[str, Any] = {
     "liveness": {"httpGet": {"path": "/healthz", "port": "http"}},
     "readiness": {"httpGet": {"path": "/ready", "port": "http"}},
     "readOnly": True, "port": 80, "containerPort": 8080,
+    "runAsUser": 10001, "runAsGroup": 10001, "appProtocol": "http",
+    "annotations": {"example.com/key": "value"},
 }
 
 

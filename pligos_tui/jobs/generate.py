@@ -22,6 +22,14 @@ from pathlib import Path
 from pligos_tui import helm, v1
 from pligos_tui.charts import subcharts
 from pligos_tui.charts.chart import content_hash, describe_edits, edited_files, file_sums
+from pligos_tui.charts.library import (
+    LIBRARY_FOLDER,
+    LIBRARY_META,
+    LINK,
+    chart_stat,
+    library_files,
+    library_of,
+)
 from pligos_tui.charts.plan import (
     ChartPlan,
     plan_chart,
@@ -49,7 +57,7 @@ from pligos_tui.errors import (
 from pligos_tui.io.files import locked
 from pligos_tui.secrets import SecretProvider, Watched
 from pligos_tui.secrets.file import ensure_ignored
-from pligos_tui.spec.discover import find_services, read_marker, split_v1, stat_digest
+from pligos_tui.spec.discover import find_services, read_marker, split_v1
 from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.spec.load import load_service
 from pligos_tui.spec.model import Service
@@ -124,6 +132,7 @@ class GenerateReport:
     written: list[ChartRecord] = field(default_factory=list)
     unchanged: list[ChartRecord] = field(default_factory=list)
     umbrellas: list[tuple[UmbrellaPlan, str]] = field(default_factory=list)
+    libraries: list[tuple[Path, str]] = field(default_factory=list)  # the helpers' libraries
     warnings: list[str] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)  # charts of contexts that are gone
     fetched: list[Path] = field(default_factory=list)  # charts whose subcharts were built
@@ -169,10 +178,14 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
                      watched=watched)
         work.append((plans, plan_umbrellas(plans, root, out)))
     all_plans = [p for plans, _ in work for p in plans]
+    libraries = library_dests(all_plans)
     # every destination is checked before anything is written
     _check_destinations(all_plans, [u for _, umbrellas in work for u in umbrellas], records,
-                        force=force)
+                        libraries, force=force)
     inputs = _inputs(all_plans, read, watched, records)  # (flavors: before they are built)
+    for lib in libraries:  # (before the charts that link to them)
+        report.libraries.append((lib, write_chart(lib, library_files(), meta=LIBRARY_META,
+                                                  force=force)))
     results = _write_charts(all_plans, progress, force=force)
     for p, (status, digest, stat) in zip(all_plans, results):
         (report.written if status == "written" else report.unchanged).append(p.record())
@@ -186,6 +199,7 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
     if contexts is None and out is None:
         report.removed, left = _prune_orphans(all_plans)
         report.warnings += left
+        _prune_libraries(all_plans)
     _record_inputs(inputs, records)
     if deps:
         report.fetched = fetch_subcharts(
@@ -203,6 +217,7 @@ def fetch_subcharts(dests: list[Path]) -> list[Path]:
         with locked(dest.parent):
             subcharts.drop_stale_lock(dest)
             helm.dependency_build(dest, display_path(dest))
+            subcharts.drop_packed_library(dest)
     return due
 
 
@@ -240,6 +255,23 @@ def _prune_orphans(plans: list[ChartPlan]) -> tuple[list[Path], list[str]]:
             left.append(f"{display_path(dest)} is a copy of the chart of context {copied!r} of "
                         f"{svc.file}; it is left in place")
     return removed, left
+
+
+def library_dests(plans: list[ChartPlan]) -> list[Path]:
+    """The library folder of each charts root the plans write into: every chart of a
+    format-1 service links to its root's (`charts.library`)."""
+    return sorted({library_of(p.dest) for p in plans if p.service is not None})
+
+
+def _prune_libraries(plans: list[ChartPlan]) -> None:
+    """Remove the library of a service's charts root once no chart there links to it (a
+    library other charts still use is never removed)."""
+    for svc in {id(p.service): p.service for p in plans if p.service is not None}.values():
+        root = svc.root / CHARTS_DIR
+        lib = root / LIBRARY_FOLDER
+        if read_marker(lib) is not None and not any(
+                (chart / LINK).is_symlink() for chart in root.glob("*/*")):
+            remove_chart(lib)
 
 
 PARALLEL_FROM = 40  # charts; below this, starting a second process costs more than it saves
@@ -310,7 +342,7 @@ def _write_plan(p: ChartPlan, force: bool) -> tuple[str, str, str]:
     files = p.chart_files()
     sums = file_sums(files)
     status = write_chart(p.dest, files, meta=p.meta, force=force, sums=sums)
-    return status, content_hash(files, sums=sums), stat_digest(p.dest)
+    return status, content_hash(files, sums=sums), chart_stat(p.dest)
 
 
 def _write_batch(plans: list[ChartPlan], batch: list[int], send: Connection,
@@ -384,12 +416,15 @@ def _record_inputs(inputs: list[Inputs], records: Records) -> None:
 
 
 def _check_destinations(plans: list[ChartPlan], umbrellas: list[UmbrellaPlan],
-                        records: Records, *, force: bool = False) -> None:
+                        records: Records, libraries: list[Path], *,
+                        force: bool = False) -> None:
     """Refuse the run, before anything is written, when two charts would share a folder, a
-    destination holds a folder Pligos did not generate, or a chart was changed by hand."""
+    destination holds a folder Pligos did not generate, or a chart (or the helpers' library
+    of a charts root) was changed by hand."""
     seen: dict[Path, str] = {}
     for dest, owner in [(p.dest, p.origin.file) for p in plans] + [
-            (u.dest, "the shared dependencies") for u in umbrellas]:
+            (u.dest, "the shared dependencies") for u in umbrellas] + [
+            (lib, "the helpers' library") for lib in libraries]:
         if dest in seen:
             raise UsageError(f"{seen[dest]} and {owner} would both write {display_path(dest)}",
                              hint="give the services different names, or generate the trees "
@@ -410,8 +445,10 @@ def _check_destinations(plans: list[ChartPlan], umbrellas: list[UmbrellaPlan],
             continue
         marker = read_marker(dest) if dest.is_dir() and not dest.is_symlink() else None
         if marker is None:
-            foreign.append(display_path(dest))
-        elif not force and recorded.get(dest) != stat_digest(dest):  # (else as last written)
+            foreign.append(display_path(dest) + (" (where Pligos writes the helpers' library "
+                                                 "the charts beside it link to)"
+                                                 if dest in libraries else ""))
+        elif not force and recorded.get(dest) != chart_stat(dest):  # (else as last written)
             with locked(dest.parent):  # (another run may be swapping it in right now)
                 changed = edited_files(dest)
             if changed:

@@ -28,10 +28,11 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pligos_tui import helm
+from pligos_tui.charts.library import LIBRARY_FOLDER, LINK
 from pligos_tui.charts.plan import chart_dest
 from pligos_tui.charts.umbrella import UMBRELLA
 from pligos_tui.errors import PligosError, UsageError, display_path
@@ -191,11 +192,18 @@ def _git_root(services: list[Service]) -> Path:
 
 
 def _chart_warnings(targets: list[Target], top: Path) -> list[str]:
-    """Charts the repository does not hold: not generated, or ignored by git."""
+    """Charts the repository does not hold: not generated, or ignored by git; likewise the
+    helpers' library each chart links to (`charts.library`), and the link."""
     missing = [t for t in targets if not (top / t.chart_path / "Chart.yaml").is_file()]
     out = [f"{t.chart_path} is not generated: run `pligos generate` and commit it"
            for t in missing]
     present = [t.chart_path for t in targets if t not in missing]
+    libraries = sorted({(PurePosixPath(c).parent.parent / LIBRARY_FOLDER).as_posix()
+                        for c in present})
+    out += [f"{lib}, the helpers' library the charts beside it link to, is not generated: run "
+            "`pligos generate` and commit it" for lib in libraries
+            if not (top / lib / "Chart.yaml").is_file()]
+    present += libraries + [f"{c}/{LINK}" for c in present if (top / c / LINK).is_symlink()]
     try:
         ignored = subprocess.run(["git", "-C", str(top), "check-ignore", "--stdin"],
                                  input="\n".join(present), capture_output=True, text=True,

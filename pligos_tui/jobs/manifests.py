@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from pligos_tui import helm
+from pligos_tui.charts.library import fetched_dependencies
 from pligos_tui.charts.packaging import absolute_repositories, local_repository
 from pligos_tui.charts.plan import ChartPlan, plan_chart
 from pligos_tui.errors import HelmError, PligosError, display_path
@@ -82,9 +83,12 @@ def _build_subcharts(planned: ChartPlan, chart: Path) -> None:
     """The requirement subcharts of the chart written at `chart`, in its charts/ folder.
 
     A file:// repository in Chart.yaml is relative to where the chart is generated
-    (`planned.dest`); in the copy it is made absolute, so that helm finds it from anywhere."""
+    (`planned.dest`); in the copy it is made absolute, so that helm finds it from anywhere.
+    The helpers' library is in the copy already (`library.linked_files`): it is left out of
+    the build, which would need the generated library folder and pack a second copy."""
     meta: Any = yaml.safe_load((chart / "Chart.yaml").read_bytes())
-    deps = meta.get("dependencies") if isinstance(meta, dict) else None
+    deps = fetched_dependencies(meta.get("dependencies") or []) if isinstance(meta, dict) \
+        else None
     if not deps:
         return
     remote: list[str] = []
@@ -101,7 +105,9 @@ def _build_subcharts(planned: ChartPlan, chart: Path) -> None:
                 f"{display_path(planned.dest)})",
                 hint="the friend's chart.repository is relative to the friend's file; check "
                 "that the folder is there (and committed, for a GitOps engine)")
-    (chart / "Chart.yaml").write_text(dump_yaml(absolute_repositories(meta, planned.dest)))
+    chart_yaml = (chart / "Chart.yaml").read_bytes()
+    built = absolute_repositories({**meta, "dependencies": deps}, planned.dest)
+    (chart / "Chart.yaml").write_text(dump_yaml(built))
     try:
         helm.dependency_build(chart, f"context {planned.context!r} of {planned.origin.file}")
     except HelmError as exc:
@@ -115,6 +121,8 @@ def _build_subcharts(planned: ChartPlan, chart: Path) -> None:
             "machine (for Argo CD: from the repo-server's pligos sidecar); for a private one "
             "log in first (helm registry login HOST, or helm repo add NAME URL with its "
             "credentials)") from None
+    finally:
+        (chart / "Chart.yaml").write_bytes(chart_yaml)  # (the library declared again)
 
 
 def _count_objects(text: str, svc: Service, context: str) -> int:

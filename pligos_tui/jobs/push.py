@@ -4,7 +4,8 @@ Every chart is checked before anything is pushed: it must be what `pligos genera
 write now (`check`'s test of a chart), its packaged copy must hold no secret data, and the
 registry must not hold the same name and version with other content. A chart is packaged
 from a temporary copy holding what helm would package (the chart's `.helmignore` applied;
-`secrets/` and Pligos's own `.pligos*` files never), its subcharts fetched, and its Chart.yaml
+`secrets/` and Pligos's own `.pligos*` files never; the helpers' library, which the chart
+links to, as real files), its subcharts fetched, and its Chart.yaml
 annotated with a digest of that content (`pligos.io/content-digest`): a chart already in the
 registry with the same digest is skipped, so a second push of an unchanged tree pushes
 nothing.
@@ -29,6 +30,7 @@ import yaml
 
 from pligos_tui import helm
 from pligos_tui.charts.delivery import TLS_KEYS
+from pligos_tui.charts.library import fetched_dependencies, is_library_dependency
 from pligos_tui.charts.packaging import absolute_repositories, archive_files, packaged_files
 from pligos_tui.charts.plan import ChartPlan
 from pligos_tui.errors import PligosError, UsageError, display_path
@@ -176,7 +178,7 @@ def _package(p: ChartPlan, work: Path, remote: str) -> tuple[PushedChart, Path]:
     copy_chart(p.dest, chart)
     original = (chart / "Chart.yaml").read_bytes()
     meta = _mapping(original, f"{shown}/Chart.yaml")
-    if meta.get("dependencies"):
+    if fetched_dependencies(meta.get("dependencies") or []):
         _fetch_dependencies(chart, p.dest, meta, original, shown)
     digest = content_digest(chart)
     annotated = dict(meta)
@@ -207,11 +209,15 @@ def _fetch_dependencies(chart: Path, origin: Path, meta: dict[str, Any], origina
     """The subcharts of the copy, fetched with `helm dependency build`: its file://
     repositories resolved against the original chart's folder, so that the packaged chart
     renders alone. The copy keeps its Chart.yaml (relative paths) and no Chart.lock (which
-    holds a time and the resolved paths)."""
+    holds a time and the resolved paths). The helpers' library is left out of the build: the
+    copy holds it already, and helm would pack a second one."""
     (chart / "Chart.lock").unlink(missing_ok=True)
     for fetched in (chart / "charts").glob("*.tgz"):
         fetched.unlink()
-    (chart / "Chart.yaml").write_text(dump_yaml(absolute_repositories(meta, origin)))
+    built = absolute_repositories(meta, origin)
+    built["dependencies"] = [d for d in built.get("dependencies") or []
+                             if not is_library_dependency(d)]
+    (chart / "Chart.yaml").write_text(dump_yaml(built))
     helm.dependency_build(chart, shown)
     (chart / "Chart.yaml").write_bytes(original)
     (chart / "Chart.lock").unlink(missing_ok=True)
@@ -240,12 +246,12 @@ def _content(chart: Path) -> Iterator[tuple[str, bytes]]:
 
 
 def _refuse_secret_entries(archive: Path, shown: str) -> None:
-    """A package holding a secrets/ folder or a Pligos file is never pushed (the copy leaves
-    them out; this makes sure)."""
+    """A package holding a secrets/ folder, a Pligos file or a link (which would point
+    nowhere once unpacked) is never pushed (the copy leaves them out; this makes sure)."""
     with tarfile.open(archive) as tar:
-        names = tar.getnames()
-    bad = [n for n in names if _SECRET_DIR.match(n.split("/", 1)[-1] + "/")
-           or n.rsplit("/", 1)[-1].startswith(".pligos")]
+        members = tar.getmembers()
+    bad = [m.name for m in members if _SECRET_DIR.match(m.name.split("/", 1)[-1] + "/")
+           or m.name.rsplit("/", 1)[-1].startswith(".pligos") or m.issym() or m.islnk()]
     if bad:
         raise PligosError(f"the package of {shown} would hold {bad[0]}; nothing was pushed",
                           hint="a pushed chart carries no secret data: take the folder out of "

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from pligos_tui import helm
+from pligos_tui.charts.library import is_library_dependency
 from pligos_tui.charts.plan import ChartPlan, plan_chart, secret_provider
 from pligos_tui.errors import HelmError, SecretError
 from pligos_tui.io.yamlwrite import dump_yaml
@@ -48,8 +49,10 @@ class Rendering:
     def __init__(self, p: ChartPlan, *, release: str | None = None) -> None:
         files = dict(p.chart_files())
         if p.compiled.requirements:  # subcharts are not fetched for a preview: ours alone
-            meta = yaml.safe_load(files["Chart.yaml"])
-            meta.pop("dependencies", None)
+            meta = yaml.safe_load(files["Chart.yaml"])  # (and the helpers' library it holds)
+            kept = [d for d in meta.pop("dependencies", None) or [] if is_library_dependency(d)]
+            if kept:
+                meta["dependencies"] = kept
             files["Chart.yaml"] = dump_yaml(meta).encode()
         self.plan = p
         self._tmp = tempfile.TemporaryDirectory(prefix="pligos-render-")

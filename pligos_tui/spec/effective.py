@@ -45,9 +45,11 @@ def flavor_of(svc: Service, ctx: ResolvedContext, name: str | None = None,
     return (flavors or FlavorSet()).get(wanted, [svc.root / p for p in svc.flavor_paths])
 
 
-def cert_manager_tls(settings: Settings) -> bool:
-    """Whether cert-manager writes the context's TLS Secrets (so no provider holds them)."""
-    return bool(settings["expose"]["certManager"]["issuer"])
+def routes_tls_from_provider(settings: Settings) -> bool:
+    """Whether the TLS secrets routes name come from the secret provider: not when cert-manager
+    writes them, nor under Gateway API, where TLS ends at the Gateway (the platform's)."""
+    expose = settings["expose"]
+    return expose["via"] == "ingress" and not expose["certManager"]["issuer"]
 
 
 def replica_range(ctx: ResolvedContext, settings: Settings) -> tuple[int, int]:

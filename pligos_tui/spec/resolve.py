@@ -74,8 +74,8 @@ class ResolvedContext:
     def assigned(self) -> list[str]:
         """The properties the context has (an empty list or mapping counts as none)."""
         return [p for p in CONTEXT_PROPERTIES if p in self.origin
-                and (self.settings.get(p) if p in CONTEXT_SETTINGS else getattr(self, p))
-                not in ([], {}, None)]
+                and (self.settings.get(p, {}) if p in CONTEXT_SETTINGS else getattr(self, p))
+                not in ([], {})]
 
     def where(self, prop: str) -> KeyPath:
         return self.origin.get(prop, ())
@@ -144,8 +144,10 @@ def resolve_context(svc: Service, name: str) -> ResolvedContext:
             if value is not None:
                 setattr(resolved, key, value)
                 resolved.origin[key] = ctx.at + (key,)
-        for key, written in ctx.settings.items():
-            resolved.settings[key] = merge_setting(resolved.settings.get(key, {}), written)
+        for key, written in ctx.settings.items():  # (a key null stays None: to the default)
+            merged = merge_setting(resolved.settings.get(key, {}), written)
+            merged.update({k: None for k, v in written.items() if v is None})
+            resolved.settings[key] = merged
             resolved.origin[key] = ctx.at + (key,)
         if ctx.values is not None:
             resolved.values = deep_merge(resolved.values, ctx.values)

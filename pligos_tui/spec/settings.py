@@ -38,6 +38,7 @@ class Kind:
     choices: tuple[str, ...] = ()
     keys: tuple[tuple[str, Kind], ...] = ()
     minimum: int = 0
+    whole: bool = False  # a "keys" mapping of alternatives: written over whole, never merged
 
 
 def _int(default: int, minimum: int = 0) -> Kind:
@@ -79,10 +80,12 @@ SETTINGS: dict[str, dict[str, Kind]] = {
         "spread": Kind("bool", True),
     },
     "rollout": {
-        "strategy": _choice("RollingUpdate", "Recreate"),
+        # (Recreate: Deployments only; OnDelete: StatefulSets and DaemonSets only)
+        "strategy": _choice("RollingUpdate", "Recreate", "OnDelete"),
         "maxSurge": Kind("intstr", "25%"), "maxUnavailable": Kind("intstr", 0),
         "revisionHistoryLimit": _int(3), "terminationGracePeriodSeconds": _int(30),
-        "preStop": Kind("keys", {}, keys=(("sleep", _int(0)), ("command", Kind("texts", [])))),
+        "preStop": Kind("keys", {}, keys=(("sleep", _int(0)), ("command", Kind("texts", []))),
+                        whole=True),
     },
     "expose": {
         "via": _choice("ingress", "gateway", "none"),
@@ -135,7 +138,8 @@ def builtin_defaults(name: str) -> dict[str, Any]:
 
 def read_setting(r: Reader, name: str, value: Any, at: KeyPath) -> dict[str, Any] | None:
     """The keys written in one setting's mapping, each checked for its kind (a key of the
-    wrong kind is left out, with a located problem)."""
+    wrong kind is left out, with a located problem); a key written `null` is None, which
+    takes the key back to its default."""
     return _read_keys(r, value, at, tuple(SETTINGS[name].items()), name)
 
 
@@ -147,7 +151,9 @@ def _read_keys(r: Reader, value: Any, at: KeyPath, kinds: tuple[tuple[str, Kind]
         return None
     out: dict[str, Any] = {}
     for key, kind in kinds:
-        if key in m and m[key] is not None:
+        if key in m and m[key] is None:
+            out[key] = None
+        elif key in m:
             read = _read_value(r, m, key, kind, at)
             if read is not None:
                 out[key] = read
@@ -205,30 +211,42 @@ def _wrong(r: Reader, path: KeyPath, key: str, wanted: str, value: Any, *,
 
 
 def merge_setting(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """`over` written over `base`: key by key, and into the fixed keys of a "keys" mapping."""
+    """`over` written over `base`: key by key, and into the keys of a mapping (annotations,
+    node selectors, a Gateway); a key None in `over` is dropped (back to its default)."""
     out = copy.deepcopy(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and value \
-                and not _open(key):
-            out[key] = {**out[key], **copy.deepcopy(value)}
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict) and value \
+                and not _whole(key):
+            out[key] = merge_setting(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
     return out
 
 
-def _open(key: str) -> bool:
-    """Whether a mapping key's value replaces the one under it whole (affinity: a Kubernetes
-    object, not keys to merge); annotations, node selectors and fixed keys merge."""
-    return any(key in keys and keys[key].of == "object" for keys in SETTINGS.values())
+def _whole(key: str) -> bool:
+    """Whether a mapping key's value replaces the one under it whole: affinity (a Kubernetes
+    object, not keys to merge) and a preStop hook (a sleep or a command)."""
+    return any(key in keys and (keys[key].of == "object" or keys[key].whole)
+               for keys in SETTINGS.values())
 
 
 def effective(name: str, flavor_defaults: dict[str, Any] | None,
               written: dict[str, Any] | None) -> dict[str, Any]:
     """The value of every key of setting `name`: the built-in defaults, then the flavor's
     `defaults:`, then what the context (and those it extends) wrote."""
-    value = builtin_defaults(name)
+    defaults = builtin_defaults(name)
     if flavor_defaults:
-        value = merge_setting(value, flavor_defaults)
-    if written:
-        value = merge_setting(value, written)
+        defaults = _filled(merge_setting(defaults, flavor_defaults), builtin_defaults(name))
+    return _filled(merge_setting(defaults, written or {}), defaults)
+
+
+def _filled(value: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """`value` with every key it lacks (a key written null) taken from `defaults`."""
+    for key, default in defaults.items():
+        if key not in value:
+            value[key] = copy.deepcopy(default)
+        elif isinstance(default, dict) and isinstance(value[key], dict) and not _whole(key):
+            _filled(value[key], default)
     return value

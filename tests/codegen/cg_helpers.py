@@ -20,18 +20,26 @@ SHOP = {
     "pligos.yaml": """\
         pligos: 1
         name: shop
+        flavorPaths: [flavors]
         secrets: {provider: file, path: secrets}
         images:
           - {name: app, repository: registry.example.com/shop, tag: "2.0"}
+          - {name: shipper, repository: registry.example.com/shipper, tag: "1.0"}
         routes:
           - {name: http, port: 80, containerPort: 8000}
           - {name: admin, port: 9000}
         mounts:
           - {name: settings, path: /etc/shop, files: [config/settings.json, config/motd.txt]}
           - {name: keys, path: /etc/shop/keys, secret: signing}
+          - {name: shipping, path: /etc/shipper, files: [config/shipper.json]}
         env:
           - name: base
             variables: {MODE: web, WORKERS: 4}
+          - name: shipping
+            variables: {SHIP_TO: loki}
+        containers:
+          - {name: log-shipper, image: shipper, env: [shipping], mounts: [shipping]}
+          - {name: migrate, image: app, env: [shipping], mounts: [settings]}
         friends:
           - name: postgres
             type: dependency
@@ -46,13 +54,27 @@ SHOP = {
             mounts: [settings]
             env: [base]
           - name: prod
-            flavor: webservice
+            flavor: shop-web
             image: app
             routes: [http, admin]
             mounts: [settings, keys]
             env: [base]
             friends: [postgres]
+            sidecars: [log-shipper]
+            initContainers: [migrate]
+          - name: legacy
+            extends: prod
+            security:
+              credentialsAs: env
+              reason: its old database client reads the password from POSTGRES_PASSWORD
         """,
+    # webservice, with the settings and the containers beside the service's own
+    "flavors/shop-web/flavor.yaml": """\
+        base: webservice
+        accepts: [image, command, probe, routes, mounts, env, resources, replicas, friends,
+                  values, security, sidecars, initContainers]
+        """,
+    "config/shipper.json": '{"to": "loki"}\n',
     "config/settings.json": '{"currency": "EUR", "limits": {"cart": 50, "ratio": 0.5},'
                             ' "tags": ["a", "b"], "beta": null}\n',
     "config/motd.txt": "hello\n",
@@ -107,7 +129,9 @@ def make_odd(root: Path) -> Path:
 
 
 def make_shop(root: Path) -> Path:
-    """A service with a JSON config file, a secret mount and a friend with a credential."""
+    """A service with a JSON config file, a secret mount, a friend with a credential (a file
+    in prod, a variable in legacy) and, in prod and legacy, a sidecar and an init container
+    (with a mount and a variable of their own)."""
     return make_tree(root / "shop", SHOP)
 
 
@@ -159,13 +183,14 @@ def template(helm_bin: str, chart: Path, release: str) -> list[dict]:
     return [d for d in yaml.safe_load_all(result.stdout) if d]
 
 
-def container_view(manifests: list[dict], root: Path, kind: str = "Deployment"
-                   ) -> dict[str, str]:
-    """What the chart gives its container: ConfigMap and Secret volumes written below `root`
-    at their mount paths, and the container's environment (values and secretKeyRefs)."""
+def container_view(manifests: list[dict], root: Path, kind: str = "Deployment",
+                   container: str | None = None) -> dict[str, str]:
+    """What the chart gives its container (the one named `container`, else the only one):
+    ConfigMap, Secret and projected volumes written below `root` at their mount paths, and the
+    container's environment (values and secretKeyRefs)."""
     [workload] = by_kind(manifests, kind)
     pod = workload["spec"]["template"]["spec"]
-    [container] = pod["containers"]
+    [main] = [c for c in pod["containers"] if container in (None, c["name"])]
     objects = {(m["kind"], m["metadata"]["name"]): m for m in manifests}
 
     def data_of(kind: str, name: str) -> dict[str, bytes]:
@@ -178,22 +203,38 @@ def container_view(manifests: list[dict], root: Path, kind: str = "Deployment"
         out.update({k: base64.b64decode(v) for k, v in (obj.get("binaryData") or {}).items()})
         return out
 
-    volumes = {v["name"]: v for v in pod.get("volumes") or []}
-    for mount in container.get("volumeMounts") or []:
-        volume = volumes[mount["name"]]
+    def chosen(files: dict[str, bytes], items: list[dict] | None) -> dict[str, bytes]:
+        """A volume's files: every key, or the `items` it names, at their paths."""
+        return files if items is None else {i["path"]: files[i["key"]] for i in items}
+
+    def files_of(volume: dict) -> dict[str, bytes] | None:
         if "configMap" in volume:
-            files = data_of("ConfigMap", volume["configMap"]["name"])
-        elif "secret" in volume:
-            files = data_of("Secret", volume["secret"]["secretName"])
-        else:
+            return chosen(data_of("ConfigMap", volume["configMap"]["name"]),
+                          volume["configMap"].get("items"))
+        if "secret" in volume:
+            return chosen(data_of("Secret", volume["secret"]["secretName"]),
+                          volume["secret"].get("items"))
+        if "projected" in volume:
+            out: dict[str, bytes] = {}
+            for source in volume["projected"]["sources"]:
+                kind = "Secret" if "secret" in source else "ConfigMap"
+                ref = source["secret" if kind == "Secret" else "configMap"]
+                out.update(chosen(data_of(kind, ref["name"]), ref.get("items")))
+            return out
+        return None  # (emptyDir, volume claims: nothing to read)
+
+    volumes = {v["name"]: v for v in pod.get("volumes") or []}
+    for mount in main.get("volumeMounts") or []:
+        files = files_of(volumes[mount["name"]])
+        if files is None:
             continue
         folder = root / mount["mountPath"].lstrip("/")
-        folder.mkdir(parents=True, exist_ok=True)
         for key, data in files.items():
+            (folder / key).parent.mkdir(parents=True, exist_ok=True)
             (folder / key).write_bytes(data)
 
     env: dict[str, str] = {}
-    for item in container.get("env") or []:
+    for item in main.get("env") or []:
         if "value" in item:
             env[item["name"]] = item["value"]
         else:

@@ -12,6 +12,7 @@ from cg_helpers import make_shop
 from support import EXAMPLES, make_tree
 
 from pligos_tui import codegen
+from pligos_tui.charts.contract import compile_context
 from pligos_tui.codegen.api import CodegenError, describe
 from pligos_tui.codegen.shapes import Shape, infer, merge
 from pligos_tui.errors import UsageError
@@ -50,10 +51,70 @@ def test_friends_and_secrets_follow_the_values_contract(tmp_path):
         ("host", "POSTGRES_HOST", "str", False), ("port", "POSTGRES_PORT", "int", False),
         ("database", "POSTGRES_DATABASE", "str", False),
         ("password", "POSTGRES_PASSWORD", "str", True)]
+    password = friend.values[-1]
+    assert (password.file_env, password.file, password.file_contexts, password.delivery()) == (
+        "POSTGRES_PASSWORD_FILE", "/var/run/secrets/pligos/postgres/password", ("prod",),
+        "files")
+    assert password.source() == ("a credential, read from the file named by "
+                                 "$POSTGRES_PASSWORD_FILE (/var/run/secrets/pligos/postgres/"
+                                 "password)")
     [keys] = api.secrets
     assert (keys.path, keys.secret, [k.key for k in keys.keys]) == (
         "/etc/shop/keys", "signing", ["private.pem", "public.pem"])
-    assert "KEYDATA" not in repr(api)  # secret data never enters the description
+    assert "KEYDATA" not in repr(api) and "s3cret" not in repr(api)  # never secret data
+
+
+def test_each_context_says_how_it_gives_a_credential(tmp_path):
+    svc = load_service(make_shop(tmp_path))
+    legacy = describe(svc, "legacy").friends[0].values[-1]
+    assert (legacy.file_contexts, legacy.delivery(), legacy.source()) == (
+        (), "env", "a credential, from $POSTGRES_PASSWORD")
+    union = describe(svc).friends[0].values[-1]
+    assert (union.contexts, union.file_contexts, union.env_contexts) == (
+        ("prod", "legacy"), ("prod",), ("legacy",))
+    assert union.delivery() == "both"
+    assert union.source().endswith("(/var/run/secrets/pligos/postgres/password) in prod, from "
+                                   "$POSTGRES_PASSWORD in legacy")
+    python = codegen.render(svc, "python").data.decode()
+    assert ('password=ld.need_credential("POSTGRES_PASSWORD", ("prod",), ("legacy",)),'
+            in python)
+    go = codegen.render(svc, "go").data.decode()
+    assert ('f.Password = ld.needCredential("POSTGRES_PASSWORD", []string{"prod"}, '
+            '[]string{"legacy"})') in go
+    assert "// Password is a credential, read from the file named by $POSTGRES_PASSWORD_FILE" \
+        in go
+
+
+def test_only_the_services_own_container_is_described(tmp_path):
+    svc = load_service(make_shop(tmp_path))
+    values = compile_context(svc, "prod").values
+    # the chart has a sidecar and an init container, a mount and a variable of theirs, and a
+    # writable /tmp for the read-only root file system ...
+    assert [c["name"] for c in values["containers"]["sidecars"] + values["containers"]["init"]
+            ] == ["log-shipper", "migrate"]
+    assert [(m["name"], m["main"]) for m in values["mounts"]] == [
+        ("settings", True), ("keys", True), ("shipping", False), ("pligos-tmp", True)]
+    assert values["env"] == {"MODE": "web", "WORKERS": "4"}
+    assert values["containers"]["sidecars"][0]["env"] == {"SHIP_TO": "loki"}
+    # ... and the service's API holds what its own container gets, nothing of theirs
+    api = describe(svc, "prod")
+    assert [m.name for m in (*api.files, *api.secrets)] == ["settings", "keys"]
+    assert [e.name for e in api.env] == ["MODE", "WORKERS"]
+    assert [p.route for p in api.ports] == ["http", "admin"]
+
+
+def test_env_in_values_must_be_a_mapping(tmp_path):
+    svc = make_tree(tmp_path / "svc", {"pligos.yaml": """
+        pligos: 1
+        name: svc
+        images: [{name: i, repository: nginx, tag: "1"}]
+        contexts:
+          - {name: a, flavor: webservice, image: i, values: {env: [{name: A, value: "1"}]}}
+        """})
+    with pytest.raises(CodegenError) as err:
+        describe(load_service(svc))
+    assert err.value.message.endswith("the values of context 'a' hold `env` as a list, not a "
+                                      "mapping of variable names to values")
 
 
 def test_contexts_that_disagree_on_an_item_cannot_share_one_api(tmp_path):
@@ -157,3 +218,56 @@ def test_secrets_never_show_in_reprs(tmp_path):
                           "POSTGRES_PASSWORD": "s3cret"}, root=root)
     assert err.value.problems == [("environment variable POSTGRES_PORT is 'five', not a whole "
                                   "number")]
+
+
+def _shop_root(tmp_path: Path) -> Path:
+    return make_tree(tmp_path / "root", {
+        "etc/shop/settings.json": '{"currency": "EUR", "limits": {"cart": 1, "ratio": 1},'
+                                  ' "tags": [], "beta": null}',
+        "etc/shop/motd.txt": "hi\n",
+        "etc/shop/keys/private.pem": "KEYDATA", "etc/shop/keys/public.pem": "PUBDATA"})
+
+
+SHOP_ENV = {"MODE": "web", "WORKERS": "4", "POSTGRES_HOST": "db", "POSTGRES_PORT": "5432",
+            "POSTGRES_DATABASE": "shop"}
+
+
+def test_a_credential_is_read_from_the_file_its_variable_names(tmp_path, monkeypatch):
+    mod = _module(tmp_path, make_shop(tmp_path), "prod")
+    root = _shop_root(tmp_path)
+    secret = root / "var/run/secrets/pligos/postgres/password"
+    secret.parent.mkdir(parents=True)
+    secret.write_bytes(b"s3cret\r\n")  # the file's bytes, exactly, as the variable would be
+    named = {**SHOP_ENV, "POSTGRES_PASSWORD_FILE": "/var/run/secrets/pligos/postgres/password"}
+    config = mod.load(environ=named, root=root)  # below PLIGOS_ROOT, as every mounted file
+    assert config.friends.postgres.password.reveal() == "s3cret\r\n"
+    assert "s3cret" not in repr(config)
+    # the file wins over the variable; the variable alone is read (credentialsAs: env)
+    config = mod.load(environ={**named, "POSTGRES_PASSWORD": "other"}, root=root)
+    assert config.friends.postgres.password.reveal() == "s3cret\r\n"
+    config = mod.load(environ={**SHOP_ENV, "POSTGRES_PASSWORD": "other"}, root=root)
+    assert config.friends.postgres.password.reveal() == "other"
+    # a relative path is read from the working folder, as given
+    monkeypatch.chdir(secret.parent)
+    config = mod.load(environ={**SHOP_ENV, "POSTGRES_PASSWORD_FILE": "password"}, root=root)
+    assert config.friends.postgres.password.reveal() == "s3cret\r\n"
+
+
+@pytest.mark.parametrize("make, problem", [
+    (lambda p: None, "is missing (credential file named by POSTGRES_PASSWORD_FILE)"),
+    (lambda p: p.mkdir(parents=True),
+     "cannot be read (credential file named by POSTGRES_PASSWORD_FILE): Is a directory"),
+    (lambda p: (p.parent.mkdir(parents=True), p.write_bytes(b"\xff\xfe")),
+     "is not UTF-8 text (credential file named by POSTGRES_PASSWORD_FILE)"),
+])
+def test_a_credential_file_that_cannot_be_read_is_one_problem(tmp_path, make, problem):
+    mod = _module(tmp_path, make_shop(tmp_path), "prod")
+    root = _shop_root(tmp_path)
+    secret = root / "var/run/secrets/pligos/postgres/password"
+    make(secret)
+    with pytest.raises(mod.ConfigError) as err:
+        mod.load(environ={**SHOP_ENV, "POSTGRES_PASSWORD": "ignored",
+                          "POSTGRES_PASSWORD_FILE": "/var/run/secrets/pligos/postgres/password"},
+                 root=root)
+    assert err.value.problems == [f"file {secret} {problem}"]
+    assert "ignored" not in str(err.value)

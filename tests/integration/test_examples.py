@@ -80,9 +80,11 @@ def test_prod_says_what_pligos_yaml_says(generated, helm_bin):
     assert c["readinessProbe"]["periodSeconds"] == 5
     assert _env(c) == {"LOG_FORMAT": "json", "TOKEN_TTL": "3600"}
     assert c["resources"] == {"requests": {"cpu": "100m", "memory": "128Mi"},
-                              "limits": {"memory": "256Mi"}}
+                              "limits": {"cpu": "1", "memory": "256Mi"}}
     mounts = {m["mountPath"]: m["name"] for m in c["volumeMounts"]}
-    assert set(mounts) == {"/etc/tokend", "/var/cache/tokend", "/tmp/tokend"}
+    # the root file system is read-only: a writable /tmp of its own beside tokend's mounts
+    assert set(mounts) == {"/etc/tokend", "/var/cache/tokend", "/tmp/tokend", "/tmp"}
+    assert c["securityContext"]["readOnlyRootFilesystem"] is True
 
     service = one(manifests, "Service")
     assert {(p["name"], p["port"], p["targetPort"]) for p in service["spec"]["ports"]} == {
@@ -96,11 +98,12 @@ def test_prod_says_what_pligos_yaml_says(generated, helm_bin):
 
     pvc = one(manifests, "PersistentVolumeClaim")
     assert pvc["spec"]["resources"]["requests"]["storage"] == "1Gi"
-    assert pvc["spec"]["accessModes"] == ["ReadWriteOnce"]
+    assert pvc["spec"]["accessModes"] == ["ReadWriteMany"]
     volumes = _volumes(deploy)
     claim = volumes[mounts["/var/cache/tokend"]]["persistentVolumeClaim"]["claimName"]
     assert claim == pvc["metadata"]["name"]
     assert volumes[mounts["/tmp/tokend"]]["emptyDir"] == {"sizeLimit": "256Mi"}
+    assert mounts["/tmp"] == "pligos-tmp" and volumes["pligos-tmp"]["emptyDir"] == {}
 
     config = one(manifests, "ConfigMap",
                  volumes[mounts["/etc/tokend"]]["configMap"]["name"])

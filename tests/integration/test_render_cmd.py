@@ -63,10 +63,13 @@ def test_render_prints_the_manifests_alone_in_the_namespace_asked(hello: Path,
                     env=env)
     assert given.code == 0, given.err
     docs = _docs(given.out)
-    assert sorted(d["kind"] for d in docs) == ["Deployment", "Service"]
+    # with two replicas: a PodDisruptionBudget; every pod its ServiceAccount and NetworkPolicy
+    assert sorted(d["kind"] for d in docs) == ["Deployment", "NetworkPolicy",
+                                               "PodDisruptionBudget", "Service",
+                                               "ServiceAccount"]
     assert {d["metadata"]["namespace"] for d in docs} == {"web-prod"}
     assert one(docs, "Deployment")["spec"]["replicas"] == 2
-    assert given.err == ("rendered 2 objects of hello, context prod: release hello in "
+    assert given.err == ("rendered 5 objects of hello, context prod: release hello in "
                          "namespace web-prod\n")
 
     # the context's namespace and release when --namespace is not given (or empty, as from

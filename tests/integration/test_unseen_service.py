@@ -37,7 +37,7 @@ PLIGOS = f"""
       - {{name: conf, path: /etc/ledger, files: [conf], readOnly: true}}
       - {{name: shm, path: /dev/shm, emptyDir: {{medium: Memory, sizeLimit: 64Mi}}}}
       - {{name: data, path: /var/lib/ledger,
-         volume: {{size: 10Gi, storageClass: fast, accessMode: ReadWriteOncePod}}}}
+         volume: {{size: 10Gi, storageClass: fast, accessMode: ReadWriteMany}}}}
     env:
       - name: base
         variables: {{MODE: base, TEMPLATE: "{{{{ .Release.Name }}}}", ENABLED: true}}
@@ -57,8 +57,8 @@ PLIGOS = f"""
         env: [base, override]
         resources: big
         replicas: 5
+        expose: {{ingressClass: nginx, annotations: {{example.com/limit: "10"}}}}
         values:
-          ingress: {{className: nginx, annotations: {{example.com/limit: "10"}}}}
           pod: {{annotations: {{example.com/team: payments}}}}
       - name: dev
         extends: prod
@@ -116,7 +116,8 @@ def charts(tmp_path_factory) -> Path:
         "conf/odd.txt": "del \x7f and a line separator \u2028\n".encode(),
         "flavors/stateful/flavor.yaml": "description: A StatefulSet\n"
                                         "accepts: [image, command, probe, routes, mounts, env,"
-                                        " resources, replicas, values]\nrequires: [image]\n",
+                                        " resources, replicas, expose, values]\n"
+                                        "requires: [image]\n",
         "flavors/stateful/Chart.yaml": FLAVOR_CHART,
         "flavors/stateful/templates/statefulset.yaml": STATEFULSET,
         "flavors/stateful/templates/configmaps.yaml": '{{- include "pligos.configmaps" . }}\n',
@@ -157,9 +158,10 @@ def test_prod_manifests(charts, helm_bin):
     assert c["readinessProbe"]["tcpSocket"] == {"port": "grpc"}
     ports = {p["name"]: (p["containerPort"], p["protocol"]) for p in c["ports"]}
     assert ports == {"grpc": (9000, "TCP"), "gossip": (7947, "UDP"), "web": (8443, "TCP")}
+    # a later env entry overrides an earlier one's variable; they render sorted by name
     env = [(e["name"], e["value"]) for e in c["env"]]
-    assert env == [("MODE", "override"), ("TEMPLATE", "{{ .Release.Name }}"),
-                   ("ENABLED", "true"), ("EXTRA", "1")]
+    assert env == [("ENABLED", "true"), ("EXTRA", "1"), ("MODE", "override"),
+                   ("TEMPLATE", "{{ .Release.Name }}")]
     assert c["resources"]["requests"]["ephemeral-storage"] == "1Gi"
     assert c["resources"]["limits"]["cpu"] == "2500m"
     conf = next(m for m in c["volumeMounts"] if m["mountPath"] == "/etc/ledger")
@@ -177,7 +179,7 @@ def test_prod_manifests(charts, helm_bin):
 
     pvc = one(manifests, "PersistentVolumeClaim")
     assert pvc["spec"]["storageClassName"] == "fast"
-    assert pvc["spec"]["accessModes"] == ["ReadWriteOncePod"]
+    assert pvc["spec"]["accessModes"] == ["ReadWriteMany"]  # five pods share the claim
     assert pvc["spec"]["resources"]["requests"]["storage"] == "10Gi"
     volumes = {v["name"]: v for v in deploy["spec"]["template"]["spec"]["volumes"]}
     shm = next(v for v in volumes.values() if "emptyDir" in v)
@@ -201,9 +203,11 @@ def test_dev_overrides_what_it_sets_and_keeps_the_rest(charts, helm_bin):
     assert deploy["spec"]["replicas"] == 0
     c = deploy["spec"]["template"]["spec"]["containers"][0]
     assert [p["name"] for p in c["ports"]] == ["grpc"]
-    assert c["resources"] == {"requests": {"cpu": "50m"}}
+    # its own cpu request; the defaults fill in what neither it nor its entry sets
+    assert c["resources"] == {"requests": {"cpu": "50m", "memory": "128Mi"},
+                              "limits": {"cpu": "1", "memory": "512Mi"}}
     assert [m["mountPath"] for m in c["volumeMounts"]] == ["/etc/ledger",
-                                                          "/pligos/scripts"]
+                                                          "/pligos/scripts", "/tmp"]
     assert not [m for m in manifests if m["kind"] in ("Ingress", "PersistentVolumeClaim")]
     assert c["image"].endswith(DIGEST)
 

@@ -73,6 +73,9 @@ async def select_node(pilot, app: EditApp, data: Selection) -> None:
     tree = app.screen.query_one("#tree", Tree)
     tree.focus()
     await pilot.pause()
+    if not any(n.data == data for n in _below(tree.cursor_node)):
+        tree.cursor_line = 0  # it is above: start from the top
+        await pilot.pause()
     for _ in range(60):
         node = tree.cursor_node
         if node is not None and node.data == data:
@@ -82,6 +85,14 @@ async def select_node(pilot, app: EditApp, data: Selection) -> None:
         raise AssertionError(f"no tree node {data}")
     await pilot.press("enter")
     await pilot.pause()
+
+
+def _below(node):
+    """`node` and the nodes after it, as the tree shows them."""
+    if node is None:
+        return []
+    tree = node.tree
+    return [tree.get_node_at_line(i) for i in range(node.line, tree.last_line + 1)]
 
 
 def tree_labels(app: EditApp) -> list[str]:

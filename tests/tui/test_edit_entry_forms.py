@@ -100,7 +100,9 @@ async def test_delete_an_entry_asks_and_removes_its_references(tmp_path):
         await pilot.click("#delete")
         preview = await settle(pilot, app)
         assert "probes:" not in app.buffer.text and "probe: tcp" not in app.buffer.text
-        assert "readinessProbe" not in preview.texts[0]
+        # its route still gets it a default probe (health.defaultProbes): a TCP check of it
+        assert "readinessProbe:\n            tcpSocket:\n              port: http" in \
+            preview.texts[0]
         await pilot.press("ctrl+z")
         await pilot.pause()
         assert "probe: tcp" in app.buffer.text

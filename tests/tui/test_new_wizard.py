@@ -169,7 +169,7 @@ async def test_context_rows_follow_the_contexts_and_check_their_fields(tmp_path)
         await pilot.press("end", "backspace", "backspace", "backspace", "backspace",
                           *"qa, prod", "enter")
         await pilot.pause()
-        names = [row.name for row in app.query(".context-row")]
+        names = [row.name for row in app.query(".context")]
         assert names == ["dev", "qa", "prod"]
         app.query_one("#f-contexts-prod-fqdn Input", Input).focus()
         await pilot.press(*"Shop.Example")

@@ -377,7 +377,8 @@ def test_the_answers_file_may_not_drop_a_context_setting(tmp_path):
     result = new(tmp_path, "--answers", "bad.yaml")
     assert result.code == 2
     assert result.err.splitlines()[0] == ("error: bad.yaml: contexts.dev must be a mapping of "
-                                          "its settings (replicas, fqdn, cpu, memory), not 3")
+                                          "its settings (replicas, fqdn, cpu, memory, maxReplicas, "
+                                          "expose, gateway), not 3")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.yaml", "bad.yaml"]
 
 

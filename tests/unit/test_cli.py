@@ -100,10 +100,12 @@ def test_flavors_lists_builtins_and_flavor_paths(tmp_path: Path):
     result = run_cli("flavors", "--flavor-path", str(flavors), "--json")
     assert result.code == 0, result.err
     listed = {f["name"]: f for f in json.loads(result.out)}
-    assert set(listed) == {"webservice", "worker", "cronjob", "statefulset"}
+    assert set(listed) == {"webservice", "worker", "cronjob", "statefulset", "daemonset", "job"}
     assert listed["cronjob"]["requires"] == ["image", "schedule"]
     assert "routes" not in listed["worker"]["accepts"]
-    assert listed["statefulset"]["builtin"] is False
+    assert listed["statefulset"]["builtin"] is False  # a flavorPaths folder's comes first
+    assert listed["daemonset"]["workload"] == "DaemonSet" and listed["daemonset"]["builtin"]
+    assert "replicas" not in listed["daemonset"]["accepts"]
 
 
 def test_preview_without_helm_says_how_to_get_it(tmp_path: Path):

@@ -283,6 +283,7 @@ def test_verbose_check_lists_each_check_passed(tmp_path: Path, helm_bin):
     assert verbose.code == 0
     assert verbose.out.splitlines() == [
         "  ok  hello/pligos.yaml: valid; no secret typed into it",
+        "  ok  hello/charts/_pligos: up to date",
         "  ok  hello/charts/dev/hello: up to date; lints (helm lint --strict)",
         "  ok  hello/charts/prod/hello: up to date; lints (helm lint --strict)",
         "all 2 charts are valid and up to date, and lint"]
@@ -388,7 +389,7 @@ def test_completion_of_commands_flags_contexts_and_flavors(tmp_path: Path):
     assert _complete("pligos use-context ", svc, tmp_path) == ["dev", "prod"]
     assert _complete("pligos diff dev ", svc, tmp_path) == ["dev", "prod"]
     assert _complete("pligos preview hello --flavor ", tmp_path, tmp_path) == [
-        "batch", "cronjob", "webservice", "worker"]
+        "batch", "cronjob", "daemonset", "job", "statefulset", "webservice", "worker"]
     assert _complete("pligos completion ", svc, tmp_path) == ["bash", "fish", "zsh"]
 
 

@@ -433,6 +433,12 @@ def test_adding_then_deleting_an_entry_gives_back_the_file(file, prop):
             load(out, file.parent)
         assert [p.message for p in caught.value.problems] == ["image needs 'repository'"]
         out = edits.set_entry_field(out, prop, "extra", "repository", "example.com/extra")
+    if prop == "containers":  # a new container shows that it needs an image
+        with pytest.raises(ConfigError) as caught:
+            load(out, file.parent)
+        assert [p.message for p in caught.value.problems] == ["container needs 'image'"]
+        image = yaml.safe_load(text)["images"][0]["name"]
+        out = edits.set_entry_field(out, prop, "extra", "image", image)
     load(out, file.parent)
     out = edits.rename_entry(out, prop, "extra", "extra2")
     assert edits.entry_users(out, prop, "extra2") == []

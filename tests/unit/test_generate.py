@@ -272,10 +272,15 @@ def test_extends_can_drop_what_it_inherits(tmp_path: Path):
     """})
     result = run_cli("generate", str(svc))
     assert result.code == 0, result.err
-    quiet = (svc / "charts/quiet/svc/values.yaml").read_text()
-    assert "probes: {}" in quiet and "resources: {}" in quiet and "replicas: 1" in quiet
-    batch = (svc / "charts/batch/svc/values.yaml").read_text()
-    assert "routes: []" in batch and "liveness:" in batch
+    web = yaml.safe_load((svc / "charts/web/svc/values.yaml").read_text())
+    quiet = yaml.safe_load((svc / "charts/quiet/svc/values.yaml").read_text())
+    assert web["probes"]["liveness"] == {"tcpSocket": {"port": 80}}
+    assert web["resources"]["limits"]["memory"] == "1Gi"
+    # dropped: the defaults instead, a TCP check of the first route and the default resources
+    assert quiet["probes"]["liveness"] == {"tcpSocket": {"port": "http"}}
+    assert quiet["resources"]["limits"]["memory"] == "512Mi" and quiet["replicas"] == 1
+    batch = yaml.safe_load((svc / "charts/batch/svc/values.yaml").read_text())
+    assert "routes" not in batch and "liveness" in batch["probes"]  # (a worker has no routes)
 
 
 def test_raw_values_must_keep_the_contract(tmp_path: Path):

@@ -16,7 +16,9 @@ from pligos_tui.io.yamlread import load_file
 from pligos_tui.jobs.scaffold.questions import (
     BY_KEY,
     CONTEXT_BY_KEY,
+    CONTEXT_QUESTIONS,
     CONTEXTS,
+    EXPOSE_KINDS,
     PROBE_KINDS,
     QUESTIONS,
     START_KINDS,
@@ -34,13 +36,18 @@ Value = str | int | bool | list[str]  # an answer, once its question's rules too
 
 @dataclass
 class ContextAnswers:
-    """One context of the new service: how many replicas, its host name, its resources."""
+    """One context of the new service: how many replicas, its host name, its resources;
+    for production, up to how many replicas it autoscales (0: it does not) and whether its
+    host is exposed through an Ingress or a Gateway (`gateway`: NAME or NAMESPACE/NAME)."""
 
     name: str
     replicas: int = 1
     fqdn: str = ""
     cpu: str = ""
     memory: str = ""
+    max_replicas: int = 0
+    expose: str = EXPOSE_KINDS[0]
+    gateway: str = ""
 
 
 def _default_contexts() -> list[ContextAnswers]:
@@ -95,6 +102,8 @@ def answer_value(answers: Answers | ContextAnswers, question: Question) -> str |
         return given if not question.choices or given in question.choices \
             else question.choices[0]
     value = getattr(answers, question.attr)
+    if question.zero and value == 0:
+        return ""  # an empty answer: "no autoscaling"
     if isinstance(value, list):
         return ", ".join(c.name if isinstance(c, ContextAnswers) else str(c) for c in value)
     if isinstance(value, (str, int, bool)):
@@ -141,6 +150,8 @@ def _coerce(question: Question, key: str, value: object) -> Value:
     if kind == "int":
         if isinstance(value, bool):
             raise ValueError(f"{key} must be a whole number, not {value!r}")
+        if question.zero and text == "":
+            return 0
         try:
             return int(text)
         except ValueError:
@@ -215,8 +226,9 @@ def _context_items(value: list[object] | dict[object, object]
             raise ValueError("every context in contexts needs a name, e.g. "
                              "contexts: {dev: {replicas: 1}}")
         if settings is not None and not isinstance(settings, dict):
+            keys = ", ".join(q.key for q in CONTEXT_QUESTIONS)
             raise ValueError(f"{CONTEXTS}.{name} must be a mapping of its "
-                             f"settings (replicas, fqdn, cpu, memory), not {settings!r}")
+                             f"settings ({keys}), not {settings!r}")
         out.append((str(name), settings or {}))
     return out
 

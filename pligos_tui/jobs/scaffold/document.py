@@ -18,9 +18,11 @@ from pligos_tui.errors import ConfigError, PligosError, Problem, display_path
 from pligos_tui.io.keypath import Named, NamedPath, is_under, parse_path
 from pligos_tui.io.yamlwrite import dump_for_people
 from pligos_tui.jobs.scaffold.answers import Answers
-from pligos_tui.jobs.scaffold.questions import CONTEXTS, QUESTIONS, context_key
+from pligos_tui.jobs.scaffold.questions import CONTEXTS, EXPOSE_KINDS, QUESTIONS, context_key
+from pligos_tui.spec.fields import dns_label, dns_subdomain
 from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.spec.load import load_service_text
+from pligos_tui.spec.rules.pods import GATEWAY_NAME
 from pligos_tui.spec.vocabulary import (
     CONFIG_NAME,
     CONTEXT_PROPERTIES,
@@ -203,6 +205,10 @@ def build_document(answers: Answers, root: Path, *,
             c["resources"] = ctx.name
         if "replicas" in accepts and ctx.replicas != 1:
             c["replicas"] = ctx.replicas
+        if "autoscaling" in accepts and ctx.max_replicas:
+            c["autoscaling"] = {"maxReplicas": ctx.max_replicas}
+        if routes_ok and "expose" in accepts and ctx.fqdn and ctx.expose != EXPOSE_KINDS[0]:
+            c["expose"] = _expose(ctx.expose, ctx.gateway)
         if "schedule" in accepts:
             c["schedule"] = answers.schedule
         if answers.friends and "friends" in accepts:
@@ -214,12 +220,42 @@ def build_document(answers: Answers, root: Path, *,
                        (*at, "schedule"): "schedule", (*at, "friends"): "friends",
                        (*at, "resources"): context_key(ctx.name, "memory"),
                        (*at, "probe"): "probe", (*at, "routes"): "port",
-                       (*at, "command"): "command"})
+                       (*at, "command"): "command",
+                       (*at, "autoscaling"): context_key(ctx.name, "maxReplicas"),
+                       (*at, "expose"): context_key(ctx.name, "expose"),
+                       # (the one problem of `via: gateway` is that it names no Gateway)
+                       (*at, "expose", "via"): context_key(ctx.name, "gateway"),
+                       (*at, "expose", "gateway"): context_key(ctx.name, "gateway")})
     doc[CONTEXTS] = contexts
     origin[(CONTEXTS,)] = CONTEXTS
     if answers.contexts:
         doc["current-context"] = answers.contexts[0].name
     return doc, origin
+
+
+def _expose(via: str, gateway: str) -> Data:
+    """A context's `expose:` for the answers: through Gateway API, the Gateway named
+    NAME or NAMESPACE/NAME."""
+    out: Data = {"via": via}
+    if via == "gateway" and gateway.strip():
+        namespace, _, name = gateway.strip().rpartition("/")
+        out["gateway"] = {"name": name, **({"namespace": namespace} if namespace else {})}
+    return out
+
+
+def _gateway_problem(answer: str) -> str | None:
+    """What is wrong with a Gateway answer (NAME or NAMESPACE/NAME), or None."""
+    if not answer.strip():
+        return "give the Gateway to attach to: NAME or NAMESPACE/NAME, e.g. infra/public"
+    parts = answer.strip().split("/")
+    if len(parts) > 2:
+        return f"{answer!r} is not NAME or NAMESPACE/NAME, e.g. infra/public"
+    name, namespace = parts[-1], parts[0] if len(parts) == 2 else None
+    problem = dns_subdomain(name)
+    if problem is None and namespace is not None:
+        problem = dns_label(namespace)
+        return f"the Gateway's namespace: {problem}" if problem else None
+    return f"the Gateway's name: {problem}" if problem else None
 
 
 def absolute_document(doc: Data, root: Path) -> Data:
@@ -302,6 +338,18 @@ def unused(answers: Answers, root: Path, *,
     if "resources" not in accepts:
         add([context_key(n, k) for n in names for k in ("cpu", "memory")],
             f"{flavor} takes no resource requests")
+    if "autoscaling" not in accepts:
+        add([context_key(n, "maxReplicas") for n in names], f"{flavor} does not autoscale")
+    for ctx in answers.contexts:
+        exposed = (context_key(ctx.name, "expose"), context_key(ctx.name, "gateway"))
+        if "routes" not in accepts or "expose" not in accepts:
+            add(exposed, f"{flavor} exposes no routes")
+        elif not ctx.fqdn:
+            add(exposed, f"{ctx.name} has no host name ({context_key(ctx.name, 'fqdn')}), so "
+                "nothing of it is exposed")
+        elif ctx.expose != "gateway":
+            add(exposed[1:], f"{ctx.name}'s host is exposed through an Ingress "
+                f"(expose={ctx.expose}), so it names no Gateway")
     if "friends" not in accepts:
         add(("friends",), f"{flavor} takes no friends")
     return out
@@ -378,6 +426,12 @@ def check_answers(answers: Answers, root: Path) -> Check:
             result.add(key, "unbalanced quotes")
     if answers.probe == "exec" and not answers.probe_command.strip():
         result.add("probe.command", "give the command the probe runs, e.g. cat /tmp/ready")
+    for ctx in answers.contexts:
+        gateway = context_key(ctx.name, "gateway")
+        if gateway not in result.skipped and ctx.expose == "gateway":
+            message = _gateway_problem(ctx.gateway)
+            if message:
+                result.add(gateway, message)
     seen: set[tuple[str, str]] = set()
     try:
         load_service_text(checked, root, display_path(root / CONFIG_NAME))
@@ -387,6 +441,8 @@ def check_answers(answers: Answers, root: Path) -> Check:
             if key == "":
                 continue
             result.problems.append(problem)
+            if problem.rule == GATEWAY_NAME.id and key in result.fields:
+                continue  # the answer's own message says it (the rule's hint is for the file)
             if problem.rule and (key, problem.rule) in seen:
                 continue  # one answer, one message per rule (a flavor is every context's)
             seen.add((key, problem.rule))

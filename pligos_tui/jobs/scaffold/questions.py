@@ -12,11 +12,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from pligos_tui.spec.settings import SETTINGS
 from pligos_tui.spec.vocabulary import COMMAND_TYPES, PULL_POLICIES, SERVICE_NAME_MAX
 
 START_KINDS = ("image", *COMMAND_TYPES)  # the image's own entrypoint, or a command
 PROBE_KINDS = ("http", "tcp", "exec", "none")
 CONTEXTS = "contexts"  # the answer listing the contexts; each has the settings below
+# how a host name is exposed: the choices of the setting expose.via but `none` (a context
+# that wants none gives no host name)
+EXPOSE_KINDS = tuple(c for c in SETTINGS["expose"]["via"].choices if c != "none")
+# a context whose name is one of these, or has one between its dashes (prod-eu), is asked the
+# production questions (autoscaling, Gateway API) as well
+PRODUCTION_WORDS = ("prod", "production", "live")
 
 
 @dataclass(frozen=True)
@@ -31,7 +38,10 @@ class Question:
     answers an empty answer stands for: the wizard shows it as the placeholder and the plain
     form offers it as the answer. Questions of one `group` sit side by side in the wizard;
     one not `asked` is only given with --set, in an answers file or picked by the wizard in
-    its own way (the friends of a library it finds)."""
+    its own way (the friends of a library it finds). A whole number with a `zero` may be
+    left empty, which means 0 (`zero` says what that is: "no autoscaling"). A context's
+    question that is `production` is asked only of production contexts
+    (:func:`production_like`), and may be given for any."""
 
     key: str
     attr: str
@@ -47,6 +57,8 @@ class Question:
     group: str = ""
     asked: bool = True
     default: str = ""
+    zero: str = ""
+    production: bool = False
 
 
 QUESTIONS: tuple[Question, ...] = (
@@ -100,8 +112,27 @@ CONTEXT_QUESTIONS: tuple[Question, ...] = (
              example="-"),
     Question("memory", "memory", "text", "Memory", "memory (e.g. 128Mi, empty: none)",
              "contexts", example="-"),
+    Question("maxReplicas", "max_replicas", "int", "Autoscale up to",
+             "autoscale up to how many replicas (empty: no autoscaling)", "contexts",
+             example="off", zero="no autoscaling", production=True,
+             help="replicas at most; at least: its replicas"),
+    Question("expose", "expose", "choice", "Host through", "expose the host name through",
+             "contexts", choices=EXPOSE_KINDS, production=True),
+    Question("gateway", "gateway", "text", "Gateway", "the Gateway to attach to "
+             "(NAME or NAMESPACE/NAME)", "contexts", example="NAMESPACE/NAME", production=True),
 )
 CONTEXT_BY_KEY: Mapping[str, Question] = {q.key: q for q in CONTEXT_QUESTIONS}
+
+
+def production_like(context: str) -> bool:
+    """Whether `context` is asked the production questions: its name, or a part of it
+    between dashes, is prod, production or live (prod, prod-eu, eu-live)."""
+    return any(part in PRODUCTION_WORDS for part in context.lower().split("-"))
+
+
+def context_questions(context: str) -> tuple[Question, ...]:
+    """The questions the wizard and the plain prompts ask of one context."""
+    return tuple(q for q in CONTEXT_QUESTIONS if not q.production or production_like(context))
 
 
 def questions_of(step: str) -> tuple[Question, ...]:

@@ -9,7 +9,8 @@ from pligos_tui.errors import Rule, did_you_mean
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.spec.effective import Settings, replica_range, settings_of
 from pligos_tui.spec.fields import NAME_DNS, dns_label
-from pligos_tui.spec.model import Container, Mount
+from pligos_tui.spec.model import Container, Image, Mount
+from pligos_tui.spec.reader import INT_RANGE
 from pligos_tui.spec.resolve import ResolvedContext
 from pligos_tui.spec.rules.context import ABSENT, RuleContext
 from pligos_tui.spec.rules.contexts import REF_UNKNOWN
@@ -32,11 +33,19 @@ AUTOSCALING_RANGE = Rule("E-AUTOSCALING-RANGE", "autoscaling whose maxReplicas i
 DISRUPTION_BOTH = Rule("E-DISRUPTION-BOTH", "a disruption budget with both minAvailable and "
                        "maxUnavailable")
 PRESTOP_BOTH = Rule("E-PRESTOP-BOTH", "a preStop hook with both sleep and command")
+ROLLOUT_STRATEGY = Rule("E-ROLLOUT-STRATEGY", "a rollout strategy the context's workload does "
+                        "not have (Recreate: Deployments; OnDelete: StatefulSets, DaemonSets)")
+CONTAINER_RUNS = Rule("E-CONTAINER-RUNS", "a sidecar or init container with what it cannot run: "
+                      "a script command, or a probe on an init container")
 VOLUME_SHARED = Rule("E-VOLUME-SHARED", "a ReadWriteOnce volume mounted by the many pods of a "
                      "Deployment (they may run on different nodes)")
 
 # the kinds of workload whose pods share one claim of a `volume` mount
 _SHARED_CLAIMS = ("Deployment",)
+# the rollout strategies of each kind of workload (Jobs and CronJobs have none)
+_STRATEGIES = {"Deployment": ("RollingUpdate", "Recreate"),
+               "StatefulSet": ("RollingUpdate", "OnDelete"),
+               "DaemonSet": ("RollingUpdate", "OnDelete")}
 
 
 def _settings(ctx: RuleContext) -> Iterator[tuple[str, ResolvedContext, Settings]]:
@@ -124,6 +133,37 @@ def prestop_both(ctx: RuleContext) -> Iterator[Found]:
                         context=name)
 
 
+@rule(ROLLOUT_STRATEGY)
+def rollout_strategy(ctx: RuleContext) -> Iterator[Found]:
+    for context, resolved, flavor in ctx.flavored:
+        strategy = settings_of(resolved, flavor)["rollout"]["strategy"]
+        offered = _STRATEGIES.get(flavor.workload)
+        if offered is not None and strategy not in offered:
+            yield Found(_at(ctx, resolved, "rollout", "strategy"),
+                        f"a {flavor.workload} has no rollout strategy {strategy} "
+                        "({contexts})", f"use one of: {', '.join(offered)}",
+                        context=context.name)
+
+
+@rule(CONTAINER_RUNS)
+def container_runs(ctx: RuleContext) -> Iterator[Found]:
+    for e in ctx.of(Container):
+        command = next((c for c in ctx.svc.commands if c.name == e.command), None)
+        if command is not None and command.type == "script":
+            yield Found(e.at + ("command",), f"container {e.name!r} names the script command "
+                        f"{command.name!r}", "a sidecar or init container runs an executable "
+                        "command; ship the script in its image, or run it with a command: "
+                        "[/bin/sh, -c, ...]")
+    for context in ctx.svc.contexts:
+        for ref in context.initContainers or []:
+            entry = ref.inline or next((c for c in ctx.svc.containers if c.name == ref.name),
+                                       None)
+            if entry is not None and entry.probe:
+                yield Found(ref.at, f"init container {entry.name!r} has a probe, which "
+                            "Kubernetes refuses on init containers",
+                            "remove its probe, or run it as a sidecar")
+
+
 def _pod_mounts(ctx: RuleContext, resolved: ResolvedContext) -> list[Mount]:
     """Every mount of the context's pods: its own, then those only its containers use."""
     mounts = list(resolved.mounts)
@@ -150,6 +190,16 @@ def volume_shared(ctx: RuleContext) -> Iterator[Found]:
                             "use flavor: statefulset (a claim for each pod), accessMode: "
                             "ReadWriteMany (storage many nodes can mount), or one replica",
                             context=context.name)
+
+
+@rule(INT_RANGE)
+def image_users(ctx: RuleContext) -> Iterator[Found]:
+    for e in ctx.of(Image):
+        for key, value in (("runAsUser", e.run_as_user), ("runAsGroup", e.run_as_group)):
+            if value is not None and value < 0:
+                yield Found(e.at + (key,), f"{key} {value} is not a user or group id",
+                            "use 0 or more (and 10000 or more to keep clear of the node's "
+                            "users)")
 
 
 @rule(NAME_DNS)

@@ -17,7 +17,7 @@ from pligos_tui.io.keypath import KeyPath
 from pligos_tui.io.yamlread import Document
 from pligos_tui.secrets.data import SecretDataError, SecretDataErrors
 from pligos_tui.secrets.vault import EXAMPLE_ADDRESS, address_problem, shown_address
-from pligos_tui.spec.effective import Settings, cert_manager_tls, flavor_of, settings_of
+from pligos_tui.spec.effective import Settings, flavor_of, routes_tls_from_provider, settings_of
 from pligos_tui.spec.fields import NAME_DNS, PATH_OUTSIDE, dns_label, service_path
 from pligos_tui.spec.model import SecretsConfig, Service
 from pligos_tui.spec.reader import KEY_UNKNOWN, WRONG_TYPE
@@ -151,11 +151,11 @@ def secret_without_provider(ctx: RuleContext) -> Iterator[Found]:
 
 
 def _cert_manager_routes(ctx: RuleContext) -> set[int]:
-    """The indexes of the routes whose TLS Secret cert-manager writes in every context that
-    serves them (so that no provider needs to hold it)."""
+    """The indexes of the routes whose TLS Secret no provider needs to hold in any context
+    that serves them (cert-manager writes it, or a Gateway ends TLS)."""
     served: dict[int, list[bool]] = {}
     for _, resolved, flavor in ctx.flavored:
-        managed = cert_manager_tls(settings_of(resolved, flavor))
+        managed = not routes_tls_from_provider(settings_of(resolved, flavor))
         for route in resolved.routes:
             if route.at[:1] == ("routes",) and isinstance(route.at[1], int):
                 served.setdefault(route.at[1], []).append(managed)
@@ -208,7 +208,7 @@ def uses_in(svc: Service, ctx: ResolvedContext,
         if img.pull_secret and not any(u.at == img.at + ("pullSecret",) for u in uses):
             uses.append(SecretUse(img.pull_secret, f"the pull secret of image {img.name!r}",
                                   svc.doc, img.at + ("pullSecret",), DOCKERCONFIG))
-    for r in ctx.routes if not cert_manager_tls(settings) else ():
+    for r in ctx.routes if routes_tls_from_provider(settings) else ():
         if r.tls:
             uses.append(SecretUse(r.tls, f"the TLS secret of route {r.name!r}", svc.doc,
                                   r.at + ("tls",), TLS))

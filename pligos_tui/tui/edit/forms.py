@@ -1,4 +1,6 @@
-"""The forms on the right of the tree: the service's fields, one context, one entry, the source.
+"""The forms on the right of the tree: the service's fields, one entry, a property list, a
+friend, the source, and the parts every form is built of (a context's form, with its settings,
+is in :mod:`.context_form`).
 
 A form never changes the file itself: it posts `EditRequest` with a function from the old text
 to the new one (one of `pligos_tui.jobs.edits`'s), and the screen applies it, re-validates with the
@@ -118,7 +120,7 @@ class ValueInput(Input):
         return read_field(self.value) if self.quoted else self.value
 
 
-def _typed(field: Field | None, widget: Input) -> str | None:
+def typed_text(field: Field | None, widget: Input) -> str | None:
     """What `widget` holds; None (its field showing why) when it cannot be read."""
     if not isinstance(widget, ValueInput):
         return widget.value
@@ -130,139 +132,20 @@ def _typed(field: Field | None, widget: Input) -> str | None:
         return None
 
 
-def _field_of(form: Widget, widget: Widget) -> Field | None:
+def field_of(form: Widget, widget: Widget) -> Field | None:
     return next((f for f in form.query(Field) if f.widget is widget), None)
 
 
-def _select(options: list[str], value: Any, ident: str) -> Select[str]:
+def choice_select(options: list[str], value: Any, ident: str,
+                  prompt: str = "(none)") -> Select[str]:
+    """A pick of one of `options` (or none: `prompt`), showing `value` (added when it is not
+    among them, so that what the file holds is what is shown)."""
     opts = list(options)
     if isinstance(value, str) and value and value not in opts:
         opts.append(value)
     return Select([(literal(o), o) for o in opts], value=value if isinstance(value, str)
-                  and value else Select.NULL, allow_blank=True, prompt="(none)", id=ident,
+                  and value else Select.NULL, allow_blank=True, prompt=prompt, id=ident,
                   compact=True)
-
-
-class ContextForm(Form):
-    """One context: name, flavor, extends, its assignments, replicas, schedule."""
-
-    hint = ("Unset fields come from the context it extends. Enter in the name field renames "
-            "(references follow).")
-
-    def __init__(self, buffer: Buffer, name: str) -> None:
-        super().__init__(buffer)
-        self.context = name
-        ctxs = buffer.context_names()
-        self.index = ctxs.index(name) if name in ctxs else 0
-        self.title = f"Context {one_line(name)}" + ("  (current)" if buffer.current_context()
-                                                   == name else "")
-
-    def fields(self) -> ComposeResult:
-        ctx = self.buffer.context(self.context) or {}
-        at = Selection.context(self.context).path
-        yield Field("name", ValueInput(self.context, id="ctx-name"), (*at, "name"))
-        yield Field("flavor", _select(self.buffer.flavor_names(), ctx.get("flavor"),
-                                      "ctx-flavor"), (*at, "flavor"))
-        others = [n for n in self.buffer.context_names() if n != self.context]
-        yield Field("extends", _select(others, ctx.get("extends"), "ctx-extends"),
-                    (*at, "extends"))
-        for key in tuple(vocabulary.CONTEXT_REFS):
-            value = ctx.get(key)
-            if isinstance(value, dict):
-                widget: Widget = Static("(an inline entry: edit it in the source view)",
-                                        id=f"ctx-{key}", markup=False)
-            else:
-                widget = _select(self.buffer.entry_names(vocabulary.REF_PROPERTY[key]), value,
-                                 f"ctx-{key}")
-            yield Field(key, widget, (*at, key))
-        for key in tuple(vocabulary.CONTEXT_REF_LISTS):
-            value = ctx.get(key)
-            names = self.buffer.entry_names(vocabulary.REF_PROPERTY[key])
-            chosen = [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-            if isinstance(value, list) and len(chosen) != len(value):
-                widget = Static("(holds inline entries: edit them in the source view)",
-                                id=f"ctx-{key}", markup=False)
-            elif not names:
-                widget = Static(f"(the service has no {key} entries)", id=f"ctx-{key}",
-                                markup=False)
-            else:
-                widget = SelectionList[str](*[(literal(n), n, n in chosen) for n in names],
-                                            id=f"ctx-{key}", compact=True)
-            yield Field(key, widget, (*at, key))
-        friends = self.buffer.friend_names()
-        if friends:
-            chosen = self.buffer.context_friends(self.context)
-            widget = SelectionList[str](*[(literal(n), n, n in chosen) for n in friends],
-                                        id="ctx-friends", compact=True)
-        else:
-            widget = Static("(no friends defined: see friendsLibrary and friends in the "
-                            "source view)", id="ctx-friends", markup=False)
-        yield Field("friends", widget, (*at, "friends"))
-        replicas = ctx.get("replicas")
-        yield Field("replicas", ValueInput(replicas, placeholder="1", id="ctx-replicas"),
-                    (*at, "replicas"))
-        yield Field("schedule", ValueInput(ctx.get("schedule"),
-                                           placeholder="cron, for the cronjob flavor",
-                                           id="ctx-schedule"), (*at, "schedule"))
-
-    def _current(self, key: str) -> Any:
-        return (self.buffer.context(self.context) or {}).get(key)
-
-    def on_select_changed(self, event: Select.Changed) -> None:
-        event.stop()
-        key = (event.select.id or "").removeprefix("ctx-")
-        value = event.value if isinstance(event.value, str) else None
-        name = self.context
-        if self._current(key) == value:
-            return  # the widget showing what the file holds (e.g. on mount)
-        if key == "extends":
-            self.request(lambda t: edits.set_extends(t, name, value), structural=False)
-        else:
-            self.request(lambda t: edits.set_context_field(t, name, key, value))
-
-    def on_selection_list_selected_changed(
-            self, event: SelectionList.SelectedChanged[str]) -> None:
-        event.stop()
-        key = (event.selection_list.id or "").removeprefix("ctx-")
-        name = self.context
-        ticked = event.selection_list.selected
-        if key == "friends":
-            current, offered = self.buffer.context_friends(name), self.buffer.friend_names()
-        else:
-            current = [v for v in self._current(key) or [] if isinstance(v, str)]
-            offered = self.buffer.entry_names(vocabulary.REF_PROPERTY[key])
-        # the file's order is kept; newly ticked names go last
-        names = [n for n in current if n in ticked] + [n for n in offered
-                                                       if n in ticked and n not in current]
-        if current == names:
-            return
-        if key == "friends":
-            self.request(lambda t: edits.set_friends(t, name, names))
-        else:
-            self.request(lambda t: edits.assign_entries(t, name, key, names))
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        key = (event.input.id or "").removeprefix("ctx-")
-        if key not in ("replicas", "schedule"):
-            return
-        text, name = _typed(_field_of(self, event.input), event.input), self.context
-        if text is None:
-            return
-        value = yamltext.parse_scalar(text, 0 if key == "replicas" else "") if text else None
-        if self._current(key) == value:
-            return
-        self.request(lambda t: edits.set_context_field(t, name, key, value),
-                     key=f"ctx:{name}:{key}")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "ctx-name":
-            event.stop()
-            typed = _typed(_field_of(self, event.input), event.input)
-            old, new = self.context, (typed or "").strip()
-            if new and new != old:
-                self.request(lambda t: edits.rename_context(t, old, new), structural=True,
-                             select=Selection.context(new))
 
 
 # mappings whose keys the user chooses (variable names, resource names): edited whole, so that
@@ -315,17 +198,47 @@ class EntryForm(Form):
         """The key path of this entry: images[nginx]."""
         return self.selection.path
 
+    def _refs(self) -> dict[str, str]:
+        """The fields that name entries (a container's: key -> the list it names), picked
+        from those entries rather than typed."""
+        if self.prop != "containers":
+            return {}
+        return {**vocabulary.CONTAINER_REFS, **vocabulary.CONTAINER_REF_LISTS}
+
+    def _ref_widget(self, key: str, value: Any) -> Widget | None:
+        """The pick of the entries a field names (None: it holds something else, edited as
+        typed)."""
+        prop = self._refs()[key]
+        names = self.buffer.entry_names(prop)
+        if key not in vocabulary.CONTAINER_REF_LISTS:
+            return choice_select(names, value, f"ref-{key}") \
+                if value is None or isinstance(value, str) else None
+        chosen = [value] if isinstance(value, str) else value if value is not None else []
+        if not isinstance(chosen, list) or not all(isinstance(v, str) for v in chosen):
+            return None
+        if not names:
+            return Static(f"(the service has no {prop} entries)", id=f"refs-{key}",
+                          markup=False)
+        return SelectionList[str](*[(literal(n), n, n in chosen) for n in names],
+                                  id=f"refs-{key}", compact=True)
+
     def fields(self) -> ComposeResult:
         data = self._data()
+        picked: list[str] = []
+        for key in self._refs():
+            widget = self._ref_widget(key, data.get(key))
+            if widget is not None:
+                picked.append(key)
+                yield Field(key, widget, (*self.at, key))
         for key, value in data.items():
-            if key == "name":
+            if key == "name" or key in picked:
                 continue
             for path, leaf in _leaves(value, (str(key),)):
                 ident = f"entry-{len(self.paths)}"
                 self.paths[ident] = path
                 yield Field(format_path(path), ValueInput(leaf, id=ident), (*self.at, *path))
         missing = [k for k in vocabulary.ENTRY_KEYS.get(self.prop, ())
-                   if k != "name" and k not in data]
+                   if k != "name" and k not in data and k not in picked]
         if missing:
             yield Field("add field", Select([(k, k) for k in missing], allow_blank=True,
                                             prompt="(pick a field to add)", id="entry-add",
@@ -341,7 +254,7 @@ class EntryForm(Form):
         if path is None:
             return
         old = self._value(path)
-        field = _field_of(self, event.input)
+        field = field_of(self, event.input)
         if isinstance(old, (dict, list)):
             try:
                 value = yaml.safe_load(event.value) if event.value.strip() else None
@@ -353,7 +266,7 @@ class EntryForm(Form):
             if value is None:
                 return  # an emptied field is kept until f8 removes it
         else:
-            text = _typed(field, event.input)
+            text = typed_text(field, event.input)
             if text is None:
                 return
             value = yamltext.parse_scalar(text, old if old != "" else None)
@@ -365,12 +278,40 @@ class EntryForm(Form):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
+        ident = event.select.id or ""
+        if ident.startswith("ref-"):
+            self._set_ref(ident.removeprefix("ref-"),
+                          event.value if isinstance(event.value, str) else None)
+            return
         key = event.value
-        if event.select.id != "entry-add" or not isinstance(key, str):
+        if ident != "entry-add" or not isinstance(key, str):
             return
         prop, entry, value = self.prop, self.entry, edits.new_field_value(key)
         self.request(lambda t: edits.set_entry_field(t, prop, entry, key, value),
                      structural=True, select=self.selection, focus_field=(key,))
+
+    def on_selection_list_selected_changed(
+            self, event: SelectionList.SelectedChanged[str]) -> None:
+        event.stop()
+        key = (event.selection_list.id or "").removeprefix("refs-")
+        if key not in self._refs():
+            return
+        old = self._data().get(key)
+        current = [old] if isinstance(old, str) else old if isinstance(old, list) else []
+        ticked = event.selection_list.selected
+        offered = self.buffer.entry_names(self._refs()[key])
+        # the file's order is kept; newly ticked names go last
+        names = [n for n in current if n in ticked] + [n for n in offered
+                                                       if n in ticked and n not in current]
+        if names != current:
+            self._set_ref(key, names or None)
+
+    def _set_ref(self, key: str, value: str | list[str] | None) -> None:
+        if value == self._data().get(key):
+            return  # the widget showing what the file holds (e.g. on mount)
+        prop, entry = self.prop, self.entry
+        self.request(lambda t: edits.set_entry_field(t, prop, entry, key, value),
+                     key="entry:" + format_path((*self.at, key)))
 
     def focus_path(self, path: tuple[str, ...]) -> None:
         """Put the focus on the (first) input of the field at `path`."""
@@ -449,14 +390,14 @@ class ServiceForm(Form):
         for key in self.FIELDS:
             value = data.get(key)
             yield Field(key, ValueInput(value, id=f"svc-{key}"), (key,))
-        yield Field("current-context", _select(self.buffer.context_names(),
+        yield Field("current-context", choice_select(self.buffer.context_names(),
                                                self.buffer.current_context(), "svc-current"),
                     ("current-context",))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         key = (event.input.id or "").removeprefix("svc-")
-        value = _typed(_field_of(self, event.input), event.input)
+        value = typed_text(field_of(self, event.input), event.input)
         if value is None:
             return
         current = (self.buffer.data or {}).get(key)

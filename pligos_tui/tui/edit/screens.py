@@ -17,9 +17,9 @@ from pligos_tui.jobs import edits
 from pligos_tui.jobs.editing import Buffer, Selection
 from pligos_tui.jobs.preview import Prefetch
 from pligos_tui.spec import vocabulary
+from pligos_tui.tui.edit.context_form import ContextForm
 from pligos_tui.tui.edit.dialogs import ConfirmDialog, NameDialog, PickDialog
 from pligos_tui.tui.edit.forms import (
-    ContextForm,
     EditRequest,
     EntryForm,
     Form,
@@ -60,6 +60,7 @@ class EditorScreen(Screen[None]):
         self.panes: list[tuple[str, str | None]] = buffer.default_panes()
         self.prefetch = prefetch
         self._tree_sig: Any = None
+        self.open_settings: set[str] = set()  # the settings groups open in context forms
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -167,7 +168,7 @@ class EditorScreen(Screen[None]):
         if b.data is None or sel.kind == "source":
             return SourceForm(b)
         if sel.kind == "context" and sel.name in b.context_names():
-            return ContextForm(b, sel.name)
+            return ContextForm(b, sel.name, self.open_settings)
         if sel.kind == "entry" and sel.name in b.entry_names(sel.prop):
             return EntryForm(b, sel.prop, sel.name)
         if sel.kind == "prop":

@@ -102,7 +102,8 @@ class Field(Vertical):
     def compose(self) -> ComposeResult:
         yield Label(self.prompt, classes="prompt", markup=False)
         if self.kind == "choice":
-            with Choice(classes="control"):
+            # more choices than fit one line of 80 columns (the flavors) take a grid
+            with Choice(classes="control many" if len(self.choices) > 4 else "control"):
                 for choice in self.choices:
                     yield RadioButton(literal(choice), value=choice == self.initial)
         elif self.kind == "bool":

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 from pligos_tui.errors import display_path
 from pligos_tui.jobs import scaffold
 from pligos_tui.jobs.scaffold import (
-    CONTEXT_QUESTIONS,
     QUESTIONS,
     Answers,
     ContextAnswers,
     Question,
     Template,
     context_key,
+    context_questions,
     template_questions,
 )
 from pligos_tui.spec.flavors import FlavorSet
@@ -120,7 +120,7 @@ class Asker:
             if not self.ask_question(question, a, offered=flavors):
                 return None
         for ctx in list(a.contexts):
-            for question in CONTEXT_QUESTIONS:
+            for question in context_questions(ctx.name):
                 key = context_key(ctx.name, question.key)
                 if key in scaffold.skipped(a, self.dest):
                     continue

@@ -14,8 +14,10 @@ from pligos_tui.jobs.scaffold import (
     BY_KEY,
     CONTEXT_QUESTIONS,
     Answers,
+    ContextAnswers,
     Question,
     context_key,
+    production_like,
     questions_of,
     template_questions,
 )
@@ -104,7 +106,9 @@ class NetworkStep(Step):
 class ContextsStep(Step):
     title = "Contexts"
     intro = ("Each context becomes a chart. Host name: exposes the port through an Ingress. "
-             "Requests: cpu such as 100m, memory such as 128Mi.")
+             "Requests: cpu such as 100m, memory such as 128Mi. A production context (prod, "
+             "production, live, prod-…) may autoscale, and expose its host through Gateway "
+             "API.")
 
     def fields(self) -> ComposeResult:
         yield from super().fields()
@@ -114,7 +118,8 @@ class ContextsStep(Step):
         await self.rebuild(self.answers)
 
     async def rebuild(self, answers: Answers) -> bool:
-        """One row per context (after the list is submitted or left); True when changed."""
+        """One row per context, and a second one of production questions for a production
+        context (after the list is submitted or left); True when changed."""
         rows = self.query_one("#context-rows", Vertical)
         have = [row.name for row in rows.children]
         want = [c.name for c in answers.contexts if c.name]
@@ -124,12 +129,21 @@ class ContextsStep(Step):
         for ctx in answers.contexts:
             if not ctx.name:
                 continue
-            await rows.mount(Horizontal(
-                Label(literal(ctx.name), classes="context-name"),
-                *[Field.asking(q, ctx, key=context_key(ctx.name, q.key), compact=True)
-                  for q in CONTEXT_QUESTIONS],
-                classes="context-row", name=ctx.name))
+            lines = [Horizontal(Label(literal(ctx.name), classes="context-name"),
+                                *_context_fields(ctx, production=False),
+                                classes="context-row")]
+            if production_like(ctx.name):
+                lines.append(Horizontal(Label("", classes="context-name"),
+                                        *_context_fields(ctx, production=True),
+                                        classes="context-row production"))
+            await rows.mount(Vertical(*lines, classes="context", name=ctx.name))
         return True
+
+
+def _context_fields(ctx: ContextAnswers, *, production: bool) -> list[Field]:
+    """The fields of a context's questions (its production ones, or the others)."""
+    return [Field.asking(q, ctx, key=context_key(ctx.name, q.key), compact=True)
+            for q in CONTEXT_QUESTIONS if q.production == production]
 
 
 class ExtrasStep(Step):
