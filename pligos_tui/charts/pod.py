@@ -25,7 +25,8 @@ def resources_of(entry: Resources | None, defaults: dict[str, Any]) -> dict[str,
     entry's own, key by key (a flavor's default written "" leaves that resource unset)."""
     out = merge_setting(copy.deepcopy(DEFAULT_RESOURCES), defaults)
     if entry is not None:
-        out = merge_setting(out, {"requests": dict(entry.requests), "limits": dict(entry.limits)})
+        own = {"requests": dict(entry.requests), "limits": dict(entry.limits)}
+        out = merge_setting(out, {k: v for k, v in own.items() if v})  # (only what it sets)
     kept = {k: {name: q for name, q in v.items() if q != ""} for k, v in out.items()}
     return {k: v for k, v in kept.items() if v}
 

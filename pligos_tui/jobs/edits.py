@@ -1,12 +1,12 @@
 """Edits of a user's pligos.yaml, each taking the file's text and returning the new text.
 
 These are the operations the editor and `use-context` perform: set a context's or an entry's
-field, set or clear one key of a context's setting, assign entries, add, clone, rename and delete contexts and entries (references follow),
-pick friends. They keep the user's comments, order, quoting and blank lines
-(:mod:`pligos_tui.io.yamltext` changes one value in place; anything more goes through the
-round trip of :mod:`pligos_tui.io.roundtrip`). They check only what they need to find their
-target and the names they are given; whether the result is a valid service is the loader's
-business (`spec.load.load_service_text`).
+field, set or clear one key of a context's setting, assign entries, add, clone, rename and
+delete contexts and entries (references follow), pick friends. They keep the user's
+comments, order, quoting and blank lines (:mod:`pligos_tui.io.yamltext` changes one value in
+place; anything more goes through the round trip of :mod:`pligos_tui.io.roundtrip`). They
+check only what they need to find their target and the names they are given; whether the
+result is a valid service is the loader's business (`spec.load.load_service_text`).
 """
 
 from __future__ import annotations

@@ -39,16 +39,27 @@ def _tree(root: Path, replicas: int) -> Path:
     return root
 
 
+LIBRARY = "_pligos"  # the helpers' library chart of a charts root, beside the contexts
+
+
 def _charts(root: Path) -> list[Path]:
-    """The charts in place (not the half-written folders an interrupted run left aside)."""
+    """The charts in place, the helpers' library included (not the half-written folders an
+    interrupted run left aside)."""
     return sorted(p.parent for p in root.rglob(MARKER) if ".pligos-" not in p.parent.name)
 
 
-def _assert_whole(chart: Path) -> int:
-    """The chart is complete and consistent; returns the replicas it says."""
+def _assert_whole(chart: Path) -> int | None:
+    """The chart is complete and consistent; returns the replicas it says (None for the
+    helpers' library, which has no values, and for a flavor without replicas: a cronjob)."""
     marker = json.loads((chart / MARKER).read_text())
     assert content_hash(disk_files(chart)) == marker["hash"], f"{chart} is a mix"
+    if chart.name == LIBRARY:
+        assert not (chart / "values.yaml").exists()
+        return None
     text = (chart / "values.yaml").read_text()
+    if "\nreplicas: " not in text:
+        assert "\nschedule: " in text, f"{chart} says no replicas"
+        return None
     return int(text.split("\nreplicas: ", 1)[1].split("\n", 1)[0])
 
 
@@ -273,7 +284,8 @@ def test_a_large_tree_written_by_two_processes_is_complete(tmp_path):
     assert result.code == 0, result.err
     assert len(json.loads(result.out)["written"]) == 48
     charts = _charts(out)
-    assert len(charts) == 48
+    assert [c for c in charts if c.name == LIBRARY] == [out / LIBRARY]  # once per root
+    assert len(charts) == 48 + 1
     for chart in charts:
         marker = json.loads((chart / MARKER).read_text())
         assert content_hash(disk_files(chart)) == marker["hash"]

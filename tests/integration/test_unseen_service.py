@@ -206,8 +206,9 @@ def test_dev_overrides_what_it_sets_and_keeps_the_rest(charts, helm_bin):
     # its own cpu request; the defaults fill in what neither it nor its entry sets
     assert c["resources"] == {"requests": {"cpu": "50m", "memory": "128Mi"},
                               "limits": {"cpu": "1", "memory": "512Mi"}}
-    assert [m["mountPath"] for m in c["volumeMounts"]] == ["/etc/ledger",
-                                                          "/pligos/scripts", "/tmp"]
+    # its mounts, the writable /tmp of a read-only root file system, then the script's
+    assert [m["mountPath"] for m in c["volumeMounts"]] == ["/etc/ledger", "/tmp",
+                                                          "/pligos/scripts"]
     assert not [m for m in manifests if m["kind"] in ("Ingress", "PersistentVolumeClaim")]
     assert c["image"].endswith(DIGEST)
 

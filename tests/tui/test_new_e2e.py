@@ -68,7 +68,7 @@ def test_new_finished_by_keyboard_in_a_real_terminal(tmp_path, helm_bin):
         term.keys("C-n")
         term.wait_for("Each context becomes a chart")
         term.keys("C-n")
-        screen = term.wait_for("kind: ConfigMap")  # the review, with helm's manifests
+        screen = term.wait_for("# Source: billing/")  # the review, with helm's manifests
         assert "pligos.yaml" in screen and "dev · manifests" in screen
         assert "prod · manifests" in screen
         term.keys("C-s")

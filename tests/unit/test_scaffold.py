@@ -42,7 +42,10 @@ def test_no_input_writes_a_service_whose_charts_lint(tmp_path, helm_bin):
         manifests = render(helm_bin, chart)
         kube_validate(manifests, tmp_path)
         kinds = sorted({m["kind"] for m in manifests})
-        assert kinds == ["ConfigMap", "Deployment", "Service"]
+        # with its secure defaults; prod's two replicas get a disruption budget
+        assert kinds == ["ConfigMap", "Deployment", "NetworkPolicy",
+                         *(["PodDisruptionBudget"] if ctx == "prod" else []), "Service",
+                         "ServiceAccount"]
     assert (svc / "config" / "app.yaml").is_file()
     assert not (svc / "script").exists()  # start=image: no starter script
     gitignore = (svc / ".gitignore").read_text()
@@ -80,7 +83,8 @@ def test_bad_answers_are_named_and_nothing_is_written(tmp_path):
     assert lines[0] == "error: 4 answers to fix; nothing was written"
     assert any(line.startswith("  name: service name 'Bad_Name' is not a DNS label")
                for line in lines)
-    assert "  flavor: unknown flavor 'webz' (flavors are: cronjob, webservice, worker)" in lines
+    assert ("  flavor: unknown flavor 'webz' (flavors are: cronjob, daemonset, job, "
+            "statefulset, webservice, worker)") in lines
     assert any(line.startswith("  port: port 70000 is outside 1-65535") for line in lines)
     assert any(line.startswith("  contexts.prod.fqdn: 'NOT A HOST' is not a host name")
                for line in lines)
@@ -133,8 +137,9 @@ def test_answers_file_with_context_settings_and_set_wins(tmp_path, helm_bin):
                   if p.is_dir()) == ["_pligos", "dev", "prod", "staging"]  # (the helpers once)
 
 
-@pytest.mark.parametrize("flavor,kinds", [("worker", ["ConfigMap", "Deployment"]),
-                                          ("cronjob", ["ConfigMap", "CronJob"])])
+@pytest.mark.parametrize("flavor,kinds", [
+    ("worker", ["ConfigMap", "Deployment", "NetworkPolicy", "ServiceAccount"]),
+    ("cronjob", ["ConfigMap", "CronJob", "NetworkPolicy", "ServiceAccount"])])
 def test_other_flavors_get_only_what_they_accept(tmp_path, helm_bin, flavor, kinds):
     result = new(tmp_path, "job", "--no-input", "--set", "name=job", "--set", f"flavor={flavor}",
                  "--set", "start=script", "--set", "config=no")
@@ -149,7 +154,9 @@ def test_other_flavors_get_only_what_they_accept(tmp_path, helm_bin, flavor, kin
         lint_strict(helm_bin, chart)
         manifests = render(helm_bin, chart)
         kube_validate(manifests, tmp_path)
-        assert sorted({m["kind"] for m in manifests}) == kinds  # the script's ConfigMap
+        budget = ["PodDisruptionBudget"] if ctx == "prod" and flavor == "worker" else []
+        # the script's ConfigMap, the secure defaults, prod's disruption budget (2 replicas)
+        assert sorted({m["kind"] for m in manifests}) == sorted(kinds + budget)
 
 
 def test_force_adds_files_and_keeps_the_rest(tmp_path):

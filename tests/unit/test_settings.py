@@ -317,3 +317,49 @@ def test_a_flavor_defaults_of_the_wrong_kind_are_located_in_flavor_yaml(tmp_path
     found = {p.rule: p for p in raised.value.problems}
     assert found["E-TYPE"].file.endswith("flavor.yaml") and found["E-TYPE"].line == 3
     assert "unknown condition 'hpa'" in found["E-FLAVOR-TEMPLATE"].message
+
+
+def test_a_key_written_null_goes_back_to_the_flavors_default(tmp_path: Path) -> None:
+    flavor = tmp_path / "flavors" / "web"
+    flavor.mkdir(parents=True)
+    (flavor / "flavor.yaml").write_text("base: webservice\n"
+                                        "defaults: {rollout: {revisionHistoryLimit: 10}}\n")
+    text = """\
+  - name: prod
+    flavor: web
+    image: app
+    rollout: {revisionHistoryLimit: 1, preStop: {command: [/bin/drain]}}
+  - name: staging
+    extends: prod
+    rollout: {revisionHistoryLimit: null, preStop: {sleep: 5}}
+"""
+    svc = load_service_text(HEAD.replace("pligos: 1\n", "pligos: 1\nflavorPaths: [flavors]\n")
+                            + text, tmp_path, "pligos.yaml")
+    prod = compile_context(svc, "prod", fetch_secrets=False).values["rollout"]
+    staging = compile_context(svc, "staging", fetch_secrets=False).values["rollout"]
+    assert prod["revisionHistoryLimit"] == 1 and staging["revisionHistoryLimit"] == 10
+    assert prod["preStop"] == {"command": ["/bin/drain"]}
+    assert staging["preStop"] == {"sleep": 5}  # (a hook is replaced whole, never merged)
+
+
+def test_a_strategy_the_workload_does_not_have(tmp_path: Path) -> None:
+    text = """\
+  - name: prod
+    flavor: statefulset
+    image: app
+    rollout: {strategy: Recreate}
+"""
+    p = only(problems_of(text, tmp_path), "E-ROLLOUT-STRATEGY")
+    assert "a StatefulSet has no rollout strategy Recreate" in p.message
+    assert "OnDelete" in p.hint
+
+
+def test_what_a_sidecar_or_init_container_cannot_run(tmp_path: Path) -> None:
+    text = """\
+  - name: prod
+    flavor: webservice
+    image: app
+    initContainers: [{name: warm, image: shipper, probe: grpc}]
+"""
+    p = only(problems_of(text, tmp_path), "E-CONTAINER-RUNS")
+    assert "init container 'warm' has a probe" in p.message

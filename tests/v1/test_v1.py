@@ -154,8 +154,12 @@ def test_tree_with_v1_and_format_1_services(world: Path, tmp_path: Path) -> None
     out = tmp_path / "out"
     result = run_cli("generate", str(world), "--out", str(out))
     assert result.code == 0, result.err
-    assert sorted(p.relative_to(out).as_posix() for p in out.glob("*/*")) == [
+    assert sorted(p.relative_to(out).as_posix() for p in out.glob("*/*")
+                  if p.parent.name != "_pligos") == [
         "dev/fmt1", "dev/hello", "prod/db", "prod/hello"]
+    # beside them, once for the whole root, the library chart of the helpers they include
+    library = yaml.safe_load((out / "_pligos" / "Chart.yaml").read_text())
+    assert (library["name"], library["type"]) == ("pligos-library", "library")
     assert (out / "dev/hello/templates/extra.yaml").is_file()  # the service's own template
     assert (out / "dev/hello/config/app.yaml").is_file()  # and its files
 

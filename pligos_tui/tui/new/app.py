@@ -76,6 +76,7 @@ class NewServiceApp(App[Answers | None]):
         self.step_ids.append("review")
         self.touched: set[str] = set()
         self.check: scaffold.Check | None = None
+        self._check_due = False  # a check of the answers is queued
         self._checked: tuple[Answers, dict[str, str]] | None = None  # what `check` is of
         self.sub_title = f"step 1 of {len(self.step_ids)} · {one_line(self.dest.name)}"
 
@@ -183,6 +184,12 @@ class NewServiceApp(App[Answers | None]):
         field = next((a for a in widget.ancestors if isinstance(a, Field)), None)
         if field is not None:
             self.touched.add(field.key)
+        if not self._check_due:  # keys typed in a burst are checked once, after the last
+            self._check_due = True
+            self.call_later(self._due_checks)
+
+    def _due_checks(self) -> None:
+        self._check_due = False
         self.refresh_checks()
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -112,32 +112,38 @@ class ContextsStep(Step):
 
     def fields(self) -> ComposeResult:
         yield from super().fields()
-        yield Vertical(id="context-rows")
-
-    async def on_mount(self) -> None:
-        await self.rebuild(self.answers)
+        # the first rows are there from the start: typing on the first step never waits for
+        # them
+        yield Vertical(*_context_rows(self.answers), id="context-rows")
 
     async def rebuild(self, answers: Answers) -> bool:
-        """One row per context, and a second one of production questions for a production
-        context (after the list is submitted or left); True when changed."""
+        """The rows again, when the list of contexts changed (after it is submitted or
+        left); True when it did."""
         rows = self.query_one("#context-rows", Vertical)
         have = [row.name for row in rows.children]
         want = [c.name for c in answers.contexts if c.name]
         if have == want:
             return False
         await rows.remove_children()
-        for ctx in answers.contexts:
-            if not ctx.name:
-                continue
-            lines = [Horizontal(Label(literal(ctx.name), classes="context-name"),
-                                *_context_fields(ctx, production=False),
-                                classes="context-row")]
-            if production_like(ctx.name):
-                lines.append(Horizontal(Label("", classes="context-name"),
-                                        *_context_fields(ctx, production=True),
-                                        classes="context-row production"))
-            await rows.mount(Vertical(*lines, classes="context", name=ctx.name))
+        await rows.mount_all(_context_rows(answers))
         return True
+
+
+def _context_rows(answers: Answers) -> list[Vertical]:
+    """One row of fields per context, and a second one of production questions for a
+    production context."""
+    out = []
+    for ctx in answers.contexts:
+        if not ctx.name:
+            continue
+        lines = [Horizontal(Label(literal(ctx.name), classes="context-name"),
+                            *_context_fields(ctx, production=False), classes="context-row")]
+        if production_like(ctx.name):
+            lines.append(Horizontal(Label("", classes="context-name"),
+                                    *_context_fields(ctx, production=True),
+                                    classes="context-row production"))
+        out.append(Vertical(*lines, classes="context", name=ctx.name))
+    return out
 
 
 def _context_fields(ctx: ContextAnswers, *, production: bool) -> list[Field]:
