@@ -66,7 +66,14 @@ def _env(container: dict) -> dict[str, str]:
 def test_prod_says_what_pligos_yaml_says(generated, helm_bin):
     manifests = render(helm_bin, generated / "prod" / "tokend")
     deploy = one(manifests, "Deployment")
-    assert deploy["spec"]["replicas"] == 3
+    assert "replicas" not in deploy["spec"]  # autoscaled: 3 to 10 at 80% of the CPU requested
+    hpa = one(manifests, "HorizontalPodAutoscaler")
+    assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (3, 10)
+    assert hpa["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"] == 80
+    assert hpa["spec"]["scaleTargetRef"]["name"] == deploy["metadata"]["name"]
+    [migrate] = deploy["spec"]["template"]["spec"]["initContainers"]
+    assert migrate["command"] == ["/tokend", "migrate", "--config", "/etc/tokend/app.yaml"]
+    assert "restartPolicy" not in migrate  # an init container runs to its end, first
     c = _container(deploy)
     assert c["image"] == "registry.example.com/tokend:1.4.2"
     assert c["imagePullPolicy"] == "IfNotPresent"

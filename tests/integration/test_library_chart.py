@@ -233,3 +233,21 @@ def test_gitops_warns_when_the_repository_would_lack_the_library(hello: Path) ->
     missing = run_cli(*args, cwd=repo)
     assert "hello/charts/_pligos, the helpers' library the charts beside it link to, is not " \
         "generated: run `pligos generate` and commit it" in missing.err
+
+
+def test_packaged_files_follow_links_as_helm_does_but_never_loop(tmp_path: Path) -> None:
+    from pligos_tui.charts.packaging import packaged_files
+    chart = tmp_path / "root" / "dev" / "app"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 0.1.0\n")
+    (chart / "templates" / "a.yaml").write_text("{}\n")
+    library = tmp_path / "root" / "_pligos"
+    (library / "templates").mkdir(parents=True)
+    (library / "Chart.yaml").write_text("apiVersion: v2\nname: lib\nversion: 1.0.0\n")
+    (library / "templates" / "_h.tpl").write_text("\n")
+    (chart / "charts").mkdir()
+    os.symlink("../../../_pligos", chart / LINK)
+    os.symlink("..", chart / "templates" / "loop")  # a link to a folder holding it
+    assert packaged_files(chart) == ["Chart.yaml", "charts/pligos-library/Chart.yaml",
+                                     "charts/pligos-library/templates/_h.tpl",
+                                     "templates/a.yaml"]
