@@ -117,15 +117,19 @@ def dump(y: YAML, data: CommentedMap, original: str) -> str:
 
 def _keep_untouched_lines(original: str, out: str) -> str:
     """`out` with every line that differs from its counterpart in `original` only in spacing
-    (aligned values, spaces before comments) taken back from `original`, byte for byte."""
+    (aligned values, spaces before comments) or in how it spells null (`key: null`, `key:`)
+    taken back from `original`, byte for byte."""
     old, new = original.splitlines(keepends=True), out.splitlines(keepends=True)
 
 
     quoted = re.compile(r"(\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*')")
 
-    def norm(line: str) -> str:  # spacing collapsed, except inside quotes
+    null = re.compile(r":\s+(?:null|Null|NULL|~)(?=\s|$)")
+
+    def norm(line: str) -> str:  # spacing collapsed, except inside quotes; `key: null` = `key:`
         parts = quoted.split(line)
-        return "".join(p if i % 2 else " ".join(p.split()) + (" " if p[-1:].isspace() else "")
+        return "".join(p if i % 2 else " ".join(null.sub(":", p).split())
+                       + (" " if p[-1:].isspace() else "")
                        for i, p in enumerate(parts)).strip()
 
     matcher = difflib.SequenceMatcher(None, [norm(x) for x in old], [norm(x) for x in new],
@@ -189,11 +193,12 @@ def has(container: Any, key: PathPart) -> bool:
 
 def styled(old: Any, value: Any) -> Any:
     """A list or mapping `value` as round-trip data: in flow style (`[a, b]`, `{k: v}`) unless
-    it replaces one written in block style."""
+    it replaces one written in block style and is not empty."""
     if isinstance(value, (CommentedMap, CommentedSeq)) or not isinstance(value, (list, dict)):
         return value
-    flow = old is None or (isinstance(old, (CommentedMap, CommentedSeq))
-                           and bool(old.fa.flow_style()))
+    # (an empty one always: block style has no way to write it)
+    flow = old is None or not value or (isinstance(old, (CommentedMap, CommentedSeq))
+                                        and bool(old.fa.flow_style()))
     new: Any = (CommentedSeq([styled(None, v) for v in value]) if isinstance(value, list)
                 else CommentedMap((k, styled(None, v)) for k, v in value.items()))
     if flow:

@@ -200,3 +200,12 @@ def test_every_action_on_the_examples_stays_valid(file):
     out = edits.set_context_field(out, "copy2", "replicas", 4)
     out = edits.delete_context(out, "copy2")
     assert out == text
+
+
+def test_emptying_a_block_mapping_with_a_comment_writes_valid_yaml() -> None:
+    text = ("pligos: 1\nname: a\ncontexts:\n  - name: dev\n    flavor: webservice\n"
+            "    values:   # kept\n      a: 1\n    replicas: 2\n")
+    out = edits.set_context_field(text, "dev", "values", {})
+    assert yaml.safe_load(out)["contexts"][0] == {"name": "dev", "flavor": "webservice",
+                                                  "values": {}, "replicas": 2}
+    assert "# kept" in out
