@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from pligos_tui.spec.discover import stat_digest
-from pligos_tui.spec.vocabulary import CONTRACT_VERSION
+from pligos_tui.spec.vocabulary import CONTRACT_VERSION, LIBRARY_CHART
 
 HELPERS_DIR = Path(__file__).resolve().parent.parent / "flavors" / "library"
-LIBRARY_NAME = "pligos-library"  # not `pligos`: that is a key of the values contract
+LIBRARY_NAME = LIBRARY_CHART  # not `pligos`: that is a key of the values contract
 LIBRARY_FOLDER = "_pligos"  # in a charts root
 LINK = f"charts/{LIBRARY_NAME}"  # in each chart
 LINK_TARGET = f"../../../{LIBRARY_FOLDER}"  # from the chart's charts/ folder

@@ -26,6 +26,7 @@ from pligos_tui.spec.vocabulary import (
     FRIEND_CHART_KEYS,
     FRIEND_KEYS,
     FRIEND_TYPES,
+    LIBRARY_CHART,
 )
 
 FRIEND_TYPE = Rule("E-FRIEND-TYPE", "a friend's type is neither requirement nor dependency")
@@ -48,8 +49,10 @@ def read_friend(doc: Document, value: Any, at: KeyPath, problems: Problems) -> F
         if problem:
             r.problem(at + ("name",), f"friend name {problem}", "e.g. name: postgres",
                       rule=NAME_DNS)
-        elif name in CONTRACT_KEYS:
-            r.problem(at + ("name",), f"friend name {name!r} is a key of the values contract",
+        elif name in CONTRACT_KEYS or name == LIBRARY_CHART:
+            what = "a key of the values contract" if name in CONTRACT_KEYS else \
+                "the name of the flavors' library chart"
+            r.problem(at + ("name",), f"friend name {name!r} is {what}",
                       "choose another name, e.g. " + name + "-db", rule=NAME_RESERVED)
     if kind not in FRIEND_TYPES:
         r.problem(at + ("type",), f"unknown friend type {kind!r}",

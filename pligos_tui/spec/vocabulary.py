@@ -182,5 +182,8 @@ CONTRACT_SOURCES = {"command": "command", "probes": "probe", "routes": "routes",
 # writes to the chart's SECRET_VALUES_FILE
 SECRET_DATA, SECRETS_VERSION = "secretData", "secretsVersion"
 GIVEN_KEYS = (SECRET_DATA, SECRETS_VERSION)
+# the library chart of the flavors' shared helpers, a subchart of every chart (its values key
+# too, so no requirement's alias may take it)
+LIBRARY_CHART = "pligos-library"
 SECRETS_DIR = "secrets"  # the chart's folder of secret data: 0700, files 0600, git/helm-ignored
 SECRET_VALUES_FILE = f"{SECRETS_DIR}/values.yaml"  # in a chart: the values file of SECRET_DATA

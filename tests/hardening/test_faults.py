@@ -35,6 +35,9 @@ def _tree(root: Path, replicas: int) -> Path:
         text = (EXAMPLES / "tokend" / "pligos.yaml").read_text()
         text = text.replace("name: tokend", f"name: svc-{i:02d}", 1)
         text = text.replace("replicas: 3", f"replicas: {replicas}")
+        # (the autoscaler's maximum stays above the replicas, its minimum)
+        text = text.replace("maxReplicas: 10}", "maxReplicas: 10000}")
+        assert "maxReplicas: 10000}" in text
         (svc / "pligos.yaml").write_text(text)
     return root
 

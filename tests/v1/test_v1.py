@@ -480,8 +480,12 @@ def test_migrate_maps_plain_values_onto_built_in_properties(tmp_path: Path,
     new_docs = render(helm_bin, after / "prod/plain", "rel")
     new_replicas, new = _container(new_docs)
     assert new_replicas == old_replicas == 2
-    for key in ("image", "imagePullPolicy", "resources", "livenessProbe", "readinessProbe"):
+    for key in ("image", "imagePullPolicy", "livenessProbe", "readinessProbe"):
         assert new[key] == old[key], key
+    # what the old chart set is kept; a limit it left out gets the flavors' default
+    assert new["resources"]["requests"] == old["resources"]["requests"]
+    assert new["resources"]["limits"] == {"cpu": "1", "memory": "512Mi",
+                                          **old["resources"].get("limits", {})}
     assert {(p["name"], p["containerPort"], p["protocol"]) for p in new["ports"]} == \
         {(p["name"], p["containerPort"], p["protocol"]) for p in old["ports"]}
     assert {"name": "LOG_LEVEL", "value": "info"} in new["env"]
