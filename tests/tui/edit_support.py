@@ -69,22 +69,26 @@ def no_blink(app: EditApp) -> None:
 
 
 async def select_node(pilot, app: EditApp, data: Selection) -> None:
-    """Select a tree node the way a user does: move the cursor onto it and press enter."""
-    tree = app.screen.query_one("#tree", Tree)
-    tree.focus()
-    await pilot.pause()
-    if not any(n.data == data for n in _below(tree.cursor_node)):
-        tree.cursor_line = 0  # it is above: start from the top
+    """Select a tree node the way a user does: move the cursor onto it and press enter.
+
+    The tree is rebuilt after a structural edit; a walk that a rebuild interrupted starts
+    again from the top once the editor has settled."""
+    for _ in range(3):
+        tree = app.screen.query_one("#tree", Tree)
+        tree.focus()
         await pilot.pause()
-    for _ in range(60):
-        node = tree.cursor_node
-        if node is not None and node.data == data:
-            break
-        await pilot.press("down")
-    else:
-        raise AssertionError(f"no tree node {data}")
-    await pilot.press("enter")
-    await pilot.pause()
+        if not any(n.data == data for n in _below(tree.cursor_node)):
+            tree.cursor_line = 0  # it is above: start from the top
+            await pilot.pause()
+        for _ in range(60):
+            node = tree.cursor_node
+            if node is not None and node.data == data:
+                await pilot.press("enter")
+                await pilot.pause()
+                return
+            await pilot.press("down")
+        await settle(pilot, app)
+    raise AssertionError(f"no tree node {data}")
 
 
 def _below(node):
