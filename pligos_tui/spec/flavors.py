@@ -9,6 +9,7 @@ this package; a service adds folders of its own flavors with `flavorPaths`. A fl
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -88,7 +89,8 @@ class Flavor:
 
 
 
-def read_flavor(path: Path, *, builtin: bool = False) -> Flavor:
+def read_flavor(path: Path, *, builtin: bool = False,
+                read_base: Callable[[Path], Flavor] | None = None) -> Flavor:
     """Read one flavor folder; a broken flavor.yaml is a located ConfigError."""
     file = path / FLAVOR_FILE
     display = display_path(file)
@@ -112,7 +114,8 @@ def read_flavor(path: Path, *, builtin: bool = False) -> Flavor:
                         f"built-in flavors are: {', '.join(builtin_names())}",
                         rule=FLAVOR_BASE.id)
         else:
-            base = read_flavor(base_dir, builtin=True)
+            base = read_base(base_dir) if read_base is not None else read_flavor(
+                base_dir, builtin=True)
     lists: dict[str, tuple[str, ...]] = {}
     for key in ("accepts", "requires"):
         if key not in data and base is not None:
@@ -218,7 +221,8 @@ class FlavorSet:
     def _flavor(self, path: Path, builtin: bool) -> Flavor:
         key = path.resolve()
         if key not in self._cache:
-            self._cache[key] = read_flavor(path, builtin=builtin)
+            self._cache[key] = read_flavor(path, builtin=builtin,
+                                           read_base=lambda p: self._flavor(p, True))
         return self._cache[key]
 
     def available(self, search: list[Path]) -> dict[str, Path]:

@@ -19,6 +19,7 @@ from pligos_tui.errors import ConfigError, Problem, ResolveError
 from pligos_tui.io.files import special_kind
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.io.yamlread import Document
+from pligos_tui.spec.effective import Settings, settings_of
 from pligos_tui.spec.fields import folder_files, service_path
 from pligos_tui.spec.flavors import Flavor, FlavorSet
 from pligos_tui.spec.model import (
@@ -255,6 +256,12 @@ class RuleContext:
         """The resolved contexts whose flavor was found, with it."""
         return [(r.context, r.resolved, r.flavor) for r in self.resolutions
                 if r.resolved is not None and r.flavor is not None]
+
+    @cached_property
+    def settings(self) -> dict[str, Settings]:
+        """Context name -> its settings with its flavor's defaults (spec.effective), for the
+        contexts whose flavor was found."""
+        return {c.name: settings_of(resolved, flavor) for c, resolved, flavor in self.flavored}
 
 
 def _child(node: object, part: str | int) -> object:

@@ -15,7 +15,7 @@ from pligos_tui.spec.fields import NAME_DNS, dns_label, dns_subdomain, suggest_l
 from pligos_tui.spec.reader import KEY_UNKNOWN
 from pligos_tui.spec.rules.context import RuleContext
 from pligos_tui.spec.rules.registry import Found, rule
-from pligos_tui.spec.rules.secrets import secret_uses
+from pligos_tui.spec.rules.secrets import uses_in
 from pligos_tui.spec.vocabulary import (
     DELIVERY_KEYS,
     EXISTING,
@@ -194,7 +194,7 @@ def delivery_needs(ctx: RuleContext) -> Iterator[Found]:
     block = ctx.svc.secrets
     has_provider = block is not None and block.provider in SECRET_PROVIDERS
     for context, resolved, _ in ctx.flavored:
-        uses = secret_uses(ctx.svc, context.name)
+        uses = uses_in(ctx.svc, resolved, ctx.settings[context.name])
         if not uses:
             continue
         d = resolved.delivery

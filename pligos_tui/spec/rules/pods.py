@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from pligos_tui.errors import Rule, did_you_mean
 from pligos_tui.io.keypath import KeyPath
-from pligos_tui.spec.effective import Settings, replica_range, settings_of
+from pligos_tui.spec.effective import Settings, replica_range
 from pligos_tui.spec.fields import NAME_DNS, dns_label
 from pligos_tui.spec.model import Container, Image, Mount
 from pligos_tui.spec.reader import INT_RANGE
@@ -49,8 +49,8 @@ _STRATEGIES = {"Deployment": ("RollingUpdate", "Recreate"),
 
 
 def _settings(ctx: RuleContext) -> Iterator[tuple[str, ResolvedContext, Settings]]:
-    for context, resolved, flavor in ctx.flavored:
-        yield context.name, resolved, settings_of(resolved, flavor)
+    for context, resolved, _ in ctx.flavored:
+        yield context.name, resolved, ctx.settings[context.name]
 
 
 def _at(ctx: RuleContext, resolved: ResolvedContext, setting: str, *keys: str) -> KeyPath:
@@ -136,7 +136,7 @@ def prestop_both(ctx: RuleContext) -> Iterator[Found]:
 @rule(ROLLOUT_STRATEGY)
 def rollout_strategy(ctx: RuleContext) -> Iterator[Found]:
     for context, resolved, flavor in ctx.flavored:
-        strategy = settings_of(resolved, flavor)["rollout"]["strategy"]
+        strategy = ctx.settings[context.name]["rollout"]["strategy"]
         offered = _STRATEGIES.get(flavor.workload)
         if offered is not None and strategy not in offered:
             yield Found(_at(ctx, resolved, "rollout", "strategy"),
@@ -177,7 +177,7 @@ def volume_shared(ctx: RuleContext) -> Iterator[Found]:
     for context, resolved, flavor in ctx.flavored:
         if flavor.workload not in _SHARED_CLAIMS:
             continue
-        _, most = replica_range(resolved, settings_of(resolved, flavor))
+        _, most = replica_range(resolved, ctx.settings[context.name])
         if most < 2:
             continue
         for m in _pod_mounts(ctx, resolved):

@@ -19,6 +19,7 @@ from pligos_tui.secrets.data import SecretDataError, SecretDataErrors
 from pligos_tui.secrets.vault import EXAMPLE_ADDRESS, address_problem, shown_address
 from pligos_tui.spec.effective import Settings, flavor_of, routes_tls_from_provider, settings_of
 from pligos_tui.spec.fields import NAME_DNS, PATH_OUTSIDE, dns_label, service_path
+from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.spec.model import SecretsConfig, Service
 from pligos_tui.spec.reader import KEY_UNKNOWN, WRONG_TYPE
 from pligos_tui.spec.resolve import ResolvedContext, resolve_context
@@ -134,7 +135,7 @@ def secret_without_provider(ctx: RuleContext) -> Iterator[Found]:
     if svc.secrets is not None:
         return
     using = [r.resolved.delivery.mode for r in ctx.resolutions if r.resolved is not None
-             and secret_uses(svc, r.context.name)]
+             and uses_in(svc, r.resolved, ctx.settings.get(r.context.name), ctx.flavors)]
     if using and all(mode == EXISTING for mode in using):
         return  # every context using secrets refers to Secrets the cluster has
     by_cert_manager = _cert_manager_routes(ctx)
@@ -154,8 +155,8 @@ def _cert_manager_routes(ctx: RuleContext) -> set[int]:
     """The indexes of the routes whose TLS Secret no provider needs to hold in any context
     that serves them (cert-manager writes it, or a Gateway ends TLS)."""
     served: dict[int, list[bool]] = {}
-    for _, resolved, flavor in ctx.flavored:
-        managed = not routes_tls_from_provider(settings_of(resolved, flavor))
+    for context, resolved, _ in ctx.flavored:
+        managed = not routes_tls_from_provider(ctx.settings[context.name])
         for route in resolved.routes:
             if route.at[:1] == ("routes",) and isinstance(route.at[1], int):
                 served.setdefault(route.at[1], []).append(managed)
@@ -189,15 +190,15 @@ class SecretUse:
     kind: str = OPAQUE  # the Kubernetes type of Secret the use needs
 
 
-def uses_in(svc: Service, ctx: ResolvedContext,
-            settings: Settings | None = None) -> list[SecretUse]:
+def uses_in(svc: Service, ctx: ResolvedContext, settings: Settings | None = None,
+            flavors: FlavorSet | None = None) -> list[SecretUse]:
     """Every use of a secret in a resolved context: its images' pull secrets, its routes' TLS
     secrets (unless cert-manager writes them), its secret mounts and its friends' credentials,
-    in that order. `settings`: the context's (spec.effective.settings_of), looked up when
-    not given."""
+    in that order. `settings`: the context's (spec.effective.settings_of), looked up (in
+    `flavors`) when not given."""
     if settings is None:
         try:
-            settings = settings_of(ctx, flavor_of(svc, ctx))
+            settings = settings_of(ctx, flavor_of(svc, ctx, flavors=flavors))
         except ConfigError:  # (a broken flavor.yaml is reported on its own)
             settings = settings_of(ctx, None)
     uses: list[SecretUse] = []
@@ -228,10 +229,11 @@ def uses_in(svc: Service, ctx: ResolvedContext,
     return uses
 
 
-def secret_uses(svc: Service, context: str) -> list[SecretUse]:
+def secret_uses(svc: Service, context: str,
+                flavors: FlavorSet | None = None) -> list[SecretUse]:
     """`uses_in` the context named `context` (none when it does not resolve)."""
     try:
-        return uses_in(svc, resolve_context(svc, context))
+        return uses_in(svc, resolve_context(svc, context), flavors=flavors)
     except ResolveError:
         return []
 
