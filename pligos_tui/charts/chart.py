@@ -251,7 +251,7 @@ def library_state(lib: Path, planned: dict[str, bytes]) -> ChartState:
     files this Pligos writes (`library.library_files`)."""
     state = chart_state(lib, planned, library=False)
     if state.status == "missing":
-        return ChartState("missing", "missing: every chart of its folder links to it")
+        return ChartState("missing", "every chart of its folder links to it")
     if state.status == "foreign":
         return ChartState("foreign", "a folder Pligos did not write, where it writes the "
                           "library the charts link to")

@@ -140,7 +140,7 @@ def read_flavor(path: Path, *, builtin: bool = False,
     defaults = _read_defaults(doc, problems, data.get("defaults"), base)
     conditions = dict(base.templates) if base is not None else {}
     conditions.update(_read_templates(doc, problems, data.get("templates")))
-    if not (path / "Chart.yaml").is_file() and base is None:
+    if not (path / "Chart.yaml").is_file() and written_base is None:
         problems.add(f"flavor {path.name!r} has no Chart.yaml", file=display_path(path),
                      hint="a flavor is a Helm chart without values: add Chart.yaml and templates/",
                      rule=FLAVOR_CHART.id)

@@ -102,7 +102,7 @@ async def test_a_problem_shows_at_the_key_and_on_the_group(tmp_path):
         group = await open_group(pilot, app, "autoscaling")
         await type_into(pilot, app.screen.query_one("#set-autoscaling-maxReplicas", Input), "1")
         await until(pilot, lambda: "at most 1" in field_error(app, "set-autoscaling-maxReplicas"))
-        assert "autoscales to at most 1 but at least 2 replicas" in \
+        assert "autoscaling to at most 1 but at least 2 replicas" in \
             field_error(app, "set-autoscaling-maxReplicas")
         assert "⚠" in str(group.title)
         await pilot.press("0")  # 10

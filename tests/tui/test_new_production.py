@@ -94,7 +94,7 @@ async def test_autoscaling_below_the_replicas_is_refused_at_the_field(tmp_path):
         await pilot.press("1")
         await pilot.pause()
         assert error_of(app, "contexts.prod.maxReplicas").startswith(
-            "context 'prod' autoscales to at most 1 but at least 2 replicas")
+            "autoscaling to at most 1 but at least 2 replicas")
 
 
 def test_plain_asks_the_production_questions_of_prod_only(tmp_path, monkeypatch):

@@ -140,7 +140,7 @@ def test_gateway_exposure_needs_a_gateway(tmp_path: Path) -> None:
     expose: {via: gateway}
 """
     p = only(problems_of(text, tmp_path), "E-GATEWAY-NAME")
-    assert "names no Gateway" in p.message and "gateway: {name:" in p.hint
+    assert "no Gateway named" in p.message and "gateway: {name:" in p.hint
 
 
 def test_autoscaling_below_its_minimum(tmp_path: Path) -> None:
@@ -363,3 +363,41 @@ def test_what_a_sidecar_or_init_container_cannot_run(tmp_path: Path) -> None:
 """
     p = only(problems_of(text, tmp_path), "E-CONTAINER-RUNS")
     assert "init container 'warm' has a probe" in p.message
+
+
+def test_a_sidecar_image_running_as_root_needs_a_reason(tmp_path: Path) -> None:
+    text = """\
+  - name: prod
+    flavor: webservice
+    image: app
+    sidecars: [log-shipper]
+"""
+    root = (HEAD + text).replace("    runAsUser: 20000\n", "    runAsUser: 0\n")
+    with pytest.raises(ConfigError) as raised:
+        load_service_text(root, tmp_path, "pligos.yaml")
+    p = only(raised.value.problems, "E-SECURITY-REASON")
+    assert "container 'log-shipper' runs image 'shipper' as root" in p.message
+    fixed = root.replace("    sidecars: [log-shipper]\n",
+                         '    sidecars: [log-shipper]\n    security: {reason: "the shipper '
+                         'reads the node\'s logs"}\n')
+    load_service_text(fixed, tmp_path, "pligos.yaml")
+
+
+def test_a_broken_flavor_yaml_is_reported_once_for_all_its_contexts(tmp_path: Path) -> None:
+    flavor = tmp_path / "flavors" / "web"
+    flavor.mkdir(parents=True)
+    (flavor / "flavor.yaml").write_text("base: webservce\n")  # (no Chart.yaml: it has a base)
+    text = """\
+  - name: prod
+    flavor: web
+    image: app
+  - name: staging
+    extends: prod
+"""
+    with pytest.raises(ConfigError) as raised:
+        load_service_text(HEAD.replace("pligos: 1\n", "pligos: 1\nflavorPaths: [flavors]\n")
+                          + text, tmp_path, "pligos.yaml")
+    p = only(raised.value.problems, "E-FLAVOR-BASE")
+    assert p.file.endswith("flavor.yaml") and p.line == 1
+    assert "webservice" in p.hint
+    assert not [x for x in raised.value.problems if x.rule == "E-FLAVOR-CHART"]

@@ -341,6 +341,8 @@ runAsGroup: {{ $image.runAsGroup | int }}
 {{- end }}
 {{- if ne $user 0 }}
 runAsNonRoot: true
+{{- else }}
+runAsNonRoot: false
 {{- end }}
 {{- end -}}
 {{- end -}}

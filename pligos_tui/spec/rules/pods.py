@@ -40,6 +40,8 @@ CONTAINER_RUNS = Rule("E-CONTAINER-RUNS", "a sidecar or init container with what
 VOLUME_SHARED = Rule("E-VOLUME-SHARED", "a ReadWriteOnce volume mounted by the many pods of a "
                      "Deployment (they may run on different nodes)")
 
+_REASON_HINT = ('say why in security.reason (e.g. reason: "the image writes to /var/run"), '
+                "so that a reviewer sees it")
 # the kinds of workload whose pods share one claim of a `volume` mount
 _SHARED_CLAIMS = ("Deployment",)
 # the rollout strategies of each kind of workload (Jobs and CronJobs have none)
@@ -80,10 +82,14 @@ def insecure_without_reason(ctx: RuleContext) -> Iterator[Found]:
         if unsafe:
             turned_off.append(("addCapabilities", f"the capabilities {', '.join(unsafe)}"))
         for key, what in turned_off:
-            yield Found(_at(ctx, resolved, "security", key), f"{{contexts}} asks for {what} "
-                        "without a reason",
-                        'say why in security.reason (e.g. reason: "the image writes to '
-                        '/var/run"), so that a reviewer sees it', context=name)
+            yield Found(_at(ctx, resolved, "security", key), f"{what} without a reason "
+                        "({contexts})", _REASON_HINT, context=name)
+        for c in (*resolved.initContainers, *resolved.sidecars):
+            image = next((i for i in ctx.svc.images if i.name == c.image), None)
+            if image is not None and image.run_as_user == 0:
+                yield Found(image.at + ("runAsUser",), f"container {c.name!r} runs image "
+                            f"{image.name!r} as root without a reason ({{contexts}})",
+                            _REASON_HINT, context=name)
 
 
 @rule(GATEWAY_NAME)
@@ -92,8 +98,8 @@ def gateway_name(ctx: RuleContext) -> Iterator[Found]:
         expose = settings["expose"]
         if expose["via"] == "gateway" and not expose["gateway"]["name"] and any(
                 r.fqdn for r in resolved.routes):
-            yield Found(_at(ctx, resolved, "expose", "via"), "{contexts} exposes its routes "
-                        "through Gateway API but names no Gateway",
+            yield Found(_at(ctx, resolved, "expose", "via"), "routes exposed through Gateway "
+                        "API, but no Gateway named ({contexts})",
                         "add expose: {gateway: {name: <the Gateway>, namespace: <its "
                         "namespace>}}", context=name)
 
@@ -105,8 +111,8 @@ def autoscaling_range(ctx: RuleContext) -> Iterator[Found]:
         low = scaling["minReplicas"] or resolved.replicas or 1
         if scaling["maxReplicas"] and scaling["maxReplicas"] < low:
             yield Found(_at(ctx, resolved, "autoscaling", "maxReplicas"),
-                        f"{{contexts}} autoscales to at most {scaling['maxReplicas']} but at "
-                        f"least {low} replicas", "raise maxReplicas or lower minReplicas (or "
+                        f"autoscaling to at most {scaling['maxReplicas']} but at least {low} "
+                        "replicas ({contexts})", "raise maxReplicas or lower minReplicas (or "
                         "replicas, which is the minimum when minReplicas is not set)",
                         context=name)
 
@@ -117,7 +123,7 @@ def disruption_both(ctx: RuleContext) -> Iterator[Found]:
         ours = resolved.settings.get("disruption", {})
         if ours.get("minAvailable", "") != "" and "maxUnavailable" in ours:
             yield Found(_at(ctx, resolved, "disruption", "minAvailable"),
-                        "{contexts} sets both minAvailable and maxUnavailable",
+                        "both minAvailable and maxUnavailable ({contexts})",
                         "a PodDisruptionBudget takes one of them: remove the other",
                         context=name)
 
@@ -128,7 +134,7 @@ def prestop_both(ctx: RuleContext) -> Iterator[Found]:
         hook = settings["rollout"]["preStop"]
         if hook.get("sleep") and hook.get("command"):
             yield Found(_at(ctx, resolved, "rollout", "preStop"),
-                        "{contexts} gives preStop both a sleep and a command",
+                        "a preStop hook with both a sleep and a command ({contexts})",
                         "keep one: {sleep: 5} (no binary needed) or {command: [...]}",
                         context=name)
 
@@ -185,8 +191,8 @@ def volume_shared(ctx: RuleContext) -> Iterator[Found]:
             if m.kind == "volume" and mode in ("ReadWriteOnce", "ReadWriteOncePod"):
                 at = m.at + ("volume", "accessMode")
                 yield Found(at if ctx.written(at) is not ABSENT else m.at + ("volume",),
-                            f"volume {m.name!r} is {mode}, but {{contexts}} runs up to {most} "
-                            f"pods of a {flavor.workload}, which share one claim",
+                            f"volume {m.name!r} is {mode}, but up to {most} pods of a "
+                            f"{flavor.workload} share its one claim ({{contexts}})",
                             "use flavor: statefulset (a claim for each pod), accessMode: "
                             "ReadWriteMany (storage many nodes can mount), or one replica",
                             context=context.name)
@@ -239,7 +245,7 @@ def containers_twice(ctx: RuleContext) -> Iterator[Found]:
         for c in (*resolved.initContainers, *resolved.sidecars):
             if c.name in seen:
                 yield Found(resolved.where("sidecars") or resolved.where("initContainers"),
-                            f"{{contexts}} runs two containers named {c.name!r}",
+                            f"two containers named {c.name!r} ({{contexts}})",
                             "each container of a pod needs its own name (the service's own "
                             "container is named after the service)", context=context.name)
             seen.add(c.name)

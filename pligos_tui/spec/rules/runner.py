@@ -58,7 +58,8 @@ def check_service(svc: Service, problems: Problems) -> None:
             svc.doc.problem(problems, found.at, message, found.hint, key=found.key,
                             rule=function.rule.id)
     for resolution in ctx.resolutions:  # a broken flavor.yaml, with the problems of its file
-        problems.items.extend(resolution.broken_flavor)
+        problems.items.extend(p for p in resolution.broken_flavor  # (once, for all contexts)
+                              if p not in problems.items)
 
 
 def _contexts(names: list[str]) -> str:
