@@ -300,6 +300,28 @@ def checkov_failures(manifests_or_path: list[dict] | Path,
     return {check: sorted(failures[check]) for check in sorted(failures)}
 
 
+def credential_file(pod: dict, name: str) -> dict[str, str]:
+    """A friend's credential `name` as the service's container gets it: the variable
+    `<name>_FILE` holding a path below /var/run/secrets/pligos/, a read-only mount there, and
+    the Secret and key the mounted file comes from (as `{"name", "key"}`). The credential's
+    value itself is never a variable."""
+    container = pod["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    assert name not in env, f"{name} is a variable: credentials should be files"
+    path = env[f"{name}_FILE"]["value"]
+    assert path.startswith("/var/run/secrets/pligos/"), path
+    mount = next(m for m in container["volumeMounts"]
+                 if path.startswith(m["mountPath"].rstrip("/") + "/"))
+    assert mount["readOnly"] is True
+    inside = path[len(mount["mountPath"].rstrip("/")) + 1:]
+    volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
+    found = [{"name": source["secret"]["name"], "key": item["key"]}
+             for source in volume["projected"]["sources"]
+             for item in source["secret"]["items"] if item["path"] == inside]
+    assert len(found) == 1, (path, volume)
+    return found[0]
+
+
 def by_kind(manifests: list[dict], kind: str) -> list[dict]:
     return [m for m in manifests if m.get("kind") == kind]
 

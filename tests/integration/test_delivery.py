@@ -20,6 +20,7 @@ import yaml
 from support import (
     EXAMPLES,
     by_kind,
+    credential_file,
     helm,
     kube_validate,
     lint_strict,
@@ -71,28 +72,6 @@ contexts:
     release: payments
     replicas: 2
 """
-
-
-def _credential_file(pod: dict, name: str) -> dict[str, str]:
-    """A friend's credential `name` as the service's container gets it: the variable
-    `<name>_FILE` holding a path below /var/run/secrets/pligos/, a read-only mount there, and
-    the Secret and key the mounted file comes from (as `{"name", "key"}`). The credential's
-    value itself is never a variable."""
-    container = pod["containers"][0]
-    env = {e["name"]: e for e in container["env"]}
-    assert name not in env, f"{name} is a variable: credentials should be files"
-    path = env[f"{name}_FILE"]["value"]
-    assert path.startswith("/var/run/secrets/pligos/"), path
-    mount = next(m for m in container["volumeMounts"]
-                 if path.startswith(m["mountPath"].rstrip("/") + "/"))
-    assert mount["readOnly"] is True
-    inside = path[len(mount["mountPath"].rstrip("/")) + 1:]
-    volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
-    found = [{"name": source["secret"]["name"], "key": item["key"]}
-             for source in volume["projected"]["sources"]
-             for item in source["secret"]["items"] if item["path"] == inside]
-    assert len(found) == 1, (path, volume)
-    return found[0]
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -148,7 +127,7 @@ def test_external_secrets_need_no_vault_and_a_fresh_clone_renders_them(tmp_path,
     # what the pod refers to is what the ExternalSecrets make
     pod = one(manifests, "Deployment")["spec"]["template"]["spec"]
     assert pod["imagePullSecrets"] == [{"name": "payments-registry"}]
-    assert _credential_file(pod, "DB_PASSWORD") == {
+    assert credential_file(pod, "DB_PASSWORD") == {
         "name": "payments-db-password", "key": "password"}
     assert {e["name"]: e["value"] for e in pod["containers"][0]["env"]}["DB_PASSWORD_FILE"] == (
         "/var/run/secrets/pligos/db/password")
@@ -271,7 +250,7 @@ def test_existing_secrets_are_referred_to_by_the_clusters_name(tmp_path, helm_bi
     assert by_kind(manifests, "Secret") == [] and by_kind(manifests, "ExternalSecret") == []
     pod = one(manifests, "Deployment")["spec"]["template"]["spec"]
     assert pod["imagePullSecrets"] == [{"name": "registry"}]
-    assert _credential_file(pod, "DB_PASSWORD") == {
+    assert credential_file(pod, "DB_PASSWORD") == {
         "name": "pay-db-credentials", "key": "password"}
     volumes = {v["name"]: v for v in pod["volumes"]}
     assert volumes["keys"]["secret"]["secretName"] == "signing"

@@ -12,33 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from support import (EXAMPLES, shop_with_secrets, helm, kube_validate, lint_strict, make_tree, one,
-                     register_secret, render, run_cli)
+from support import (EXAMPLES, credential_file, helm, kube_validate, lint_strict, make_tree,
+                     one, register_secret, render, run_cli, shop_with_secrets)
 
 DEMO_SECRETS = EXAMPLES / "shop" / "make-demo-secrets.py"
 RAW = b"\xef\xbb\xbf" + bytes(range(256))  # starts like a byte order mark: must survive
-
-
-def _credential_file(pod: dict, name: str) -> dict[str, str]:
-    """A friend's credential `name` as the service's container gets it: the variable
-    `<name>_FILE` holding a path below /var/run/secrets/pligos/, a read-only mount there, and
-    the Secret and key the mounted file comes from (as `{"name", "key"}`). The credential's
-    value itself is never a variable."""
-    container = pod["containers"][0]
-    env = {e["name"]: e for e in container["env"]}
-    assert name not in env, f"{name} is a variable: credentials should be files"
-    path = env[f"{name}_FILE"]["value"]
-    assert path.startswith("/var/run/secrets/pligos/"), path
-    mount = next(m for m in container["volumeMounts"]
-                 if path.startswith(m["mountPath"].rstrip("/") + "/"))
-    assert mount["readOnly"] is True
-    inside = path[len(mount["mountPath"].rstrip("/")) + 1:]
-    volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
-    found = [{"name": source["secret"]["name"], "key": item["key"]}
-             for source in volume["projected"]["sources"]
-             for item in source["secret"]["items"] if item["path"] == inside]
-    assert len(found) == 1, (path, volume)
-    return found[0]
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +113,7 @@ def test_friend_config_and_credentials_are_injected(charts, helm_bin):
     assert env["POSTGRES_HOST"] == "shop-postgres"  # a Helm expression, rendered
     assert env["POSTGRES_PORT"] == "5432" and env["POSTGRES_DATABASE"] == "app"
     assert env["POSTGRES_PASSWORD_FILE"] == "/var/run/secrets/pligos/postgres/password"
-    assert _credential_file(pod, "POSTGRES_PASSWORD") == {
+    assert credential_file(pod, "POSTGRES_PASSWORD") == {
         "name": "shop-checkout-postgres-password", "key": "password"}
     assert env["REDIS_HOST"] == "redis-master" and env["REDIS_PORT"] == "6379"
     assert env["LOG_FORMAT"] == "json"

@@ -401,3 +401,30 @@ def test_a_broken_flavor_yaml_is_reported_once_for_all_its_contexts(tmp_path: Pa
     assert p.file.endswith("flavor.yaml") and p.line == 1
     assert "webservice" in p.hint
     assert not [x for x in raised.value.problems if x.rule == "E-FLAVOR-CHART"]
+
+
+def test_tls_that_cert_manager_writes_needs_no_provider(tmp_path: Path) -> None:
+    text = """\
+  - name: prod
+    flavor: webservice
+    image: app
+    routes: [http]
+    expose: {certManager: {issuer: letsencrypt}}
+  - name: staging
+    extends: prod
+"""
+    tls = (HEAD + text).replace("    fqdn: shop.example.com\n",
+                                "    fqdn: shop.example.com\n    tls: shop-tls\n")
+    svc = load_service_text(tls, tmp_path, "pligos.yaml")  # (no secrets: block)
+    values = compile_context(svc, "staging", fetch_secrets=False).values
+    assert values["secrets"] == {}  # cert-manager writes the Secret, no provider holds it
+    # without cert-manager the same route needs a provider
+    plain = tls.replace("    expose: {certManager: {issuer: letsencrypt}}\n", "")
+    p = only(_problems(plain, tmp_path), "E-SECRET-NO-PROVIDER")
+    assert "shop-tls" in p.message
+
+
+def _problems(full: str, root: Path) -> list[Problem]:
+    with pytest.raises(ConfigError) as raised:
+        load_service_text(full, root, "pligos.yaml")
+    return raised.value.problems
