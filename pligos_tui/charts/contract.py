@@ -34,8 +34,13 @@ from pligos_tui.secrets import LazyProvider, SecretProvider
 from pligos_tui.spec.effective import flavor_of, settings_of
 from pligos_tui.spec.fields import folder_files
 from pligos_tui.spec.flavors import FlavorSet
-from pligos_tui.spec.model import Friend, Image, Mount, Service
-from pligos_tui.spec.resolve import ResolvedContext, deep_merge, resolve_context
+from pligos_tui.spec.model import Friend, Mount, Service
+from pligos_tui.spec.resolve import (
+    ResolvedContext,
+    container_images,
+    deep_merge,
+    resolve_context,
+)
 from pligos_tui.spec.vocabulary import (
     CONTRACT_KEYS,
     CONTRACT_SOURCES,
@@ -139,7 +144,7 @@ def compile_context(svc: Service, name: str, flavor: str | None = None,
         img = ctx.image
         image.update(repository=img.repository, tag="" if img.digest else img.tag,
                      digest=img.digest, pullPolicy=img.pull_policy)
-    pull_secrets = [i.pull_secret for i in [ctx.image, *_container_images(svc, ctx)]
+    pull_secrets = [i.pull_secret for i in [ctx.image, *container_images(svc, ctx)]
                     if i is not None and i.pull_secret]
     image["pullSecrets"] = list(dict.fromkeys(pull_secrets))
 
@@ -226,11 +231,6 @@ def compile_context(svc: Service, name: str, flavor: str | None = None,
         compiled.values = deep_merge(compiled.values, ctx.values)
         compiled.values_at = ctx.where("values")
     return compiled
-
-
-def _container_images(svc: Service, ctx: ResolvedContext) -> list[Image]:
-    names = [c.image for c in (*ctx.initContainers, *ctx.sidecars)]
-    return [i for n in names for i in svc.images if i.name == n]
 
 
 def _keep_accepted(values: dict[str, Any], accepts: tuple[str, ...]) -> None:

@@ -80,6 +80,24 @@ class ResolvedContext:
     def where(self, prop: str) -> KeyPath:
         return self.origin.get(prop, ())
 
+    @property
+    def containers(self) -> list[Container]:
+        """The pod's containers besides the service's own: init containers, then sidecars."""
+        return [*self.initContainers, *self.sidecars]
+
+
+def container_images(svc: Service, ctx: ResolvedContext) -> list[Image]:
+    """The images the context's init and sidecar containers run (each that is defined)."""
+    return [i for c in ctx.containers for i in svc.images if i.name == c.image]
+
+
+def pod_mounts(svc: Service, ctx: ResolvedContext) -> list[Mount]:
+    """Every mount of the context's pods: its own, then those only its containers use."""
+    mounts = list(ctx.mounts)
+    for c in ctx.containers:
+        mounts += [m for m in svc.mounts if m.name in c.mounts and m not in mounts]
+    return mounts
+
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """Maps merge key by key; anything else in `over` replaces what `base` has."""

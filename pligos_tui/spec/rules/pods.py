@@ -9,9 +9,9 @@ from pligos_tui.errors import Rule, did_you_mean
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.spec.effective import Settings, replica_range
 from pligos_tui.spec.fields import NAME_DNS, dns_label
-from pligos_tui.spec.model import Container, Image, Mount
+from pligos_tui.spec.model import Container, Image
 from pligos_tui.spec.reader import INT_RANGE
-from pligos_tui.spec.resolve import ResolvedContext
+from pligos_tui.spec.resolve import ResolvedContext, pod_mounts
 from pligos_tui.spec.rules.context import ABSENT, RuleContext
 from pligos_tui.spec.rules.contexts import REF_UNKNOWN
 from pligos_tui.spec.rules.registry import Found, rule
@@ -84,7 +84,7 @@ def insecure_without_reason(ctx: RuleContext) -> Iterator[Found]:
         for key, what in turned_off:
             yield Found(_at(ctx, resolved, "security", key), f"{what} without a reason "
                         "({contexts})", _REASON_HINT, context=name)
-        for c in (*resolved.initContainers, *resolved.sidecars):
+        for c in resolved.containers:
             image = next((i for i in ctx.svc.images if i.name == c.image), None)
             if image is not None and image.run_as_user == 0:
                 yield Found(image.at + ("runAsUser",), f"container {c.name!r} runs image "
@@ -170,14 +170,6 @@ def container_runs(ctx: RuleContext) -> Iterator[Found]:
                             "remove its probe, or run it as a sidecar")
 
 
-def _pod_mounts(ctx: RuleContext, resolved: ResolvedContext) -> list[Mount]:
-    """Every mount of the context's pods: its own, then those only its containers use."""
-    mounts = list(resolved.mounts)
-    for c in (*resolved.initContainers, *resolved.sidecars):
-        mounts += [m for m in ctx.svc.mounts if m.name in c.mounts and m not in mounts]
-    return mounts
-
-
 @rule(VOLUME_SHARED)
 def volume_shared(ctx: RuleContext) -> Iterator[Found]:
     for context, resolved, flavor in ctx.flavored:
@@ -186,7 +178,7 @@ def volume_shared(ctx: RuleContext) -> Iterator[Found]:
         _, most = replica_range(resolved, ctx.settings[context.name])
         if most < 2:
             continue
-        for m in _pod_mounts(ctx, resolved):
+        for m in pod_mounts(ctx.svc, resolved):
             mode = m.volume.get("accessMode", "")
             if m.kind == "volume" and mode in ("ReadWriteOnce", "ReadWriteOncePod"):
                 at = m.at + ("volume", "accessMode")
@@ -242,7 +234,7 @@ def _unknown(ctx: RuleContext, e: Container, prop: str, named: str,
 def containers_twice(ctx: RuleContext) -> Iterator[Found]:
     for context, resolved, _ in ctx.flavored:
         seen = {ctx.svc.name}  # (the service's own container)
-        for c in (*resolved.initContainers, *resolved.sidecars):
+        for c in resolved.containers:
             if c.name in seen:
                 yield Found(resolved.where("sidecars") or resolved.where("initContainers"),
                             f"two containers named {c.name!r} ({{contexts}})",

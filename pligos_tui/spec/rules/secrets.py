@@ -22,7 +22,12 @@ from pligos_tui.spec.fields import NAME_DNS, PATH_OUTSIDE, dns_label, service_pa
 from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.spec.model import SecretsConfig, Service
 from pligos_tui.spec.reader import KEY_UNKNOWN, WRONG_TYPE
-from pligos_tui.spec.resolve import ResolvedContext, resolve_context
+from pligos_tui.spec.resolve import (
+    ResolvedContext,
+    container_images,
+    pod_mounts,
+    resolve_context,
+)
 from pligos_tui.spec.rules.context import RuleContext
 from pligos_tui.spec.rules.registry import Found, rule
 from pligos_tui.spec.vocabulary import (
@@ -203,9 +208,7 @@ def uses_in(svc: Service, ctx: ResolvedContext, settings: Settings | None = None
             settings = settings_of(ctx, None)
     uses: list[SecretUse] = []
     images = [ctx.image] if ctx.image is not None else []
-    containers = [*ctx.initContainers, *ctx.sidecars]
-    images += [i for c in containers for i in svc.images if i.name == c.image]
-    for img in images:
+    for img in images + container_images(svc, ctx):
         if img.pull_secret and not any(u.at == img.at + ("pullSecret",) for u in uses):
             uses.append(SecretUse(img.pull_secret, f"the pull secret of image {img.name!r}",
                                   svc.doc, img.at + ("pullSecret",), DOCKERCONFIG))
@@ -213,10 +216,7 @@ def uses_in(svc: Service, ctx: ResolvedContext, settings: Settings | None = None
         if r.tls:
             uses.append(SecretUse(r.tls, f"the TLS secret of route {r.name!r}", svc.doc,
                                   r.at + ("tls",), TLS))
-    mounts = list(ctx.mounts)
-    mounts += [m for c in containers for m in svc.mounts if m.name in c.mounts
-               and m not in mounts]
-    for m in mounts:
+    for m in pod_mounts(svc, ctx):
         if m.kind == "secret" and m.secret:
             uses.append(SecretUse(m.secret, f"mount {m.name!r}", svc.doc, m.at + ("secret",)))
     for use in ctx.friends:

@@ -32,6 +32,7 @@ from pligos_tui.tui.edit.forms import (
     choice_select,
     field_of,
     typed_text,
+    value_at,
 )
 from pligos_tui.tui.text import field_text, literal, one_line
 
@@ -66,12 +67,6 @@ def shown_default(path: Path, value: Any) -> str:
     if value == 0 or value == "":
         return _UNSET_MEANS.get(path, "not set")
     return field_text(value)
-
-
-def _at(value: Any, path: Path) -> Any:
-    for part in path:
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
 
 
 class SettingGroup(Collapsible):
@@ -168,7 +163,7 @@ class ContextForm(Form):
     # -- settings --------------------------------------------------------------------------------
     def _own(self, path: Path) -> Any:
         """What the context itself writes at `path` (None: nothing)."""
-        return _at(self.buffer.context(self.context) or {}, path)
+        return value_at(self.buffer.context(self.context) or {}, path)
 
     def _title(self, setting: str) -> str:
         """The group's title: the setting, a mark when a problem lies in it, and what the
@@ -196,7 +191,7 @@ class ContextForm(Form):
             ident = _SETTING_ID + "-".join(path)
             self.paths[ident], self.kinds[path] = path, kind
             value = self._own(path)
-            default = shown_default(path, _at(self.effective, path))
+            default = shown_default(path, value_at(self.effective, path))
             widget: Widget
             if kind.of in ("choice", "bool"):
                 options = list(kind.choices) if kind.of == "choice" else _BOOLS
@@ -230,7 +225,7 @@ class ContextForm(Form):
         for group in self.query(SettingGroup):
             group.title = self._title(group.setting)
         for ident, path in self.paths.items():
-            default = shown_default(path, _at(self.effective, path))
+            default = shown_default(path, value_at(self.effective, path))
             for widget in self.query(f"#{ident}"):
                 if isinstance(widget, Input) and widget.placeholder != default:
                     widget.placeholder = default

@@ -39,6 +39,13 @@ class EditRequest(Message):
         self.focus_field = focus_field
 
 
+def value_at(value: Any, path: tuple[str, ...]) -> Any:
+    """What nested mappings hold at `path` (None where a part is missing)."""
+    for part in path:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 def _parsed(key_path: str) -> tuple[str, ...] | None:
     try:
         return parse_path(key_path)
@@ -184,10 +191,7 @@ class EntryForm(Form):
                      if str(e.get("name")) == self.entry), {})
 
     def _value(self, path: tuple[str, ...]) -> Any:
-        value: Any = self._data()
-        for part in path:
-            value = value.get(part) if isinstance(value, dict) else None
-        return value
+        return value_at(self._data(), path)
 
     @property
     def selection(self) -> Selection:
