@@ -15,9 +15,6 @@ from support import (
     checkov_report,
     kube_problems,
     kube_validate,
-    make_tree,
-    render,
-    run_cli,
 )
 
 ROUTE = {
@@ -126,35 +123,6 @@ def test_builtin_kinds_stay_strict_beside_custom_resources(tmp_path: Path) -> No
                "spec": {"ports": [{"port": 80}], "selectr": {"app": "web"}}}
     problems = kube_problems([service, ROUTE], tmp_path)
     assert len(problems) == 1 and "selectr" in problems[0], problems
-
-
-EXTERNAL = """
-pligos: 1
-name: pay
-secrets:
-  provider: vault
-  address: http://127.0.0.1:9
-  path: apps/{context}
-  delivery: external-secrets
-  store: {kind: ClusterSecretStore, name: vault}
-images:
-  - {name: app, repository: registry.example.com/pay, tag: "1.2.3", pullSecret: registry}
-routes:
-  - {name: http, port: 80, containerPort: 8080, fqdn: pay.example.com, tls: pay-tls}
-mounts:
-  - {name: keys, path: /etc/pay/keys, secret: signing}
-contexts:
-  - {name: prod, flavor: webservice, namespace: pay, image: app, routes: [http], mounts: [keys]}
-"""
-
-
-def test_the_external_secrets_pligos_renders_pass(tmp_path: Path, helm_bin: str) -> None:
-    svc = make_tree(tmp_path / "pay", {"pligos.yaml": EXTERNAL})
-    generated = run_cli("generate", str(svc))
-    assert generated.code == 0, generated.err
-    manifests = render(helm_bin, svc / "charts" / "prod" / "pay")
-    assert sum(m["kind"] == "ExternalSecret" for m in manifests) == 3
-    kube_validate(manifests, tmp_path)
 
 
 # ---------------------------------------------------------------------------------- checkov
