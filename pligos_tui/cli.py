@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from pligos_tui import __version__, cli_deploy
+from pligos_tui import __version__, cli_deploy, cli_flavors, cli_fleet
 from pligos_tui.cli_run import EXIT_OK, EXIT_USAGE, report_safely, run, terminate_cleanly
 
 if TYPE_CHECKING:
@@ -128,16 +128,6 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_diff(args: argparse.Namespace) -> int:
-    from pligos_tui import cli_report as report
-    from pligos_tui.jobs.render import diff_contexts
-    from pligos_tui.jobs.reports import load_one_service
-
-    text = diff_contexts(load_one_service(args.path or "."), args.a, args.b)
-    report.diff(text, args.a, args.b)
-    return EXIT_FOUND if text and args.exit_code else EXIT_OK
-
-
 def cmd_contexts(args: argparse.Namespace) -> int:
     from pligos_tui import cli_report as report
     from pligos_tui.jobs.reports import contexts_report, load_one_service
@@ -174,6 +164,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_flavors(args: argparse.Namespace) -> int:
+    if args.outdated is not None:
+        return cli_flavors.cmd_outdated(args)
     from pligos_tui import cli_report as report
     from pligos_tui.jobs.reports import flavors_report, load_one_service, service_here
 
@@ -312,7 +304,11 @@ def _complete_flavors(prefix: str, parsed_args: argparse.Namespace, **_: Any) ->
 def _diff_path_after_an_option(args: argparse.Namespace, extra: list[str]) -> bool:
     """`pligos diff PATH --exit-code A B`: an option between PATH and the contexts leaves the
     second context over (argparse fills positionals before an option first); put each word in
-    its place. True when that is what `extra` was."""
+    its place. Likewise `pligos upgrade-flavor NAME --to V PATH` (a command whose parser sets
+    `paths_after_options`): the paths after an option. True when that is what `extra` was."""
+    if getattr(args, "paths_after_options", False) and not any(e.startswith("-") for e in extra):
+        args.paths = [*args.paths, *extra]
+        return True
     if getattr(args, "command", None) != "diff" or args.path is not None or len(extra) != 1 \
             or extra[0].startswith("-"):
         return False
@@ -404,13 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--files", action="store_true",
                    help="list the chart's files instead (no helm needed)")
 
-    p = _command(sub, "diff", cmd_diff, "show how two contexts' rendered manifests differ",
-                 "pligos diff examples/tokend dev prod")
-    _completes(p.add_argument("path", nargs="?", metavar="PATH",
-                              help="a service folder (default: .)"), _complete_diff_path)
-    _completes(p.add_argument("a", metavar="CONTEXT_A"), _complete_contexts)
-    _completes(p.add_argument("b", metavar="CONTEXT_B"), _complete_contexts)
-    p.add_argument("--exit-code", action="store_true", help="exit 1 when they differ")
+    cli_fleet.add_commands(sub, _command, _completes, _complete_contexts, _complete_diff_path)
 
     p = _command(sub, "contexts", cmd_contexts, "list a service's contexts",
                  "pligos contexts examples/tokend")
@@ -475,7 +465,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "holds a pligos.yaml)")
     p.add_argument("--flavor-path", action="append", metavar="DIR",
                    help="another folder of flavors (repeatable)")
+    p.add_argument("--outdated", nargs="*", metavar="PATH",
+                   help="list instead each context, of the services below PATH (default: .), "
+                   "whose flavor is behind the newest version offered")
     p.add_argument("--json", action="store_true")
+    cli_flavors.add_commands(sub, _command, _completes, _complete_contexts, _complete_flavors)
 
     p = _command(sub, "completion", cmd_completion,
                  "print the shell completion script (commands, flags, contexts, flavors)",

@@ -388,6 +388,12 @@ def flavors(rows: Sequence[dict[str, Any]], *, as_json: bool) -> None:
             origin += f", on {r['base']}"
         lines.append([(f"{r['name']:<{width}}  {r['description']}  [{origin}]", "")])
         pad = f"{'':<{width}}  "
+        others = [v for v in r.get("versions", []) if v["path"] != r["path"]]
+        if others or r.get("version", "0.0.0") != "0.0.0":
+            also = ", ".join(f"{v['version']} in {display_path(Path(v['path']))}"
+                             for v in others)
+            lines.append([(f"{pad}version: {r['version']}" + (f" (also {also})" if also
+                                                               else ""), "dim")])
         if r["workload"]:
             lines.append([(f"{pad}runs: {r['workload']}", "dim")])
         lines.append([(f"{pad}requires: {', '.join(r['requires']) or '-'}; "

@@ -131,6 +131,17 @@ class UnknownContext(UsageError):
                          or f"contexts are: {', '.join(self.known)}")
 
 
+class FlavorPinError(UsageError):
+    """A context's flavor is not written as a flavor pin (kind SYNTAX), or no version of the
+    flavor there is matches its pin (kind VERSION)."""
+
+    SYNTAX, VERSION = "syntax", "version"
+
+    def __init__(self, message: str, hint: str = "", *, kind: str) -> None:
+        super().__init__(message, hint)
+        self.kind = kind
+
+
 class HelmNotFound(PligosError):
     def __init__(self, what: str) -> None:
         super().__init__(
@@ -144,8 +155,24 @@ class HelmError(PligosError):
     """helm ran and failed (a template error, a lint failure)."""
 
 
+class ManifestError(PligosError):
+    """A rendered manifest stream cannot be read as Kubernetes objects: it is not YAML, or it
+    holds one object twice."""
+
+
 class ChartWriteError(PligosError):
     """A chart could not be written; the previous chart is left as it was."""
+
+
+class FlavorSourceError(PligosError):
+    """A flavor source of `flavorSources:` cannot be read (a repository unreachable or
+    missing, an unknown ref, git missing), or what it holds is not a flavor; `at` is the key
+    path of the source in pligos.yaml."""
+
+    def __init__(self, message: str, hint: str = "", *,
+                 at: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message, hint)
+        self.at = at
 
 
 class SecretError(PligosError):

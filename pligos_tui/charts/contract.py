@@ -132,8 +132,8 @@ def compile_context(svc: Service, name: str, flavor: str | None = None,
     of the context's settings and which keys the values hold.
     """
     ctx = resolve_context(svc, name)
-    flavor_name = flavor or ctx.flavor
-    found = flavor_of(svc, ctx, flavor_name, flavors)
+    found = flavor_of(svc, ctx, flavor or ctx.flavor, flavors)
+    flavor_name = found.name if found is not None else flavor or ctx.flavor  # (without a pin)
     settings = settings_of(ctx, found)
     resource_defaults = found.defaults.get("resources", {}) if found is not None else {}
     files: dict[str, bytes] = {}

@@ -17,8 +17,9 @@ from pligos_tui.charts.records import ChartRecord
 from pligos_tui.charts.schema import check_values
 from pligos_tui.errors import SecretError, UsageError, did_you_mean
 from pligos_tui.secrets import LazyProvider, RedactingProvider, SecretProvider
-from pligos_tui.spec.flavors import Flavor, FlavorSet
+from pligos_tui.spec.flavors import Choice, Flavor, FlavorSet
 from pligos_tui.spec.model import Service
+from pligos_tui.spec.resolve import resolve_context
 from pligos_tui.spec.rules.secrets import locate_secret_error
 from pligos_tui.spec.vocabulary import CHARTS_DIR, SECRET_VALUES_FILE
 
@@ -45,6 +46,7 @@ class ChartPlan:
     service: Service | None = None  # the format-1 service it comes from, if any
     digest: str = ""  # the chart's content hash, once written
     stat: str = ""  # and the fingerprint of the written folder (discover.stat_digest)
+    choice: Choice | None = None  # how its flavor was chosen (pin, version, source)
 
     def chart_files(self) -> dict[str, bytes]:
         """The chart's files, built on first use."""
@@ -100,12 +102,12 @@ def plan_chart(svc: Service, context: str, *, out: Path | None = None,
                                    flavors=flavors)
     except SecretError as exc:  # at the line of pligos.yaml that uses the secret
         raise locate_secret_error(svc, context, exc) from None
-    search = [svc.root / p for p in svc.flavor_paths]
-    found = flavors.get(compiled.flavor, search)
-    if found is None:
-        available = list(flavors.available(search))
-        raise UsageError(f"unknown flavor {compiled.flavor!r}",
-                         hint=did_you_mean(compiled.flavor, available, loose=True)
+    written = flavor or resolve_context(svc, context).flavor
+    choice = flavors.choose(svc, written)  # (a pin no version matches: a FlavorPinError)
+    if choice is None:
+        available = list(flavors.available([svc.root / p for p in svc.flavor_paths]))
+        raise UsageError(f"unknown flavor {written!r}",
+                         hint=did_you_mean(written, available, loose=True)
                          or f"flavors are: {', '.join(available)}")
     if compiled.values_at is not None:
         check_values(compiled, svc.doc)
@@ -113,8 +115,8 @@ def plan_chart(svc: Service, context: str, *, out: Path | None = None,
     if SECRET_VALUES_FILE in compiled.files and not redact:
         compiled.files[SECRET_VALUES_FILE] = versioned(
             compiled.files[SECRET_VALUES_FILE], dest / SECRET_VALUES_FILE, f"{svc.name}:{context}")
-    p = ChartPlan(Origin(svc.name, svc.file, svc.root), context, found, compiled, dest,
-                  service=svc)
+    p = ChartPlan(Origin(svc.name, svc.file, svc.root), context, choice.flavor, compiled, dest,
+                  service=svc, choice=choice)
     if build:
         p.chart_files()
     return p

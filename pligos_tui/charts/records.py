@@ -5,7 +5,12 @@ files it mounts and runs, the friend definitions it reads, the flavors it uses, 
 with the content hash of each chart they gave, in `.pligos-inputs.json` beside the charts.
 The record is committed with the charts, so it holds only what is the same on every checkout:
 paths relative to the service (inputs) or to the record's own folder (services, charts), with
-`/` between names, and content hashes; built-in flavors by name (`flavor:builtin/worker`).
+`/` between names, and content hashes; built-in flavors by name (`flavor:builtin/worker`), and
+those fetched from a service's `flavorSources` by their place in the cache, which names the
+git commit or OCI digest they are (`fetched:git/trees/<commit>/_/web`): the record then says
+which version of a remote flavor the charts were made from, and the next run checks the
+cached copy without any network (a source's definition is in pligos.yaml, and which
+version it resolves to is kept by pligos.lock, not by the repository's refs).
 Secret data is never in it, not even as a hash: what only this machine can know (the digests
 of the file provider's secrets, the charts' stat fingerprints) is in the local cache
 (:mod:`pligos_tui.charts.localcache`).
@@ -31,8 +36,10 @@ from typing import Any
 from pligos_tui import __version__
 from pligos_tui.charts.library import chart_stat
 from pligos_tui.charts.localcache import LocalCache, machine_key
+from pligos_tui.io.cachedir import cache_dir
 from pligos_tui.io.files import atomic_write
 from pligos_tui.spec.discover import find_services, read_marker, split_v1
+from pligos_tui.spec.lockpath import lock_path
 from pligos_tui.spec.vocabulary import CHARTS_DIR, CONFIG_NAME, DEFAULT_SECRETS_PATH, FLAVOR_FILE
 
 STATE = ".pligos-inputs.json"
@@ -40,6 +47,10 @@ FORMAT = 1
 PACKAGE = Path(__file__).resolve().parent.parent
 BUILTIN_FLAVORS = PACKAGE / "flavors" / "builtin"  # (as spec.flavors.BUILTIN_DIR)
 BUILTIN = "builtin/"  # how a record names a built-in flavor: flavor:builtin/<name>
+# how a record names a flavor a flavorSources entry fetched into the cache (spec/sources.py):
+# fetched:<its path in the cache>, which is the same on every machine (git/trees/<commit>/...,
+# oci/<digest>/...): the cache keeps fetched flavors by what they are
+FETCHED, FETCHED_PART = "fetched", "flavors"  # (cache_dir(FETCHED_PART), as sources.CACHE_PART)
 
 # what a chart and its record are made by: the code and data below these parts of the package
 # (the shells, code generation and the wizard cannot change a chart)
@@ -163,15 +174,39 @@ def collect(svc: Any) -> dict[str, str]:
                 out[f"file:{folder}/{file.name}"] = _sha(file)
     for folder in svc.flavor_paths:
         out[f"flavors:{folder}"] = _listing(root / folder, _is_flavor)
+        # each flavor's name and version: which folder a context gets depends on all of them
+        for child in sorted((root / folder).iterdir()) if (root / folder).is_dir() else ():
+            if _is_flavor(child):
+                out[f"file:{folder}/{child.name}/{FLAVOR_FILE}"] = _sha(child / FLAVOR_FILE)
+    out.update(lock_input(root))
     return out
 
 
+def lock_input(root: Path) -> dict[str, str]:
+    """The digest of the pligos.lock a service uses (the flavor versions it takes), by its
+    path from the service."""
+    lock = lock_path(root)
+    return {f"file:{posix_rel(lock, root)}": _sha(lock)}
+
+
 def flavor_key(folder: Path, root: Path) -> str:
-    """How a record names a flavor: a built-in one by name, another by its path from the
-    service."""
+    """How a record names a flavor: a built-in one by name, one fetched from a flavor source
+    by its place in the cache, another by its path from the service."""
     if folder.parent == BUILTIN_FLAVORS:
         return f"flavor:{BUILTIN}{folder.name}"
+    fetched = _fetched_rel(folder)
+    if fetched is not None:
+        return f"{FETCHED}:{fetched}"
     return f"flavor:{posix_rel(folder, root)}"
+
+
+def _fetched_rel(folder: Path) -> str | None:
+    """A folder's path in the cache of fetched flavors, None when it is not in it."""
+    cache = Path(os.path.realpath(cache_dir(FETCHED_PART)))
+    try:
+        return Path(os.path.realpath(folder)).relative_to(cache).as_posix()
+    except ValueError:
+        return None
 
 
 def _flavor_folder(rel: str, root: Path) -> Path:
@@ -219,6 +254,9 @@ def collect_again(root: Path, recorded: dict[str, str],
             out[key] = _listing(root / rel, LISTINGS[kind])
         elif kind == "flavor":
             out[key] = flavor_digest(_flavor_folder(rel, root))
+        elif kind == FETCHED:  # (gone from the cache: "missing", so fetched again)
+            folder = cache_dir(FETCHED_PART) / rel
+            out[key] = flavor_digest(folder) if folder.is_dir() else "missing"
         else:
             out[key] = generator() if key == "pligos" else "unknown"
     return out

@@ -27,7 +27,9 @@ from pligos_tui.jobs.generate import library_dests, load_services, orphans, plan
 from pligos_tui.secrets.file import git_tracked
 from pligos_tui.secrets.scan import scan
 from pligos_tui.spec.discover import find_services, split_v1
+from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.spec.model import Service
+from pligos_tui.spec.pins import LockUpdate, stale_locks
 from pligos_tui.spec.vocabulary import (
     DEFAULT_SECRETS_PATH,
     SECRET_DATA,
@@ -48,6 +50,7 @@ class Finding:
     context: str
     # missing | stale | modified | stale-modified | foreign | orphaned | lint | codegen |
     # secret-in-config | secret-permissions | secret-tracked | secrets-not-ignored
+    # (a pligos.lock `generate` would change: missing or stale)
     kind: str
     message: str
     hint: str = ""  # what fixes it
@@ -108,6 +111,7 @@ def check(paths: list[Path], *, lint: bool = True, out: Path | None = None) -> C
     report = CheckReport(charts=len(plans) + len(umbrellas), lint=lint)
     for svc in services:
         _check_service(svc, report, orphaned=out is None)
+    report.findings += [_lock_finding(u) for u in stale_locks(services, FlavorSet())]
     unusable: set[Path] = set()  # libraries not as generated: their charts are not linted
     for lib in library_dests(plans):  # (once per charts root, not once per chart using it)
         finding = _finding(library_state(lib, library_files()), display_path(lib), "")
@@ -167,6 +171,23 @@ def _check_service(svc: Service, report: CheckReport, *, orphaned: bool) -> None
                 f"context {dest.parent.name!r} is no longer in {svc.file}",
                 hint="run `pligos generate` to remove the charts of contexts that are gone"))
     report.passed.append(Passed(svc.file, "", passed))
+
+
+def _lock_finding(update: LockUpdate) -> Finding:
+    """A pligos.lock that `generate` would change: which pins it lacks, or holds otherwise."""
+    old, new = update.lock.flavors, update.flavors
+    where = display_path(update.lock.path)
+    if update.lock.raw is None:
+        return Finding(where, "", "missing", "the flavor versions are not recorded yet",
+                       hint=GENERATE)
+    changes = [f"{pin} is not recorded" for pin in new if pin not in old]
+    changes += [f"{pin} is now {new[pin].version} ({new[pin].source})" if
+                new[pin].version != old[pin].version or new[pin].source != old[pin].source
+                else f"{pin} {new[pin].version} changed (its digest)"
+                for pin in new if pin in old and new[pin] != old[pin]]
+    changes += [f"{pin} is no longer used" for pin in old if pin not in new]
+    return Finding(where, "", "stale", "; ".join(changes) or "not as Pligos writes it",
+                   hint=GENERATE)
 
 
 def _check_chart(dest: Path, context: str, files: dict[str, bytes], report: CheckReport, *,

@@ -42,6 +42,7 @@ from pligos_tui.charts.records import (
     collect,
     collect_flavors,
     collect_secrets,
+    lock_input,
 )
 from pligos_tui.charts.umbrella import UMBRELLA, UmbrellaPlan, plan_umbrellas
 from pligos_tui.charts.writer import EDITED_HINT, edited_refusal, remove_chart, write_chart
@@ -61,6 +62,7 @@ from pligos_tui.spec.discover import find_services, read_marker, split_v1
 from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.spec.load import load_service
 from pligos_tui.spec.model import Service
+from pligos_tui.spec.pins import lock_updates, write_locks
 from pligos_tui.spec.vocabulary import CHARTS_DIR, DEFAULT_SECRETS_PATH
 
 
@@ -160,6 +162,7 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
     work: list[tuple[list[ChartPlan], list[UmbrellaPlan]]] = []
     read: dict[Path, tuple[dict[str, str], dict[str, str]]] = {}
     watched: dict[Path, Watched] = {}
+    loaded: list[Service] = []
     for root in paths:  # every tree is planned (and so checked) before anything is written
         roots, v1_roots = split_v1(find_services([root]))
         fresh: list[Path] = []
@@ -170,6 +173,7 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
                 continue
             report.unchanged += record.chart_records(service_root)
         services = load_services(fresh, follow_symlinks=follow_symlinks)
+        loaded += services
         # inputs hashed before they are compiled (an input changed meanwhile makes the next
         # run build again, never the reverse)
         read.update({svc.root: (collect(svc), collect_secrets(svc)) for svc in services})
@@ -178,6 +182,7 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
                      watched=watched)
         work.append((plans, plan_umbrellas(plans, root, out)))
     all_plans = [p for plans, _ in work for p in plans]
+    locks = lock_updates(loaded, flavors)  # (the flavor versions chosen, for pligos.lock)
     libraries = library_dests(all_plans)
     # every destination is checked before anything is written
     _check_destinations(all_plans, [u for _, umbrellas in work for u in umbrellas], records,
@@ -200,6 +205,9 @@ def generate(paths: list[Path], *, contexts: list[str] | None = None, out: Path 
         report.removed, left = _prune_orphans(all_plans)
         report.warnings += left
         _prune_libraries(all_plans)
+    write_locks(locks)  # (once everything else is written; the records name its digest)
+    for i in inputs:
+        i.digests.update(lock_input(i.service.root))
     _record_inputs(inputs, records)
     if deps:
         report.fetched = fetch_subcharts(

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from pligos_tui import helm
-from pligos_tui.charts.library import is_library_dependency
+from pligos_tui.charts.batch import scratch, write_renderable
 from pligos_tui.charts.plan import ChartPlan, plan_chart, secret_provider
 from pligos_tui.errors import HelmError, SecretError
 from pligos_tui.io.yamlwrite import dump_yaml
@@ -47,21 +47,12 @@ class Rendering:
     """
 
     def __init__(self, p: ChartPlan, *, release: str | None = None) -> None:
-        files = dict(p.chart_files())
-        if p.compiled.requirements:  # subcharts are not fetched for a preview: ours alone
-            meta = yaml.safe_load(files["Chart.yaml"])  # (and the helpers' library it holds)
-            kept = [d for d in meta.pop("dependencies", None) or [] if is_library_dependency(d)]
-            if kept:
-                meta["dependencies"] = kept
-            files["Chart.yaml"] = dump_yaml(meta).encode()
+        files = p.chart_files()
         self.plan = p
-        self._tmp = tempfile.TemporaryDirectory(prefix="pligos-render-")
+        self._tmp = tempfile.TemporaryDirectory(prefix="pligos-render-", dir=scratch())
         try:
             dest = Path(self._tmp.name) / p.origin.name
-            for rel, data in files.items():
-                path = dest / rel
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
+            write_renderable(files, dest)  # subcharts are not fetched for a preview
             given = (dest / SECRET_VALUES_FILE,) if SECRET_VALUES_FILE in files else ()
             name, namespace = _deployed(p)
             self._helm = helm.Template(dest, release or name, namespace=namespace,

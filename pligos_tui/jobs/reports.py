@@ -90,11 +90,14 @@ def flavors_report(svc: Service | None, extra: Sequence[Path] = (), *,
     and the defaults it gives its contexts' settings."""
     search = [svc.root / p for p in svc.flavor_paths] if svc is not None else []
     folders = [Path(os.path.normpath(Path(p).absolute())) for p in [*search, *extra]]
+    flavors = flavors or FlavorSet()
     return [{"name": f.name, "description": f.description, "workload": f.workload,
              "base": f.base.name if f.base is not None else "", "accepts": list(f.accepts),
              "requires": list(f.requires), "defaults": f.defaults, "builtin": f.builtin,
-             "path": str(f.path)}
-            for f in (flavors or FlavorSet()).all(folders)]
+             "path": str(f.path), "version": f.version,
+             "versions": [{"version": o.version, "path": str(o.folder)}
+                          for o in flavors.other_versions(folders, f.name)]}
+            for f in flavors.all(folders)]
 
 
 def friends_report(svc: Service) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pligos_tui.errors import FlavorPinError
 from pligos_tui.spec.flavors import Flavor, FlavorSet
 from pligos_tui.spec.model import Service
 from pligos_tui.spec.resolve import ResolvedContext
@@ -37,12 +38,17 @@ def settings_of(ctx: ResolvedContext, flavor: Flavor | None) -> Settings:
 
 def flavor_of(svc: Service, ctx: ResolvedContext, name: str | None = None,
               flavors: FlavorSet | None = None) -> Flavor | None:
-    """The flavor a context is compiled with (`name`, else its own), None when it has none or
-    it is not found; a broken flavor.yaml is a located ConfigError."""
+    """The flavor a context is compiled with (`name`, else its own; either may pin a
+    version), None when it has none, it is not found or no version matches its pin; a broken
+    flavor.yaml is a located ConfigError."""
     wanted = name or ctx.flavor
     if not wanted:
         return None
-    return (flavors or FlavorSet()).get(wanted, [svc.root / p for p in svc.flavor_paths])
+    try:
+        choice = (flavors or FlavorSet()).choose(svc, wanted)
+    except FlavorPinError:  # (reported by the rules, and by plan_chart)
+        return None
+    return choice.flavor if choice is not None else None
 
 
 def routes_tls_from_provider(settings: Settings) -> bool:

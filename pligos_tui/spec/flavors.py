@@ -1,222 +1,216 @@
 """Flavors: the chart templates a platform team owns, and where Pligos finds them.
 
-A flavor is a folder holding `flavor.yaml` (what it is for, which context properties it
-accepts and which it requires), `Chart.yaml` and `templates/`. The built-in flavors ship inside
-this package; a service adds folders of its own flavors with `flavorPaths`. A flavor found in a
-`flavorPaths` folder takes precedence over a built-in of the same name.
+A flavor is a folder holding `flavor.yaml` (its name and version, what it is for, which context
+properties it accepts and which it requires, its changelog), `Chart.yaml` and `templates/`. The
+built-in flavors ship inside this package; a service adds folders of its own flavors with
+`flavorPaths`, and flavors from git repositories and OCI registries with `flavorSources`
+(`spec/sources.py`). Each folder is one version of the flavor its flavor.yaml names (by
+default the folder's name), so `flavors/web/` at 3.1.0 and `flavors/web-2/` with `name: web`
+at 2.4.0 are two versions of `web`.
+
+Which version a context gets (`FlavorSet.choose`): without a pin, the version pligos.lock
+names when the first source offering the flavor (flavorPaths folders in order, then
+flavorSources, then the built-ins) still offers it, else that source's newest; with a pin
+(`web@2`), the locked version while it matches and is offered, else the newest matching
+version of any source (an earlier source wins a tie).
 """
 
 from __future__ import annotations
 
-import copy
+import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import yaml
-
-from pligos_tui.errors import Problems, Rule, did_you_mean, display_path
-from pligos_tui.io.yamlread import Document, load_file
-from pligos_tui.spec.reader import KEY_UNKNOWN, WRONG_TYPE, Reader
-from pligos_tui.spec.settings import merge_setting, read_setting
-from pligos_tui.spec.vocabulary import (
-    CONTEXT_PROPERTIES,
-    CONTEXT_SETTINGS,
-    FLAVOR_FILE,
-    FLAVOR_KEYS,
-    TEMPLATE_CONDITIONS,
-    WORKLOADS,
+from pligos_tui.errors import (
+    ConfigError,
+    FlavorPinError,
+    PligosError,
+    Problem,
+    Rule,
+    display_path,
 )
+from pligos_tui.spec.flavorfile import (
+    BUILTIN_DIR,
+    FLAVOR_FILE_RULES,
+    Flavor,
+    builtin_names,
+    read_flavor,
+    read_head,
+)
+from pligos_tui.spec.lock import LOCK_RULES, Lock, LockEntry, Locks
+from pligos_tui.spec.model import Service
+from pligos_tui.spec.sources import Candidate, FlavorSource, candidates
+from pligos_tui.spec.versions import (
+    PIN_SEPARATOR,
+    Pin,
+    Version,
+    VersionSyntaxError,
+    best,
+    parse_pin,
+    parse_version,
+)
+from pligos_tui.spec.vocabulary import BUILTIN_SOURCE, FLAVOR_FILE
 
-# the built-in flavors' chart folders ship as data beside the package's code
-BUILTIN_DIR = Path(__file__).resolve().parent.parent / "flavors" / "builtin"
+__all__ = ["BUILTIN_DIR", "FLAVOR_RULES", "Choice", "Flavor", "FlavorSet", "Offer",
+           "builtin_names", "pin_name", "read_flavor"]
 
-FLAVOR_PROPERTY = Rule("E-FLAVOR-PROPERTY", "a flavor.yaml accepts or requires a property "
-                       "that contexts do not have")
-FLAVOR_CHART = Rule("E-FLAVOR-CHART", "a flavor folder without Chart.yaml")
-FLAVOR_BASE = Rule("E-FLAVOR-BASE", "a flavor.yaml's base is not a built-in flavor")
-FLAVOR_TEMPLATE = Rule("E-FLAVOR-TEMPLATE", "a flavor.yaml's templates: names a condition "
-                       "Pligos does not know")
-FLAVOR_IMAGE_REF = Rule("E-FLAVOR-IMAGE-REF", "a flavor's template reads .Values.image.ref, "
-                        "which charts no longer hold (the image set at deploy time would not "
-                        "run)")
-# the rules of flavor.yaml and its folder, for the table of every rule
-FLAVOR_RULES = (FLAVOR_PROPERTY, FLAVOR_CHART, FLAVOR_IMAGE_REF, FLAVOR_BASE, FLAVOR_TEMPLATE)
+FLAVOR_DUPLICATE = Rule("E-FLAVOR-DUPLICATE", "two folders of one flavorPaths folder hold the "
+                        "same version of one flavor")
+# the rules of flavor.yaml, its folder and pligos.lock, for the table of every rule
+FLAVOR_RULES = (*FLAVOR_FILE_RULES, FLAVOR_DUPLICATE, *LOCK_RULES)
 
 
-@dataclass
-class Flavor:
-    name: str
-    path: Path
-    description: str
-    accepts: tuple[str, ...]
-    requires: tuple[str, ...]
+@dataclass(frozen=True)
+class Offer:
+    """One version of one flavor a service can use, and the source offering it."""
+
+    candidate: Candidate
+    semver: Version
+    rank: int  # its source's place in the order of precedence (0 first)
+    folder: Path | None  # a folder's or built-in's; None: a remote one, fetched when read
     builtin: bool = False
-    workload: str = ""  # one of WORKLOADS, "" when flavor.yaml does not say
-    # setting (or "resources") -> the defaults this flavor gives its contexts
-    defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
-    templates: dict[str, str] = field(default_factory=dict)  # template -> its condition
-    base: Flavor | None = None  # the built-in flavor whose chart files this one starts from
+    problems: tuple[Problem, ...] = ()  # of its flavor.yaml, reported when its name is used
 
-    @cached_property
-    def files(self) -> dict[str, bytes]:
-        """The flavor's chart files (relative path -> bytes), without flavor.yaml: those of
-        its base, then its own."""
-        out: dict[str, bytes] = dict(self.base.files) if self.base is not None else {}
-        for file in sorted(self.path.rglob("*")):
-            if not file.is_file() or "__pycache__" in file.parts:
+    @property
+    def name(self) -> str:
+        return self.candidate.name
+
+    @property
+    def version(self) -> str:
+        return str(self.semver)
+
+    @property
+    def source(self) -> str:
+        return self.candidate.source
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The flavor a context's `flavor:` resolved to."""
+
+    pin: Pin
+    offer: Offer
+    flavor: Flavor
+    locked: bool = False  # pligos.lock chose it
+
+    @property
+    def key(self) -> str:
+        """The lock's key: the flavor as the context writes it."""
+        return self.pin.written
+
+    def entry(self) -> LockEntry:
+        return LockEntry(self.offer.version, self.offer.source,
+                         self.offer.candidate.identity or self.flavor.digest)
+
+
+def _folder(path: Path) -> Callable[[], Path]:
+    return lambda: path
+
+
+def builtin_folders() -> list[Path]:
+    return [p for p in sorted(BUILTIN_DIR.iterdir()) if (p / FLAVOR_FILE).is_file()]
+
+
+def _source_name(folder: Path, base: Path | None) -> str:
+    """How pligos.lock names a flavor folder: its path from the lock's folder."""
+    if base is None:
+        return str(folder)
+    return Path(os.path.relpath(os.path.abspath(folder), os.path.abspath(base))).as_posix()
+
+
+def _folder_offers(search: list[Path], base: Path | None) -> list[Offer]:
+    """The flavor folders of `search` (each folder a source, in order): one offer per folder;
+    two folders of one source with the same flavor and version are a located problem."""
+    offers: list[Offer] = []
+    for rank, folder in enumerate(search):
+        seen: dict[tuple[str, Version], Path] = {}
+        for child in sorted(folder.iterdir()) if folder.is_dir() else ():
+            if not (child / FLAVOR_FILE).is_file():
                 continue
-            rel = file.relative_to(self.path).as_posix()
-            if rel in (FLAVOR_FILE, "values.yaml", "values.schema.json"):
-                continue
-            out[rel] = file.read_bytes()
-        return out
-
-    def chart_files(self, holding: set[str]) -> dict[str, bytes]:
-        """The files a chart of this flavor holds when the conditions `holding` hold (of
-        vocabulary.TEMPLATE_CONDITIONS): a template whose condition does not hold would
-        render nothing, and is left out."""
-        return {path: data for path, data in self.files.items()
-                if self.templates.get(path, "") in holding or path not in self.templates}
-
-    @cached_property
-    def chart_meta(self) -> dict[str, Any]:
-        """The flavor's Chart.yaml, parsed once."""
-        meta = yaml.safe_load(self.files.get("Chart.yaml", b"")) or {}
-        return meta if isinstance(meta, dict) else {}
+            head = read_head(child)
+            problems = list(head.problems)
+            other = seen.setdefault((head.name, head.version), child)
+            if other != child:
+                problems.append(Problem(
+                    display_path(child / FLAVOR_FILE), line=head.line,
+                    message=f"flavor {head.name!r} {head.version} is also in "
+                            f"{display_path(other)}",
+                    hint="give one of them another version: (or name:) in its flavor.yaml, "
+                         "or remove it", rule=FLAVOR_DUPLICATE.id))
+            offers.append(Offer(Candidate(head.name, str(head.version),
+                                          _source_name(child, base), "", _folder(child)),
+                                head.version, rank, child, problems=tuple(problems)))
+    return offers
 
 
-
-def read_flavor(path: Path, *, builtin: bool = False,
-                read_base: Callable[[Path], Flavor] | None = None) -> Flavor:
-    """Read one flavor folder; a broken flavor.yaml is a located ConfigError."""
-    file = path / FLAVOR_FILE
-    display = display_path(file)
-    doc = load_file(file, display)
-    problems = Problems(display)
-    data = doc.data if isinstance(doc.data, dict) else {}
-    if not isinstance(doc.data, dict):
-        doc.problem(problems, (), "flavor.yaml must be a mapping",
-                    "write description:, accepts: and requires:", rule=WRONG_TYPE.id)
-    for key in data:
-        if key not in FLAVOR_KEYS:
-            doc.problem(problems, (key,), f"unknown key {key!r} in flavor.yaml",
-                        f"allowed keys: {', '.join(FLAVOR_KEYS)}", key=True, rule=KEY_UNKNOWN.id)
-    base: Flavor | None = None
-    written_base = data.get("base")
-    if written_base is not None:
-        base_dir = BUILTIN_DIR / str(written_base)
-        if not isinstance(written_base, str) or not (base_dir / FLAVOR_FILE).is_file() \
-                or base_dir.resolve() == path.resolve():
-            doc.problem(problems, ("base",), f"base {written_base!r} is not a built-in flavor",
-                        f"built-in flavors are: {', '.join(builtin_names())}",
-                        rule=FLAVOR_BASE.id)
-        else:
-            base = read_base(base_dir) if read_base is not None else read_flavor(
-                base_dir, builtin=True)
-    lists: dict[str, tuple[str, ...]] = {}
-    for key in ("accepts", "requires"):
-        if key not in data and base is not None:
-            lists[key] = getattr(base, key)
-            continue
-        value = data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            doc.problem(problems, (key,), f"{key} must be a list of property names",
-                        rule=WRONG_TYPE.id)
-            value = []
-        for i, prop in enumerate(value):
-            if prop not in CONTEXT_PROPERTIES:
-                doc.problem(problems, (key, i), f"unknown property {prop!r} in {key}",
-                            f"properties are: {', '.join(CONTEXT_PROPERTIES)}",
-                            rule=FLAVOR_PROPERTY.id)
-        lists[key] = tuple(value)
-    workload = data.get("workload", base.workload if base else "")
-    if workload and workload not in WORKLOADS:
-        doc.problem(problems, ("workload",), f"unknown workload {workload!r}",
-                    f"one of: {', '.join(WORKLOADS)}", rule=WRONG_TYPE.id)
-        workload = ""
-    defaults = _read_defaults(doc, problems, data.get("defaults"), base)
-    conditions = dict(base.templates) if base is not None else {}
-    conditions.update(_read_templates(doc, problems, data.get("templates")))
-    if not (path / "Chart.yaml").is_file() and written_base is None:
-        problems.add(f"flavor {path.name!r} has no Chart.yaml", file=display_path(path),
-                     hint="a flavor is a Helm chart without values: add Chart.yaml and templates/",
-                     rule=FLAVOR_CHART.id)
-    templates = path / "templates"
-    for template in sorted(templates.rglob("*")) if templates.is_dir() else ():
-        if template.is_file() and b".Values.image.ref" in template.read_bytes():
-            problems.add("the template reads .Values.image.ref, which charts no longer hold",
-                         file=display_path(template),
-                         hint='write include "pligos.image" . instead (repository@digest, '
-                              "else repository:tag, as set at deploy time too)",
-                         rule=FLAVOR_IMAGE_REF.id)
-    problems.raise_if_any()
-    description = data.get("description", "")
-    if not description and base is not None:
-        description = base.description
-    return Flavor(name=path.name, path=path, description=str(description or ""),
-                  accepts=tuple(dict.fromkeys(lists["accepts"] + lists["requires"])),
-                  requires=lists["requires"], builtin=builtin, workload=str(workload),
-                  defaults=defaults, templates=conditions, base=base)
-
-
-def builtin_names() -> list[str]:
-    return sorted(p.name for p in BUILTIN_DIR.iterdir() if (p / FLAVOR_FILE).is_file())
-
-
-def _read_defaults(doc: Document, problems: Problems, value: Any,
-                   base: Flavor | None) -> dict[str, dict[str, Any]]:
-    """flavor.yaml's `defaults:`: settings (and resources) for its contexts, over its base's."""
-    out = copy.deepcopy(base.defaults) if base is not None else {}
-    if value is None:
-        return out
-    r = Reader(doc, problems)
-    allowed = (*CONTEXT_SETTINGS, "resources")
-    m = r.mapping(value, ("defaults",), allowed, "defaults")
-    for key, written in (m or {}).items():
-        if key == "resources":
-            res = r.mapping(written, ("defaults", key), ("requests", "limits"), "resources")
-            if res is not None:
-                read = {k: r.scalar_map(res, k, ("defaults", key)) for k in res}
-                out[key] = merge_setting(out.get(key, {}), read)
-        elif key in CONTEXT_SETTINGS:
-            setting = read_setting(r, key, written, ("defaults", key))
-            if setting is not None:
-                out[key] = merge_setting(out.get(key, {}), setting)
+def _builtin_offers(rank: int) -> list[Offer]:
+    out = []
+    for child in builtin_folders():
+        head = read_head(child)
+        out.append(Offer(Candidate(head.name, str(head.version), BUILTIN_SOURCE, "",
+                                   _folder(child)), head.version, rank, child, builtin=True,
+                         problems=head.problems))
     return out
 
 
-def _read_templates(doc: Document, problems: Problems, value: Any) -> dict[str, str]:
-    """flavor.yaml's `templates:`: template path -> the condition under which it is written."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        doc.problem(problems, ("templates",), "templates must map a template to a condition",
-                    "e.g. templates: {templates/hpa.yaml: autoscaling}", rule=WRONG_TYPE.id)
-        return {}
-    out: dict[str, str] = {}
-    for template, condition in value.items():
-        if condition not in TEMPLATE_CONDITIONS:
-            doc.problem(problems, ("templates", template), f"unknown condition {condition!r}",
-                        did_you_mean(str(condition), TEMPLATE_CONDITIONS)
-                        or f"conditions are: {', '.join(TEMPLATE_CONDITIONS)}",
-                        rule=FLAVOR_TEMPLATE.id)
-        else:
-            out[str(template)] = condition
+def _remote_offers(source: FlavorSource, rank: int, root: Path, lock: Lock | None
+                   ) -> list[Offer]:
+    """What a git or OCI source offers: with a lock, only what it pinned for the source (a
+    locked flavor already fetched needs no network); without, what the source offers now."""
+    label = source.label
+    locked = {e.version: e.digest for e in (lock.flavors.values() if lock else ())
+              if e.source == label}
+    out = []
+    for c in candidates(source, root, locked=locked):
+        try:
+            version = parse_version(c.version)
+        except VersionSyntaxError as exc:
+            raise PligosError(f"{c.source} offers flavor {c.name!r} at a version that is not "
+                              f"SemVer: {exc.message}", exc.hint) from None
+        out.append(Offer(c, version, rank, None))
     return out
+
+
+def _pick(pin: Pin, offers: list[Offer], entry: LockEntry | None) -> tuple[Offer | None, bool]:
+    """The offer of one flavor a pin takes (and whether the lock chose it)."""
+    if not pin.pinned:  # the first source that has the flavor
+        first = min(o.rank for o in offers)
+        pool = [o for o in offers if o.rank == first]
+    else:
+        pool = [o for o in offers if pin.matches(o.semver)]
+    if entry is not None:
+        try:
+            locked = parse_version(entry.version)
+        except VersionSyntaxError:
+            locked = None
+        same = [o for o in pool if o.semver == locked]
+        if same:
+            return min(same, key=lambda o: (o.source != entry.source, o.rank)), True
+    version = best(o.semver for o in pool)
+    return min((o for o in pool if o.semver == version), key=lambda o: o.rank, default=None), \
+        False
+
+
+def _sources(svc: Service) -> list[FlavorSource]:
+    """The service's flavorSources (git and OCI), in order."""
+    return list(getattr(svc, "flavor_sources", None) or [])
 
 
 class FlavorSet:
-    """The flavors one service can use: its flavorPaths first, then the built-ins.
+    """The flavors services can use: their flavorPaths first, then their flavorSources, then
+    the built-ins, each version of each one.
 
     Flavor folders are read lazily and cached, so a tree of services sharing flavors reads
-    each folder once.
+    each folder once; so is each pligos.lock (`locks`).
     """
 
-    def __init__(self, cache: dict[Path, Flavor] | None = None) -> None:
+    def __init__(self, cache: dict[Path, Flavor] | None = None,
+                 locks: Locks | None = None) -> None:
         self._cache: dict[Path, Flavor] = cache if cache is not None else {}
+        self.locks = locks if locks is not None else Locks()
+        self._offers: dict[tuple[object, ...], list[Offer]] = {}
+        self._choices: dict[tuple[object, ...], Choice | None] = {}
 
     def _flavor(self, path: Path, builtin: bool) -> Flavor:
         key = path.resolve()
@@ -225,25 +219,124 @@ class FlavorSet:
                                            read_base=lambda p: self._flavor(p, True))
         return self._cache[key]
 
+    def read(self, offer: Offer) -> Flavor:
+        """The flavor an offer stands for, read in full (a remote one fetched first)."""
+        folder = offer.folder if offer.folder is not None else offer.candidate.fetch()
+        return self._flavor(folder, builtin=offer.builtin)
+
+    # ----- a service's flavors: every version, the lock, the choice of each pin
+
+    def lock_of(self, svc: Service) -> Lock:
+        """The pligos.lock the service uses (a broken one is a located ConfigError)."""
+        return self.locks.of(svc.root)
+
+    def _key(self, svc: Service) -> tuple[object, ...]:
+        return (svc.root, tuple(svc.flavor_paths), tuple(_sources(svc)))
+
+    def offers(self, svc: Service, *, fresh: bool = False) -> list[Offer]:
+        """Every version of every flavor the service can use, its sources in order. A git or
+        OCI source offers what pligos.lock pinned of it (no network when it is in the cache),
+        or, `fresh`, what it offers now."""
+        sources = _sources(svc)
+        key = (*self._key(svc), fresh or not self._pins_a_source(svc))
+        if key not in self._offers:
+            lock = self.lock_of(svc)
+            search = [Path(os.path.normpath(svc.root / p)) for p in svc.flavor_paths]
+            found = _folder_offers(search, lock.folder)
+            for i, source in enumerate(sources):
+                found += _remote_offers(source, len(search) + i, svc.root,
+                                        None if fresh else lock)
+            self._offers[key] = found + _builtin_offers(len(search) + len(sources))
+        return self._offers[key]
+
+    def _pins_a_source(self, svc: Service) -> bool:
+        """Whether the lock pins something of one of the service's git or OCI sources (so
+        that `offers` holds only that of them)."""
+        labels = {s.label for s in _sources(svc)}
+        return bool(labels) and any(e.source in labels for e in self.lock_of(svc).flavors.values())
+
+    def versions(self, svc: Service, name: str) -> list[Offer]:
+        """The offers of flavor `name` now (a git or OCI source asked what it offers), newest
+        first (an earlier source first on a tie)."""
+        return sorted((o for o in self.offers(svc, fresh=True) if o.name == name),
+                      key=lambda o: (o.semver, -o.rank), reverse=True)
+
+    def choose(self, svc: Service, written: str) -> Choice | None:
+        """The flavor a context writing `flavor: written` gets; None when no source has a
+        flavor of that name. A pin written wrong, or one no version matches, is a
+        FlavorPinError; a broken flavor.yaml of that name (or two folders of one version) a
+        located ConfigError."""
+        key = (*self._key(svc), written)
+        if key in self._choices:
+            return self._choices[key]
+        try:
+            pin = parse_pin(written)
+        except VersionSyntaxError as exc:
+            raise FlavorPinError(exc.message, exc.hint, kind=FlavorPinError.SYNTAX) from None
+        entry = self.lock_of(svc).entry(pin.written)
+        offers = [o for o in self.offers(svc) if o.name == pin.name]
+        offer, locked = _pick(pin, offers, entry) if offers else (None, False)
+        if not locked and self._pins_a_source(svc):  # beyond the lock: ask the sources now
+            offers = [o for o in self.offers(svc, fresh=True) if o.name == pin.name]
+            offer, locked = _pick(pin, offers, entry) if offers else (None, False)
+        if not offers:
+            self._choices[key] = None
+            return None
+        problems = [p for o in offers for p in o.problems]
+        if problems:
+            raise ConfigError(list(dict.fromkeys(problems)))
+        if offer is None:
+            there = ", ".join(dict.fromkeys(o.version for o in sorted(
+                offers, key=lambda o: o.semver)))
+            raise FlavorPinError(f"flavor {pin.name!r} has no version {pin.describe()}, "
+                                 f"which {written!r} asks for", f"versions there are: {there}",
+                                 kind=FlavorPinError.VERSION)
+        choice = Choice(pin, offer, self.read(offer), locked)
+        self._choices[key] = choice
+        return choice
+
+    # ----- flavors by name, without a service (the wizard, the editor's lists, `flavors`)
+
+    def _named(self, search: list[Path]) -> dict[str, Offer]:
+        """Each flavor name's offer without a pin: the newest of the first source having it."""
+        offers = _folder_offers(search, None) + _builtin_offers(len(search))
+        out: dict[str, Offer] = {}
+        for name in dict.fromkeys(o.name for o in offers):
+            offer, _ = _pick(Pin(name, written=name), [o for o in offers if o.name == name],
+                             None)
+            if offer is not None:
+                out[name] = offer
+        return out
+
     def available(self, search: list[Path]) -> dict[str, Path]:
         """Flavor name -> folder, for the given extra folders and the built-ins."""
-        found: dict[str, Path] = {}
-        for folder in search:
-            if folder.is_dir():
-                for child in sorted(folder.iterdir()):
-                    if (child / FLAVOR_FILE).is_file():
-                        found.setdefault(child.name, child)
-        for child in sorted(BUILTIN_DIR.iterdir()):
-            if (child / FLAVOR_FILE).is_file():
-                found.setdefault(child.name, child)
-        return found
+        return {name: o.folder for name, o in self._named(search).items()
+                if o.folder is not None}
 
     def get(self, name: str, search: list[Path]) -> Flavor | None:
-        path = self.available(search).get(name)
-        if path is None:
+        """The flavor `name` (which may carry a pin) of the given folders and the built-ins;
+        None when there is none (or no version matches)."""
+        try:
+            pin = parse_pin(name)
+        except VersionSyntaxError:
             return None
-        return self._flavor(path, builtin=path.parent == BUILTIN_DIR)
+        offers = [o for o in _folder_offers(search, None) + _builtin_offers(len(search))
+                  if o.name == pin.name]
+        if not offers:
+            return None
+        offer, _ = _pick(pin, offers, None)
+        return self.read(offer) if offer is not None else None
 
     def all(self, search: list[Path]) -> list[Flavor]:
-        return [self._flavor(p, builtin=p.parent == BUILTIN_DIR)
-                for p in self.available(search).values()]
+        return [self.read(o) for o in self._named(search).values()]
+
+    def other_versions(self, search: list[Path], name: str) -> list[Offer]:
+        """Every offer of flavor `name` in the given folders and the built-ins, newest first."""
+        offers = _folder_offers(search, None) + _builtin_offers(len(search))
+        return sorted((o for o in offers if o.name == name),
+                      key=lambda o: (o.semver, -o.rank), reverse=True)
+
+
+def pin_name(written: str) -> str:
+    """The flavor's name of what a context writes (`web@2` -> `web`)."""
+    return written.partition(PIN_SEPARATOR)[0]

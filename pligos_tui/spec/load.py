@@ -12,7 +12,9 @@ from pligos_tui.errors import ConfigError, Problems, display_path
 from pligos_tui.io.yamlread import Document, load_file, load_text
 from pligos_tui.spec.friends import load_friends
 from pligos_tui.spec.model import Service
+from pligos_tui.spec.reader import Reader
 from pligos_tui.spec.rules import check_service
+from pligos_tui.spec.source_entries import read_sources
 from pligos_tui.spec.structure import read_service
 from pligos_tui.spec.vocabulary import CONFIG_NAME
 
@@ -37,6 +39,8 @@ def load_service_text(text: str, root: Path, display: str, *, check: bool = True
 def _finish(doc: Document, root: Path, check: bool, follow_symlinks: bool = False) -> Service:
     problems = Problems(doc.file)
     svc = read_service(doc, root, problems)
+    if isinstance(doc.data, dict):
+        svc.flavor_sources = read_sources(Reader(doc, problems), doc.data)
     svc.follow_symlinks = follow_symlinks
     svc.friends = load_friends(svc, problems)
     if check:

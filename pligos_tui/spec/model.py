@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.io.yamlread import Document
+from pligos_tui.spec.sources import FlavorSource
 from pligos_tui.spec.vocabulary import (
     CONTEXT_PROPERTIES,
     CONTEXT_SETTINGS,
@@ -240,6 +241,7 @@ class Service:
     chart_version: str = "0.1.0"
     app_version: str = ""
     flavor_paths: list[str] = field(default_factory=list)
+    flavor_sources: list[FlavorSource] = field(default_factory=list)  # flavorSources:, in order
     friends_library: list[str] = field(default_factory=list)
     secrets: SecretsConfig | None = None
     inline_friends: list[dict[str, Any]] | None = None

@@ -92,8 +92,8 @@ CONTEXT_DEPLOY = ("namespace", "release", "cluster", "secrets")
 CONTEXT_KEYS = ("name", "flavor", "extends", *CONTEXT_PROPERTIES, *CONTEXT_DEPLOY)
 
 TOP_KEYS = ("pligos", "name", "description", "chartVersion", "appVersion", "flavorPaths",
-            "friendsLibrary", "secrets", "friends", *PROPERTY_LISTS, "contexts",
-            "current-context")
+            "flavorSources", "friendsLibrary", "secrets", "friends", *PROPERTY_LISTS,
+            "contexts", "current-context")
 SERVICE_NAME_MAX = 53  # helm's limit for a release name
 
 # examples shown when a required key is missing
@@ -104,8 +104,15 @@ REQUIRED_EXAMPLES = {"pligos": str(FORMAT), "name": "my-service", "port": "8080"
 # -- flavors ----------------------------------------------------------------------------------
 
 FLAVOR_FILE = "flavor.yaml"
-FLAVOR_KEYS = ("description", "workload", "base", "accepts", "requires", "defaults",
-               "templates")
+# flavorSources: each entry is one kind of source (its first key), with the keys of that kind
+FLAVOR_SOURCE_KEYS = {"git": ("git", "ref", "path"), "oci": ("oci", "plainHttp")}
+FLAVOR_KEYS = ("name", "version", "description", "changelog", "workload", "base", "accepts",
+               "requires", "defaults", "templates")
+# pligos.lock: the version each flavor pin of a tree resolved to (spec/lock.py)
+LOCK_FILE = "pligos.lock"
+LOCK_FORMAT = 1
+LOCK_KEYS = ("version", "source", "digest")
+BUILTIN_SOURCE = "builtin"  # how pligos.lock names the built-in flavors' source
 # what a flavor's pods run under: the rules that depend on it (a ReadWriteOnce volume shared by
 # the replicas of a Deployment) read it from flavor.yaml's `workload:`
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")

@@ -26,7 +26,7 @@ from pligos_tui.spec.load import load_service_text
 from support import lint_strict, make_tree, one, render, run_cli
 
 # CI-sized by default; raise PLIGOS_FUZZ_EXAMPLES for a long run (benchmarks/fuzz_long.sh)
-EXAMPLES = int(os.environ.get("PLIGOS_FUZZ_EXAMPLES", "2500"))
+EXAMPLES = int(os.environ.get("PLIGOS_FUZZ_EXAMPLES", "600"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                 suppress_health_check=list(HealthCheck))
 SCHEMA = jsonschema.Draft7Validator(yaml.safe_load(SCHEMA_FILE.read_text()))
@@ -159,7 +159,7 @@ def test_mutated_documents_compile_or_give_located_errors(text):
             pass  # a one-line error about something outside the file (none expected here)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True,
+@settings(max_examples=20, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 @given(doc=services())
 def test_generated_charts_of_random_services_lint(doc, helm_bin):
@@ -174,7 +174,7 @@ def test_generated_charts_of_random_services_lint(doc, helm_bin):
             lint_strict(helm_bin, chart)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
+@settings(max_examples=30, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 @given(text=mutated())
 def test_cli_never_shows_a_traceback_nor_writes_half(text):

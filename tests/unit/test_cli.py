@@ -135,11 +135,14 @@ def test_preview_renders_manifests(helm_bin):
 def test_diff_shows_what_differs(helm_bin):
     result = run_cli("diff", str(EXAMPLES / "hello"), "dev", "prod")
     assert result.code == 0, result.err
-    assert "--- context dev" in result.out and "+++ context prod" in result.out
-    assert "-  replicas: 1" in result.out and "+  replicas: 2" in result.out
+    assert "from context dev to prod:" in result.out
+    assert "~ Deployment hello/hello" in result.out and "spec.replicas: 1 → 2" in result.out
     assert "\033[" not in result.out  # piped output has no colour
+    unified = run_cli("diff", str(EXAMPLES / "hello"), "dev", "prod", "--unified")
+    assert "--- context dev" in unified.out and "+++ context prod" in unified.out
+    assert "-  replicas: 1" in unified.out and "+  replicas: 2" in unified.out
     same = run_cli("diff", str(EXAMPLES / "hello"), "dev", "dev", "--exit-code")
-    assert same.code == 0 and "render the same manifests" in same.out
+    assert same.code == 0 and "render the same objects" in same.out
     differ = run_cli("diff", str(EXAMPLES / "hello"), "dev", "prod", "--exit-code")
     assert differ.code == 1
 

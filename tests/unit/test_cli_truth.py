@@ -319,7 +319,7 @@ def test_diff_works_in_the_service_folder_without_a_path(tmp_path: Path, helm_bi
     svc = _hello(tmp_path)
     result = run_cli("diff", "dev", "prod", cwd=svc)
     assert result.code == 0, result.err
-    assert "-  replicas: 1" in result.out and "+  replicas: 2" in result.out
+    assert "spec.replicas: 1 → 2" in result.out
     with_path = run_cli("diff", "hello", "dev", "prod", "--exit-code", cwd=tmp_path)
     assert with_path.code == 1 and with_path.out == result.out
     between = run_cli("diff", "hello", "--exit-code", "dev", "prod", cwd=tmp_path)

@@ -67,8 +67,8 @@ def test_the_schema_describes_the_contract_keys_in_order() -> None:
     schema = json.loads(SCHEMA_FILE.read_text())
     own = tuple(schema["properties"])[:len(CONTRACT_KEYS) + len(GIVEN_KEYS)]
     assert own == CONTRACT_KEYS + GIVEN_KEYS
-    # and what helm adds for the helpers' library chart
-    assert set(schema["properties"]) - set(own) == {"pligos-library", "global"}
+    # and what helm adds for the helpers' library chart, and the renderer's reserved key
+    assert set(schema["properties"]) - set(own) == {"pligos-library", "global", "pligosRender"}
     assert set(schema["required"]) <= set(CONTRACT_KEYS)
     assert SCHEMA_FILE.name == f"values-contract-{CONTRACT_VERSION}.json"
 

@@ -9,15 +9,40 @@ Kubernetes' own default applies; its keys left out take Pligos' defaults.
 {{/* ---------------------------------------------------------------- names and labels */}}
 
 {{/*
+The release the chart is rendered for: its name and its namespace. They are .Release.Name and
+.Release.Namespace, unless the values hold `pligosRender` (docs/values-contract.md), which
+Pligos's renderer alone gives when one helm process renders charts of several releases. Every
+template reads them through these two, never .Release directly.
+*/}}
+{{- define "pligos.releaseName" -}}
+{{- (.Values.pligosRender | default dict).release | default .Release.Name -}}
+{{- end -}}
+
+{{- define "pligos.releaseNamespace" -}}
+{{- (.Values.pligosRender | default dict).namespace | default .Release.Namespace -}}
+{{- end -}}
+
+{{/*
+TEXT evaluated as a template, called with (list TEXT $): `tpl` with .Release.Name and
+.Release.Namespace as the two above say.
+*/}}
+{{- define "pligos.tpl" -}}
+{{- $root := index . 1 -}}
+{{- $release := dict "Name" (include "pligos.releaseName" $root) "Namespace" (include "pligos.releaseNamespace" $root) -}}
+{{- tpl (index . 0) (merge (dict "Release" (merge $release $root.Release)) $root) -}}
+{{- end -}}
+
+{{/*
 Object name: the release name when it already contains the service name, else
 <release>-<service>, cut to 63 characters.
 */}}
 {{- define "pligos.fullname" -}}
 {{- $name := .Values.metadata.name -}}
-{{- if contains $name .Release.Name -}}
-{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- $release := include "pligos.releaseName" . -}}
+{{- if contains $name $release -}}
+{{- $release | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-%s" $release $name | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 {{- end -}}
 
@@ -54,7 +79,7 @@ Labels that select the service's pods.
 */}}
 {{- define "pligos.selectorLabels" -}}
 app.kubernetes.io/name: {{ .Values.metadata.name | quote }}
-app.kubernetes.io/instance: {{ .Release.Name | quote }}
+app.kubernetes.io/instance: {{ include "pligos.releaseName" . | quote }}
 {{- end -}}
 
 {{/*
@@ -78,7 +103,7 @@ name, namespace, the recommended labels and the annotations when there are any.
 {{- define "pligos.metadata" -}}
 {{- $root := index . 0 -}}
 name: {{ index . 1 | quote }}
-namespace: {{ $root.Release.Namespace | quote }}
+namespace: {{ include "pligos.releaseNamespace" $root | quote }}
 labels:
   {{- include "pligos.labels" $root | nindent 2 }}
 {{- if gt (len .) 2 }}
@@ -391,7 +416,7 @@ credentials: <NAME>_FILE, the path of the mounted credential (credentialsAs file
 {{- range $name, $friend := .Values.friends }}
 {{- range $friend.env }}
 - name: {{ .name | quote }}
-  value: {{ tpl (toString (index $friend.config .key)) $ | quote }}
+  value: {{ include "pligos.tpl" (list (toString (index $friend.config .key)) $) | quote }}
 {{- end }}
 {{- range $friend.credentials }}
 {{- if $files }}
@@ -1407,7 +1432,7 @@ The lines of NOTES.txt that tell where each route is reached.
 {{- if and .fqdn (ne $via "none") }}
   {{ .name }}: {{ if .tls }}https{{ else }}http{{ end }}://{{ .fqdn }}{{ .path | default "/" }} (through {{ eq $via "gateway" | ternary (eq (.appProtocol | default "") "grpc" | ternary "a GRPCRoute" "an HTTPRoute") "an Ingress" }})
 {{- else }}
-  {{ .name }}: {{ include "pligos.fullname" $ }}.{{ $.Release.Namespace }}.svc:{{ .port }} (in the cluster)
+  {{ .name }}: {{ include "pligos.fullname" $ }}.{{ include "pligos.releaseNamespace" $ }}.svc:{{ .port }} (in the cluster)
 {{- end }}
 {{- end }}
 {{- end -}}
@@ -1424,7 +1449,7 @@ needs besides the chart: the inline secret data, given with --values.
 {{- end -}}
 {{- end }}
 Upgrade it with:
-  helm upgrade --install {{ .Release.Name }} <chart> --namespace {{ .Release.Namespace }}{{ if $inline }} --values <chart>/secrets/values.yaml{{ end }}
+  helm upgrade --install {{ include "pligos.releaseName" . }} <chart> --namespace {{ include "pligos.releaseNamespace" . }}{{ if $inline }} --values <chart>/secrets/values.yaml{{ end }}
 {{- with $inline }}
 The data of the inline secrets ({{ join ", " . }}) is never part of the chart: `pligos generate` writes it to the chart's secrets/values.yaml.
 {{- end }}

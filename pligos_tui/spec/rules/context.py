@@ -15,13 +15,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Final, TypeVar
 
-from pligos_tui.errors import ConfigError, Problem, ResolveError
+from pligos_tui.errors import ConfigError, FlavorPinError, Problem, ResolveError
 from pligos_tui.io.files import special_kind
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.io.yamlread import Document
 from pligos_tui.spec.effective import Settings, settings_of
 from pligos_tui.spec.fields import folder_files, service_path
-from pligos_tui.spec.flavors import Flavor, FlavorSet
+from pligos_tui.spec.flavors import Choice, Flavor, FlavorSet
 from pligos_tui.spec.model import (
     Command,
     Context,
@@ -85,6 +85,8 @@ class Resolution:
     cycle: ResolveError | None = None  # why it could not be resolved
     flavor: Flavor | None = None  # None: no flavor, an unknown one or a broken one
     broken_flavor: list[Problem] = field(default_factory=list)  # problems of its flavor.yaml
+    choice: Choice | None = None  # the version its flavor: resolved to
+    pin_error: FlavorPinError | None = None  # a pin written wrong, or that nothing matches
 
 
 @dataclass
@@ -246,9 +248,12 @@ class RuleContext:
         out.resolved = resolved
         if resolved.flavor:
             try:
-                out.flavor = self.flavors.get(resolved.flavor, self.flavor_search)
+                out.choice = self.flavors.choose(svc, resolved.flavor)
+            except FlavorPinError as exc:
+                out.pin_error = exc
             except ConfigError as exc:
                 out.broken_flavor = exc.problems
+            out.flavor = out.choice.flavor if out.choice is not None else None
         return out
 
     @property

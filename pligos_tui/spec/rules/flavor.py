@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pligos_tui.errors import Rule, did_you_mean
+from pligos_tui.errors import FlavorPinError, Rule, did_you_mean
+from pligos_tui.spec.flavors import pin_name
 from pligos_tui.spec.rules.context import RuleContext
 from pligos_tui.spec.rules.registry import Found, rule
 
@@ -13,6 +14,9 @@ FLAVOR_NONE = Rule("E-FLAVOR-NONE", "a context has no flavor, neither its own no
                    "context it extends")
 FLAVOR_UNKNOWN = Rule("E-FLAVOR-UNKNOWN", "a context names a flavor that is neither built in "
                       "nor in a flavorPaths folder")
+FLAVOR_PIN = Rule("E-FLAVOR-PIN", "a context's flavor is not written as a flavor name with an "
+                  "optional pin (webservice, webservice@2, webservice@2.3, webservice@2.3.1)")
+FLAVOR_VERSION = Rule("E-FLAVOR-VERSION", "no version of a context's flavor matches its pin")
 FLAVOR_TAKES = Rule("E-FLAVOR-TAKES", "a context assigns a property its flavor does not take")
 FLAVOR_NEEDS = Rule("E-FLAVOR-NEEDS", "a context does not set a property its flavor requires")
 
@@ -30,12 +34,30 @@ def no_flavor(ctx: RuleContext) -> Iterator[Found]:
 def unknown_flavor(ctx: RuleContext) -> Iterator[Found]:
     for r in ctx.resolutions:
         resolved = r.resolved
-        if resolved is None or not resolved.flavor or r.flavor or r.broken_flavor:
+        if resolved is None or not resolved.flavor or r.flavor or r.broken_flavor \
+                or r.pin_error is not None:
             continue
         available = list(ctx.flavors.available(ctx.flavor_search))
         yield Found(resolved.where("flavor"), f"unknown flavor {resolved.flavor!r} "
-                    "({contexts})", did_you_mean(resolved.flavor, available, loose=True)
+                    "({contexts})", did_you_mean(pin_name(resolved.flavor), available, loose=True)
                     or f"flavors are: {', '.join(available)}", context=r.context.name)
+
+
+def _pin_errors(ctx: RuleContext, kind: str) -> Iterator[Found]:
+    for r in ctx.resolutions:
+        if r.resolved is not None and r.pin_error is not None and r.pin_error.kind == kind:
+            yield Found(r.resolved.where("flavor"), f"{r.pin_error.message} ({{contexts}})",
+                        r.pin_error.hint, context=r.context.name)
+
+
+@rule(FLAVOR_PIN)
+def bad_pin(ctx: RuleContext) -> Iterator[Found]:
+    yield from _pin_errors(ctx, FlavorPinError.SYNTAX)
+
+
+@rule(FLAVOR_VERSION)
+def no_version(ctx: RuleContext) -> Iterator[Found]:
+    yield from _pin_errors(ctx, FlavorPinError.VERSION)
 
 
 @rule(FLAVOR_TAKES)

@@ -33,6 +33,7 @@ from pligos_tui.spec.rules import (
 )
 from pligos_tui.spec.rules.context import RuleContext
 from pligos_tui.spec.rules.registry import RULE_FUNCTIONS, Found
+from pligos_tui.spec.source_entries import SOURCE_RULES
 from pligos_tui.spec.structure import STRUCTURE_RULES
 
 # the modules of rule functions; importing them registers their rules
@@ -74,7 +75,7 @@ def all_rules() -> list[Rule]:
     """Every rule, each once: those enforced while reading, then those of rule functions."""
     table: dict[str, Rule] = {}
     declared = [*READ_RULES, *STRUCTURE_RULES, *FIELD_RULES, *FRIEND_RULES, *FLAVOR_RULES,
-                *(f.rule for f in RULE_FUNCTIONS)]
+                *SOURCE_RULES, *(f.rule for f in RULE_FUNCTIONS)]
     for r in declared:
         if table.setdefault(r.id, r) != r:
             raise ValueError(f"two rules have the id {r.id}")
