@@ -56,7 +56,7 @@ def plan_lines(result: Plan) -> list[Line]:
     """The plan as the terminal shows it: the headline, the fleet's groups, then each
     service's charts that change."""
     from pligos_tui import cli_report as report
-    from pligos_tui.jobs.plan_formats import STATUS_WORDS, changed_charts, headline
+    from pligos_tui.jobs.plan_formats import changed_charts, headline, status_word
 
     lines: list[Line] = [[(headline(result), "bold")]]
     if result.groups:
@@ -69,7 +69,7 @@ def plan_lines(result: Plan) -> list[Line]:
         if chart.id.folder != service:
             service = chart.id.folder
             lines += [[("", "")], [(chart.service, "bold"), (f"  ({chart.file})", "")]]
-        lines.append([(f"  {chart.id.context}: {STATUS_WORDS[chart.status]}", "bold")])
+        lines.append([(f"  {chart.id.context}: {status_word(result, chart)}", "bold")])
         lines += chart_lines(chart, indent="    ")
     for folder, text in sorted(result.invalid.items()):
         lines += [[("", "")], [(f"{folder} does not validate:", report.ERROR)]]

@@ -11,9 +11,12 @@ the flavors' helpers below `charts/pligos-library/`, through a link to its root'
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from pligos_tui import __version__
 from pligos_tui.charts.contract import Compiled
@@ -264,3 +267,25 @@ def library_state(lib: Path, planned: dict[str, bytes]) -> ChartState:
                           state.edited)
     return state
 
+
+
+def read_chart(dest: Path) -> dict[str, bytes]:
+    """A written chart's files as a planned chart holds them (`plan` compares the two):
+    through the helpers' link, without the marker and the fetched subcharts."""
+    files: dict[str, bytes] = {}
+    for folder, _, names in os.walk(dest, followlinks=True):  # (the library is a link)
+        for name in names:
+            path = Path(folder) / name
+            rel = path.relative_to(dest).as_posix()
+            if rel != MARKER and not is_fetched(rel) and path.is_file():
+                files[rel] = path.read_bytes()
+    return dict(sorted(files.items()))
+
+
+def chart_version(files: dict[str, bytes]) -> str:
+    """The version a chart's Chart.yaml gives ("" when it gives none)."""
+    try:
+        meta = yaml.safe_load(files.get("Chart.yaml", b"")) or {}
+    except yaml.YAMLError:
+        return ""
+    return str(meta.get("version", "")) if isinstance(meta, dict) else ""

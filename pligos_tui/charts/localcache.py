@@ -1,9 +1,9 @@
 """The machine-local side of a record: what only this machine can know, outside the repository.
 
 A service's record (`charts/records.py`) is committed with its charts, so it holds only what
-is the same on every checkout. What belongs to one machine is kept here, in
-`$XDG_CACHE_HOME/pligos/records/` (default `~/.cache/pligos/records/`), one file per record
-named by a hash of the record's absolute path:
+is the same on every checkout. What belongs to one machine is kept here, in the `records/`
+folder of Pligos's cache (`io/cachedir.py`: `$PLIGOS_CACHE_DIR`, else `$XDG_CACHE_HOME/pligos`,
+else `~/.cache/pligos`), one file per record named by a hash of the record's absolute path:
 - the fingerprint of each chart folder as last written (`library.chart_stat`), which lets an
   unchanged run skip reading the charts back;
 - the digests of the file provider's secret files, keyed with this machine's random key
@@ -25,20 +25,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pligos_tui.io import cachedir
+
 FORMAT = 1
-CACHE_ENV = "XDG_CACHE_HOME"
 
 
 def cache_root() -> Path | None:
-    """`$XDG_CACHE_HOME/pligos` (an absolute XDG_CACHE_HOME only), else `~/.cache/pligos`;
-    None when there is no home to put it in."""
-    configured = os.environ.get(CACHE_ENV, "")
-    if configured and os.path.isabs(configured):
-        return Path(configured) / "pligos"
-    try:
-        return Path.home() / ".cache" / "pligos"
-    except (RuntimeError, KeyError):
-        return None
+    """Where the local side of records lives: Pligos's cache (`io.cachedir`)."""
+    return cachedir.cache_root()
 
 
 KEY_FILE = "key"  # in cache_root(): this machine's random key for digests of secret files

@@ -362,6 +362,8 @@ class Records:
             return None
         if collect_again(root, record.inputs, self.flavor_digest) != record.inputs:
             return None
+        if not lock_input(root).items() <= record.inputs.items():
+            return None  # (another pligos.lock applies now: one was added or removed nearer)
         secrets = record.local.get("secrets")
         if not isinstance(secrets, dict) or collect_again(root, secrets) != secrets:
             return None  # (None: secrets from a store that cannot be checked here)

@@ -9,17 +9,24 @@ always safe; it only costs time.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 
 def cache_root() -> Path:
-    """The root of Pligos's cache (it may not exist yet)."""
+    """The root of Pligos's cache (it may not exist yet). A relative XDG_CACHE_HOME is
+    ignored, as the XDG spec says; without a home folder, a private folder of the system's
+    temporary one."""
     configured = os.environ.get("PLIGOS_CACHE_DIR")
     if configured:
-        return Path(configured).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "pligos"
+        return Path(configured).expanduser().absolute()
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if xdg and os.path.isabs(xdg):
+        return Path(xdg) / "pligos"
+    try:
+        return Path.home() / ".cache" / "pligos"
+    except (RuntimeError, KeyError):
+        return Path(tempfile.gettempdir()) / f"pligos-cache-{os.getuid()}"
 
 
 def cache_dir(part: str) -> Path:

@@ -10,7 +10,9 @@ rendered already.
 
 In git, a service none of whose inputs changed since the ref (its folder, the folders of
 flavors and friends it reads, the files it mounts, pligos.lock) is not even planned: `plan`
-of a tree where nothing changed reads each pligos.yaml once and renders nothing.
+of a tree where nothing changed reads each pligos.yaml once and renders nothing. The ref's side
+of the others is kept between runs while what it read at the ref is the same, and helm
+renders each service's charts while the next is planned (`plan_cache.py`).
 
 The result is a `Plan`: every chart's status and object changes, the changes grouped across the
 fleet (`fleet_groups`), what changed without a manifest change (chart version, flavor), the
@@ -27,8 +29,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pligos_tui.charts.batch import ChartInput, Outcome, chart_digest, render_many
 from pligos_tui.charts.changes import (
     ChartChanges,
@@ -38,6 +38,7 @@ from pligos_tui.charts.changes import (
     fleet_groups,
     parse_objects,
 )
+from pligos_tui.charts.chart import chart_version, read_chart
 from pligos_tui.charts.plan import plan_chart, select_contexts
 from pligos_tui.charts.rendercache import RenderCache
 from pligos_tui.errors import ConfigError, PligosError, UsageError, display_path
@@ -45,7 +46,7 @@ from pligos_tui.io import git
 from pligos_tui.jobs import plan_cache
 from pligos_tui.jobs.plan_cache import Parsed, Pending, Renders
 from pligos_tui.secrets import LazyProvider, RedactingProvider, SecretProvider
-from pligos_tui.spec.discover import find_services, is_fetched, split_v1
+from pligos_tui.spec.discover import find_services, split_v1
 from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.spec.load import load_service, load_service_text
 from pligos_tui.spec.lock import Locks
@@ -207,65 +208,23 @@ def disk_side(work: Side, roots: dict[str, Path]) -> Side:
     side = Side("the charts on disk")
     for cid, chart in work.charts.items():
         root = roots[cid.folder]
-        dest = chart_dest_of(root, chart.service, cid.context)
+        dest = root / CHARTS_DIR / cid.context / chart.service
         if not (dest / MARKER).is_file():
             continue
         files = read_chart(dest)
+        if SECRET_VALUES_FILE in files:  # (real data on disk: the redacted plan's instead)
+            planned = chart.input.files if chart.input else {}
+            if SECRET_VALUES_FILE in planned:
+                files[SECRET_VALUES_FILE] = planned[SECRET_VALUES_FILE]
+            else:
+                del files[SECRET_VALUES_FILE]
         side.charts[cid] = SideChart(
-            cid, chart.service, chart.file, chart.flavor, _chart_version(files),
+            cid, chart.service, chart.file, chart.flavor, chart_version(files),
             ChartInput(label=f"the chart at {display_path(dest)}", files=files,
                        release=chart.input.release if chart.input else chart.service,
                        namespace=chart.input.namespace if chart.input else cid.context,
                        values=(SECRET_VALUES_FILE,) if SECRET_VALUES_FILE in files else ()))
     return side
-
-
-def chart_dest_of(root: Path, name: str, context: str) -> Path:
-    return root / CHARTS_DIR / context / name
-
-
-def read_chart(dest: Path) -> dict[str, bytes]:
-    """A written chart's files as a planned chart holds them: through the helpers' link,
-    without the marker and the fetched subcharts; its inline secret data redacted."""
-    files: dict[str, bytes] = {}
-    for folder, _, names in os.walk(dest, followlinks=True):  # (the library is a link)
-        for name in names:
-            path = Path(folder) / name
-            rel = path.relative_to(dest).as_posix()
-            if rel != MARKER and not is_fetched(rel) and path.is_file():
-                files[rel] = path.read_bytes()
-    files = dict(sorted(files.items()))
-    if SECRET_VALUES_FILE in files:
-        files[SECRET_VALUES_FILE] = _redacted_values(files[SECRET_VALUES_FILE])
-    return files
-
-
-def _redacted_values(data: bytes) -> bytes:
-    """Inline secret values with every value replaced, as the redacted plan of the chart
-    writes them."""
-    from pligos_tui.io.yamlwrite import dump_yaml
-    from pligos_tui.secrets import RedactingProvider as Redacting
-
-    def walk(node: object) -> object:
-        if isinstance(node, dict):
-            return {k: walk(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [walk(v) for v in node]
-        return Redacting.PLACEHOLDER.decode()
-
-    try:
-        parsed = yaml.safe_load(data)
-    except yaml.YAMLError:
-        return data
-    return dump_yaml(walk(parsed)).encode()
-
-
-def _chart_version(files: dict[str, bytes]) -> str:
-    try:
-        meta = yaml.safe_load(files.get("Chart.yaml", b"")) or {}
-    except yaml.YAMLError:
-        return ""
-    return str(meta.get("version", "")) if isinstance(meta, dict) else ""
 
 
 # --------------------------------------------------------------------------- comparing
@@ -283,7 +242,13 @@ def compare(before: Side, after: Side, *, cache: RenderCache | None = None,
             results.append(_result(cid, old, new, UNCHANGED))
         elif new is None and old is not None and old.error:
             continue  # gone, and it never rendered: nothing of it was deployed
+        elif new is None and old is not None and cid.folder in after.invalid:
+            results.append(_result(cid, old, None, FAILS, error=f"{old.file} does not "
+                                   "validate any more (its problems are listed below)"))
         else:
+            if old is None and new is not None and cid.folder in before.invalid:
+                old = SideChart(cid, new.service, new.file, "", "",  # (did not load there)
+                                error=f"at {before.label}: {before.invalid[cid.folder]}")
             pending.append((cid, old, new))
     started = renders if renders is not None else Renders(cache)
     parsed = Parsed(_beside(cache, "objects"), keep=cache is not None)
@@ -405,7 +370,24 @@ def plan(paths: list[Path], *, against: str | None = None, contexts: list[str] |
     (default HEAD) or, outside git, against the charts on disk."""
     cache = cache if cache is not None else RenderCache()
     roots = _service_roots(paths)
-    top = git.toplevel(paths[0].resolve()) if paths else None
+    tops = {git.toplevel(p.resolve()) for p in paths}
+    if len(tops) > 1:
+        raise UsageError("the paths given are in different git repositories (or some in none): "
+                         + ", ".join(display_path(p) for p in paths),
+                         hint="plan one repository at a time")
+    top = tops.pop() if tops else None
+    result = _plan(paths, roots, top, against, contexts, cache)
+    known = {c.id.context for c in [*result.charts, *result.broken]}
+    missing = [c for c in dict.fromkeys(contexts or ()) if c not in known]
+    if missing and not result.invalid:
+        raise UsageError(f"no service below {', '.join(display_path(p) for p in paths)} has a "
+                         f"context named {missing[0]!r}",
+                         hint="`pligos contexts PATH` lists a service's contexts")
+    return result
+
+
+def _plan(paths: list[Path], roots: list[Path], top: Path | None, against: str | None,
+          contexts: list[str] | None, cache: RenderCache) -> Plan:
     if top is None:
         if against:
             raise UsageError(f"{display_path(paths[0])} is not in a git repository, so "

@@ -24,6 +24,7 @@ ignored. Deleting it only costs time.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import marshal
@@ -187,16 +188,18 @@ class Tree:
         return f"{'' if folder == '.' else folder + '/'}{CONFIG_NAME}" in self.entries
 
 
-def _inside(path: Path, base: Path) -> str | None:
-    """`path` (absolute) from `base`, posix, when it lies inside without a symbolic link on
-    the way; else None."""
-    normal = os.path.normpath(path)
-    if os.path.realpath(normal) != normal:
-        return None
+def _inside(path: Path, base: Path, tree: Tree) -> str | None:
+    """`path` (absolute, in `base`: the files of `tree`'s commit) from `base`, posix, when
+    it lies inside without a symbolic link on the way; else None."""
     try:
-        return Path(normal).relative_to(base).as_posix() or "."
+        found = Path(os.path.normpath(path)).relative_to(base).as_posix() or "."
     except ValueError:
         return None
+    parts = found.split("/")
+    for i in range(1, len(parts) + 1):
+        if tree.entries.get("/".join(parts[:i]), "").startswith(Tree.LINK):
+            return None
+    return found
 
 
 def ref_inputs(svc: Service, folder: str, base: Path, tree: Tree, flavors: Sequence[Path],
@@ -212,11 +215,11 @@ def ref_inputs(svc: Service, folder: str, base: Path, tree: Tree, flavors: Seque
         kind, _, name = key.partition(":")
         if key == "pligos":
             continue
-        path = _inside(svc.root / name, base)
+        path = _inside(svc.root / name, base, tree)
         if path is None or kind not in ("file", "dir", "friends", "flavors"):
             return None
         specs.add(f"file:{path}" if kind == "file" else f"dir:{path}")
-    locks = [_inside(p, base) for p in [lock_path(svc.root), *lock_files(svc.root, base)]]
+    locks = [_inside(p, base, tree) for p in [lock_path(svc.root), *lock_files(svc.root, base)]]
     if None in locks:
         return None
     specs |= {f"file:{path}" for path in locks}
@@ -224,7 +227,7 @@ def ref_inputs(svc: Service, folder: str, base: Path, tree: Tree, flavors: Seque
     for flavor in [*flavors, *folders]:
         if flavor.parent == BUILTIN_FLAVORS:
             continue  # (this Pligos's own: `generator()` names it)
-        path = _inside(flavor, base)
+        path = _inside(flavor, base, tree)
         if path is None:
             return None
         specs.add(f"tree:{path}")
@@ -283,14 +286,16 @@ class _Store:
         data = FORMAT + b" " + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
         tmp = path.parent / f".{key}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
         try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, exist_ok=True)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, path)
             self.written = True
         except OSError:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # (the cache's folder is not one: no cache)
+                tmp.unlink(missing_ok=True)
 
     def prune(self, max_bytes: int = MAX_BYTES) -> None:
         """Remove the oldest entries past `max_bytes` (only after a run that wrote any)."""
@@ -337,7 +342,8 @@ class RefPlans:
                  folder: Path | None = None) -> None:
         self.top, self.tree = top, tree
         self.store = _Store(folder if folder is not None else cache_dir("plans"))
-        self.scope = json.dumps([str(top.resolve()), os.getcwd(), contexts, generator()])
+        self.scope = json.dumps([str(top.resolve()), os.getcwd(), contexts, generator(),
+                                 os.environ.get("PLIGOS_MAX_FILE_SIZE", "")])
 
     def _variants(self, folder: str) -> list[dict[str, Any]]:
         body = self.store.get(_digest(self.scope, folder))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -43,14 +44,15 @@ def changed_charts(plan: Plan) -> list[ChartResult]:
 
 def headline(plan: Plan) -> str:
     """The plan in one sentence."""
-    total = len(plan.charts)
-    services = len({c.id.folder for c in plan.charts})
+    every = plan.charts + plan.broken
+    total = len(every)
+    services = len({c.id.folder for c in every})
     changed = changed_charts(plan)
-    if not changed and not plan.invalid and not plan.broken:
-        return (f"nothing changes: {_n(total, 'chart')} of {_n(services, 'service')} render "
-                f"the same as {_against(plan)}")
-    touched = len({c.id.folder for c in changed})
     verb = "changes" if total == 1 else "change"
+    if not changed and not plan.invalid and not plan.broken:
+        return (f"nothing changes: {_n(total, 'chart')} of {_n(services, 'service')} "
+                f"render{'s' if total == 1 else ''} the same as {_against(plan)}")
+    touched = len({c.id.folder for c in changed})
     parts = [f"{len(changed)} of {_n(total, 'chart')} {verb} in {touched} of "
              f"{_n(services, 'service')} against {_against(plan)}"]
     for status in (FAILS, ADDED, REMOVED, FIXED):
@@ -60,7 +62,7 @@ def headline(plan: Plan) -> str:
         count = len(plan.invalid)
         parts.append(f"{_n(count, 'service')} {'does' if count == 1 else 'do'} not validate")
     if plan.broken:
-        parts.append(f"{_n(len(plan.broken), 'chart')} failing on both sides")
+        parts.append(f"{_n(len(plan.broken), 'chart')} failing before and after it")
     return "; ".join(parts)
 
 
@@ -171,22 +173,22 @@ def plan_markdown(plan: Plan) -> str:
     out = [f"### pligos plan: {_md_text(headline(plan))}", ""]
     if plan.groups:
         out += ["| change | charts | services |", "|---|---:|---:|"]
-        out += [f"| {_md_code(g.label)} | {len(g.charts)} | {g.services} |"
+        out += [f"| {_md_code(g.label, table=True)} | {len(g.charts)} | {g.services} |"
                 for g in plan.groups]
         out.append("")
     by_service: dict[str, list[ChartResult]] = {}
     for chart in changed_charts(plan) + plan.broken:
         by_service.setdefault(chart.id.folder, []).append(chart)
     for folder, charts in by_service.items():
-        contexts = ", ".join(f"{c.id.context} ({STATUS_WORDS[c.status]})" for c in charts)
+        contexts = ", ".join(f"{c.id.context} ({status_word(plan, c)})" for c in charts)
         out += [f"<details><summary><b>{_md_text(charts[0].service)}</b> "
                 f"({_md_text(folder)}): {_md_text(contexts)}</summary>", ""]
         for chart in charts:
-            out.append(f"**{_md_text(chart.id.context)}**: {STATUS_WORDS[chart.status]}"
-                       f" (`{_md_text(chart.file)}`)")
+            out.append(f"**{_md_text(chart.id.context)}**: {status_word(plan, chart)}"
+                       f" ({_md_code(chart.file)})")
             out.append("")
             if chart.error:
-                out += ["```text", *chart.error.splitlines(), "```", ""]
+                out += [*_md_block("text", chart.error.splitlines()), ""]
             out += [f"- {_md_text(note)}" for note in chart.notes]
             for change in chart.changes:
                 out.append(f"- {change.change} {_md_code(f'{change.key.kind} {_name(change)}')}")
@@ -194,14 +196,13 @@ def plan_markdown(plan: Plan) -> str:
                     lines = field_lines(field)
                     out.append(f"  - {_md_code(lines[0])}")
                     if len(lines) > 1:
-                        fence = "diff" if lines[0].endswith(": text changed") else "yaml"
-                        out += [f"    ```{fence}", *(f"    {line[2:]}" for line in lines[1:]),
-                                "    ```"]
+                        kind = "diff" if lines[0].endswith(": text changed") else "yaml"
+                        out += _md_block(kind, [line[2:] for line in lines[1:]], "    ")
             out.append("")
         out += ["</details>", ""]
     for folder, text in sorted(plan.invalid.items()):
-        out += [f"**{_md_text(folder)}** does not validate:", "", "```text",
-                *text.splitlines(), "```", ""]
+        out += [f"**{_md_text(folder)}** does not validate:", "",
+                *_md_block("text", text.splitlines()), ""]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -211,9 +212,30 @@ def _md_text(text: str) -> str:
             .replace("|", "\\|"))
 
 
-def _md_code(text: str) -> str:
-    """Text as inline code, whatever backticks it holds; pipes escaped for tables."""
-    fence = "``" if "`" in text else "`"
+def _longest_run(text: str, char: str = "`") -> int:
+    runs = re.findall(f"{re.escape(char)}+", text)
+    return max((len(r) for r in runs), default=0)
+
+
+def _md_code(text: str, *, table: bool = False) -> str:
+    """Text as inline code, whatever backticks it holds (its fence is longer than their
+    longest run); pipes escaped only in a table, where they would end the cell."""
+    fence = "`" * (_longest_run(text) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
-    escaped = text.replace("|", "\\|")
-    return f"{fence}{pad}{escaped}{pad}{fence}"
+    if table:
+        text = text.replace("|", "\\|")
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _md_block(kind: str, lines: list[str], indent: str = "") -> list[str]:
+    """A fenced block of `lines`, its fence longer than any run of backticks in them (a
+    config file holding markdown cannot close it)."""
+    fence = "`" * max(3, _longest_run("\n".join(lines)) + 1)
+    return [f"{indent}{fence}{kind}", *(f"{indent}{line}" for line in lines), f"{indent}{fence}"]
+
+
+def status_word(plan: Plan, chart: ChartResult) -> str:
+    """How a chart's status reads; one that fails on both sides says so."""
+    if chart in plan.broken:
+        return "fails before and after the change"
+    return STATUS_WORDS[chart.status]

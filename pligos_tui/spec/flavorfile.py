@@ -293,6 +293,7 @@ class Head:
     folder: Path
     line: int | None = None  # of `version:` (else `name:`) in its flavor.yaml
     problems: tuple[Problem, ...] = ()  # a flavor.yaml that does not parse, a bad name/version
+    unnamed: bool = False  # which flavor it is cannot be read (it does not parse, a bad name)
 
 
 _HEADS: dict[Path, tuple[tuple[int, int, int], Head]] = {}  # folder -> (its stat, its head)
@@ -312,12 +313,16 @@ def read_head(folder: Path) -> Head:
     try:
         doc = load_file(file, display_path(file))
     except ConfigError as exc:
-        head = Head(folder.name, parse_version(NO_VERSION), folder, problems=tuple(exc.problems))
+        head = Head(folder.name, parse_version(NO_VERSION), folder, problems=tuple(exc.problems),
+                    unnamed=True)
     else:
         problems = Problems(doc.file)
         data = doc.data if isinstance(doc.data, dict) else {}
         name, version = read_identity(doc, problems, data, folder)
         line = doc.line(("version",)) if "version" in data else doc.line(("name",), key=True)
-        head = Head(name, version, folder, line if data else None, tuple(problems.errors))
+        unnamed = not isinstance(doc.data, (dict, type(None))) or any(
+            p.rule == FLAVOR_NAME.id for p in problems.errors)
+        head = Head(name, version, folder, line if data else None, tuple(problems.errors),
+                    unnamed)
     _HEADS[folder] = (stamp, head)
     return head

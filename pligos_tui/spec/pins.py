@@ -4,7 +4,9 @@
 would change (`stale_locks`), `upgrade-flavor` writes the lock of the services it edited. The
 entries of services not loaded are kept; when every service below a lock was loaded, those no
 service uses are dropped. Two services sharing a lock that mean different flavors by one pin
-(they take flavors from different folders) are refused: each then needs a lock of its own.
+(they take flavors from different folders) are refused, in one run or one at a time (an entry
+changes source only when no service left out of the run means the old one): each then needs a
+lock of its own.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from pathlib import Path
 from pligos_tui.errors import PligosError, ResolveError, UsageError, display_path
 from pligos_tui.spec.discover import find_services, split_v1
 from pligos_tui.spec.flavors import Choice, FlavorSet
+from pligos_tui.spec.load import load_service
 from pligos_tui.spec.lock import Lock, LockEntry, render_lock, write_lock
 from pligos_tui.spec.lockpath import lock_path
 from pligos_tui.spec.model import Service
 from pligos_tui.spec.resolve import resolve_context
-from pligos_tui.spec.vocabulary import BUILTIN_SOURCE, CONFIG_NAME, LOCK_FILE
+from pligos_tui.spec.vocabulary import CONFIG_NAME, LOCK_FILE
 
 
 @dataclass
@@ -59,7 +62,9 @@ def lock_updates(services: Sequence[Service], flavors: FlavorSet) -> list[LockUp
     """What each lock of `services` holds once their choices are recorded: the entries of
     what they use added or updated, those of services not loaded kept (all dropped that no
     service below the lock uses, when every such service was loaded). Two services of one
-    lock that mean different flavors by one pin are a UsageError."""
+    lock that mean different flavors by one pin are a UsageError, whether both were loaded
+    or only one: an entry is replaced by one from another source only when no service left
+    out means the old one by that pin."""
     by_lock: dict[Path, list[tuple[Service, dict[str, Choice]]]] = {}
     locks: dict[Path, Lock] = {}
     for svc in sorted(services, key=lambda s: str(s.root)):
@@ -69,9 +74,8 @@ def lock_updates(services: Sequence[Service], flavors: FlavorSet) -> list[LockUp
     updates = []
     for path, used in by_lock.items():
         lock = locks[path]
-        pins = {pin for _, chosen in used for pin in chosen}
-        complete = set(lock.flavors) <= pins or _all_loaded(lock, [s for s, _ in used])
-        new: dict[str, LockEntry] = {} if complete else dict(lock.flavors)
+        rest = _Unloaded(lock, [s for s, _ in used], flavors)
+        new: dict[str, LockEntry] = dict(lock.flavors)
         claimed: dict[str, tuple[Service, LockEntry]] = {}
         for svc, chosen in used:
             for pin, choice in chosen.items():
@@ -80,36 +84,69 @@ def lock_updates(services: Sequence[Service], flavors: FlavorSet) -> list[LockUp
                 if other is not None and other[1] != entry:
                     raise _conflict(lock, pin, other[0].file, other[1], svc, entry)
                 old = lock.flavors.get(pin)
-                if other is None and not complete and old is not None and old != entry \
-                        and not _sees(flavors, svc, old):
-                    raise _conflict(lock, pin, "another service", old, svc, entry)
+                if other is None and old is not None and old.source != entry.source:
+                    rest.check(pin, svc, entry)
                 claimed[pin] = (svc, entry)
                 new[pin] = entry
+        unused = set(new) - set(claimed)
+        if unused and rest.none():
+            new = {pin: e for pin, e in new.items() if pin not in unused}
         updates.append(LockUpdate(lock, dict(sorted(new.items()))))
     return updates
 
 
-def _all_loaded(lock: Lock, loaded: list[Service]) -> bool:
-    """Whether every service using `lock` (below its folder, with no nearer lock) is loaded."""
-    try:
-        roots, _ = split_v1(find_services([lock.folder]))
-    except PligosError:
-        return False
-    have = {s.root for s in loaded}
-    return all(r in have for r in roots if lock_path(r) == lock.path)
+class _Unloaded:
+    """The services of one lock (below its folder, with no nearer lock) that a run did not
+    load: found only when a question needs them, and each read (not checked) only when an
+    entry it may rely on would change."""
 
+    def __init__(self, lock: Lock, loaded: list[Service], flavors: FlavorSet) -> None:
+        self.lock, self.flavors = lock, flavors
+        self.have = {s.root for s in loaded}
+        self._roots: list[Path] | None = None
+        self._choices: dict[Path, dict[str, LockEntry] | None] = {}
 
-def _sees(flavors: FlavorSet, svc: Service, entry: LockEntry) -> bool:
-    """Whether the source of a lock entry is one the service takes flavors from (so that its
-    choice may replace the entry: the folder moved on, the version is gone)."""
-    if entry.source == BUILTIN_SOURCE or any(o.source == entry.source
-                                             for o in flavors.offers(svc)):
-        return True
-    lock = flavors.lock_of(svc)
-    folders = {(svc.root / p).resolve() for p in svc.flavor_paths}
-    if (lock.folder / entry.source).resolve().parent in folders:
-        return True
-    return any(s.label == entry.source for s in getattr(svc, "flavor_sources", None) or [])
+    def roots(self) -> list[Path]:
+        if self._roots is None:
+            try:
+                roots, _ = split_v1(find_services([self.lock.folder]))
+            except PligosError:
+                roots = []
+            self._roots = [r for r in roots
+                           if r not in self.have and lock_path(r) == self.lock.path]
+        return self._roots
+
+    def none(self) -> bool:
+        """Whether every service using the lock was loaded."""
+        return not self.roots()
+
+    def check(self, pin: str, svc: Service, entry: LockEntry) -> None:
+        """Refuse to replace the lock's entry of `pin` by `entry` (another source) while a
+        service left out means another flavor by it (or cannot be read to tell)."""
+        for root in self.roots():
+            theirs = self._entries(root)
+            if theirs is not None and theirs.get(pin) in (None, entry):
+                continue
+            file = display_path(root / CONFIG_NAME)
+            if theirs is None:
+                raise UsageError(
+                    f"{svc.file} would change the entry of {pin!r} in "
+                    f"{display_path(self.lock.path)}, which {file} shares and which cannot "
+                    "be read to tell what it means by it",
+                    hint=f"fix {file} first, or give {svc.file} a lock of its own (an empty "
+                         f"{LOCK_FILE} beside it)")
+            raise _conflict(self.lock, pin, file, self.lock.flavors[pin], svc, entry)
+
+    def _entries(self, root: Path) -> dict[str, LockEntry] | None:
+        """What a service left out means by each pin; None when it cannot be read."""
+        if root not in self._choices:
+            try:
+                other = load_service(root, check=False)
+                self._choices[root] = {pin: c.entry()
+                                       for pin, c in choices(other, self.flavors).items()}
+            except PligosError:
+                self._choices[root] = None
+        return self._choices[root]
 
 
 def _conflict(lock: Lock, pin: str, first: str, a: LockEntry, svc: Service,

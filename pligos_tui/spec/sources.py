@@ -68,6 +68,7 @@ class Candidate:
     source: str  # as messages and pligos.lock name the source
     identity: str  # git commit or OCI digest ("" for folders and built-ins)
     fetch: Callable[[], Path]  # the flavor's folder (flavor.yaml inside), fetched on first call
+    shown: str = ""  # how messages name that folder: repository@ref:path, oci://...:version
 
 
 def candidates(source: FlavorSource, root: Path, *,
@@ -355,7 +356,10 @@ def _read_tree(source: FlavorSource, tree: Path, commit: str) -> list[Candidate]
     out = []
     for folder, default in folders:
         name, version = _head(folder, default)
-        out.append(Candidate(name, version, source.label, commit, _keep(folder)))
+        inside = "/".join(p for p in (source.path, folder.relative_to(tree).as_posix())
+                          if p and p != ".")
+        out.append(Candidate(name, version, source.label, commit, _keep(folder),
+                             f"{source.url}@{source.ref or 'HEAD'}:{inside}"))
     return out
 
 
@@ -496,7 +500,8 @@ def _oci_candidates(source: FlavorSource, locked: Mapping[str, str]) -> list[Can
                     continue  # (the registry no longer has it)
                 folder = got[2]
             out.append(Candidate(name, version, source.label, digest,
-                                 _checked(source, name, version, folder)))
+                                 _checked(source, name, version, folder),
+                                 f"{source.url}:{version}"))
         return out
     found = _oci_versions(source)
     if not found:
@@ -507,7 +512,7 @@ def _oci_candidates(source: FlavorSource, locked: Mapping[str, str]) -> list[Can
                  f"{name}-VERSION.tgz {source.url.rsplit('/', 1)[0]}"
                  + (" --plain-http" if source.plain_http else ""))
     return [Candidate(name, version, source.label, digest,
-                      _checked(source, name, version, folder))
+                      _checked(source, name, version, folder), f"{source.url}:{version}")
             for version, digest, folder in found]
 
 

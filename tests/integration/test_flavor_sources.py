@@ -396,3 +396,65 @@ def test_an_oci_source_needs_helm(tmp_path: Path, monkeypatch) -> None:
         candidates(source, service_root(tmp_path))
     assert caught.value.message.startswith("reading an OCI flavor source (PLIGOS_HELM=")
     assert "needs the helm binary" in caught.value.message
+
+
+def test_a_warm_cache_generates_offline_asking_no_source_the_lock_answers_for(
+        repo: Path, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"local/own/flavor.yaml": "base: worker\nversion: 1.0.0\n"})
+    svc = make_tree(tmp_path / "svc", {"pligos.yaml": """
+        pligos: 1
+        name: hello
+        flavorPaths: [../local]
+        images:
+          - {name: web, repository: nginx, tag: "1.27"}
+        flavorSources:
+          - {git: ../platform-flavors, ref: main, path: flavors}
+          - {git: ../platform-flavors, ref: v1, path: flavors}
+        contexts:
+          - {name: dev, flavor: web@1.0, image: web}
+          - {name: jobs, flavor: own, image: web}
+          - {name: plain, flavor: webservice, image: web}
+        """})
+    first = run_cli("generate", str(svc))
+    assert first.code == 0, first.err
+    lock = (svc / "pligos.lock").read_text()
+    assert "  web@1.0:\n    version: \"1.0.0\"\n    source: git ../platform-flavors@v1:flavors\n" \
+        in lock
+    assert "  webservice:\n    version: \"2.0.0\"\n    source: builtin\n" in lock
+    assert "  own:\n    version: \"1.0.0\"\n    source: ../local/own\n" in lock
+    repo.rename(tmp_path / "moved-away")  # (offline: neither ref can be asked)
+    sources.forget()
+    config = svc / "pligos.yaml"
+    config.write_text(config.read_text() + "# edited\n")  # (the full run)
+    offline = run_cli("generate", str(svc))
+    assert offline.code == 0, offline.err
+    assert "0 written, 3 unchanged" in offline.out
+    assert (svc / "pligos.lock").read_text() == lock
+    assert run_cli("check", str(svc), "--no-lint").code == 0
+    # a pin the lock does not answer asks the sources, and says which one it cannot read
+    config.write_text(config.read_text().replace("flavor: web@1.0,", "flavor: web@2,"))
+    needs = run_cli("generate", str(svc))
+    assert needs.code == 2 and "cannot read the git repository" in needs.err
+
+
+def test_a_broken_flavor_yaml_in_a_git_source_is_named_by_the_source_and_its_path(
+        repo: Path, tmp_path: Path) -> None:
+    make_tree(repo, {"flavors/web/flavor.yaml": "version: 3.0.0\nbase: webservice\n"
+                                                "accepts: [nosuch]\n"})
+    git(repo, "commit", "-qam", "broken")
+    svc = make_tree(tmp_path / "svc", {"pligos.yaml": """
+        pligos: 1
+        name: hello
+        images:
+          - {name: web, repository: nginx, tag: "1.27"}
+        flavorSources:
+          - {git: ../platform-flavors, ref: main, path: flavors}
+        contexts:
+          - {name: dev, flavor: web, image: web}
+        """})
+    result = run_cli("generate", str(svc))
+    assert result.code == 2
+    assert result.err.splitlines()[0] == (
+        "../platform-flavors@main:flavors/web/flavor.yaml:3:11: error: unknown property "
+        "'nosuch' in accepts [accepts[0]] (E-FLAVOR-PROPERTY)")
+    assert str(tmp_path / "cache") not in result.err

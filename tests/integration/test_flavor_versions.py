@@ -121,7 +121,7 @@ def test_two_folders_of_one_flavor_and_version_are_a_located_error(tmp_path: Pat
         "  hint: give one of them another version: (or name:) in its flavor.yaml, or remove it"]
 
 
-def test_a_flavor_paths_flavor_shadows_the_built_in_unless_a_pin_asks_for_the_built_in(
+def test_a_flavor_paths_flavor_shadows_the_built_in_for_pins_outdated_and_upgrades_too(
         tmp_path: Path):
     make_tree(tmp_path, {
         "flavors/webservice/flavor.yaml": "base: webservice\n",  # (no version: 0.0.0)
@@ -133,15 +133,41 @@ def test_a_flavor_paths_flavor_shadows_the_built_in_unless_a_pin_asks_for_the_bu
             images: [{name: app, repository: nginx, tag: "1.27"}]
             contexts:
               - {name: dev, flavor: webservice, image: app}
-              - {name: prod, flavor: webservice@2, image: app}
+              - {name: prod, flavor: webservice, image: app}
         """})
     svc = tmp_path / "svc"
     assert run_cli("generate", str(svc)).code == 0
-    assert _notes(svc, "dev") == "the team's own\n"
-    assert not (svc / "charts/prod/svc/marker.txt").exists()  # the built-in 2.0.0
+    assert _notes(svc, "dev") == _notes(svc, "prod") == "the team's own\n"
     lock = (svc / "pligos.lock").read_text()
-    assert "  webservice@2:\n    version: \"2.0.0\"\n    source: builtin\n" in lock
     assert "  webservice:\n    version: \"0.0.0\"\n    source: ../flavors/webservice\n" in lock
+    # the built-in webservice 2.0.0 is not newer: it is not offered to this service at all
+    outdated = run_cli("flavors", "--outdated", str(svc))
+    assert outdated.out == "every context's flavor is at the newest version offered\n"
+    assert run_cli("upgrade-flavor", "webservice", "--context", "prod", str(svc)).code == 0
+    assert "flavor: webservice@0.0.0, image: app}" in (svc / "pligos.yaml").read_text()
+    assert "1 written" not in run_cli("generate", str(svc)).out  # (the same flavor still)
+    assert _notes(svc, "prod") == "the team's own\n"
+    refused = run_cli("upgrade-flavor", "webservice", "--to", "2", str(svc))
+    assert refused.code == 2 and "hint: versions there are: 0.0.0" in refused.err
+    # a pin does not reach the shadowed built-in: it says so, and how to offer it
+    config = svc / "pligos.yaml"
+    config.write_text(config.read_text().replace("webservice@0.0.0", "webservice@2"))
+    pinned = run_cli("generate", str(svc))
+    assert pinned.code == 2
+    assert ("  hint: versions there are: 0.0.0; the built-in webservice 2.0.0 is shadowed by "
+            "the service's own webservice: to offer it too, add a flavor folder whose "
+            "flavor.yaml says name: webservice, version: 2.0.0, base: webservice"
+            ) in pinned.err.splitlines()
+    make_tree(tmp_path, {"flavors/webservice-builtin/flavor.yaml": """
+        name: webservice
+        version: 2.0.0
+        base: webservice
+    """})
+    assert run_cli("generate", str(svc)).code == 0
+    assert not (svc / "charts/prod/svc/marker.txt").exists()  # the built-in's files alone
+    assert _notes(svc, "dev") == "the team's own\n"
+    assert "  webservice@2:\n    version: \"2.0.0\"\n    source: ../flavors/webservice-builtin" \
+        in (svc / "pligos.lock").read_text()
 
 
 def test_the_lock_holds_a_version_while_it_is_offered_and_a_new_one_is_taken_when_it_is_not(
@@ -315,3 +341,81 @@ def test_upgrade_flavor_returns_its_edits_and_the_bytes_before_them(tmp_path: Pa
     # every service of the lock was loaded: the pins no context writes any more are dropped
     assert result.locks == [svc / "pligos.lock"]
     assert "  web@2:\n" in files[1].read_text() and "web@1" not in files[1].read_text()
+
+
+def _two_teams(root: Path) -> tuple[Path, Path]:
+    """One git repository holding services a/ and b/, each with a flavor `web` 1.0.0 of its
+    own (different templates) in its own flavors/ folder: one pin, two flavors."""
+    for team in ("a", "b"):
+        make_tree(root / team, {
+            "flavors/web/flavor.yaml": "base: webservice\nversion: 1.0.0\n",
+            "flavors/web/marker.txt": f"team {team}\n",
+            "pligos.yaml": f"""
+                pligos: 1
+                name: {team}
+                flavorPaths: [flavors]
+                images: [{{name: app, repository: nginx, tag: "1.27"}}]
+                contexts:
+                  - {{name: dev, flavor: web, image: app}}
+            """})
+    subprocess.run(["git", "init", "-q", str(root)], check=True,
+                   env={**os.environ, "GIT_CONFIG_GLOBAL": os.devnull})
+    return root / "a", root / "b"
+
+
+def test_services_meaning_different_flavors_by_one_pin_are_refused_one_at_a_time_too(
+        tmp_path: Path):
+    a, b = _two_teams(tmp_path)
+    lock = tmp_path / "pligos.lock"
+    assert run_cli("generate", str(a)).code == 0
+    written = lock.read_bytes()
+    assert b"source: a/flavors/web\n" in written
+    refused = run_cli("generate", str(b))
+    assert refused.code == 2
+    assert refused.err.splitlines() == [
+        f"error: {a / 'pligos.yaml'} and {b / 'pligos.yaml'} share {lock} but mean different "
+        "flavors by 'web' (a/flavors/web 1.0.0, b/flavors/web 1.0.0)",
+        "  hint: give one of them a lock of its own (an empty pligos.lock beside its "
+        "pligos.yaml), or let them take flavors from the same folders"]
+    assert lock.read_bytes() == written and not (b / "charts").exists()
+    assert run_cli("check", str(a), "--no-lint").code == 0
+    # the fix the hint gives: b's own lock, noticed by the next generate (no quick path)
+    (b / "pligos.lock").write_text("")
+    assert run_cli("generate", str(b)).code == 0
+    assert b"source: flavors/web\n" in (b / "pligos.lock").read_bytes()
+    assert _notes(b, "dev") == "team b\n" and lock.read_bytes() == written
+    assert run_cli("generate", str(tmp_path)).code == 0
+    assert run_cli("check", str(tmp_path), "--no-lint").code == 0
+
+
+def test_an_empty_lock_added_beside_a_generated_service_is_taken_at_once(tmp_path: Path):
+    svc = _tree(tmp_path)
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True,
+                   env={**os.environ, "GIT_CONFIG_GLOBAL": os.devnull})
+    assert run_cli("generate", str(svc)).code == 0
+    top = (tmp_path / "pligos.lock").read_bytes()
+    (svc / "pligos.lock").write_text("")  # a lock of its own
+    stale = run_cli("check", str(svc), "--no-lint")
+    assert stale.code == 1 and f"{svc / 'pligos.lock'}: stale" in stale.out
+    again = run_cli("generate", str(svc))
+    assert again.code == 0 and "0 written, 3 unchanged" in again.out
+    assert b"source: ../flavors/web-1\n" in (svc / "pligos.lock").read_bytes()
+    assert (tmp_path / "pligos.lock").read_bytes() == top
+    assert run_cli("check", str(svc), "--no-lint").code == 0
+    (svc / "pligos.lock").unlink()  # back to the shared one: noticed as well
+    assert run_cli("generate", str(svc)).code == 0
+    assert run_cli("check", str(svc), "--no-lint").code == 0
+
+
+def test_a_flavor_yaml_of_the_flavor_paths_that_does_not_parse_is_a_located_error(
+        tmp_path: Path):
+    svc = _tree(tmp_path)
+    assert run_cli("generate", str(svc)).code == 0
+    broken = tmp_path / "flavors/web-1/flavor.yaml"
+    broken.write_text("name: web\nversion: [1.0.0\n")  # (which flavor it is cannot be read)
+    for command in (("generate", str(svc)), ("check", str(svc), "--no-lint")):
+        result = run_cli(*command)
+        assert result.code == 2, result.out
+        assert result.err.splitlines()[0].startswith(f"{broken}:3:1: error: ")
+    broken.write_text("name: web\nbase: webservice\nversion: 1.0.0\n")
+    assert run_cli("generate", str(svc)).code == 0

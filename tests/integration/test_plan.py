@@ -326,3 +326,30 @@ def test_a_corrupt_or_emptied_cache_gives_the_same_plan(one_service: Path, tmp_p
     assert planned(one_service, cache) == first
     shutil.rmtree(cache / "renders")  # the kept plans name renders the cache no longer has
     assert planned(one_service, cache) == first
+
+
+def test_plan_refuses_what_it_cannot_answer_and_never_calls_a_broken_file_a_removal(
+        fleet: Path, tmp_path: Path, helm_bin):
+    typo = run_cli("plan", "--context", "prdo", "--exit-code", cwd=fleet)
+    assert typo.code == 2 and "no service below . has a context named 'prdo'" in typo.err
+    elsewhere = make_tree(tmp_path / "elsewhere", {"x/pligos.yaml": service_yaml("x", paths="[]")})
+    both = run_cli("plan", str(fleet / "services"), str(elsewhere), cwd=fleet)
+    assert both.code == 2 and "different git repositories" in both.err, both.err
+    config = fleet / "services" / "api" / "pligos.yaml"
+    config.write_text(config.read_text() + "garbage: [\n")
+    broken = run_cli("plan", cwd=fleet)
+    assert broken.code == 2
+    assert "removed" not in broken.out
+    assert "  dev: fails after the change" in broken.out
+    assert "services/api does not validate:" in broken.out
+
+
+def test_plan_on_disk_charts_with_inline_secrets_sees_no_change(tmp_path: Path, helm_bin):
+    from tests.support import shop_with_secrets
+
+    shop = shop_with_secrets(tmp_path)
+    assert run_cli("generate", str(shop)).code == 0
+    result = run_cli("plan", str(shop), "--exit-code")
+    assert result.code == 0, result.out + result.err
+    assert result.out.startswith("nothing changes:") and "render the same as the charts on " \
+        "disk" in result.out

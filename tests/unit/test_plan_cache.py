@@ -10,7 +10,7 @@ import pytest
 
 from pligos_tui.charts.changes import diff_objects, parse_objects
 from pligos_tui.errors import ManifestError
-from pligos_tui.jobs.plan_cache import FlavorReads, Parsed, RefPlans, Tree, _Store
+from pligos_tui.jobs.plan_cache import FlavorReads, Parsed, RefPlans, Tree, _inside, _Store
 
 BLOB = "100644:"
 
@@ -48,6 +48,16 @@ def test_a_folder_with_a_link_is_told():
     assert t.has_links("tree:f")
     assert not t.has_links("tree:svc")  # (the charts written there do not count)
     assert t.has_service("f") is False
+
+
+def test_a_path_through_a_link_or_out_of_the_tree_is_not_kept():
+    t = Tree({"svc/pligos.yaml": BLOB + "1", "shared": "120000:2", "svc/cfg": "120000:3"})
+    base = Path("/ref")
+    assert _inside(base / "svc" / "pligos.yaml", base, t) == "svc/pligos.yaml"
+    assert _inside(base / "svc" / ".." / "svc" / "x", base, t) == "svc/x"
+    assert _inside(base / "shared" / "web", base, t) is None  # (its content is elsewhere)
+    assert _inside(base / "svc" / "cfg", base, t) is None
+    assert _inside(base / ".." / "elsewhere", base, t) is None
 
 
 def test_a_store_ignores_what_it_did_not_write(tmp_path: Path):
