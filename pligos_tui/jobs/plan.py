@@ -439,7 +439,8 @@ def _plan_git(top: Path, paths: list[Path], roots: list[Path], ref: str,
                 after.invalid.update(one.invalid)
             for cid in before.add(folder, after) | {c for c in after.charts if c.folder == folder}:
                 old, new = before.side.charts.get(cid), after.charts.get(cid)
-                if not (old and new and _same(old, new) or new is None and old and old.error):
+                if not (old and new and _same(old, new) or new is None and old and (
+                        old.error or folder in after.invalid)):  # (what compare renders)
                     _start(renders, old, new)
         result = compare(before.side, after, cache=cache, unchanged=quiet, renders=renders)
         before.close()
