@@ -375,6 +375,46 @@ def openbao(home: Path) -> Iterator[tuple[str, str]]:
         log.close()
 
 
+DOCKER_REGISTRY = Path("/usr/bin/docker-registry")  # Debian's docker-registry package
+
+
+@contextlib.contextmanager
+def docker_registry(folder: Path) -> Iterator[str]:
+    """A plain-HTTP OCI registry on loopback keeping its data (and registry.log) in `folder`:
+    yields oci://127.0.0.1:PORT. Skips when Debian's docker-registry is not installed."""
+    if not DOCKER_REGISTRY.is_file():
+        pytest.skip("needs Debian's docker-registry package (/usr/bin/docker-registry): "
+                    "apt-get install docker-registry")
+    port = free_port()
+    make_tree(folder, {"config.yml": f"""
+        version: 0.1
+        log: {{level: error, accesslog: {{disabled: true}}}}
+        storage: {{filesystem: {{rootdirectory: {folder / "data"}}}}}
+        http: {{addr: 127.0.0.1:{port}}}
+        """})
+    with open(folder / "registry.log", "wb") as log:
+        proc = subprocess.Popen([str(DOCKER_REGISTRY), "serve", str(folder / "config.yml")],
+                                stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1):
+                    break
+            except OSError:  # (urllib.error.URLError is one)
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("the registry did not start: "
+                                + (folder / "registry.log").read_text())
+                time.sleep(0.05)
+        yield f"oci://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
 # a flavor template that dereferences a value nobody sets: helm's template error
 BROKEN_TEMPLATE = """\
 apiVersion: v1

@@ -24,7 +24,6 @@ ignored. Deleting it only costs time.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import marshal
@@ -56,7 +55,7 @@ from pligos_tui.charts.changes import (
 from pligos_tui.charts.records import BUILTIN_FLAVORS, collect, collect_secrets, generator
 from pligos_tui.charts.rendercache import RenderCache
 from pligos_tui.errors import ConfigError, ManifestError, PligosError
-from pligos_tui.io.cachedir import cache_dir
+from pligos_tui.io.cachedir import DigestFiles, cache_dir
 from pligos_tui.spec.load import load_service
 from pligos_tui.spec.lockpath import lock_path
 from pligos_tui.spec.model import Service
@@ -258,62 +257,23 @@ def _secret_digests(root: Path, path: object) -> dict[str, str] | None:
 
 # --------------------------------------------------------------------------- entries on disk
 
-class _Store:
-    """Files by key in a folder of the cache: a header with a digest of the body, written
-    atomically (a cache needs no fsync: an entry cut short fails its digest)."""
+class _Store(DigestFiles):
+    """Files by key in a folder of the cache (`DigestFiles`), pruned only after a run that
+    wrote any."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        super().__init__(folder, FORMAT)
         self.written = False
 
-    def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / key
-
-    def get(self, key: str) -> bytes | None:
-        path = self._path(key)
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return None
-        head, _, body = data.partition(b"\n")
-        if head != FORMAT + b" " + hashlib.sha256(body).hexdigest().encode():
-            path.unlink(missing_ok=True)
-            return None
-        return body
-
-    def put(self, key: str, body: bytes) -> None:
-        path = self._path(key)
-        data = FORMAT + b" " + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
-        tmp = path.parent / f".{key}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
-        try:
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            path.parent.mkdir(mode=0o700, exist_ok=True)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-            self.written = True
-        except OSError:
-            with contextlib.suppress(OSError):  # (the cache's folder is not one: no cache)
-                tmp.unlink(missing_ok=True)
+    def put(self, key: str, body: bytes) -> bool:
+        kept = super().put(key, body)
+        self.written = self.written or kept
+        return kept
 
     def prune(self, max_bytes: int = MAX_BYTES) -> None:
         """Remove the oldest entries past `max_bytes` (only after a run that wrote any)."""
-        if not self.written:
-            return
-        found = []
-        for path in self.folder.glob("??/*"):
-            try:
-                st = path.stat()
-            except OSError:
-                continue
-            found.append((st.st_mtime_ns, st.st_size, path))
-        total = sum(size for _, size, _ in found)
-        for _, size, path in sorted(found):
-            if total <= max_bytes:
-                return
-            path.unlink(missing_ok=True)
-            total -= size
+        if self.written:
+            super().prune(max_bytes)
 
 
 def marked(text: str, base: Path) -> str:

@@ -8,11 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,9 +18,8 @@ import yaml
 from pligos_tui.errors import FlavorSourceError, HelmNotFound
 from pligos_tui.spec import sources
 from pligos_tui.spec.sources import GIT, OCI, Candidate, FlavorSource, candidates
-from support import helm, make_tree, run_cli
+from support import docker_registry, helm, make_tree, run_cli
 
-REGISTRY = Path("/usr/bin/docker-registry")
 GIT_CONFIG = ["-c", "user.name=Platform", "-c", "user.email=platform@example.com",
               "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"]
 
@@ -272,48 +267,11 @@ def test_an_unreadable_source_stops_generate_naming_its_line(tmp_path: Path) -> 
 
 # --------------------------------------------------------------------------- OCI
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """oci://127.0.0.1:PORT of a plain-HTTP registry living as long as this module's tests."""
-    if not REGISTRY.is_file():
-        pytest.skip("needs Debian's docker-registry package (/usr/bin/docker-registry): "
-                    "apt-get install docker-registry")
-    folder = tmp_path_factory.mktemp("registry")
-    port = _free_port()
-    make_tree(folder, {"config.yml": f"""
-        version: 0.1
-        log: {{level: error, accesslog: {{disabled: true}}}}
-        storage: {{filesystem: {{rootdirectory: {folder / "data"}}}}}
-        http: {{addr: 127.0.0.1:{port}}}
-        """})
-    with open(folder / "registry.log", "wb") as log:
-        proc = subprocess.Popen([str(REGISTRY), "serve", str(folder / "config.yml")],
-                                stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1):
-                    break
-            except (urllib.error.URLError, OSError):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("the registry did not start: "
-                                + (folder / "registry.log").read_text())
-                time.sleep(0.05)
-        yield f"oci://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with docker_registry(tmp_path_factory.mktemp("registry")) as url:
+        yield url
 
 
 def publish(helm_bin: str, registry: str, work: Path, name: str, version: str, *,

@@ -7,66 +7,24 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tarfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from support import ROOT, helm, make_tree, run_cli, shop_with_secrets
+from support import ROOT, docker_registry, free_port, helm, make_tree, run_cli, shop_with_secrets
 
-REGISTRY = Path("/usr/bin/docker-registry")
 HELM4 = ROOT / ".cache" / "helm" / "4.1.4" / "helm"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
 def registry(tmp_path_factory) -> Iterator[str]:
     """oci://127.0.0.1:PORT of a registry that lives as long as the test session."""
-    if not REGISTRY.is_file():
-        pytest.skip("needs Debian's docker-registry package (/usr/bin/docker-registry): "
-                    "apt-get install docker-registry")
-    folder = tmp_path_factory.mktemp("registry")
-    port = _free_port()
-    make_tree(folder, {"config.yml": f"""
-        version: 0.1
-        log: {{level: error, accesslog: {{disabled: true}}}}
-        storage: {{filesystem: {{rootdirectory: {folder / "data"}}}}}
-        http: {{addr: 127.0.0.1:{port}}}
-        """})
-    with open(folder / "registry.log", "wb") as log:
-        proc = subprocess.Popen([str(REGISTRY), "serve", str(folder / "config.yml")],
-                                stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1):
-                    break
-            except (urllib.error.URLError, OSError):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("the registry did not start: "
-                                + (folder / "registry.log").read_text())
-                time.sleep(0.05)
-        yield f"oci://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with docker_registry(tmp_path_factory.mktemp("registry")) as url:
+        yield url
 
 
 @pytest.fixture
@@ -328,7 +286,7 @@ def test_the_copy_holds_what_helm_packages(ignore, tmp_path, helm_bin):
 
 
 def test_an_unreachable_registry_is_an_error_with_a_hint(hello, helm_bin):
-    to = f"oci://127.0.0.1:{_free_port()}/none"
+    to = f"oci://127.0.0.1:{free_port()}/none"
     result = _push(str(hello), "--to", to, helm_bin=helm_bin)
     assert result.code == 2 and "Traceback" not in result.err
     assert "connection refused" in result.err
