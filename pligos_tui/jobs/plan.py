@@ -319,6 +319,8 @@ def _compared(cid: ChartId, old: SideChart | None, new: SideChart | None,
             status = ADDED if old is None else REMOVED
         changes = tuple(diff_objects(before, after))
     notes = _notes(old, new)
+    if status == FIXED and isinstance(old_error := _objects(old_text, old, parsed), str):
+        notes += (f"it did not render before: {old_error.splitlines()[0]}",)
     if status == CHANGED and not changes and not notes:
         status = UNCHANGED  # (files differ in a way no object shows, e.g. a comment)
     return _result(cid, old, new, status, changes=changes, notes=notes)
@@ -349,7 +351,7 @@ def _notes(old: SideChart | None, new: SideChart | None) -> tuple[str, ...]:
     notes = []
     if old.flavor != new.flavor and old.flavor and new.flavor:
         notes.append(f"flavor {old.flavor} → {new.flavor}")
-    if old.chart_version != new.chart_version:
+    if old.chart_version != new.chart_version and old.chart_version and new.chart_version:
         notes.append(f"chart version {old.chart_version} → {new.chart_version}")
     return tuple(notes)
 
