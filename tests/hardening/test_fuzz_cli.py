@@ -29,7 +29,7 @@ assert _spec is not None and _spec.loader is not None
 fuzz_cli = sys.modules.setdefault("fuzz_cli", importlib.util.module_from_spec(_spec))
 _spec.loader.exec_module(fuzz_cli)
 
-CASES = 150
+CASES = 80
 # cases of seed 1 that failed in a long run, replayed with the short one (their numbers hold
 # for the mutations of fuzz_cli.py as they are: pick them again from a long run when those
 # change): a link to itself as a mounted file (349), `!!int "x"` (612), `charts` a file
