@@ -53,10 +53,11 @@ import yaml
 from pligos_tui import helm
 from pligos_tui.charts.library import is_library_dependency
 from pligos_tui.charts.rendercache import RenderCache
-from pligos_tui.charts.sharing import RENDER_KEY, Alone, Shared, nested, prepare
+from pligos_tui.charts.sharing import Alone, Shared, nested, prepare
 from pligos_tui.charts.sharing import why_bound as _why_bound
 from pligos_tui.errors import HelmError
 from pligos_tui.io.yamlwrite import dump_yaml
+from pligos_tui.spec.vocabulary import RENDER_KEY
 
 UMBRELLA = "pligos-batch"  # the umbrella chart of a batch; its wrappers are UMBRELLA-N
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

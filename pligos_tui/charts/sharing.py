@@ -48,6 +48,7 @@ import yaml
 from pligos_tui.charts.library import library_files
 from pligos_tui.charts.packaging import IGNORE_FILE, HelmIgnore
 from pligos_tui.errors import PligosError
+from pligos_tui.spec.vocabulary import RENDER_KEY
 
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -69,7 +70,6 @@ _COMMENT = re.compile(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}", re.S)
 _ACTION = re.compile(r"\{\{(.*?)\}\}", re.S)
 _DEFINE = re.compile(r"(?:define|block)\s+(\"(?:[^\"\\]|\\.)*\"|`[^`]*`)")
 # reading the release, given per chart by a batch of several releases (see the module's note)
-RENDER_KEY = "pligosRender"
 RELEASE_DEFINES = ('"pligos.releaseName"', '"pligos.releaseNamespace"', '"pligos.tpl"')
 _RELEASE = re.compile(r"\bRelease\b|\b" + RENDER_KEY + r"\b")
 _RELEASE_ALIKE = re.compile(r"\.Release\.(?:Service|IsInstall|IsUpgrade|Revision)\b")

@@ -192,5 +192,9 @@ GIVEN_KEYS = (SECRET_DATA, SECRETS_VERSION)
 # the library chart of the flavors' shared helpers, a subchart of every chart (its values key
 # too, so no requirement's alias may take it)
 LIBRARY_CHART = "pligos-library"
+# the values key Pligos's renderer sets to render charts of several releases in one helm
+# process (the helpers' library reads the release through it); never written by generate,
+# refused in a context's values:
+RENDER_KEY = "pligosRender"
 SECRETS_DIR = "secrets"  # the chart's folder of secret data: 0700, files 0600, git/helm-ignored
 SECRET_VALUES_FILE = f"{SECRETS_DIR}/values.yaml"  # in a chart: the values file of SECRET_DATA

@@ -200,3 +200,16 @@ def test_every_problem_of_the_broken_corpus_names_its_rule(case_file: Path,
     for problem in raised.value.problems:
         assert problem.rule in known, problem.format()
         assert f"({problem.rule})" in problem.format()
+
+
+def test_values_may_not_set_the_key_the_renderer_reserves(tmp_path: Path) -> None:
+    text = HEAD + ("contexts:\n  - name: dev\n    flavor: webservice\n    image: app\n"
+                   "    values:\n      pligosRender: {release: other, namespace: x}\n")
+    p = only(problems_of(text, tmp_path), "E-VALUES-RESERVED")
+    assert p.line == 12
+    assert p.message.startswith("values: of context 'dev' set pligosRender, which Pligos "
+                                "reserves for rendering")
+    assert "release:" in p.hint
+    fine = HEAD + ("contexts:\n  - name: dev\n    flavor: webservice\n    image: app\n"
+                   "    values:\n      podAnnotations: {a: b}\n")
+    load_service_text(fine, tmp_path, "pligos.yaml")

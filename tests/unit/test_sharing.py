@@ -18,8 +18,9 @@ import yaml
 from pligos_tui.charts.batch import ChartInput, why_alone, why_bound
 from pligos_tui.charts.library import HELPERS_DIR, linked_files
 from pligos_tui.charts.schema import SCHEMA_FILE
-from pligos_tui.charts.sharing import RENDER_KEY, nested
+from pligos_tui.charts.sharing import nested
 from pligos_tui.spec.flavors import BUILTIN_DIR
+from pligos_tui.spec.vocabulary import RENDER_KEY
 
 CHART_YAML = b"apiVersion: v2\nname: api\nversion: 1.0.0\n"
 

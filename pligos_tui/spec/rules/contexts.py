@@ -9,7 +9,7 @@ from pligos_tui.errors import Rule, did_you_mean
 from pligos_tui.spec.fields import cron
 from pligos_tui.spec.rules.context import RuleContext, context_refs
 from pligos_tui.spec.rules.registry import Found, rule
-from pligos_tui.spec.vocabulary import ENTRY_WORDS
+from pligos_tui.spec.vocabulary import ENTRY_WORDS, RENDER_KEY
 
 CONTEXT_UNKNOWN = Rule("E-CONTEXT-UNKNOWN", "extends or current-context names a context that "
                        "does not exist")
@@ -18,6 +18,19 @@ REF_UNKNOWN = Rule("E-REF-UNKNOWN", "a context refers to an entry or a friend th
                    "defined")
 REPLICAS = Rule("E-REPLICAS", "a negative number of replicas")
 CRON = Rule("E-CRON", "a context's schedule is not a cron schedule")
+VALUES_RESERVED = Rule("E-VALUES-RESERVED", "a context's values: set the key Pligos's renderer "
+                       "reserves")
+
+
+@rule(VALUES_RESERVED)
+def reserved_values(ctx: RuleContext) -> Iterator[Found]:
+    for context in ctx.svc.contexts:
+        if context.values and RENDER_KEY in context.values:
+            yield Found(context.at + ("values", RENDER_KEY),
+                        f"values: of context {context.name!r} set {RENDER_KEY}, which Pligos "
+                        "reserves for rendering (it would rename every object of the release)",
+                        "remove it: a context's release and namespace come from its release: "
+                        "and namespace:")
 
 
 @rule(CONTEXT_UNKNOWN)
