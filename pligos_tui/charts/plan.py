@@ -74,14 +74,17 @@ def chart_dest(svc: Service, context: str, out: Path | None) -> Path:
     return base / context / svc.name
 
 
-def secret_provider(svc: Service, *, redact: bool = False) -> SecretProvider | None:
+def secret_provider(svc: Service, *, redact: bool = False,
+                    root: Path | None = None) -> SecretProvider | None:
     """The service's secret provider (None without a `secrets:` block).
 
-    With `redact`, secrets keep their keys but not their bytes: for previews and diffs, which
-    print what they render."""
+    With `redact`, secrets keep their keys but not their bytes: for previews, diffs and
+    plans, which print what they render. `root` reads a file provider's folder below another
+    folder than the service's (`plan`: the work tree's, for the service as a git ref holds
+    it, whose secrets are never in git)."""
     if svc.secrets is None or not svc.secrets.provider:
         return None
-    provider = LazyProvider(svc.secrets.settings, svc.root, svc.file)
+    provider = LazyProvider(svc.secrets.settings, root or svc.root, svc.file)
     return RedactingProvider(provider) if redact else provider
 
 

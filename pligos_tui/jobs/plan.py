@@ -39,15 +39,15 @@ from pligos_tui.charts.changes import (
     parse_objects,
 )
 from pligos_tui.charts.chart import chart_version, read_chart
-from pligos_tui.charts.plan import plan_chart, select_contexts
+from pligos_tui.charts.plan import plan_chart, secret_provider, select_contexts
 from pligos_tui.charts.rendercache import RenderCache
 from pligos_tui.errors import ConfigError, PligosError, UsageError, display_path
 from pligos_tui.io import git
 from pligos_tui.jobs import plan_cache
 from pligos_tui.jobs.plan_cache import Parsed, Pending, Renders
-from pligos_tui.secrets import LazyProvider, RedactingProvider, SecretProvider
+from pligos_tui.secrets import SecretProvider
 from pligos_tui.spec.discover import find_services, split_v1
-from pligos_tui.spec.flavors import FlavorSet
+from pligos_tui.spec.flavors import Flavor, FlavorSet
 from pligos_tui.spec.load import load_service, load_service_text
 from pligos_tui.spec.lock import Locks
 from pligos_tui.spec.model import Service
@@ -143,15 +143,6 @@ class Plan:
 
 # --------------------------------------------------------------------------- the sides
 
-def _provider(svc: Service, secrets_root: Path | None) -> SecretProvider | None:
-    """A service's secrets, redacted; read from `secrets_root` (the same service in the work
-    tree) when the service itself comes from a ref, whose secrets are not in git."""
-    if svc.secrets is None or not svc.secrets.provider:
-        return None
-    return RedactingProvider(LazyProvider(svc.secrets.settings, secrets_root or svc.root,
-                                          svc.file))
-
-
 def plan_side(label: str, roots: Iterable[tuple[str, Path | Service]], *,
               contexts: list[str] | None, shown: Callable[[str], str] = str,
               secrets_roots: dict[str, Path] | None = None,
@@ -168,7 +159,7 @@ def plan_side(label: str, roots: Iterable[tuple[str, Path | Service]], *,
         except ConfigError as exc:
             side.invalid[folder] = shown(exc.format())
             continue
-        secrets = _provider(svc, (secrets_roots or {}).get(folder))
+        secrets = secret_provider(svc, redact=True, root=(secrets_roots or {}).get(folder))
         for context in select_contexts(svc, contexts):
             side.charts[ChartId(folder, context)] = _side_chart(
                 ChartId(folder, context), svc, flavors, secrets, shown)
@@ -196,10 +187,8 @@ def _values(files: dict[str, bytes]) -> tuple[str, ...]:
     return (SECRET_VALUES_FILE,) if SECRET_VALUES_FILE in files else ()
 
 
-def _flavor_label(flavor: object) -> str:
-    name = str(getattr(flavor, "name", ""))
-    version = str(getattr(flavor, "version", "") or "")
-    return f"{name}@{version}" if version else name
+def _flavor_label(flavor: Flavor) -> str:
+    return f"{flavor.name}@{flavor.version}" if flavor.version else flavor.name
 
 
 def disk_side(work: Side, roots: dict[str, Path]) -> Side:
@@ -539,7 +528,7 @@ def context_changes(svc: Service, a: str, b: str, *,
     namespaces (which differ by context)."""
     for name in (a, b):
         require_context(svc, name)
-    flavors, secrets = FlavorSet(), _provider(svc, None)
+    flavors, secrets = FlavorSet(), secret_provider(svc, redact=True)
     texts = []
     charts = [_side_chart(ChartId(".", name), svc, flavors, secrets, str) for name in (a, b)]
     inputs = []
