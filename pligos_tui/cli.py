@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from pligos_tui import __version__, cli_deploy, cli_flavors, cli_fleet
+from pligos_tui import __version__, cli_deploy, cli_flavors, cli_fleet, cli_import
 from pligos_tui.cli_run import EXIT_OK, EXIT_USAGE, report_safely, run, terminate_cleanly
 
 if TYPE_CHECKING:
@@ -470,6 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "whose flavor is behind the newest version offered")
     p.add_argument("--json", action="store_true")
     cli_flavors.add_commands(sub, _command, _completes, _complete_contexts, _complete_flavors)
+    cli_import.add_commands(sub, _command)
 
     p = _command(sub, "completion", cmd_completion,
                  "print the shell completion script (commands, flags, contexts, flavors)",

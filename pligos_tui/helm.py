@@ -375,14 +375,33 @@ def push(archive: Path, remote: str, *, plain_http: bool) -> str:
 
 # --------------------------------------------------------------------------- releases
 
-def template_release(chart: Path, release: str, *, namespace: str,
-                     values: tuple[Path, ...] = ()) -> str:
-    """The manifests `helm install` of the chart folder `chart` as `release` in `namespace`
-    would create: its crds/ included, its test hooks left out, `values` files on top."""
+def template_release(chart: Path | str, release: str, *, namespace: str,
+                     values: tuple[Path, ...] = (), sets: tuple[str, ...] = (),
+                     version: str = "", plain_http: bool = False) -> str:
+    """The manifests `helm install` of the chart `chart` (a folder, a packaged chart, or a
+    reference helm can pull, at `version`) as `release` in `namespace` would create: its crds/
+    included, its test hooks left out, `values` files and then `sets` (`--set K=V`) on top."""
+    name = chart.name if isinstance(chart, Path) else chart
     result = _run(["template", release, str(chart), "--namespace", namespace, "--include-crds",
-                   "--skip-tests", *(arg for v in values for arg in ("--values", str(v)))],
+                   "--skip-tests", *(arg for v in values for arg in ("--values", str(v))),
+                   *(arg for s in sets for arg in ("--set", s)),
+                   *(["--version", version] if version else []),
+                   *(["--plain-http"] if plain_http else [])],
                   "rendering")
     if result.returncode != 0:
-        raise HelmError(f"helm template failed for {chart.name}: "
+        raise HelmError(f"helm template failed for {name}: "
                         f"{_first_error(result.stderr + result.stdout)}")
+    return result.stdout
+
+
+def chart_metadata(chart: Path | str, *, version: str = "", plain_http: bool = False) -> str:
+    """The Chart.yaml of a chart folder, a packaged chart or a reference helm can pull."""
+    result = _run(["show", "chart", str(chart), *(["--version", version] if version else []),
+                   *(["--plain-http"] if plain_http else [])], "reading a chart")
+    if result.returncode != 0:
+        raise HelmError(f"cannot read the chart {chart}: "
+                        f"{_first_error(result.stderr + result.stdout)}",
+                        hint="give a chart folder (with Chart.yaml), a packaged chart (.tgz), "
+                        "oci://HOST/PATH/NAME or REPO/NAME of a repository added with "
+                        "`helm repo add`")
     return result.stdout
