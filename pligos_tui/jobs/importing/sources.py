@@ -26,7 +26,7 @@ CONTEXT_FORM = Rule("E-IMPORT-CONTEXT", "a --context of pligos import is not NAM
                     "NAME=FILE[,FILE...] with NAME a DNS label, or names a file that is missing")
 NOT_MANIFESTS = Rule("E-IMPORT-MANIFESTS", "a manifest file of pligos import is not a YAML "
                      "stream of Kubernetes objects")
-IMPORT_RULES = (CONTEXT_FORM, NOT_MANIFESTS)
+RULES = (CONTEXT_FORM, NOT_MANIFESTS)
 
 DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
 SOURCE = re.compile(r"^# Source: (.+)$", re.M)
