@@ -267,11 +267,13 @@ def _oci_host(ref: str) -> str:
     return ref.removeprefix("oci://").split("/", 1)[0].rpartition("@")[2]
 
 
-def _shown(ref: str) -> str:
-    """An OCI reference as messages show it: without a user or password."""
-    rest = ref.removeprefix("oci://")
+def shown_reference(ref: str) -> str:
+    """A chart reference or URL as messages show it: without a user or password."""
+    scheme, sep, rest = ref.partition("://")
+    if not sep:
+        scheme, rest = "", ref
     host, slash, path = rest.partition("/")
-    return ("oci://" if ref.startswith("oci://") else "") + host.rpartition("@")[2] + slash + path
+    return (f"{scheme}://" if sep else "") + host.rpartition("@")[2] + slash + path
 
 
 def package(chart: Path, dest: Path) -> Path:
@@ -306,8 +308,8 @@ def show_chart(ref: str, version: str, *, plain_http: bool) -> str | None:
     message = _first_error(result.stderr + result.stdout)
     if message.rstrip().endswith(": not found"):
         return None
-    raise HelmError(f"cannot read {_shown(ref)}:{version} from the registry: "
-                    f"{message.replace(ref, _shown(ref))}",
+    raise HelmError(f"cannot read {shown_reference(ref)}:{version} from the registry: "
+                    f"{message.replace(ref, shown_reference(ref))}",
                     hint=_registry_hint(message, _oci_host(ref)))
 
 
@@ -338,8 +340,8 @@ def pull(ref: str, version: str, dest: Path, *, plain_http: bool) -> Pulled | No
         if low.rstrip().endswith("not found") or "could not locate a version" in low \
                 or "name unknown" in low:
             return None
-        raise HelmError(f"cannot read {_shown(ref)} from the registry: "
-                        f"{message.replace(ref, _shown(ref))}",
+        raise HelmError(f"cannot read {shown_reference(ref)} from the registry: "
+                        f"{message.replace(ref, shown_reference(ref))}",
                         hint=_registry_hint(message, _oci_host(ref)))
     tag = digest = ""
     for line in output.splitlines():
@@ -352,7 +354,8 @@ def pull(ref: str, version: str, dest: Path, *, plain_http: bool) -> Pulled | No
     folders = [p for p in (dest / "chart").iterdir() if (p / "Chart.yaml").is_file()] \
         if (dest / "chart").is_dir() else []
     if len(folders) != 1 or not digest:
-        raise HelmError(f"helm pull of {_shown(ref)} did not give one chart and its digest")
+        raise HelmError(f"helm pull of {shown_reference(ref)} did not give one chart and its "
+                        "digest")
     return Pulled(tag, digest, folders[0])
 
 
@@ -364,8 +367,9 @@ def push(archive: Path, remote: str, *, plain_http: bool) -> str:
                   hint=_registry_hint("timeout", _oci_host(remote)))
     output = result.stdout + "\n" + result.stderr
     if result.returncode != 0:
-        message = _first_error(output).replace(remote, _shown(remote))
-        raise HelmError(f"helm push of {archive.name} to {_shown(remote)} failed: {message}",
+        message = _first_error(output).replace(remote, shown_reference(remote))
+        raise HelmError(f"helm push of {archive.name} to {shown_reference(remote)} failed: "
+                        f"{message}",
                         hint=_registry_hint(message, _oci_host(remote)))
     for line in output.splitlines():
         if line.strip().startswith("Digest:"):
@@ -389,8 +393,11 @@ def template_release(chart: Path | str, release: str, *, namespace: str,
                    *(["--plain-http"] if plain_http else [])],
                   "rendering")
     if result.returncode != 0:
-        raise HelmError(f"helm template failed for {name}: "
-                        f"{_first_error(result.stderr + result.stdout)}")
+        raise HelmError(f"helm template failed for {shown_reference(name)}: "
+                        + _first_error(result.stderr + result.stdout).replace(
+                            str(chart), shown_reference(str(chart))),
+                        hint="run the same `helm template` to see the whole error; for a chart "
+                        "of a private repository log in first")
     return result.stdout
 
 
@@ -399,8 +406,9 @@ def chart_metadata(chart: Path | str, *, version: str = "", plain_http: bool = F
     result = _run(["show", "chart", str(chart), *(["--version", version] if version else []),
                    *(["--plain-http"] if plain_http else [])], "reading a chart")
     if result.returncode != 0:
-        raise HelmError(f"cannot read the chart {chart}: "
-                        f"{_first_error(result.stderr + result.stdout)}",
+        raise HelmError(f"cannot read the chart {shown_reference(str(chart))}: "
+                        + _first_error(result.stderr + result.stdout).replace(
+                            str(chart), shown_reference(str(chart))),
                         hint="give a chart folder (with Chart.yaml), a packaged chart (.tgz), "
                         "oci://HOST/PATH/NAME or REPO/NAME of a repository added with "
                         "`helm repo add`")

@@ -57,3 +57,35 @@ def scan(doc: Document) -> list[SecretFinding]:
 
     walk(doc.data, ())
     return found
+
+
+# a URL that carries a password: postgres://user:password@db/shop
+CREDENTIALS_URL = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
+REDACTED = "<not imported: looks like a secret>"
+
+
+def looks_secret(name: str, value: str) -> bool:
+    """Whether a variable holds a secret, as `pligos check` tells (by its name or value), or
+    a URL with a password; the path of a *_FILE variable (where a secret is mounted) is not
+    one."""
+    if not value.strip():
+        return False
+    if name.upper().endswith("_FILE") and value.startswith("/"):
+        return False
+    return bool(SECRET_NAME.search(name) or CREDENTIALS_URL.search(value)
+                or any(p.search(value) for p, _ in PATTERNS))
+
+
+def redacted(value: Any, name: str = "") -> Any:
+    """Data with what looks like a secret taken out: values of secret-looking names or
+    contents, at any depth, and `NAME=value` items (build args, labels, command lines)."""
+    if isinstance(value, dict):
+        return {k: redacted(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redacted(v, name) for v in value]
+    if isinstance(value, str):
+        key, sep, rest = value.partition("=")
+        if sep and looks_secret(key, rest):
+            return f"{key}={REDACTED}"
+        return REDACTED if looks_secret(name, value) else value
+    return value

@@ -153,8 +153,9 @@ def test_the_secret_is_a_reference_and_its_bytes_are_nowhere(imported) -> None:
             assert SECRET_BYTES not in text and TOKEN not in text, path
     assert SECRET_BYTES not in stdout
     # the Secret the namespace holds is named, with what to do before the first upgrade
-    leftovers = yaml.safe_load((out / "import-leftovers.yaml").read_text())["leftovers"]
-    (secret,) = [x for x in leftovers if x["what"] == "Secret quotes-token"]
+    (svc,) = json.loads(stdout)["services"]
+    (secret,) = [x for x in svc["leftovers"] if x["what"] == "Secret quotes-token"]
+    assert secret["material"] is False
     assert "helm.sh/resource-policy=keep" in secret["kept"]
     assert "token" in secret["kept"]  # its keys, never its data
 
@@ -204,7 +205,7 @@ def test_bad_input_exits_2_and_writes_nothing(case: str, tmp_path: Path) -> None
     assert result.code == 2, result.out + result.err
     assert "Traceback" not in result.err
     assert not (tmp_path / "out").exists()
-    expected = {"not-yaml": "m.yaml:3", "not-objects": "not a Kubernetes object",
+    expected = {"not-yaml": "invalid YAML", "not-objects": "not a Kubernetes object",
                 "missing": "does not exist", "no-workload": "holds no workload",
                 "bad-context": "is not a context name"}[case]
     assert expected in result.err, result.err

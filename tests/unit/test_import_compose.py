@@ -90,15 +90,15 @@ def test_each_service_is_a_deployment_and_a_service_when_it_has_ports(shop: Orig
         ("Deployment", "api"), ("Service", "api"), ("Deployment", "worker"),
         ("Deployment", "web"), ("Service", "web"), ("Deployment", "admin"),
         ("Service", "admin"), ("Deployment", "db"), ("Deployment", "cache"),
-        ("Service", "cache"), ("PersistentVolumeClaim", "uploads"),
-        ("PersistentVolumeClaim", "db-data"), ("PersistentVolumeClaim", "redis-data"),
+        ("Service", "cache"), ("PersistentVolumeClaim", "api-uploads"),  # as a chart names
+        ("PersistentVolumeClaim", "db-db-data"), ("PersistentVolumeClaim", "cache-redis-data"),
         ("ConfigMap", "api-api-yaml"), ("ConfigMap", "web-static"),
         ("ConfigMap", "nginx-conf")])
     # each object says where it came from: the service's line, a volume's or config's line
     assert context.source_of(obj(shop, "Deployment", "api")) == f"{SHOWN}:13"
     assert context.source_of(obj(shop, "Service", "api")) == f"{SHOWN}:13"
     assert context.source_of(obj(shop, "Deployment", "cache")) == f"{SHOWN}:119"
-    assert context.source_of(obj(shop, "PersistentVolumeClaim", "db-data")) == f"{SHOWN}:130"
+    assert context.source_of(obj(shop, "PersistentVolumeClaim", "db-db-data")) == f"{SHOWN}:130"
     assert context.source_of(obj(shop, "ConfigMap", "nginx-conf")) == f"{SHOWN}:135"
     assert context.source_of(obj(shop, "ConfigMap", "api-api-yaml")) == f"{SHOWN}:42"
     deployment = obj(shop, "Deployment", "api")
@@ -133,11 +133,11 @@ def test_the_api_container(shop: Original) -> None:
     assert mounts(shop, "api") == {
         "/etc/shop/api.yaml": ({"subPath": "api.yaml", "readOnly": True},
                                {"configMap": {"name": "api-api-yaml"}}),
-        "/var/lib/shop/uploads": ({}, {"persistentVolumeClaim": {"claimName": "uploads"}}),
+        "/var/lib/shop/uploads": ({}, {"persistentVolumeClaim": {"claimName": "api-uploads"}}),
         "/run/secrets/db_password": ({"subPath": "db_password", "readOnly": True},
                                      {"secret": {"secretName": "db-password"}})}
     assert obj(shop, "Service", "api")["spec"]["ports"] == [
-        {"name": "http", "port": 8080, "targetPort": 80, "protocol": "TCP"},
+        {"name": "http", "port": 80, "targetPort": 80, "protocol": "TCP"},  # as peers reach it
         {"name": "p9090", "port": 9090, "targetPort": 9090, "protocol": "TCP"}]
 
 
@@ -156,7 +156,7 @@ def test_the_web_front(shop: Original) -> None:
     assert web["ports"] == [{"name": "http", "containerPort": 80, "protocol": "TCP"},
                             {"name": "p8443", "containerPort": 8443, "protocol": "TCP"}]
     assert obj(shop, "Service", "web")["spec"]["ports"] == [
-        {"name": "http", "port": 8000, "targetPort": 80, "protocol": "TCP"},  # long syntax
+        {"name": "http", "port": 80, "targetPort": 80, "protocol": "TCP"},  # long syntax
         {"name": "p8443", "port": 8443, "targetPort": 8443, "protocol": "TCP"}]  # expose
     assert web["securityContext"] == {"readOnlyRootFilesystem": True, "capabilities": {
         "add": ["NET_BIND_SERVICE"], "drop": ["ALL"]}}
@@ -184,7 +184,7 @@ def test_postgres_and_redis(shop: Original) -> None:
     expected = probe(["/bin/sh", "-c", "pg_isready -U shop -d shop"], 10, 5, 5)
     assert db["readinessProbe"] == expected == db["livenessProbe"]
     assert mounts(shop, "db") == {
-        "/var/lib/postgresql/data": ({}, {"persistentVolumeClaim": {"claimName": "db-data"}}),
+        "/var/lib/postgresql/data": ({}, {"persistentVolumeClaim": {"claimName": "db-db-data"}}),
         "/run/secrets/db_password": ({"subPath": "db_password", "readOnly": True},
                                      {"secret": {"secretName": "db-password",
                                                  "defaultMode": 0o440}})}
@@ -193,7 +193,7 @@ def test_postgres_and_redis(shop: Original) -> None:
     assert cache["securityContext"] == {"runAsUser": 999, "runAsGroup": 999}
     assert obj(shop, "Service", "cache")["spec"]["ports"] == [
         {"name": "http", "port": 6379, "targetPort": 6379, "protocol": "TCP"}]
-    claim = obj(shop, "PersistentVolumeClaim", "redis-data")
+    claim = obj(shop, "PersistentVolumeClaim", "cache-redis-data")
     assert claim["spec"] == {"accessModes": ["ReadWriteOnce"],
                              "resources": {"requests": {"storage": "1Gi"}}}
 
@@ -223,6 +223,8 @@ def test_what_cannot_be_expressed_is_a_leftover_with_where_and_what_to_do(
     expected = {
         ("${FEATURE_FLAGS} in services.api.environment.FEATURE_FLAGS", f"{SHOWN}:24"),
         ("host address 127.0.0.1 of port 9090 of service api", f"{SHOWN}:19"),
+        ("the host port 8080 of port 80 of service api", f"{SHOWN}:18"),
+        ("the host port 8000 of port 80 of service web", f"{SHOWN}:72"),
         ("secret environment of service api: SESSION_SECRET", f"{SHOWN}:20"),
         ("bind mount ./certs of service api", f"{SHOWN}:44"),
         ("depends_on of service api: db, cache", f"{SHOWN}:47"),
@@ -282,9 +284,9 @@ def test_unquoted_ports_ranges_udp_and_the_version_key(tmp_path: Path) -> None:
     """)
     assert original.contexts[0].name == "ci"
     assert obj(original, "Service", "ssh")["spec"]["ports"] == [
-        {"name": "http", "port": 2222, "targetPort": 22, "protocol": "TCP"},  # not 8542 (1.1)
-        {"name": "p7000", "port": 6000, "targetPort": 7000, "protocol": "UDP"},
-        {"name": "p7001", "port": 6001, "targetPort": 7001, "protocol": "UDP"},
+        {"name": "http", "port": 22, "targetPort": 22, "protocol": "TCP"},  # 2222:22, not 8542
+        {"name": "p7000", "port": 7000, "targetPort": 7000, "protocol": "UDP"},
+        {"name": "p7001", "port": 7001, "targetPort": 7001, "protocol": "UDP"},
         {"name": "p53", "port": 53, "targetPort": 53, "protocol": "UDP"}]
 
 

@@ -16,7 +16,7 @@ from pligos_tui.io.keypath import KeyPath, format_path
 from pligos_tui.io.yamlread import Document
 from pligos_tui.jobs.importing.compose_syntax import interpolate
 from pligos_tui.jobs.importing.original import Leftover
-from pligos_tui.secrets.scan import PATTERNS, SECRET_NAME
+from pligos_tui.secrets.scan import redacted
 from pligos_tui.spec.fields import CONFIG_KEY_RE, dns_label, suggest_label
 
 FORMAT = Rule("E-IMPORT-COMPOSE-FORMAT", "a compose file that is not in the Compose "
@@ -64,38 +64,6 @@ def is_a(value: Any, kinds: tuple[type, ...]) -> bool:
     if isinstance(value, bool):
         return bool in kinds
     return isinstance(value, kinds)
-
-
-# a URL that carries a password: postgres://user:password@db/shop
-CREDENTIALS_URL = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
-REDACTED = "<not imported: looks like a secret>"
-
-
-def secret_looking(name: str, value: str) -> bool:
-    """Whether a variable holds a secret, as `pligos check` tells (by its name or value), or
-    a URL with a password; the path of a *_FILE variable (where a secret is mounted) is not
-    one."""
-    if not value.strip():
-        return False
-    if name.upper().endswith("_FILE") and value.startswith("/"):
-        return False
-    return bool(SECRET_NAME.search(name) or CREDENTIALS_URL.search(value)
-                or any(p.search(value) for p, _ in PATTERNS))
-
-
-def redacted(value: Any, name: str = "") -> Any:
-    """A fragment of the file for the leftovers, with what looks like a secret taken out
-    (build args, labels: `NAME: value`, `NAME=value`)."""
-    if isinstance(value, dict):
-        return {k: redacted(v, str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redacted(v, name) for v in value]
-    if isinstance(value, str):
-        key, sep, rest = value.partition("=")
-        if sep and secret_looking(key, rest):
-            return f"{key}={REDACTED}"
-        return REDACTED if secret_looking(name, value) else value
-    return value
 
 
 def label(text: str, max_len: int = 63) -> str:
@@ -305,6 +273,8 @@ class ComposeFile:
                                if len(users) > 1 else ""),
                               "use a storage class that offers ReadWriteMany, or let one "
                               "pod own the data")
+            if len(users) == 1 and not self.declared_external(key):
+                self._claim_of(label(key), label(self.names.get(users[0][0], users[0][0])))
         services = self.data.get("services") or {}
         for name, needs in self.needed.items():
             if isinstance(services.get(name), dict) and name not in self.with_service:
@@ -343,6 +313,23 @@ class ComposeFile:
             obj["binaryData"] = binary
         self.add(obj, path)
         return name
+
+    def declared_external(self, key: str) -> bool:
+        decl = self.declared("volumes").get(key)
+        return isinstance(decl, dict) and bool(decl.get("external"))
+
+    def _claim_of(self, claim: str, service: str) -> None:
+        """The claim of a volume one service alone mounts, named `<service>-<volume>` as a
+        chart names the claims of its own pods."""
+        name = label(f"{service}-{claim}")
+        for obj in self.objects:
+            if obj.get("kind") == "PersistentVolumeClaim" and obj["metadata"]["name"] == claim:
+                obj["metadata"]["name"] = name
+            elif obj.get("kind") == "Deployment" and obj["metadata"]["name"] == service:
+                for volume in obj["spec"]["template"]["spec"].get("volumes") or []:
+                    ref = volume.get("persistentVolumeClaim") or {}
+                    if ref.get("claimName") == claim:
+                        ref["claimName"] = name
 
     def claim(self, key: str) -> str:
         """The claim of the named volume `key` (written once, unless it is external)."""

@@ -37,7 +37,6 @@ from pligos_tui.jobs.importing.compose_file import (
     TYPE,
     ComposeFile,
     is_a,
-    secret_looking,
 )
 from pligos_tui.jobs.importing.compose_mounts import Mounts
 from pligos_tui.jobs.importing.compose_syntax import (
@@ -53,6 +52,7 @@ from pligos_tui.jobs.importing.compose_syntax import (
     read_env_file,
     whole_seconds,
 )
+from pligos_tui.secrets.scan import looks_secret
 
 LABEL = "app.kubernetes.io/name"
 # docker's healthcheck timings when a compose file gives none
@@ -225,7 +225,7 @@ class ServiceTranslation:
                 self.passthrough(key, self.c.at(at))
             else:
                 values[key] = value
-        secret = [k for k, v in values.items() if secret_looking(k, v)]
+        secret = [k for k, v in values.items() if looks_secret(k, v)]
         env_list = [{"name": k, "valueFrom": {"secretKeyRef": {"name": f"{self.label}-env",
                                                                "key": k}}}
                     if k in secret else {"name": k, "value": v} for k, v in values.items()]
@@ -341,7 +341,15 @@ class ServiceTranslation:
                     if key == "expose" and m.published is not None:
                         self.c.error(PORT, path, "an exposed port has no host port",
                                      "write the container port only: expose: [\"8080\"]")
-                    self.service_port(m.published or m.target, m.target, m.protocol)
+                    # peers reach a compose service on its container port: so does the Service
+                    self.service_port(m.target, m.target, m.protocol)
+                    if m.published is not None and m.published != m.target:
+                        self.c.leftover(path, f"the host port {m.published} of port {m.target} "
+                                        f"of service {self.name}", "a cluster has no host "
+                                        f"ports; the Service of {self.name} takes port "
+                                        f"{m.target}, as its peers reach it in compose",
+                                        "reach it from outside with a route's fqdn, or "
+                                        "service.type LoadBalancer", material=False)
                     if m.host_ip not in ("", "0.0.0.0", "::"):
                         self.c.leftover(path, f"host address {m.host_ip} of port {m.target} "
                                         f"of service {self.name}", "a Service is reached from "
@@ -350,8 +358,8 @@ class ServiceTranslation:
                     if m.published_range:
                         self.c.leftover(path, f"the host port range of port {m.target} of "
                                         f"service {self.name}", "compose publishes one free "
-                                        f"port of the range; the Service uses "
-                                        f"{m.published}", "nothing, unless clients expect "
+                                        "port of the range on the host; a cluster has no "
+                                        "host ports", "nothing, unless clients expect "
                                         "another port of the range")
 
     # ------------------------------------------------------------------ health and size

@@ -93,6 +93,7 @@ class Drafted:
     kind: str
     name: str  # the workload object's name
     context: ContextDraft
+    main: str = ""  # the name of its first container, the service's own
     files: dict[str, bytes] = field(default_factory=dict)
     used: set[int] = field(default_factory=set)  # ids of the objects it accounts for
     leftovers: list[Leftover] = field(default_factory=list)

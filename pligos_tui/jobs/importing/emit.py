@@ -215,15 +215,13 @@ def _delta(base: Data, ctx: Data) -> Data | None:
         elif key not in base or base[key] != ctx[key]:
             if key in SETTING_KEYS and isinstance(base.get(key), dict):
                 delta[key] = _setting_delta(base[key], ctx[key])
-            elif key == "values":
+            elif key == "values" and key in base:
                 sub = _values_delta(base[key], ctx[key])
                 if sub is None:
                     return None
                 delta[key] = sub
             else:
                 delta[key] = ctx[key]
-    if "namespace" not in ctx and "namespace" not in base:
-        pass  # both run in a namespace named after themselves
     return delta
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pligos_tui.jobs.importing.draft import Drafted
-from pligos_tui.jobs.importing.original import Context, Leftover
+from pligos_tui.jobs.importing.original import KEPT, Context, Leftover
 
 GATEWAY_ROUTES = ("HTTPRoute", "GRPCRoute")
 
@@ -19,7 +19,7 @@ class _Reader:
         self.ctx, self.out, self.draft = ctx, out, out.context
 
     def leftover(self, what: str, why: str, *, fragment: Any = None, where: str = "") -> None:
-        self.out.leftovers.append(Leftover(what, where, why, "kept in import-leftovers.yaml",
+        self.out.leftovers.append(Leftover(what, where, why, KEPT,
                                            self.ctx.name, fragment))
 
 

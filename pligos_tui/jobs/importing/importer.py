@@ -20,12 +20,20 @@ from pligos_tui.io.yamlwrite import dump_for_people
 from pligos_tui.jobs.importing.draft import ContextDraft, Drafted, ServiceDraft
 from pligos_tui.jobs.importing.emit import pligos_yaml
 from pligos_tui.jobs.importing.kube import draft_context
-from pligos_tui.jobs.importing.original import Context, Leftover, Original
+from pligos_tui.jobs.importing.original import (
+    HELM,
+    LEFTOVERS_FILE,
+    Context,
+    Leftover,
+    Original,
+)
 from pligos_tui.jobs.importing.parity import ContextParity, compare
-from pligos_tui.spec.fields import semver
-from pligos_tui.spec.vocabulary import CONFIG_NAME
+from pligos_tui.secrets.scan import REDACTED, redacted
+from pligos_tui.spec.fields import dns_label, semver, suggest_label
+from pligos_tui.spec.vocabulary import CONFIG_NAME, SERVICE_NAME_MAX
 
-LEFTOVERS_FILE = "import-leftovers.yaml"
+LEFTOVERS_HEAD = ("# What pligos import could not express in pligos.yaml, with where it came "
+                  "from.\n# Secret data is never copied here.\n")
 REPORT_FORMAT = "pligos.import/1"
 
 
@@ -73,6 +81,10 @@ def import_original(original: Original, out: Path, *, force: bool = False,
     `friends_library` the folders friends were matched against."""
     if not original.contexts:
         raise UsageError("nothing to import: no context was read")
+    if name and (problem := dns_label(name, max_len=SERVICE_NAME_MAX)):
+        raise UsageError(f"--name: the service's name {problem}",
+                         hint="a service's name is a DNS label of at most 53 characters")
+    _check_out(out, original)
     per_context: list[tuple[Context, list[Drafted]]] = []
     loose: list[Leftover] = list(original.leftovers)
     rest: list[Leftover] = []
@@ -101,6 +113,7 @@ def import_original(original: Original, out: Path, *, force: bool = False,
                                for p in friends_library or [] if any(
                                    c.friends for c in svc.contexts)]
     staged: dict[Path, bytes] = {}
+    stale: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="pligos-import-") as tmp:
         results = []
         for svc, by_context in services:
@@ -124,9 +137,15 @@ def import_original(original: Original, out: Path, *, force: bool = False,
                                            n.setting for c in svc.contexts for n in c.notes)))
             _parity(stage, imported, by_context, original)
             results.append(imported)
-        if loose or any(s.leftovers for s in results):
-            staged[out / LEFTOVERS_FILE] = _leftovers_text(loose, results)
+        kept = [x for x in [*loose, *(x for s in results for x in s.leftovers)]
+                if x.material or x.fragment is not None]
+        if kept:
+            staged[out / LEFTOVERS_FILE] = _leftovers_text(kept)
+        elif force and _ours(out / LEFTOVERS_FILE):  # an earlier import's, now untrue
+            stale.append(out / LEFTOVERS_FILE)
         written = _write(staged, force)
+        for path in stale:
+            path.unlink()
     return ImportResult(original.kind, original.source, out, results, loose, written)
 
 
@@ -139,7 +158,7 @@ def _services(original: Original, per_context: list[tuple[Context, list[Drafted]
         for d in drafted:
             if (d.kind, d.name) not in keys:
                 keys.append((d.kind, d.name))
-    out = []
+    out: list[tuple[ServiceDraft, dict[str, Drafted]]] = []
     for kind, workload in keys:
         drafts = {ctx.name: d for ctx, ds in per_context for d in ds
                   if (d.kind, d.name) == (kind, workload)}
@@ -158,8 +177,21 @@ def _services(original: Original, per_context: list[tuple[Context, list[Drafted]
             _take_files(d, files, ctx.name)
             leftovers.extend(d.leftovers)
             d.context.friends = list(original.friends.get(workload, []))
+        taken = {s.name for s, _ in out}
+        if svc_name in taken:  # a CronJob named like a Deployment: each its own folder
+            svc_name = suggest_label(f"{svc_name}-{kind.lower()}", SERVICE_NAME_MAX)
+            n = 2
+            while svc_name in taken:
+                svc_name, n = f"{svc_name[:50]}-{n}", n + 1
         svc = ServiceDraft(svc_name, f"{kind} {workload}", contexts, files,
                            _merge_leftovers(leftovers, len(contexts)))
+        mains = {d.main for d in drafts.values()} - {svc_name}
+        if mains:
+            svc.leftovers.append(Leftover(
+                f"the container {', '.join(sorted(mains))} of {kind} {workload}",
+                original.source, f"Pligos names the service's own container {svc_name}",
+                "`kubectl logs -c`, alerts and dashboards that name the container follow the "
+                "new name", material=False, workload=workload))
         if missing:
             svc.leftovers.append(Leftover(
                 f"{kind} {workload} in {', '.join(missing)}", original.source,
@@ -183,14 +215,13 @@ def _naming(workload: str, name: str, chart: str, releases: list[str]) -> tuple[
     original named the workload (`<release>-<name>`, or the release when it holds the name):
     the name asked for, else the chart's, with a release the original rendered as; failing
     that the workload's own name, as name and release."""
-    for candidate in (name, chart):
-        if candidate:
-            release = _release_for(workload, candidate, releases)
-            if release is not None:
-                return candidate, release
     if name:
-        return name, workload
-    return workload, ""
+        return name, _release_for(workload, name, releases) or ""
+    if chart:
+        release = _release_for(workload, chart, releases)
+        if release is not None:
+            return chart, release
+    return suggest_label(workload, SERVICE_NAME_MAX), ""
 
 
 def _release_for(workload: str, name: str, releases: list[str]) -> str | None:
@@ -204,17 +235,23 @@ def _release_for(workload: str, name: str, releases: list[str]) -> str | None:
 
 
 def _take_files(d: Drafted, files: dict[str, bytes], context: str) -> None:
-    """The files a context's mounts ship; a file another context holds otherwise moves to
-    a folder of the context's own, and its mount with it."""
-    moved: dict[str, str] = {}
+    """The files a context's mounts ship; a folder another context holds otherwise (a file
+    changed, added or gone) is the context's own, `config/<context>/<folder>`, and so is
+    its mount's."""
+    def folder_of(rel: str) -> str:
+        return "/".join(rel.split("/", 2)[:2])
+
+    mine: dict[str, dict[str, bytes]] = {}
     for rel, data in d.files.items():
-        if files.get(rel, data) != data:
-            folder = rel.split("/", 2)
-            new = "/".join([folder[0], context, *folder[1:]])
-            moved["/".join(folder[:2])] = "/".join([folder[0], context, folder[1]])
-            files[new] = data
-        else:
-            files[rel] = data
+        mine.setdefault(folder_of(rel), {})[rel] = data
+    moved: dict[str, str] = {}
+    for folder, held in mine.items():
+        there = {rel: data for rel, data in files.items() if folder_of(rel) == folder}
+        if there and there != held:
+            top, name = folder.split("/", 1)
+            moved[folder] = f"{top}/{context}/{name}"
+            held = {f"{moved[folder]}/{rel.split('/', 2)[2]}": data for rel, data in held.items()}
+        files.update(held)
     for mount in d.context.mounts:
         if "files" in mount:
             mount["files"] = [moved.get(f, f) for f in mount["files"]]
@@ -284,24 +321,42 @@ def _parity(stage: Path, imported: ImportedService, drafted: dict[str, Drafted],
 
 # ----- writing
 
-def _leftovers_text(loose: list[Leftover], services: list[ImportedService]) -> bytes:
+def _check_out(out: Path, original: Original) -> None:
+    """The import must not land inside the chart it reads (helm would package it)."""
+    source = Path(original.source)
+    if original.kind == HELM and source.is_dir():
+        inside = out.resolve() == source.resolve() or source.resolve() in out.resolve().parents
+        if inside:
+            raise UsageError(f"--out {display_path(out)} is inside the chart {original.source}",
+                             hint="import into a folder of its own, e.g. --out services/"
+                             f"{source.resolve().name}")
+
+
+def _ours(path: Path) -> bool:
+    try:
+        return path.read_text(encoding="utf-8").startswith(LEFTOVERS_HEAD)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _leftovers_text(kept: list[Leftover]) -> bytes:
     items: list[dict[str, Any]] = []
-    for item in [*loose, *(x for s in services for x in s.leftovers)]:
+    for item in kept:
         entry = item.to_json()
         if item.fragment is not None:
             entry["original"] = _without_secret_data(item.fragment)
         items.append(entry)
-    head = ("# What pligos import could not express in pligos.yaml, with where it came from.\n"
-            "# Secret data is never copied here.\n")
-    return (head + dump_for_people({"leftovers": items})).encode()
+    return (LEFTOVERS_HEAD + dump_for_people({"leftovers": items})).encode()
 
 
 def _without_secret_data(fragment: Any) -> Any:
+    """A fragment with no secret in it: a Secret's data by key only, and every value that
+    looks like a secret (by its name or its content) taken out."""
     if isinstance(fragment, dict) and fragment.get("kind") == "Secret":
-        return {**fragment, **{k: {key: "<redacted>" for key in fragment[k]}
-                               for k in ("data", "stringData")
-                               if isinstance(fragment.get(k), dict)}}
-    return fragment
+        fragment = {**fragment, **{k: {key: REDACTED for key in fragment[k]}
+                                   for k in ("data", "stringData")
+                                   if isinstance(fragment.get(k), dict)}}
+    return redacted(fragment)
 
 
 def _write(staged: dict[Path, bytes], force: bool) -> list[Path]:

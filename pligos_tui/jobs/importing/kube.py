@@ -17,14 +17,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from pligos_tui.errors import PligosError
 from pligos_tui.jobs.importing.draft import ContextDraft, Drafted, Note
-from pligos_tui.jobs.importing.original import Context, Leftover
-from pligos_tui.jobs.importing.pods import PodReader, selects
+from pligos_tui.jobs.importing.original import KEPT, WORKLOADS, Context, Leftover, selects
+from pligos_tui.jobs.importing.pods import PodReader
 
 # the workload kinds, and the built-in flavor each becomes
 FLAVOR_OF = {"Deployment": "webservice", "StatefulSet": "statefulset",
              "DaemonSet": "daemonset", "CronJob": "cronjob", "Job": "job"}
-WORKLOADS = tuple(FLAVOR_OF)
 # objects a flavor makes of its own, from the service's settings
 OWN_KINDS = ("ServiceAccount",)
 # Helm's own hook objects are not part of what runs
@@ -43,7 +43,9 @@ def _hook(obj: dict[str, Any]) -> bool:
 
 def draft_context(ctx: Context) -> tuple[list[Drafted], list[Leftover]]:
     """Every workload of a context drafted, and the objects that belong to none."""
-    drafted = [_draft(ctx, w) for w in workloads(ctx)]
+    found = workloads(ctx)
+    owner = _service_owners(ctx, found)
+    drafted = [_draft_checked(ctx, w, owner) for w in found]
     used = set().union(*(d.used for d in drafted)) if drafted else set()
     rest: list[Leftover] = []
     for obj in ctx.objects:
@@ -58,12 +60,50 @@ def draft_context(ctx: Context) -> tuple[list[Drafted], list[Leftover]]:
         else:
             why = f"pligos.yaml has no property for a {kind} of its own"
         rest.append(Leftover(f"{kind} {name}", ctx.source_of(obj), why,
-                             "kept in import-leftovers.yaml; a custom flavor can render it "
+                             f"{KEPT}; a custom flavor can render it "
                              "(docs/flavors.md)", ctx.name, obj))
     return drafted, rest
 
 
-def _draft(ctx: Context, workload: dict[str, Any]) -> Drafted:
+def pod_labels(workload: dict[str, Any]) -> dict[str, Any]:
+    spec = workload.get("spec") or {}
+    if workload.get("kind") == "CronJob":
+        spec = ((spec.get("jobTemplate") or {}).get("spec")) or {}
+    template = spec.get("template") or {}
+    return dict(((template.get("metadata") or {}).get("labels")) or {})
+
+
+def _service_owners(ctx: Context, found: list[dict[str, Any]]) -> dict[int, int]:
+    """Each Service's workload: the first whose pods it selects (a Service that selects the
+    pods of several is theirs in the order of the stream)."""
+    owner: dict[int, int] = {}
+    for svc in ctx.objects:
+        if svc.get("kind") != "Service":
+            continue
+        for w in found:
+            if selects((svc.get("spec") or {}).get("selector"), pod_labels(w)):
+                owner.setdefault(id(svc), id(w))
+    return owner
+
+
+def _draft_checked(ctx: Context, workload: dict[str, Any], owner: dict[int, int]) -> Drafted:
+    """A workload drafted; one that is not what Kubernetes takes (a port that is no number,
+    containers that are no list) is bad input, named with where it came from."""
+    try:
+        return _draft(ctx, workload, owner)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        meta = workload.get("metadata")
+        name = meta.get("name", "?") if isinstance(meta, dict) else "?"
+        where = ctx.source_of(workload)
+        raise PligosError(
+            f"{workload.get('kind')} {name}{f' ({where})' if where else ''} of context "
+            f"{ctx.name!r} is not a valid {workload.get('kind')}: a value of the wrong kind "
+            f"({type(exc).__name__}: {exc})",
+            hint="Kubernetes would refuse it too: check the original's values "
+            "(`helm template` shows what it renders)") from None
+
+
+def _draft(ctx: Context, workload: dict[str, Any], owner: dict[int, int]) -> Drafted:
     kind = str(workload["kind"])
     name = str(workload["metadata"]["name"])
     spec = workload.get("spec") or {}
@@ -71,7 +111,7 @@ def _draft(ctx: Context, workload: dict[str, Any]) -> Drafted:
     template = (job_spec.get("template") or {}) if kind in ("CronJob", "Job") else \
         (spec.get("template") or {})
     pod = template.get("spec") or {}
-    labels = ((template.get("metadata") or {}).get("labels")) or {}
+    labels = pod_labels(workload)
     where = ctx.source_of(workload)
     out = Drafted(kind, name, ContextDraft(ctx.name, FLAVOR_OF[kind]))
     out.used.add(id(workload))
@@ -80,6 +120,14 @@ def _draft(ctx: Context, workload: dict[str, Any]) -> Drafted:
     reader = PodReader(ctx, out, pod, where)
     services = [s for s in ctx.objects if s.get("kind") == "Service"
                 and selects((s.get("spec") or {}).get("selector"), labels)]
+    for svc in [s for s in services if owner.get(id(s)) != id(workload)]:
+        services.remove(svc)
+        out.leftovers.append(Leftover(
+            f"Service {svc['metadata']['name']}", ctx.source_of(svc),
+            f"it selects the pods of {kind} {name} too, but belongs to the service of the "
+            "first workload it selects", "give each workload a Service of its own (Pligos "
+            "makes one per service); clients of both sets of pods need a new address",
+            ctx.name))
     reader.read(services, kind)
     if kind == "Deployment" and not draft.routes:
         draft.flavor = "worker"
@@ -116,7 +164,7 @@ def _replicas(ctx: Context, out: Drafted, workload: dict[str, Any], spec: dict[s
                     f"a {metric.get('type', '?')} metric of HorizontalPodAutoscaler "
                     f"{hpa['metadata']['name']}", ctx.source_of(hpa),
                     "autoscaling scales on CPU and memory utilisation only",
-                    "kept in import-leftovers.yaml", ctx.name, metric))
+                    KEPT, ctx.name, metric))
         if "cpu" not in scaling and "memory" not in scaling:
             out.leftovers.append(Leftover(
                 f"HorizontalPodAutoscaler {hpa['metadata']['name']} without a utilisation "
@@ -164,8 +212,8 @@ def _workload_settings(out: Drafted, kind: str, spec: dict[str, Any],
     if kind in ("Deployment", "StatefulSet", "DaemonSet"):
         rollout["revisionHistoryLimit"] = int(spec.get("revisionHistoryLimit", 10))
     rollout["terminationGracePeriodSeconds"] = int(pod.get("terminationGracePeriodSeconds", 30))
-    if kind not in ("Job", "CronJob"):
-        draft.settings["rollout"] = rollout
+    if kind not in ("Job", "CronJob"):  # (a preStop hook the pod's reader found kept)
+        draft.settings["rollout"] = {**rollout, **draft.settings.get("rollout", {})}
     scheduling: dict[str, Any] = {}
     for key in ("nodeSelector", "tolerations", "affinity", "priorityClassName"):
         if pod.get(key):

@@ -10,6 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# where an import keeps what pligos.yaml cannot say, and the words that point there
+LEFTOVERS_FILE = "import-leftovers.yaml"
+KEPT = f"kept in {LEFTOVERS_FILE}"
+# the kinds of object that run pods, each a service of its own
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job")
 # how an import came to be: the subcommand of `pligos import`
 HELM, MANIFESTS, COMPOSE, SCORE = "helm", "manifests", "compose", "score"
 SOURCE_KINDS = (HELM, MANIFESTS, COMPOSE, SCORE)
@@ -60,3 +65,25 @@ class Original:
     leftovers: list[Leftover] = field(default_factory=list)  # what a translation dropped
     friends: dict[str, list[str]] = field(default_factory=dict)  # workload -> friend names
     files: dict[str, bytes] = field(default_factory=dict)  # files written beside pligos.yaml
+
+
+# ----- what Kubernetes objects say, read alike by both sides of an import
+
+def selects(selector: Any, labels: dict[str, Any], *, empty: bool = False) -> bool:
+    """Whether a label selector's mapping (a Service's selector, matchLabels) picks pods of
+    `labels`; an empty one picks all pods when `empty` says so, else none."""
+    wanted = selector if isinstance(selector, dict) else {}
+    if not wanted:
+        return empty
+    return all(labels.get(k) == v for k, v in wanted.items())
+
+
+def image_parts(image: str) -> tuple[str, str]:
+    """(repository, ":tag" or "@digest" or "")."""
+    if "@" in image:  # the digest pins the image; a tag beside it is not read
+        repo, digest = image.split("@", 1)
+        return image_parts(repo)[0], "@" + digest
+    if ":" in image.rsplit("/", 1)[-1]:
+        repo, tag = image.rsplit(":", 1)
+        return repo, ":" + tag
+    return image, ""

@@ -32,17 +32,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pligos_tui.charts.changes import MISSING, ObjectChange, ObjectKey, diff_objects
-from pligos_tui.jobs.importing.original import Leftover
+from pligos_tui.jobs.importing.original import WORKLOADS, Leftover, image_parts, selects
 from pligos_tui.jobs.importing.projection import (
     ROUTES,
-    WORKLOADS,
     Obj,
     Side,
     as_number,
     as_text,
     by_name,
     hpa,
-    image_parts,
     labels_of,
     mapping,
     mappings,
@@ -50,7 +48,6 @@ from pligos_tui.jobs.importing.projection import (
     project,
     route,
     secret_keys,
-    selects,
     service,
     template_of,
     workload,

@@ -9,12 +9,20 @@ import copy
 import posixpath
 from typing import Any
 
+from pligos_tui.jobs.importing import unexpressed
 from pligos_tui.jobs.importing.draft import ContainerDraft, Drafted, Note
 from pligos_tui.jobs.importing.expose import read_exposure
-from pligos_tui.jobs.importing.original import Context, Leftover
+from pligos_tui.jobs.importing.original import KEPT, Context, Leftover, image_parts
+from pligos_tui.secrets.scan import looks_secret
 from pligos_tui.spec.fields import dns_label, port_name, suggest_label
 
-LEFT = "kept in import-leftovers.yaml"
+# what to do about a variable read from the cluster, by where it reads it
+VALUE_FROM = {
+    "secretKeyRef": "mount the Secret (a `secret:` mount) and read the file, or make it a "
+                    f"friend's credential; {KEPT}",
+    "fieldRef": f"the pod's own fields (its name, IP, namespace) need a custom flavor; {KEPT}",
+    "resourceFieldRef": f"write the value out from the container's resources; {KEPT}",
+    "configMapKeyRef": f"the ConfigMap is not made by the original: write the value out; {KEPT}"}
 PROBES = (("startupProbe", "startup"), ("livenessProbe", "liveness"),
           ("readinessProbe", "readiness"))
 PROBE_FIELDS = ("initialDelaySeconds", "periodSeconds", "timeoutSeconds", "successThreshold",
@@ -23,26 +31,12 @@ HANDLERS = ("httpGet", "tcpSocket", "exec", "grpc")
 CONFIG_DIR = "config"
 
 
-def selects(selector: Any, labels: dict[str, Any]) -> bool:
-    """Whether a label selector (a plain mapping, or one with matchLabels) picks `labels`."""
-    if not isinstance(selector, dict) or not selector:
-        return False
-    wanted = selector.get("matchLabels", selector) if "matchLabels" in selector else selector
-    if not isinstance(wanted, dict) or not wanted:
-        return False
-    return all(labels.get(k) == v for k, v in wanted.items())
-
-
 def split_image(ref: str) -> dict[str, Any]:
     """An image reference as an images entry: repository and tag, or repository and digest."""
-    if "@" in ref:
-        repository, digest = ref.split("@", 1)
-        return {"repository": repository, "digest": digest}
-    slash = ref.rfind("/")
-    colon = ref.rfind(":")
-    if colon > slash:
-        return {"repository": ref[:colon], "tag": ref[colon + 1:]}
-    return {"repository": ref, "tag": "latest"}
+    repository, pin = image_parts(ref)
+    if pin.startswith("@"):
+        return {"repository": repository, "digest": pin[1:]}
+    return {"repository": repository, "tag": pin[1:] or "latest"}
 
 
 class PodReader:
@@ -67,7 +61,7 @@ class PodReader:
                 if key in volume and found is not None:
                     out.used.add(id(found))
 
-    def leftover(self, what: str, why: str, kept: str = LEFT, fragment: Any = None,
+    def leftover(self, what: str, why: str, kept: str = KEPT, fragment: Any = None,
                  where: str = "", material: bool = True) -> None:
         self.out.leftovers.append(Leftover(what, where or self.where, why, kept, self.ctx.name,
                                            fragment, material))
@@ -77,9 +71,13 @@ class PodReader:
     def read(self, services: list[dict[str, Any]], kind: str) -> None:
         containers = list(self.pod.get("containers") or [])
         if not containers:
-            self.leftover(f"{kind} {self.out.name}", "it has no containers")
-            return
+            raise ValueError("it has no containers")
+        for c in [*containers, *(self.pod.get("initContainers") or [])]:
+            if not isinstance(c, dict) or not c.get("image"):
+                raise ValueError(f"the container {c.get('name') if isinstance(c, dict) else c!r}"
+                                 " has no image")
         main, sidecars = containers[0], containers[1:]
+        self.out.main = str(main.get("name") or "")
         native = [c for c in self.pod.get("initContainers") or []
                   if c.get("restartPolicy") == "Always"]
         inits = [c for c in self.pod.get("initContainers") or [] if c not in native]
@@ -98,6 +96,27 @@ class PodReader:
         self._security(main)
         self._service_account()
         self._pull_secrets()
+        self._unexpressed(main, [*native, *sidecars, *inits])
+
+    def _unexpressed(self, main: dict[str, Any], others: list[dict[str, Any]]) -> None:
+        """Every field of the pod and its containers that pligos.yaml cannot say, listed."""
+        for key, value in unexpressed.pod_fields(self.pod):
+            self.leftover(f"the pod's {key}: {unexpressed.shown(value)}",
+                          "pligos.yaml has no setting for it", fragment={key: value})
+        for c in [main, *others]:
+            for key, value in unexpressed.container_fields(c):
+                self.leftover(f"{key} of container {c.get('name')}: "
+                              f"{unexpressed.shown(value)}", "pligos.yaml has no setting for "
+                              "it", fragment={key: value})
+        hook = unexpressed.pre_stop((main.get("lifecycle") or {}).get("preStop"))
+        if hook is not None:
+            self.draft.settings.setdefault("rollout", {})["preStop"] = hook
+        for name, other in unexpressed.broken_references(list(main.get("env") or [])):
+            self.leftover(f"env {name} of container {main.get('name')}",
+                          f"it refers to $({other}), which Kubernetes expands only when "
+                          f"{other} comes first; Pligos writes variables in name order",
+                          "write the value out, or rename the variables so that the one "
+                          "referred to sorts first")
 
     # ----- containers
 
@@ -143,18 +162,25 @@ class PodReader:
         for item in c.get("env") or []:
             name = str(item.get("name"))
             if "value" in item or "valueFrom" not in item:
-                env[name] = "" if item.get("value") is None else str(item["value"])
+                value = "" if item.get("value") is None else str(item["value"])
+                if looks_secret(name, value):
+                    self.leftover(f"env {name} of container {c.get('name')}", "its value looks "
+                                  "like a secret, which pligos.yaml (committed) must not hold",
+                                  "put it in the secret provider and mount it (a `secret:` "
+                                  "mount), or make it a friend's credential; its value is not "
+                                  "imported")
+                    continue
+                env[name] = value
                 continue
             ref = (item.get("valueFrom") or {}).get("configMapKeyRef") or {}
             data = self._config_data(ref.get("name")) if ref else None
             if data is not None and ref.get("key") in data:
                 env[name] = str(data[ref["key"]])
                 continue
+            source = sorted(item.get("valueFrom") or {})
             self.leftover(f"env {name} of container {c.get('name')}",
-                          "its value is read from the cluster (" +
-                          ", ".join(sorted(item.get("valueFrom") or {})) + ")",
-                          "a secret: mount it (`secret:` mount) or make it a friend's "
-                          "credential; kept in import-leftovers.yaml", item)
+                          f"its value is read from the cluster ({', '.join(source)})",
+                          VALUE_FROM.get(source[0] if source else "", KEPT), item)
         return env
 
     def _config_data(self, name: Any) -> dict[str, Any] | None:
@@ -343,7 +369,7 @@ class PodReader:
             routes.setdefault(int(p["containerPort"]), {"name": name,
                                                         "port": int(p["containerPort"])})
         self.draft.routes = list(routes.values())
-        if not routes and ports and kind not in ("DaemonSet",):
+        if not routes and ports:
             self.leftover(f"the ports of container {main.get('name')}",
                           "no Service reaches them, and a worker has no routes",
                           "add a Service to the original, or a route to pligos.yaml",
@@ -387,6 +413,20 @@ class PodReader:
             self.draft.notes.append(Note("security.readOnlyRootFilesystem: false", "the "
                                          "original's container may write to its filesystem"))
         added = [str(c) for c in ((sc.get("capabilities") or {}).get("add") or [])]
+        low = sorted({int(p["containerPort"]) for p in main.get("ports") or []
+                      if int(p.get("containerPort") or 0) < 1024})
+        if low and "NET_BIND_SERVICE" not in added and security.get("runAsUser") != 0:
+            added.append("NET_BIND_SERVICE")  # the pods drop every capability else
+        if "runAsUser" not in security:
+            self.leftover(
+                f"the user container {main.get('name')} runs as",
+                "the original leaves it to the image (often root); the flavor runs the pods "
+                "as user 10001, not root, without any capability" + (
+                    f" but binding ports below 1024 ({', '.join(map(str, low))})"
+                    if low else ""),
+                "an image that must run as root or as its own user fails to start: set "
+                "security.runAsUser (0 with a reason) or the image entry's runAsUser",
+                material=False)
         if added:
             security["addCapabilities"] = added
             if added != ["NET_BIND_SERVICE"]:
@@ -438,7 +478,7 @@ class PodReader:
             self.out.used.add(id(made))
             keys = sorted({*(made.get("data") or {}), *(made.get("stringData") or {})})
             self.leftover(
-                f"Secret {name}", "the chart made this Secret with its data; the import "
+                f"Secret {name}", "the original makes this Secret with its data; the import "
                 "refers to it by name (delivery: existing) and never copies secret bytes",
                 "before the first upgrade with the new chart, annotate the Secret "
                 "helm.sh/resource-policy=keep, or put its keys (" + ", ".join(keys) +

@@ -30,9 +30,10 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from pligos_tui.jobs.importing.original import image_parts
+
 Obj = dict[str, Any]
 
-WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
 ROUTES = ("Ingress", "HTTPRoute", "GRPCRoute")
 # a probe's timings when left out (Kubernetes' defaults), so that leaving one out and writing
 # its default read alike
@@ -108,24 +109,6 @@ def template_of(w: Obj) -> Obj:
 
 def labels_of(w: Obj) -> Obj:
     return mapping(mapping(template_of(w).get("metadata")).get("labels"))
-
-
-def selects(selector: Any, labels: Obj, *, empty: bool = False) -> bool:
-    wanted = mapping(selector)
-    if not wanted:
-        return empty
-    return all(labels.get(k) == v for k, v in wanted.items())
-
-
-def image_parts(image: str) -> tuple[str, str]:
-    """(repository, ":tag" or "@digest" or "")."""
-    if "@" in image:
-        repo, digest = image.split("@", 1)
-        return repo, "@" + digest
-    if ":" in image.rsplit("/", 1)[-1]:
-        repo, tag = image.rsplit(":", 1)
-        return repo, ":" + tag
-    return image, ""
 
 
 def _content(value: Any, binary: bool) -> str:
@@ -264,7 +247,8 @@ def _pod_spec(side: Side, w: Obj, main: str) -> Obj:
     if w["kind"] in ("Job", "CronJob"):
         out["restartPolicy"] = spec.get("restartPolicy") or "Always"
     for key in POD_FIELDS:
-        _put(out, key, spec.get(key))
+        if spec.get(key) is not False:  # hostNetwork: false and the like say nothing
+            _put(out, key, spec.get(key))
     meta = {"annotations": _annotations(template)}
     return {"metadata": meta, "spec": out} if meta["annotations"] else {"spec": out}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,11 @@ import yaml
 from pligos_tui import helm
 from pligos_tui.errors import ConfigError, Problem, Rule, UsageError, display_path
 from pligos_tui.io.files import read_regular
-from pligos_tui.io.yamlread import load_file, max_file_bytes
+from pligos_tui.io.yamlread import load_file, load_text, max_file_bytes
 from pligos_tui.jobs.importing.original import HELM, MANIFESTS, Context, Original
+from pligos_tui.spec.fields import dns_label
+from pligos_tui.spec.rules.deploy import RELEASE
+from pligos_tui.spec.vocabulary import SERVICE_NAME_MAX
 
 CONTEXT_FORM = Rule("E-IMPORT-CONTEXT", "a --context of pligos import is not NAME or "
                     "NAME=FILE[,FILE...] with NAME a DNS label, or names a file that is missing")
@@ -36,6 +40,7 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 CLUSTER_MADE = ("Endpoints", "EndpointSlice", "Event", "ControllerRevision", "Lease")
 CLUSTER_CONFIGMAPS = ("kube-root-ca.crt",)
 DEFAULT_CONTEXT = "default"
+KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
 def parse_context(text: str) -> tuple[str, list[str]]:
@@ -73,6 +78,12 @@ def read_chart(chart: str, contexts: list[tuple[str, list[str]]], *, sets: list[
         raise UsageError(f"{display_path(local)} is not a chart: it has no Chart.yaml",
                          hint="give the chart's folder, a packaged chart (.tgz) or a "
                          "reference helm can pull")
+    if namespace and (problem := dns_label(namespace)):
+        raise UsageError(f"--namespace: {problem}", hint="a namespace is a DNS label")
+    if release and (len(release) > SERVICE_NAME_MAX or not RELEASE.fullmatch(release)):
+        raise UsageError(f"--release {release!r} is not a release name",
+                         hint="lowercase letters, digits and '-', starting with a letter, at "
+                         "most 53 characters")
     meta = _chart_yaml(chart, version, plain_http)
     name = str(meta.get("name") or "")
     contexts = contexts or [(DEFAULT_CONTEXT, [])]
@@ -88,7 +99,7 @@ def read_chart(chart: str, contexts: list[tuple[str, list[str]]], *, sets: list[
                                      version=version, plain_http=plain_http)
         objects, where = _helm_objects(text, chart)
         out.append(Context(ctx_name, ns, rel, objects, where))
-    return Original(HELM, chart, out, name=name), meta
+    return Original(HELM, helm.shown_reference(chart), out, name=name), meta
 
 
 def _chart_yaml(chart: str, version: str, plain_http: bool) -> dict[str, Any]:
@@ -172,9 +183,9 @@ def _manifest_files(given: list[str]) -> list[Path]:
     files: list[Path] = []
     for text in given:
         path = Path(text)
-        if path.is_dir():
+        if path.is_dir():  # a kustomization there is what builds them, not one of them
             files.extend(sorted(p for p in path.rglob("*") if p.suffix in MANIFEST_SUFFIXES
-                                and p.is_file()))
+                                and p.is_file() and p.name not in KUSTOMIZATIONS))
         elif path.is_file():
             files.append(path)
         else:
@@ -195,19 +206,12 @@ def _file_objects(path: Path, shown: str) -> Iterator[tuple[dict[str, Any], int]
         raise ConfigError([Problem(shown, message=f"cannot read: {exc.strerror}")]) from None
     found = False
     for start, body in _documents(text):
-        try:
-            data = yaml.safe_load(body)
-        except yaml.MarkedYAMLError as exc:
-            # at the end of the input, what was left open is where the problem starts
-            mark = exc.context_mark if exc.context_mark is not None and \
-                "<stream end>" in str(exc.problem) else exc.problem_mark
-            raise ConfigError([Problem(
-                shown, start + (mark.line if mark else 0), (mark.column + 1) if mark else None,
-                f"invalid YAML: {exc.problem}", hint="check the indentation and quoting on "
-                "this line", rule=NOT_MANIFESTS.id)]) from None
-        except yaml.YAMLError as exc:
-            raise ConfigError([Problem(shown, start, message=f"invalid YAML: {exc}",
-                                       rule=NOT_MANIFESTS.id)]) from None
+        try:  # with the guards of pligos.yaml: alias bombs, nesting, duplicate keys
+            data = load_text(body, shown).data
+        except ConfigError as exc:
+            raise ConfigError([replace(p, line=p.line + start - 1 if p.line else start,
+                                       rule=p.rule or NOT_MANIFESTS.id)
+                               for p in exc.problems]) from None
         if data is None:
             continue
         objects = list(_objects_in(data))
@@ -215,7 +219,9 @@ def _file_objects(path: Path, shown: str) -> Iterator[tuple[dict[str, Any], int]
             raise ConfigError([Problem(shown, start, 1, "this document is not a Kubernetes "
                                        "object (no kind and metadata.name)",
                                        hint="give manifests: each document an object with "
-                                       "apiVersion, kind and metadata.name",
+                                       "apiVersion, kind and metadata.name (for a "
+                                       "kustomization, import what `kubectl kustomize` "
+                                       "prints)",
                                        rule=NOT_MANIFESTS.id)])
         found = True
         for obj in objects:

@@ -35,7 +35,7 @@ DELIVERY = Rule("E-DELIVERY", "a secret delivery Pligos has, with what it needs:
                 "external-secrets, a provider for inline and external-secrets")
 
 # a DNS-1035 label: the release starts the names of Services, which must be one
-_RELEASE = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+RELEASE = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")  # what a release name may be
 _CLUSTER_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.@:/]*[A-Za-z0-9])?")
 _DURATION = re.compile(r"0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+")  # "0": never again
 _STORE_HINT = "e.g. store: {kind: ClusterSecretStore, name: vault}"
@@ -58,7 +58,7 @@ def release_name(ctx: RuleContext) -> Iterator[Found]:
         name = context.release
         if name is None:
             continue
-        if len(name) > SERVICE_NAME_MAX or not _RELEASE.fullmatch(name):
+        if len(name) > SERVICE_NAME_MAX or not RELEASE.fullmatch(name):
             yield Found(context.at + ("release",),
                         f"release {name!r} cannot start the names of the context's objects: "
                         f"use lowercase letters, digits and '-', starting with a letter and "
