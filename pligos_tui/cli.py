@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from pligos_tui import __version__, cli_deploy, cli_flavors, cli_fleet, cli_import
+from pligos_tui import __version__, cli_deploy, cli_explain, cli_flavors, cli_fleet, cli_import
 from pligos_tui.cli_run import EXIT_OK, EXIT_USAGE, report_safely, run, terminate_cleanly
 
 if TYPE_CHECKING:
@@ -401,6 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="list the chart's files instead (no helm needed)")
 
     cli_fleet.add_commands(sub, _command, _completes, _complete_contexts, _complete_diff_path)
+    cli_explain.add_commands(sub, _command, _completes, _complete_contexts)
 
     p = _command(sub, "contexts", cmd_contexts, "list a service's contexts",
                  "pligos contexts examples/tokend")
