@@ -403,8 +403,10 @@ def template_release(chart: Path | str, release: str, *, namespace: str,
 
 def chart_metadata(chart: Path | str, *, version: str = "", plain_http: bool = False) -> str:
     """The Chart.yaml of a chart folder, a packaged chart or a reference helm can pull."""
+    remote = not Path(str(chart)).exists()  # a registry or repository: bounded like one
     result = _run(["show", "chart", str(chart), *(["--version", version] if version else []),
-                   *(["--plain-http"] if plain_http else [])], "reading a chart")
+                   *(["--plain-http"] if plain_http else [])], "reading a chart",
+                  timeout=registry_timeout() if remote else 300)
     if result.returncode != 0:
         raise HelmError(f"cannot read the chart {shown_reference(str(chart))}: "
                         + _first_error(result.stderr + result.stdout).replace(

@@ -420,3 +420,21 @@ class ComposeFile:
                           "namespace, or give pligos.yaml a secret provider for it")
             self.made[("secrets", key)] = (name, item)
         return self.made[("secrets", key)]  # type: ignore[no-any-return]
+
+
+class ServicePart:
+    """What translating one compose service reads: its data, where it stands in the file,
+    and the file being translated."""
+
+    def __init__(self, c: ComposeFile, name: str, object_name: str, base: KeyPath,
+                 svc: dict[str, Any]) -> None:
+        self.c, self.name, self.label, self.base, self.svc = c, name, object_name, base, svc
+
+    def p(self, *parts: str | int) -> KeyPath:
+        return self.base + parts
+
+    def get(self, key: str, kinds: tuple[type, ...], what: str) -> Any:
+        value = self.svc.get(key)
+        if value is None or not self.c.typed(self.p(key), value, kinds, what):
+            return None
+        return value

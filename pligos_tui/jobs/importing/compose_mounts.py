@@ -17,6 +17,7 @@ from pligos_tui.jobs.importing.compose_file import (
     REFERENCE,
     TYPE,
     ComposeFile,
+    ServicePart,
     label,
 )
 from pligos_tui.jobs.importing.compose_syntax import memory_quantity
@@ -27,23 +28,14 @@ _SECRET_FILE = re.compile(r"secret|passw|token|credential|private|id_rsa|id_ed25
                           r"|\.(key|pem|p12|pfx|jks|keystore)$|(^|\.)env$", re.I)
 
 
-class Mounts:
+class Mounts(ServicePart):
     def __init__(self, c: ComposeFile, name: str, object_name: str, base: KeyPath,
                  svc: dict[str, Any], build_context: Path | None) -> None:
-        self.c, self.name, self.label, self.base, self.svc = c, name, object_name, base, svc
+        super().__init__(c, name, object_name, base, svc)
         self.build_context = build_context
         self.volumes: dict[str, dict[str, Any]] = {}  # pod volumes by name
         self.mounts: list[dict[str, Any]] = []
         self.claims: list[str] = []  # the named volumes used
-
-    def p(self, *parts: str | int) -> KeyPath:
-        return self.base + parts
-
-    def get(self, key: str, kinds: tuple[type, ...], what: str) -> Any:
-        value = self.svc.get(key)
-        if value is None or not self.c.typed(self.p(key), value, kinds, what):
-            return None
-        return value
 
     def mount(self, volume: dict[str, Any], mount: dict[str, Any], name: str) -> None:
         base, n = label(name.strip("/").replace("/", "-") or "root"), 2

@@ -36,6 +36,7 @@ from pligos_tui.jobs.importing.compose_file import (
     SERVICE,
     TYPE,
     ComposeFile,
+    ServicePart,
     is_a,
 )
 from pligos_tui.jobs.importing.compose_mounts import Mounts
@@ -104,25 +105,16 @@ HANDLED = {"image", "build", "command", "entrypoint", "environment", "env_file",
            "restart", "pull_policy", "depends_on"}
 
 
-class ServiceTranslation:
+class ServiceTranslation(ServicePart):
     def __init__(self, c: ComposeFile, name: str, object_name: str, base: KeyPath,
                  svc: dict[str, Any]) -> None:
-        self.c, self.name, self.label, self.base, self.svc = c, name, object_name, base, svc
+        super().__init__(c, name, object_name, base, svc)
         self.container: dict[str, Any] = {"name": object_name}
         self.pod: dict[str, Any] = {}
         self.ports: dict[tuple[int, str], str] = {}  # (containerPort, protocol) -> its name
         self.service_ports: list[dict[str, Any]] = []
         self.replicas = 1
         self.build_context: Path | None = None
-
-    def p(self, *parts: str | int) -> KeyPath:
-        return self.base + parts
-
-    def get(self, key: str, kinds: tuple[type, ...], what: str) -> Any:
-        value = self.svc.get(key)
-        if value is None or not self.c.typed(self.p(key), value, kinds, what):
-            return None
-        return value
 
     def left(self, key: str, what: str = "", reason: tuple[str, str] | None = None,
              path: KeyPath | None = None) -> None:

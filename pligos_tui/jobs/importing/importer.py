@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pligos_tui.charts.changes import parse_objects
 from pligos_tui.errors import ConfigError, PligosError, UsageError, display_path
 from pligos_tui.io.files import atomic_write
 from pligos_tui.io.yamlwrite import dump_for_people
@@ -28,8 +29,10 @@ from pligos_tui.jobs.importing.original import (
     Original,
 )
 from pligos_tui.jobs.importing.parity import ContextParity, compare
+from pligos_tui.jobs.manifests import render_context
 from pligos_tui.secrets.scan import REDACTED, redacted
 from pligos_tui.spec.fields import dns_label, semver, suggest_label
+from pligos_tui.spec.load import load_service
 from pligos_tui.spec.vocabulary import CONFIG_NAME, SERVICE_NAME_MAX
 
 LEFTOVERS_HEAD = ("# What pligos import could not express in pligos.yaml, with where it came "
@@ -298,10 +301,6 @@ def _header(original: Original, svc: ServiceDraft) -> list[str]:
 
 def _parity(stage: Path, imported: ImportedService, drafted: dict[str, Drafted],
             original: Original) -> None:
-    from pligos_tui.charts.changes import parse_objects
-    from pligos_tui.jobs.manifests import render_context
-    from pligos_tui.spec.load import load_service
-
     try:
         svc = load_service(stage)
     except ConfigError as exc:
