@@ -3,10 +3,20 @@ it (`Buffer`), and what is selected (`Selection`).
 
 No Textual here: `pligos edit`'s screens call these methods and redraw from the result; the
 edits themselves are `jobs.edits`'s.
+
+Typing must never wait for the loader, so a change may leave the check for later
+(`change(..., check=False)`): the text and its plain data are current at once, and what the
+loader makes of the text (`Checked`, made by `check` on any thread) is applied by `apply`
+only while it is still of the current text (`stale` says one is due).
+
+The file itself is watched: `outside_change` tells whether someone else changed it since it
+was read or saved, and `save` refuses to overwrite such a change (`OutsideChange`) until the
+user took theirs (`take`) or kept theirs as the base of their own (`keep_mine`).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +27,7 @@ from pligos_tui.errors import ConfigError, PligosError, Problem, display_path
 from pligos_tui.io.files import atomic_write
 from pligos_tui.io.keypath import Named, NamedPath
 from pligos_tui.io.roundtrip import structurally_editable
+from pligos_tui.io.yamltext import fast_data_or_none
 from pligos_tui.jobs.preview import Pane, Prefetch
 from pligos_tui.spec.effective import Settings, settings_of
 from pligos_tui.spec.flavors import Flavor, FlavorSet
@@ -85,16 +96,61 @@ class Selection:
         return str(self.path[0]) if self.kind in ("prop", "entry") else ""
 
 
+class OutsideChange(PligosError):
+    """pligos.yaml was changed by someone else since the editor read or saved it; `theirs` is
+    its text now ('' when it was removed)."""
+
+    def __init__(self, display: str, theirs: str, removed: bool = False) -> None:
+        what = "was removed" if removed else "was changed outside the editor"
+        super().__init__(f"{display} {what} since it was opened or saved",
+                         hint="keep your version (then save), or take theirs")
+        self.theirs, self.removed = theirs, removed
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What the loader makes of one text: the service or the error that stops it loading, and
+    the plain data the forms show (None: the file does not parse, or only the source view can
+    edit it)."""
+
+    text: str
+    service: Service | None
+    error: PligosError | None
+    data: dict[str, Any] | None
+
+
+Stamp = tuple[int, int, int]  # what tells a file's versions apart cheaply: inode, size, mtime
+
+
+def _stamp(file: Path) -> Stamp | None:
+    try:
+        st = os.stat(file)
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _read_text(file: Path) -> str:
+    raw = file.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PligosError(f"{display_path(file)} is not UTF-8 text",
+                          hint="save the file as UTF-8") from None
+
+
 @dataclass
 class Buffer:
     file: Path
     text: str
-    saved: str
+    saved: str  # the file's text as last read or written (what `dirty` compares with)
     undo_stack: list[tuple[str, str]] = field(default_factory=list)  # (text, coalescing key)
     service: Service | None = None
     error: PligosError | None = None
     data: dict[str, Any] | None = None  # the plain YAML data, for the forms (None: unparsable)
     flavors: FlavorSet = field(default_factory=FlavorSet)  # read once, for the forms
+    checked_text: str | None = None  # the text `service`, `error` and `problems` are of
+    stamp: Stamp | None = None  # the file's stamp when it was last read or written
 
     @classmethod
     def open(cls, path: Path) -> Buffer:
@@ -102,13 +158,9 @@ class Buffer:
         if not file.is_file():
             raise PligosError(f"{display_path(file)} does not exist",
                               hint="run `pligos new` to create a service, or pass its folder")
-        raw = file.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise PligosError(f"{display_path(file)} is not UTF-8 text",
-                              hint="save the file as UTF-8") from None
-        buf = cls(file=file, text=text, saved=text)
+        stamp = _stamp(file)
+        text = _read_text(file)
+        buf = cls(file=file, text=text, saved=text, stamp=stamp)
         buf.validate()
         return buf
 
@@ -130,26 +182,47 @@ class Buffer:
             return self.error.problems
         return []
 
-    def validate(self) -> None:
-        """Load the buffer with the loader's rules; sets `service` or `error`, and `data`."""
+    @property
+    def stale(self) -> bool:
+        """True while the text changed since the loader last checked it."""
+        return self.checked_text != self.text
+
+    def check(self, text: str | None = None) -> Checked:
+        """What the loader makes of `text` (default: the buffer's): its rules, friends and
+        flavors. It reads only files, never the buffer's state, so it may run off the UI
+        thread while the buffer changes."""
+        text = self.text if text is None else text
+        service: Service | None
         try:
-            self.service, self.error = load_service_text(self.text, self.root, self.display), None
+            service, error = load_service_text(text, self.root, self.display), None
         except PligosError as exc:
-            self.service, self.error = None, exc
-        if self.service is not None:
-            data: Any = self.service.doc.data
+            service, error = None, exc
+        if service is not None:
+            data: Any = service.doc.data
         else:
             # PyYAML itself, not `io.yamlread`: that reader refuses documents the forms can
             # still show, and fix (a control character written as an escape, a merge key, a
             # key that is not text); the loader has reported those already
             try:
-                data = yaml.safe_load(self.text)
+                data = yaml.safe_load(text)
             except yaml.YAMLError:
                 data = None
-        self.data = data if isinstance(data, dict) else None
-        if self.service is None and self.data is not None and not structurally_editable(
-                self.text):
-            self.data = None  # e.g. a duplicate key: only the source view can fix it
+        plain = data if isinstance(data, dict) else None
+        if service is None and plain is not None and not structurally_editable(text):
+            plain = None  # e.g. a duplicate key: only the source view can fix it
+        return Checked(text, service, error, plain)
+
+    def apply(self, checked: Checked) -> bool:
+        """Take what the loader made of the text, when it is still the buffer's text."""
+        if checked.text != self.text:
+            return False
+        self.service, self.error, self.data = checked.service, checked.error, checked.data
+        self.checked_text = checked.text
+        return True
+
+    def validate(self) -> None:
+        """Load the buffer with the loader's rules; sets `service` or `error`, and `data`."""
+        self.apply(self.check())
 
     def preview_source(self) -> Service | PligosError:
         """What the preview shows: the loaded service, or the error that stops it loading."""
@@ -157,15 +230,23 @@ class Buffer:
             return self.error or PligosError("nothing loaded")
         return self.service
 
-    def change(self, text: str, key: str = "") -> bool:
+    def change(self, text: str, key: str = "", *, check: bool = True) -> bool:
         """Replace the text (an undo step; consecutive changes with the same non-empty `key`,
-        such as typing in one field, make one step). Returns whether anything changed."""
+        such as typing in one field, make one step). Returns whether anything changed.
+
+        With `check=False` the loader's check is left for later (`check`, `apply`): only the
+        plain data is read now (the C parser, about a millisecond), so that the forms see
+        what was typed; `service` and `problems` stay those of the last check meanwhile."""
         if text == self.text:
             return False
         if not (key and self.undo_stack and self.undo_stack[-1][1] == key):
             self.undo_stack.append((self.text, key))
         self.text = text
-        self.validate()
+        if check:
+            self.validate()
+        else:
+            data = fast_data_or_none(text)
+            self.data = data if isinstance(data, dict) else None
         return True
 
     def undo(self) -> bool:
@@ -180,9 +261,51 @@ class Buffer:
         if self.undo_stack:
             self.undo_stack[-1] = (self.undo_stack[-1][0], "")
 
-    def save(self) -> None:
+    def save(self, *, overwrite: bool = False) -> None:
+        """Write the text (atomically). Refuses, raising `OutsideChange`, when the file was
+        changed by someone else since it was read or saved, unless `overwrite`."""
+        if not overwrite:
+            theirs = self.outside_change()
+            if theirs is not None:
+                raise theirs
         atomic_write(self.file, self.text.encode())
         self.saved = self.text
+        self.stamp = _stamp(self.file)
+
+    # -- the file on disk ----------------------------------------------------------------------
+    def outside_change(self) -> OutsideChange | None:
+        """Whether the file was changed (or removed) by someone else since it was last read or
+        written: a stat when nothing changed, the file read when its stamp did. A new stamp
+        over the same text (a `touch`) is taken quietly."""
+        stamp = _stamp(self.file)
+        if stamp == self.stamp:
+            return None
+        if stamp is None:
+            return OutsideChange(self.display, "", removed=True)
+        try:
+            theirs = _read_text(self.file)
+        except (OSError, PligosError):
+            return None  # being replaced right now, or not text: asked again next time
+        if theirs == self.saved:
+            self.stamp = stamp
+            return None
+        return OutsideChange(self.display, theirs)
+
+    def stamp_now(self) -> Stamp | None:
+        return _stamp(self.file)
+
+    def take(self, change: OutsideChange) -> None:
+        """Take their version: it becomes the text (one undo step: ctrl+z gets yours back)
+        and what the file is known to hold."""
+        self.change(change.theirs)
+        self.seal()
+        self.saved = change.theirs
+        self.stamp = _stamp(self.file)
+
+    def keep_mine(self, change: OutsideChange) -> None:
+        """Keep your text over their version: saving then replaces theirs, as asked."""
+        self.saved = change.theirs
+        self.stamp = _stamp(self.file)
 
     # -- views of the plain data, for forms ---------------------------------------------------
     def contexts(self) -> list[dict[str, Any]]:

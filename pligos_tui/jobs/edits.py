@@ -51,6 +51,8 @@ from pligos_tui.spec.vocabulary import (
     CONTEXT_REF_LISTS,
     CONTEXT_REFS,
     CONTEXT_SETTINGS,
+    DEFAULT_PROTOCOL,
+    DEFAULT_PULL_POLICY,
     ENTRY_WORDS,
     PROPERTY_LISTS,
     REF_PROPERTY,
@@ -164,13 +166,24 @@ def assign_entries(text: str, context: str, prop: str, names: list[str]) -> str:
                       hint=f"one of {', '.join((*CONTEXT_REFS, *CONTEXT_REF_LISTS, 'friends'))}")
 
 
-def _check_new_name(data: Any, name: str) -> None:
+def context_name_problem(data: Any, name: str) -> str:
+    """Why a context cannot be given the name `name` ('' when it can), `data` being the
+    file's plain data: what an inline check of a name field shows."""
     problem = dns_label(name)
     if problem:
-        raise PligosError(f"context name {name!r}: {problem}")
-    if any(hasattr(c, "get") and c.get("name") == name for c in _contexts(data)):
-        raise PligosError(f"there is already a context named {name!r}",
-                          hint="pick another name")
+        return f"context name {name!r}: {problem}"
+    ctxs = data.get("contexts") if isinstance(data, dict) else None
+    if isinstance(ctxs, list) and any(isinstance(c, dict) and c.get("name") == name
+                                      for c in ctxs):
+        return f"there is already a context named {name!r}"
+    return ""
+
+
+def _check_new_name(data: Any, name: str) -> None:
+    _contexts(data)
+    problem = context_name_problem(data, name)
+    if problem:
+        raise PligosError(problem, hint="pick another name" if "already" in problem else "")
 
 
 def add_context(text: str, name: str, *, flavor: str = "", extends: str = "") -> str:
@@ -287,8 +300,11 @@ ENTRY_TEMPLATES: dict[str, dict[str, Any]] = {
 }
 
 # What a field added to an entry starts as (the editor's "add field"): the fields that hold
-# mappings or lists start as one showing its shape; any other field starts as "".
+# mappings or lists start as one showing its shape, a choice as its default, text the loader
+# would refuse empty as a valid example; any other field starts as "".
 FIELD_TEMPLATES: dict[str, Any] = {
+    "pullPolicy": DEFAULT_PULL_POLICY, "protocol": DEFAULT_PROTOCOL, "tag": "latest",
+    "path": "/",
     "requests": {"cpu": "100m"}, "limits": {"memory": "256Mi"}, "variables": {"NAME": "value"},
     "emptyDir": {}, "volume": {"size": "1Gi"}, "files": ["config/file"],
     "command": ["/app"], "args": ["--flag"], "interpreter": ["/bin/sh"],

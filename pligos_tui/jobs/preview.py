@@ -5,7 +5,9 @@ background.
 its screen exists (importing and starting Textual takes longer than a helm render), and the
 TUI's `ChartPreview` picks them up instead of rendering again. Helm runs as a background
 process from the start of a job, so a busy UI thread does not slow it. Every pane's text is
-`pligos preview`'s (`jobs.render.start_preview`).
+`pligos preview`'s (`jobs.render.start_preview`). `Comparison` reads the panes' texts as
+they land and compares them (`jobs.pane_diff`); `pane_origins` says where each value of a
+pane's values comes from (`jobs.explain`), for the values line under a pane's cursor.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pligos_tui.errors import HelmNotFound, PligosError
+from pligos_tui.jobs.explain import Origin, explain
+from pligos_tui.jobs.pane_diff import EMPTY, Layout, PaneDiff, compare, read
 from pligos_tui.jobs.render import MANIFESTS, VALUES, Finished, Rendering, start_preview
 from pligos_tui.spec.model import Service
 
@@ -118,3 +122,66 @@ class Prefetch:
     def cancel(self) -> None:
         for job in self.jobs:
             job.cancel()
+
+
+def pane_origins(svc: Service | None, pane: Pane) -> list[Origin]:
+    """Where each value of the pane's values comes from; [] when that cannot be told (no
+    service, a context that does not compile): the pane shows its text either way."""
+    if svc is None:
+        return []
+    try:
+        return explain(svc, pane[0], flavor=pane[1])
+    except Exception:
+        return []
+
+
+class Comparison:
+    """The panes of one refresh: each text as it lands (`add`), read for comparing (`read`,
+    while the other panes still render), then compared (`result`). `known`: the texts a
+    previous refresh read (`known` of its Comparison), not read again."""
+
+    def __init__(self, mode: str, count: int,
+                 known: dict[tuple[str, str], Layout | None] | None = None) -> None:
+        self.mode = mode
+        self.texts: list[str | None] = [None] * count
+        self.failed = [False] * count
+        self._notes = [False] * count
+        self._layouts: list[Layout | None] = [None] * count
+        self._before = known or {}
+        self.known: dict[tuple[str, str], Layout | None] = {}
+
+    @property
+    def read_as(self) -> str:
+        """The mode the texts are in (without helm, manifests mode shows the values)."""
+        return VALUES if self.mode == MANIFESTS and any(self._notes) else self.mode
+
+    def add(self, index: int, shown: PaneText) -> None:
+        self.texts[index], self.failed[index] = shown.text, shown.error
+        self._notes[index] = shown.note
+
+    def read(self, index: int) -> None:
+        text = self.texts[index]
+        if text is None or self.failed[index]:
+            return
+        key = (self.read_as, text)
+        if key in self._before:
+            layout = self._before[key]
+        else:
+            try:
+                layout = read(text, self.read_as)
+            except Exception:  # (a text that cannot be read is not compared; it is shown)
+                layout = None
+        self._layouts[index] = self.known[key] = layout
+
+    def result(self, svc: Service | None, panes: Sequence[Pane]
+               ) -> tuple[PaneDiff, list[list[Origin]]]:
+        """What differs between the panes that did not fail and, in values mode, where each
+        value of each pane comes from."""
+        try:
+            compared = compare([None if f else t for t, f in zip(self.texts, self.failed)],
+                               self.read_as, self._layouts)
+        except Exception:  # (a comparison that fails lights nothing; the texts are shown)
+            compared = EMPTY
+        if self.read_as != VALUES:
+            return compared, []
+        return compared, [[] if f else pane_origins(svc, p) for p, f in zip(panes, self.failed)]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 
 from support import make_tree
+from textual import events
 from textual.widgets import Input, Static, TextArea, Tree
 
 from pligos_tui.jobs.editing import Selection
@@ -51,11 +54,12 @@ def service(tmp_path: Path, text: str = HELLO) -> Path:
 
 
 async def settle(pilot, app: EditApp) -> ChartPreview:
-    """Wait until the preview has rendered every pane."""
-    preview = app.screen.query_one(ChartPreview)
+    """Wait until what was typed is checked and the preview has rendered every pane."""
+    editor = app.editor
+    preview = editor.query_one(ChartPreview)
     for _ in range(400):
         await pilot.pause(0.02)
-        if not preview.pending and None not in preview.texts:
+        if not getattr(editor, "busy", False) and not preview.pending and None not in preview.texts:
             break
     await pilot.pause()
     return preview
@@ -139,3 +143,26 @@ async def type_into(pilot, widget: Input, text: str) -> None:
     widget.focus()
     await pilot.pause()
     await pilot.press("end", *["backspace"] * len(widget.value), *text)
+
+
+def screen_lines(app: EditApp) -> list[str]:
+    """The text of every row the screen draws (what a terminal would show)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+_KEYS = {".": "full_stop", "/": "slash", "-": "minus", "_": "underscore", " ": "space"}
+
+
+async def type_slowly(pilot, *keys: str, gap: float = 0.06) -> None:
+    """Send keys the way a terminal does: from another thread, each one `gap` seconds after
+    the last, however busy the app is (Pilot's `press` waits for the app after each key)."""
+    app = pilot.app
+
+    def terminal() -> None:
+        for key in keys:
+            event = events.Key(_KEYS.get(key, key), key if len(key) == 1 else None)
+            event.set_sender(app)
+            app._driver.send_message(event)
+            time.sleep(gap)
+
+    await asyncio.get_running_loop().run_in_executor(None, terminal)

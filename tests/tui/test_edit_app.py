@@ -250,7 +250,7 @@ async def test_invalid_file_opens_with_errors_and_can_be_fixed(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         preview = await settle(pilot, app)
         problems = problems_text(app)
-        assert "pligos.yaml:21" in problems and "nginxx" in problems
+        assert "problem in pligos.yaml:\n21:12" in problems and "nginxx" in problems
         assert "nginxx" in preview.texts[0]
         assert app.screen.query_one(TextArea)  # opened on the source view
         area = app.screen.query_one(TextArea)
@@ -335,7 +335,7 @@ async def test_every_action_is_in_the_command_palette(tmp_path):
         await settle(pilot, app)
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for word in ("Save", "Undo", "New", "Clone", "Rename", "Delete", "Remove field", "Use",
-                     "Try flavor", "Compare", "Mode", "Diff", "Source", "Quit"):
+                     "Try flavor", "Panes", "Mode", "Diff", "Source", "Refresh", "Help", "Quit"):
             assert any(t.startswith(word) for t in titles), word
 
 

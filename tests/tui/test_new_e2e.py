@@ -91,6 +91,8 @@ def test_quitting_in_a_real_terminal_writes_nothing(tmp_path):
     try:
         term.wait_for("What the service is called")
         term.keys("api", "C-q")
+        term.wait_for("Quit without writing? The answer you gave is lost")
+        term.keys("q")
         screen = term.wait_for("EXIT=")
         assert "cancelled: nothing was written" in screen and "EXIT=2" in screen
     finally:

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
-from support import lint_strict
+from support import lint_strict, make_tree
 
 from pligos_tui.jobs import scaffold
 from pligos_tui.tui.new.plain import ask
@@ -21,6 +21,7 @@ DOWN = "\x1b[B"
 def run_plain(dest: Path, keys: str, answers: scaffold.Answers | None = None):
     with create_pipe_input() as keyboard:
         keyboard.send_text(keys)
+        keyboard.close()  # out of keys: an error, never a wait
         return ask(answers or scaffold.Answers(), dest, scaffold.load_template(None),
                    input=keyboard, output=DummyOutput())
 
@@ -80,3 +81,37 @@ def test_without_a_terminal_the_cli_asks_for_no_input(tmp_path):
                                           "terminal, and stdin is not one")
     assert "--no-input --set name=NAME" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_plain_asks_env_and_the_friends_of_the_library(tmp_path, monkeypatch):
+    from pligos_tui.tui.new import plain
+
+    make_tree(tmp_path, {"friends/postgres.yaml": """
+        name: postgres
+        chart: {name: postgresql, version: 15.5.0, repository: "https://charts.example.com"}
+        """, "friends/cache.yaml": """
+        name: cache
+        type: dependency
+        chart: {name: redis, version: 19.0.0, repository: "https://charts.example.com"}
+        """})
+    asked: list[str] = []
+    original = plain.Asker.ask
+
+    def record(self, key, *args, **kwargs):
+        asked.append(key)
+        return original(self, key, *args, **kwargs)
+
+    monkeypatch.setattr(plain.Asker, "ask", record)
+    prompts = ["description", "flavor", "image.repository", "image.tag", "image.pullPolicy",
+               "start", "env", "port", "containerPort", "probe", "probe.path", "config",
+               "config.path", "contexts", *[f"contexts.{c}.{k}" for c in ("dev", "prod")
+                                            for k in ("replicas", "fqdn", "cpu", "memory")],
+               "contexts.prod.maxReplicas", "friends"]
+    typed = {"env": "LOG_LEVEL=debug, REGION=eu\r",
+             "friends": DOWN + " \r"}  # cache, then postgres: picked
+    keys = "".join(typed.get(p, "\r") for p in ["name", *prompts]) + "\r"
+    answers = run_plain(tmp_path / "svc" / "api", keys, scaffold.Answers(name="api"))
+    assert asked == ["name", *prompts]
+    assert answers is not None
+    assert answers.env == {"LOG_LEVEL": "debug", "REGION": "eu"}
+    assert answers.friends == ["postgres"] and answers.friends_library == "../../friends"

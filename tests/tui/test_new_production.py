@@ -32,6 +32,16 @@ def error_of(app: NewServiceApp, key: str) -> str:
     return str(field.query_one(".error").render()) if field.display else ""
 
 
+async def checked(pilot, app: NewServiceApp) -> None:
+    """Wait until the answers on screen are checked and the result shown."""
+    for _ in range(400):
+        await pilot.pause()
+        if not app.checking:
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the answers were never checked")
+
+
 def prod_of(doc: dict) -> dict:
     return next(c for c in doc["contexts"] if c["name"] == "prod")
 
@@ -56,12 +66,12 @@ async def test_the_wizard_asks_prod_for_autoscaling_and_gateway_api(tmp_path):
         await pilot.press(*"8")
         app.query_one("#f-contexts-prod-fqdn Input", Input).focus()
         await pilot.press(*"billing.example.com")
-        await pilot.pause()
+        await checked(pilot, app)
         assert shown(app, "contexts.prod.expose") and not shown(app, "contexts.prod.gateway")
         expose = app.query_one("#f-contexts-prod-expose RadioSet", RadioSet)
         expose.focus()
         await pilot.press("right", "enter")  # gateway, picked: on to the Gateway's name
-        await pilot.pause()
+        await checked(pilot, app)
         assert shown(app, "contexts.prod.gateway")
         await pilot.press("ctrl+n")  # no Gateway named: the step holds
         await pilot.pause()
@@ -92,7 +102,7 @@ async def test_autoscaling_below_the_replicas_is_refused_at_the_field(tmp_path):
         await pilot.pause()
         app.query_one("#f-contexts-prod-maxReplicas Input", Input).focus()
         await pilot.press("1")
-        await pilot.pause()
+        await checked(pilot, app)
         assert error_of(app, "contexts.prod.maxReplicas").startswith(
             "autoscaling to at most 1 but at least 2 replicas")
 
@@ -111,8 +121,8 @@ def test_plain_asks_the_production_questions_of_prod_only(tmp_path, monkeypatch)
     answers = scaffold.Answers(name="billing")
     answers.contexts[1].fqdn = "billing.example.com"
     prompts = ["name", "description", "flavor", "image.repository", "image.tag",
-               "image.pullPolicy", "start", "port", "containerPort", "probe", "probe.path",
-               "config", "config.path", "contexts", *[f"contexts.dev.{k}" for k in (
+               "image.pullPolicy", "start", "env", "port", "containerPort", "probe",
+               "probe.path", "config", "config.path", "contexts", *[f"contexts.dev.{k}" for k in (
                    "replicas", "fqdn", "cpu", "memory")], *[f"contexts.prod.{k}" for k in (
                        "replicas", "fqdn", "cpu", "memory", "maxReplicas", "expose")]]
     answer = {"contexts.prod.maxReplicas": "6\r", "contexts.prod.expose": DOWN + "\r",
@@ -120,6 +130,7 @@ def test_plain_asks_the_production_questions_of_prod_only(tmp_path, monkeypatch)
     keys = "".join(answer.get(p, "\r") for p in [*prompts, "contexts.prod.gateway"]) + "\r"
     with create_pipe_input() as keyboard:
         keyboard.send_text(keys)
+        keyboard.close()  # out of keys: an error, never a wait
         got = ask(answers, tmp_path / "billing", scaffold.load_template(None),
                   input=keyboard, output=DummyOutput())
     assert asked == [*prompts, "contexts.prod.gateway"]

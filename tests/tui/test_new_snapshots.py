@@ -61,3 +61,21 @@ def test_invalid_name_message(snap_compare):
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=type_bad_name)
+
+
+def _typed_then(*keys: str):
+    async def run_before(pilot) -> None:
+        for widget in pilot.app.query(Input):
+            widget.cursor_blink = False
+        await pilot.press("end", *"-api", *keys)
+        await pilot.pause()
+
+    return run_before
+
+
+def test_quit_dialog(snap_compare):
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_typed_then("ctrl+q"))
+
+
+def test_help_screen(snap_compare):
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_typed_then("f1"))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 import yaml
 from support import lint_strict, make_tree
+from textual import events
+from textual.keys import _character_to_key
 from textual.widgets import Input, Static
 
 from pligos_tui.jobs import scaffold
@@ -22,8 +25,10 @@ pytestmark = pytest.mark.asyncio
 
 def wizard(dest: Path, answers: scaffold.Answers | None = None, *, template: str | None = None,
            helm: bool | None = False) -> NewServiceApp:
-    return NewServiceApp(answers or scaffold.Answers(), dest, scaffold.load_template(template),
-                         helm=helm)
+    app = NewServiceApp(answers or scaffold.Answers(), dest, scaffold.load_template(template),
+                        helm=helm)
+    app.animation_level = "none"  # scrolling to the focused answer at once: nothing to wait for
+    return app
 
 
 def error_of(app: NewServiceApp, key: str) -> str:
@@ -35,6 +40,27 @@ def error_of(app: NewServiceApp, key: str) -> str:
 def focused_key(app: NewServiceApp) -> str | None:
     field = next((a for a in app.focused.ancestors_with_self if isinstance(a, Field)), None)
     return field.key if field else None
+
+
+async def burst(pilot, *keys: str) -> None:
+    """Type `keys` as a terminal delivers a fast typist's keys: all queued at once (each
+    handled in the order typed), then wait until the app is idle."""
+    driver = pilot.app._driver
+    for key in keys:
+        name = key if len(key) > 1 or key.isalnum() else _character_to_key(key)
+        driver.send_message(events.Key(name, key if len(key) == 1 else None))
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def checked(pilot, app: NewServiceApp) -> None:
+    """Wait until the answers on screen are checked and the result shown."""
+    for _ in range(400):
+        await pilot.pause()
+        if not app.checking:
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the answers were never checked")
 
 
 async def clear(pilot, app: NewServiceApp) -> None:
@@ -69,21 +95,21 @@ async def test_keyboard_only_run_writes_a_service_whose_charts_lint(tmp_path, he
     app = wizard(dest, helm=True)
     async with app.run_test(size=SIZE) as pilot:
         assert focused_key(app) == "name"
-        await pilot.press(*"billing", "enter", *"Bills customers", "enter")
-        await pilot.press("down", "enter")  # flavor: from webservice down to worker, picked
+        await burst(pilot, *"billing", "enter", *"Bills customers", "enter")
+        await burst(pilot, "down", "enter")  # flavor: from webservice down to worker, picked
         assert app.step == "image"
-        await pilot.press(*"ghcr.io/acme/billing", "enter")
-        await clear(pilot, app)
-        await pilot.press(*"2.1.0", "enter", "enter")
+        await burst(pilot, *"ghcr.io/acme/billing", "enter", "end", *["backspace"] * 5,
+                    *"2.1.0", "enter", "enter")
         assert app.step == "start"
-        await pilot.press("down", "enter")  # executable: the command field appears
+        await burst(pilot, "down", "enter")  # executable: the command field appears
         assert focused_key(app) == "command"
-        await pilot.press(*"/billing --serve", "enter")
+        await burst(pilot, *"/billing --serve", "enter")
+        assert focused_key(app) == "env"
+        await burst(pilot, *"LOG_LEVEL=debug, GREETING=hello there", "enter")
         assert app.step == "network"
         assert not app.query_one("#f-port", Field).display  # a worker takes no routes
         await enter_until(pilot, app, "contexts")
-        await pilot.press("end", *", staging", "enter")
-        await pilot.pause()
+        await burst(pilot, "end", *", staging", "enter")
         assert [c.name for c in app.collect()[0].contexts] == ["dev", "prod", "staging"]
         await enter_until(pilot, app, "review")
         charts = await rendered(pilot, app)
@@ -99,6 +125,10 @@ async def test_keyboard_only_run_writes_a_service_whose_charts_lint(tmp_path, he
     doc = yaml.safe_load((dest / "pligos.yaml").read_text())
     assert doc["commands"][0]["command"] == ["/billing"]
     assert doc["images"][0]["tag"] == "2.1.0"
+    assert doc["env"] == [{"name": "app", "variables": {"LOG_LEVEL": "debug",
+                                                         "GREETING": "hello there"}}]
+    assert [(c["name"], c.get("extends"), c.get("env")) for c in doc["contexts"]] == [
+        ("dev", None, ["app"]), ("prod", "dev", None), ("staging", "dev", None)]
     for ctx in ("dev", "prod", "staging"):
         lint_strict(helm_bin, dest / "charts" / ctx / "billing")
 
@@ -107,7 +137,7 @@ async def test_invalid_name_is_shown_next_to_the_field_and_blocks_next(tmp_path)
     app = wizard(tmp_path / "x")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*"Billing_1")
-        await pilot.pause()
+        await checked(pilot, app)
         assert error_of(app, "name").startswith("service name 'Billing_1' is not a DNS label")
         await pilot.press("ctrl+n")
         await pilot.pause()
@@ -115,7 +145,7 @@ async def test_invalid_name_is_shown_next_to_the_field_and_blocks_next(tmp_path)
         for _ in range(9):
             await pilot.press("backspace")
         await pilot.press(*"billing-1")
-        await pilot.pause()
+        await checked(pilot, app)
         assert error_of(app, "name") == ""
         await pilot.press("ctrl+n")
         await pilot.pause()
@@ -173,7 +203,7 @@ async def test_context_rows_follow_the_contexts_and_check_their_fields(tmp_path)
         assert names == ["dev", "qa", "prod"]
         app.query_one("#f-contexts-prod-fqdn Input", Input).focus()
         await pilot.press(*"Shop.Example")
-        await pilot.pause()
+        await checked(pilot, app)
         assert error_of(app, "contexts.prod.fqdn").startswith(
             "'Shop.Example' is not a host name")
         await pilot.press("ctrl+n")
@@ -188,7 +218,7 @@ async def test_a_bad_port_type_and_range_are_caught(tmp_path):
         await pilot.pause()
         await clear(pilot, app)
         await pilot.press(*"99999")
-        await pilot.pause()
+        await checked(pilot, app)
         assert error_of(app, "port").startswith("port 99999 is outside 1-65535")
 
 
@@ -287,12 +317,12 @@ async def test_mouse_on_the_step_list_and_buttons(tmp_path):
         assert app.step == "contexts"
 
 
-async def test_each_change_builds_the_document_once(tmp_path, monkeypatch):
-    calls = {"build": 0, "flavor": 0}
+async def test_a_burst_of_keys_is_checked_once_off_the_ui_thread(tmp_path, monkeypatch):
+    calls: list[tuple[str, bool]] = []
 
     def counting(name, original):
         def call(*args, **kwargs):
-            calls[name] += 1
+            calls.append((name, threading.current_thread() is threading.main_thread()))
             return original(*args, **kwargs)
         return call
 
@@ -301,12 +331,13 @@ async def test_each_change_builds_the_document_once(tmp_path, monkeypatch):
     monkeypatch.setattr(document, "flavor_accepts", counting("flavor", document.flavor_accepts))
     app = wizard(tmp_path / "x")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        calls.update(build=0, flavor=0)
-        await pilot.press(*"api")
-        await pilot.pause()
-        assert calls == {"build": 3, "flavor": 3}  # one document per keystroke
-        assert "name: api" in app.check.text and "name" not in app.check.fields
+        await checked(pilot, app)
+        calls.clear()
+        await pilot.press(*"api-server")  # typed faster than the check's delay
+        await checked(pilot, app)
+        # one document for the burst, built in a worker thread, not on the one of the keys
+        assert calls == [("flavor", False), ("build", False)]
+        assert "name: api-server" in app.check.text and "name" not in app.check.fields
         await pilot.press("ctrl+n")  # moving on reuses the check of the same answers
         await pilot.pause()
-        assert app.step == "image" and calls == {"build": 3, "flavor": 3}
+        assert app.step == "image" and len(calls) == 2

@@ -17,13 +17,14 @@ from pligos_tui.jobs.scaffold.answers import (
     ContextAnswers,
     answer_value,
     answers_from,
+    changed_answers,
     fallback_value,
     offered_value,
     set_answer,
 )
 from pligos_tui.jobs.scaffold.document import Check, check_answers, near, skipped
 from pligos_tui.jobs.scaffold.given import Given, given_answers
-from pligos_tui.jobs.scaffold.library import find_library
+from pligos_tui.jobs.scaffold.library import Offered, find_library, library_for
 from pligos_tui.jobs.scaffold.questions import (
     BY_KEY,
     CONTEXT_QUESTIONS,
@@ -54,18 +55,21 @@ __all__ = [
     "Check",
     "ContextAnswers",
     "Given",
+    "Offered",
     "Question",
     "Template",
     "WriteReport",
     "answer_value",
     "answers_from",
     "builtin_template",
+    "changed_answers",
     "check_answers",
     "context_key",
     "context_questions",
     "fallback_value",
     "find_library",
     "given_answers",
+    "library_for",
     "load_template",
     "near",
     "offered_value",

@@ -7,6 +7,7 @@ names (see :mod:`.questions`).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from pligos_tui.jobs.scaffold.questions import (
     START_KINDS,
     Question,
     context_key,
+    env_key,
     known_keys,
     split_context_key,
 )
@@ -31,7 +33,7 @@ from pligos_tui.spec.vocabulary import PULL_POLICIES
 
 DEFAULT_CONTEXTS = (("dev", 1), ("prod", 2))  # (name, replicas)
 
-Value = str | int | bool | list[str]  # an answer, once its question's rules took it
+Value = str | int | bool | list[str] | dict[str, str]  # an answer, once its rules took it
 
 
 @dataclass
@@ -74,6 +76,7 @@ class Answers:
     config: bool = True
     config_path: str = ""  # default: /etc/<name>
     schedule: str = "0 3 * * *"  # the cronjob flavor
+    env: dict[str, str] = field(default_factory=dict)  # NAME -> value, every context's
     contexts: list[ContextAnswers] = field(default_factory=_default_contexts)
     friends_library: str = ""
     friends: list[str] = field(default_factory=list)
@@ -106,6 +109,8 @@ def answer_value(answers: Answers | ContextAnswers, question: Question) -> str |
         return ""  # an empty answer: "no autoscaling"
     if isinstance(value, list):
         return ", ".join(c.name if isinstance(c, ContextAnswers) else str(c) for c in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
     if isinstance(value, (str, int, bool)):
         return value
     raise TypeError(f"answer {question.key} holds {value!r}")
@@ -122,6 +127,20 @@ def offered_value(answers: Answers | ContextAnswers, question: Question) -> str 
     if question.fallback and isinstance(answers, Answers):
         return fallback_value(answers, question)
     return answer_value(answers, question)
+
+
+def changed_answers(before: Answers, after: Answers) -> list[str]:
+    """The keys whose answer differs from `before` in `after` (a context `after` adds counts
+    once, as the change of `contexts`)."""
+    out = [q.key for q in QUESTIONS
+           if q.attr and answer_value(before, q) != answer_value(after, q)]
+    out += [k for k, v in after.extra.items() if before.extra.get(k) != v]
+    for ctx in after.contexts:
+        old = before.context(ctx.name)
+        if old is not None:
+            out += [context_key(ctx.name, q.key) for q in CONTEXT_QUESTIONS
+                    if answer_value(old, q) != answer_value(ctx, q)]
+    return out
 
 
 # --------------------------------------------------------------------------- the rules
@@ -142,10 +161,48 @@ def _one_line(key: str, text: str) -> str:
     raise ValueError(f"{key} holds {what}: an answer is one line of text")
 
 
+# where the next NAME=VALUE of a list starts: commas or spaces, then a NAME and "=" (a value
+# may hold spaces and commas: `OPTS=-a -b, MODE=x,y` is OPTS="-a -b" and MODE="x,y")
+_NEXT_PAIR = re.compile(r"[,\s]+(?=[^\s,=]+=)")
+
+
+def _scalar_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _pairs(key: str, value: object) -> dict[str, str]:
+    """NAME=VALUE answers (text, a list of `NAME=VALUE`, or a mapping) as a mapping."""
+    if isinstance(value, dict):
+        items = [(str(k).strip(), _scalar_text(v)) for k, v in value.items()]
+    else:
+        parts = ([_scalar_text(v) for v in value] if isinstance(value, list)
+                 else _NEXT_PAIR.split(_one_line(key, _scalar_text(value).strip())))
+        items = []
+        for part in (p.strip().rstrip(",").strip() for p in parts):
+            if not part:
+                continue
+            name, sep, text = part.partition("=")
+            if not sep or not name.strip():
+                raise ValueError(f"{key}: {part!r} is not NAME=VALUE, e.g. LOG_LEVEL=info")
+            items.append((name.strip(), text.strip()))
+    out: dict[str, str] = {}
+    for name, text in items:
+        if not name:
+            raise ValueError(f"{key}: a variable without a name, e.g. LOG_LEVEL=info")
+        if name in out:
+            raise ValueError(f"{key}: {name} is given twice; give each variable once")
+        out[_one_line(key, name)] = _one_line(key, text)
+    return out
+
+
 def _coerce(question: Question, key: str, value: object) -> Value:
     kind, choices = question.kind, question.choices
+    if kind == "pairs":
+        return _pairs(key, value)
     text = "" if value is None else str(value).strip()
-    if kind != "list":
+    if kind not in ("list", "pick"):
         _one_line(key, text)
     if kind == "int":
         if isinstance(value, bool):
@@ -166,7 +223,7 @@ def _coerce(question: Question, key: str, value: object) -> Value:
         raise ValueError(f"{key} must be yes or no, not {text!r}")
     if kind == "choice" and choices and text not in choices:
         raise ValueError(f"{key} must be one of {', '.join(choices)}, not {text!r}")
-    if kind == "list":
+    if kind in ("list", "pick"):
         if isinstance(value, list):
             return [_one_line(key, str(v).strip()) for v in value if str(v).strip()]
         return [_one_line(key, w) for w in _words(text)]
@@ -186,6 +243,10 @@ def set_answer(answers: Answers, key: str, value: object, *,
                                 for n in coerced]
         else:
             setattr(answers, question.attr, coerced)
+        return
+    variable = env_key(key)
+    if variable is not None:
+        answers.env.update(_pairs("env", {variable: value}))
         return
     setting = split_context_key(key)
     if setting is not None:

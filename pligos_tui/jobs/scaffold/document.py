@@ -17,7 +17,7 @@ from pathlib import Path
 from pligos_tui.errors import ConfigError, PligosError, Problem, display_path
 from pligos_tui.io.keypath import Named, NamedPath, is_under, parse_path
 from pligos_tui.io.yamlwrite import dump_for_people
-from pligos_tui.jobs.scaffold.answers import Answers
+from pligos_tui.jobs.scaffold.answers import Answers, ContextAnswers
 from pligos_tui.jobs.scaffold.questions import CONTEXTS, EXPOSE_KINDS, QUESTIONS, context_key
 from pligos_tui.spec.fields import dns_label, dns_subdomain
 from pligos_tui.spec.flavors import FlavorSet
@@ -177,43 +177,33 @@ def build_document(answers: Answers, root: Path, *,
         config = _item("mounts", "config")
         origin.update({(*config, "path"): "config.path", (*config, "files"): "",
                        config: "config.path", ("mounts",): "config.path"})
+    if answers.env and "env" in accepts:
+        doc["env"] = [{"name": "app", "variables": dict(answers.env)}]
+        origin.update({_item("env", "app"): "env", ("env",): "env"})
     resources: list[Data] = []
+    resource_of: dict[str, str] = {}  # context -> the resources entry it uses
     for ctx in answers.contexts:
         if ctx.cpu or ctx.memory:
             requests = {k: v for k, v in (("cpu", ctx.cpu), ("memory", ctx.memory)) if v}
             needs: Data = {"name": ctx.name, "requests": requests}
             if ctx.memory:
                 needs["limits"] = {"memory": ctx.memory}
+            same = next((r for r in resources if {**r, "name": ctx.name} == needs), None)
+            if same is not None:  # the same requests: one entry, which it may inherit
+                resource_of[ctx.name] = str(same["name"])
+                continue
             resources.append(needs)
+            resource_of[ctx.name] = ctx.name
             entry_path = _item("resources", ctx.name)
             origin[(*entry_path, "requests", "cpu")] = context_key(ctx.name, "cpu")
             origin[entry_path] = context_key(ctx.name, "memory")
     if resources and "resources" in accepts:
         doc["resources"] = resources
-    contexts: list[Data] = []
+    own = {ctx.name: _assignments(answers, ctx, doc, accepts, route_names.get(ctx.name),
+                                  resource_of.get(ctx.name), probe_ok=probe_ok)
+           for ctx in answers.contexts}
+    contexts = _contexts(answers, own)
     for ctx in answers.contexts:
-        c: Data = {"name": ctx.name, "flavor": answers.flavor, "image": "app"}
-        if "commands" in doc and "command" in accepts:
-            c["command"] = "start"
-        if probe_ok:
-            c["probe"] = "main"
-        if routes_ok:
-            c["routes"] = [route_names[ctx.name]]
-        if "mounts" in doc:
-            c["mounts"] = ["config"]
-        if (ctx.cpu or ctx.memory) and "resources" in accepts:
-            c["resources"] = ctx.name
-        if "replicas" in accepts and ctx.replicas != 1:
-            c["replicas"] = ctx.replicas
-        if "autoscaling" in accepts and ctx.max_replicas:
-            c["autoscaling"] = {"maxReplicas": ctx.max_replicas}
-        if routes_ok and "expose" in accepts and ctx.fqdn and ctx.expose != EXPOSE_KINDS[0]:
-            c["expose"] = _expose(ctx.expose, ctx.gateway)
-        if "schedule" in accepts:
-            c["schedule"] = answers.schedule
-        if answers.friends and "friends" in accepts:
-            c["friends"] = list(answers.friends)
-        contexts.append(c)
         at = _context(ctx.name)
         origin.update({(*at, "name"): CONTEXTS, (*at, "flavor"): "flavor", at: CONTEXTS,
                        (*at, "replicas"): context_key(ctx.name, "replicas"),
@@ -225,12 +215,69 @@ def build_document(answers: Answers, root: Path, *,
                        (*at, "expose"): context_key(ctx.name, "expose"),
                        # (the one problem of `via: gateway` is that it names no Gateway)
                        (*at, "expose", "via"): context_key(ctx.name, "gateway"),
-                       (*at, "expose", "gateway"): context_key(ctx.name, "gateway")})
+                       (*at, "expose", "gateway"): context_key(ctx.name, "gateway"),
+                       (*at, "env"): "env", (*at, "extends"): CONTEXTS})
     doc[CONTEXTS] = contexts
     origin[(CONTEXTS,)] = CONTEXTS
     if answers.contexts:
         doc["current-context"] = answers.contexts[0].name
     return doc, origin
+
+
+def _assignments(answers: Answers, ctx: ContextAnswers, doc: Data, accepts: tuple[str, ...],
+                 route: str | None, resources: str | None, *, probe_ok: bool) -> Data:
+    """Everything the context `ctx` is assigned, as it would say it without `extends`;
+    None where it has nothing (no resources: the defaults; no autoscaling; an Ingress)."""
+    c: Data = {"flavor": answers.flavor, "image": "app"}
+    if "commands" in doc and "command" in accepts:
+        c["command"] = "start"
+    if probe_ok:
+        c["probe"] = "main"
+    if route is not None:
+        c["routes"] = [route]
+    if "mounts" in doc:
+        c["mounts"] = ["config"]
+    if "env" in doc:
+        c["env"] = ["app"]
+    c["resources"] = resources if resources and "resources" in accepts else None
+    if "replicas" in accepts:
+        c["replicas"] = ctx.replicas
+    if "autoscaling" in accepts:
+        c["autoscaling"] = {"maxReplicas": ctx.max_replicas} if ctx.max_replicas else None
+    exposed = route is not None and "expose" in accepts and ctx.fqdn \
+        and ctx.expose != EXPOSE_KINDS[0]
+    c["expose"] = _expose(ctx.expose, ctx.gateway) if exposed else None
+    if "schedule" in accepts:
+        c["schedule"] = answers.schedule
+    if answers.friends and "friends" in accepts:
+        c["friends"] = list(answers.friends)
+    return c
+
+
+# what a context without it has: left out of the first context (and of one that differs
+# from it only in having nothing)
+_NOTHING: Data = {"replicas": 1, "resources": None, "autoscaling": None, "expose": None}
+
+
+def _contexts(answers: Answers, own: dict[str, Data]) -> list[Data]:
+    """The contexts' entries: the first says all it is assigned; every other `extends` it
+    and says only what differs (`key: null` where it has nothing the first has)."""
+    out: list[Data] = []
+    first = answers.contexts[0].name if answers.contexts else ""
+    for ctx in answers.contexts:
+        mine = own[ctx.name]
+        if ctx.name == first:
+            out.append({"name": ctx.name, **{k: v for k, v in mine.items()
+                                             if k not in _NOTHING or v != _NOTHING[k]}})
+            continue
+        base = own[first]
+        entry: Data = {"name": ctx.name, "extends": first}
+        for key, value in mine.items():
+            inherited = base.get(key, _NOTHING.get(key))
+            if value != inherited:
+                entry[key] = value
+        out.append(entry)
+    return out
 
 
 def _expose(via: str, gateway: str) -> Data:
@@ -350,6 +397,8 @@ def unused(answers: Answers, root: Path, *,
         elif ctx.expose != "gateway":
             add(exposed[1:], f"{ctx.name}'s host is exposed through an Ingress "
                 f"(expose={ctx.expose}), so it names no Gateway")
+    if "env" not in accepts:
+        add(("env",), f"{flavor} takes no environment variables")
     if "friends" not in accepts:
         add(("friends",), f"{flavor} takes no friends")
     return out

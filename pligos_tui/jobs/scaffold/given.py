@@ -1,5 +1,6 @@
 """The answers `pligos new` is given before it asks anything: an answers file, `--set`, the
-template's own prompts and `--flavor-path` folders."""
+template's own prompts and `--flavor-path` folders (and, for friends given without a
+library, the library found near the service)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from pligos_tui.jobs.scaffold.answers import (
     parse_set,
 )
 from pligos_tui.jobs.scaffold.document import check_answers, unused
-from pligos_tui.jobs.scaffold.questions import split_context_key
+from pligos_tui.jobs.scaffold.library import library_for
+from pligos_tui.jobs.scaffold.questions import env_key, split_context_key
 from pligos_tui.jobs.scaffold.template import Template
 
 
@@ -58,8 +60,8 @@ class Given:
                 out[key] = (f"there is no context {setting[0]} (the contexts are "
                             f"{', '.join(names) or 'none'}); add it to contexts, e.g. "
                             f"--set contexts={','.join([*names, setting[0]])}")
-            elif key in reasons:
-                out[key] = f"{reasons[key]}; leave it out"
+            elif key in reasons or (env_key(key) is not None and "env" in reasons):
+                out[key] = f"{reasons.get(key, reasons.get('env'))}; leave it out"
         return out
 
 
@@ -75,4 +77,7 @@ def given_answers(template: Template, dest: Path, *, answers_file: Path | None =
         base.flavor_paths = [os.path.relpath(os.path.abspath(p), os.path.abspath(dest))
                              for p in flavor_paths]
     answers = answers_from(pairs, base=base, template_keys=tuple(template.own_prompts))
+    # friends given without their library: the one the wizard would offer them from
+    answers.friends_library = library_for(Path(os.path.abspath(dest)), answers.friends_library,
+                                          answers.friends)
     return Given(answers, list(dict.fromkeys(k for k, _ in pairs)), Path(os.path.abspath(dest)))

@@ -30,16 +30,19 @@ PRODUCTION_WORDS = ("prod", "production", "live")
 class Question:
     """One answer a user can give.
 
-    `kind` is text, int, bool, choice or list. A choice without fixed `choices` (the flavor)
-    is offered from what the shell finds and takes any text: the loader's rules judge it.
+    `kind` is text, int, bool, choice, list, pairs or pick. A choice without fixed
+    `choices` (the flavor) is offered from what the shell finds and takes any text: the
+    loader's rules judge it. `pairs` is a list of NAME=VALUE (the environment), `pick` a
+    list of names picked from what the shell finds (the friends of a library): asked only
+    when there is something to pick.
     `attr` is the attribute of the answers model (of a context's answers, for
     :data:`CONTEXT_QUESTIONS`); empty for a template's own question, kept in
     `Answers.extra`, whose `default` is the template's. `fallback` names the property of the
     answers an empty answer stands for: the wizard shows it as the placeholder and the plain
     form offers it as the answer. Questions of one `group` sit side by side in the wizard;
-    one not `asked` is only given with --set, in an answers file or picked by the wizard in
-    its own way (the friends of a library it finds). A whole number with a `zero` may be
-    left empty, which means 0 (`zero` says what that is: "no autoscaling"). A context's
+    one not `asked` is only given with --set or in an answers file. A whole number with a
+    `zero` may be left empty, which means 0 (`zero` says what that is: "no autoscaling"). A
+    context's
     question that is `production` is asked only of production contexts
     (:func:`production_like`), and may be given for any."""
 
@@ -79,6 +82,10 @@ QUESTIONS: tuple[Question, ...] = (
              choices=START_KINDS),
     Question("command", "command", "text", "Command", "Command (shell words)", "start",
              example="/app/server --port 8080", help="shell words; for a script: its arguments"),
+    Question("env", "env", "pairs", "Environment variables",
+             "Environment variables (NAME=VALUE, separated by commas; empty: none)", "start",
+             example="LOG_LEVEL=info, REGION=eu-west-1",
+             help="NAME=VALUE, separated by commas; every context gets them"),
     Question("port", "port", "int", "Service port", "Service port", "network", group="ports"),
     Question("containerPort", "container_port", "int", "Container port", "Container port",
              "network", group="ports"),
@@ -97,7 +104,9 @@ QUESTIONS: tuple[Question, ...] = (
              example="dev, prod", help="names, separated by commas"),
     Question("friendsLibrary", "friends_library", "text", "Friends library",
              "Friends library folder", "extras", asked=False),
-    Question("friends", "friends", "list", "Friends", "Friends", "extras", asked=False),
+    Question("friends", "friends", "pick", "Friends",
+             "Friends: the services this one talks to (Space picks, Enter goes on)", "extras",
+             help="from the friends library; each brings its chart and its settings"),
     Question("flavorPaths", "flavor_paths", "list", "Extra flavor folders",
              "Extra flavor folders", asked=False),
 )
@@ -168,7 +177,14 @@ def template_questions(prompts: Mapping[str, object]) -> tuple[Question, ...]:
     return tuple(out)
 
 
+def env_key(key: str) -> str | None:
+    """The variable of an answer key env.NAME (one environment variable); None for any other
+    key."""
+    head, dot, name = key.partition(".")
+    return name if head == "env" and dot and name else None
+
+
 def known_keys(template_keys: tuple[str, ...] = ()) -> list[str]:
     """Every answer key, for messages about an unknown one."""
     return ([q.key for q in QUESTIONS] + [context_key("<name>", q.key) for q in CONTEXT_QUESTIONS]
-            + list(template_keys))
+            + ["env.<NAME>", *template_keys])

@@ -2,8 +2,11 @@
 settings (security, autoscaling, expose, ...): one group per setting its flavor reads, opened
 to a field per key.
 
-An empty setting field shows, greyed, the value that applies without it: what the contexts
-it extends, its flavor's `defaults:` and the built-in defaults make of it. A group's fields
+Every field shows, greyed while it is empty (an input's placeholder, a pick's prompt, a line
+under a list), the value that applies without it and where that comes from: the nearest
+context it extends that writes it (`3  (from prod → dev, pligos.yaml:21)`), an image's own
+user, its flavor's `defaults:`, or Pligos' default (`10001  (default)`). That is worked out
+from the buffer's data alone, once per text (`jobs.field_origins`). A group's fields
 are made when it is first opened (a context form holds a dozen settings of up to ten keys);
 which groups are open is kept across forms by the screen.
 """
@@ -23,8 +26,11 @@ from pligos_tui.io import yamltext
 from pligos_tui.io.keypath import NamedPath, is_under, parse_path
 from pligos_tui.jobs import edits
 from pligos_tui.jobs.editing import Buffer, Selection
+from pligos_tui.jobs.explain import Origin
+from pligos_tui.jobs.explain_trace import DEFAULT, ENTRY, FLAVOR, INHERITED
+from pligos_tui.jobs.field_origins import FieldOrigins, Path, field_origins, setting_fields
 from pligos_tui.spec import vocabulary
-from pligos_tui.spec.settings import SETTINGS, Kind
+from pligos_tui.spec.settings import Kind
 from pligos_tui.tui.edit.forms import (
     Field,
     Form,
@@ -36,8 +42,6 @@ from pligos_tui.tui.edit.forms import (
 )
 from pligos_tui.tui.text import field_text, literal, one_line
 
-Path = tuple[str, ...]  # a key of a setting inside the context: ("autoscaling", "maxReplicas")
-
 # what a key's empty default (0 or "") means, where "not set" would not say it
 _UNSET_MEANS: dict[Path, str] = {
     ("autoscaling", "minReplicas"): "the context's replicas",
@@ -48,18 +52,6 @@ _BOOLS = ["true", "false"]
 _SETTING_ID = "set-"  # the id of a setting's field: set-autoscaling-maxReplicas
 
 
-def setting_fields(setting: str) -> list[tuple[Path, Kind]]:
-    """The fields of one setting: each key by its path; a key of fixed keys (expose.gateway)
-    as one field per fixed key (gateway.name, gateway.namespace, ...)."""
-    out: list[tuple[Path, Kind]] = []
-    for key, kind in SETTINGS[setting].items():
-        if kind.of == "keys":
-            out.extend(((setting, key, sub), inner) for sub, inner in kind.keys)
-        else:
-            out.append(((setting, key), kind))
-    return out
-
-
 def shown_default(path: Path, value: Any) -> str:
     """How an empty field shows the value that applies without it."""
     if isinstance(value, bool):
@@ -67,6 +59,48 @@ def shown_default(path: Path, value: Any) -> str:
     if value == 0 or value == "":
         return _UNSET_MEANS.get(path, "not set")
     return field_text(value)
+
+
+# what a property the chain assigns none of comes to
+_NONE = {"command": "(none: the image's entrypoint)",
+         "resources": "(none: the default requests and limits)"}
+
+
+def ghost_text(path: Path, origin: Origin | None) -> str:
+    """What an empty field shows: the value that applies, and where it comes from."""
+    if origin is None:
+        return ""
+    value = origin.value
+    if len(path) > 1:
+        shown = shown_default(path, value)
+    elif value is None:
+        shown = _NONE.get(path[0], "(none)")
+    elif isinstance(value, dict):
+        shown = "(an inline entry)"
+    elif isinstance(value, list):
+        shown = ", ".join(field_text(v.get("name") if isinstance(v, dict) else v)
+                          for v in value) or "none"
+    else:
+        shown = field_text(value)
+    if origin.kind == INHERITED:
+        whence = f"from {origin.chain}"
+    elif origin.kind == FLAVOR:
+        whence = f"flavor {origin.source} default"
+    elif origin.kind == ENTRY:
+        whence = f"from {origin.source}"
+    elif origin.context:
+        whence = f"null in {origin.context}"
+    elif value in (None, [], {}) or (len(path) > 1 and shown != field_text(value)):
+        return shown  # none, or what an empty default means ("not set: no autoscaling")
+    else:
+        whence = "default"
+    return f"{shown}  ({whence}" + (f", {origin.where}" if origin.where else "") + ")"
+
+
+class InheritedList(Static):
+    """Under a list the context leaves unset, greyed: what it inherits and from where."""
+
+    DEFAULT_CSS = "InheritedList { color: $text-muted; height: auto; padding-left: 18; }"
 
 
 class SettingGroup(Collapsible):
@@ -83,9 +117,9 @@ class SettingGroup(Collapsible):
 class ContextForm(Form):
     """One context: name, flavor, extends, its assignments, replicas, schedule, settings."""
 
-    hint = ("Unset fields come from the context it extends. Enter in the name field renames "
-            "(references follow). A setting's empty fields show, greyed, what applies "
-            "without them.")
+    hint = ("An empty field shows, greyed, what applies without it and where that comes from "
+            "(the context it extends, its flavor, Pligos' default). Enter in the name field "
+            "renames (references follow).")
 
     def __init__(self, buffer: Buffer, name: str, open_settings: set[str] | None = None) -> None:
         super().__init__(buffer)
@@ -95,7 +129,8 @@ class ContextForm(Form):
         self.title = f"Context {one_line(name)}" + ("  (current)" if buffer.current_context()
                                                    == name else "")
         self.open_settings = open_settings if open_settings is not None else set()
-        self.offered, self.effective = buffer.context_settings(name)
+        self.offered = buffer.context_settings(name)[0]
+        self.ghosts: FieldOrigins = field_origins(buffer, name)
         self.paths: dict[str, Path] = {}  # a setting field's id -> its path in the context
         self.kinds: dict[Path, Kind] = {}
 
@@ -103,12 +138,42 @@ class ContextForm(Form):
     def at(self) -> NamedPath:
         return Selection.context(self.context).path
 
+    def _ghost(self, key: str) -> str:
+        return ghost_text((key,), self.ghosts.get((key,)))
+
+    def _prompt(self, key: str) -> str:
+        """A pick's prompt (read as markup) for what applies while it is empty."""
+        return escape(self._ghost(key))
+
+    def _placeholder(self, key: str) -> str:
+        ghost = self.ghosts.get((key,))
+        if key == "schedule" and (ghost is None or ghost.kind == DEFAULT):
+            return "cron, for the cronjob flavor"
+        return self._ghost(key)
+
+    def _inherited(self, key: str) -> str:
+        """The line under a list: what it holds while the context writes none."""
+        ghost = self.ghosts.get((key,))
+        if self._current(key) is not None or ghost is None or (ghost.kind == DEFAULT
+                                                                and not ghost.context):
+            return ""
+        return f"inherited: {self._ghost(key)}"
+
+    def _list(self, key: str, widget: Widget) -> ComposeResult:
+        """A list's field, and the line under it of what it inherits."""
+        yield Field(key, widget, (*self.at, key))
+        text = self._inherited(key)
+        line = InheritedList(text, id=f"ghost-{key}", markup=False)
+        line.display = bool(text)
+        yield line
+
     def fields(self) -> ComposeResult:
         ctx = self.buffer.context(self.context) or {}
         at = self.at
         yield Field("name", ValueInput(self.context, id="ctx-name"), (*at, "name"))
         yield Field("flavor", choice_select(self.buffer.flavor_names(), ctx.get("flavor"),
-                                            "ctx-flavor"), (*at, "flavor"))
+                                            "ctx-flavor", prompt=self._prompt("flavor")),
+                    (*at, "flavor"))
         others = [n for n in self.buffer.context_names() if n != self.context]
         yield Field("extends", choice_select(others, ctx.get("extends"), "ctx-extends"),
                     (*at, "extends"))
@@ -119,10 +184,10 @@ class ContextForm(Form):
                                         id=f"ctx-{key}", markup=False)
             else:
                 widget = choice_select(self.buffer.entry_names(vocabulary.REF_PROPERTY[key]),
-                                       value, f"ctx-{key}")
+                                       value, f"ctx-{key}", prompt=self._prompt(key))
             yield Field(key, widget, (*at, key))
         for key in tuple(vocabulary.CONTEXT_REF_LISTS):
-            yield Field(key, self._ref_list(key, ctx.get(key)), (*at, key))
+            yield from self._list(key, self._ref_list(key, ctx.get(key)))
         friends = self.buffer.friend_names()
         if friends:
             chosen = self.buffer.context_friends(self.context)
@@ -131,13 +196,10 @@ class ContextForm(Form):
         else:
             widget = Static("(no friends defined: see friendsLibrary and friends in the "
                             "source view)", id="ctx-friends", markup=False)
-        yield Field("friends", widget, (*at, "friends"))
-        replicas = ctx.get("replicas")
-        yield Field("replicas", ValueInput(replicas, placeholder="1", id="ctx-replicas"),
-                    (*at, "replicas"))
-        yield Field("schedule", ValueInput(ctx.get("schedule"),
-                                           placeholder="cron, for the cronjob flavor",
-                                           id="ctx-schedule"), (*at, "schedule"))
+        yield from self._list("friends", widget)
+        for key in ("replicas", "schedule"):
+            yield Field(key, ValueInput(ctx.get(key), placeholder=self._placeholder(key),
+                                        id=f"ctx-{key}"), (*at, key))
         if self.offered:
             flavor = self.buffer.context_flavor(self.context)
             yield Static("Settings" + (f" of a {one_line(flavor)} context" if flavor else ""),
@@ -191,12 +253,12 @@ class ContextForm(Form):
             ident = _SETTING_ID + "-".join(path)
             self.paths[ident], self.kinds[path] = path, kind
             value = self._own(path)
-            default = shown_default(path, value_at(self.effective, path))
+            default = ghost_text(path, self.ghosts.get(path))
             widget: Widget
             if kind.of in ("choice", "bool"):
                 options = list(kind.choices) if kind.of == "choice" else _BOOLS
                 widget = choice_select(options, None if value is None else field_text(value),
-                                       ident, prompt=default)
+                                       ident, prompt=escape(default))
             else:
                 widget = ValueInput(value, placeholder=default, id=ident)
             out.append(Field(".".join(path[1:]), widget, (*self.at, *path)))
@@ -221,16 +283,32 @@ class ContextForm(Form):
 
     def show_problems(self, problems: list[Problem]) -> None:
         super().show_problems(problems)
-        self.offered, self.effective = self.buffer.context_settings(self.context)
+        self.offered = self.buffer.context_settings(self.context)[0]
         for group in self.query(SettingGroup):
             group.title = self._title(group.setting)
-        for ident, path in self.paths.items():
-            default = shown_default(path, value_at(self.effective, path))
-            for widget in self.query(f"#{ident}"):
-                if isinstance(widget, Input) and widget.placeholder != default:
-                    widget.placeholder = default
-                elif isinstance(widget, Select) and widget.prompt != default:
-                    widget.prompt = default
+        self.show_ghosts()
+
+    def show_ghosts(self) -> None:
+        """Bring every field's ghost up to date with the buffer (nothing is worked out again
+        for a text seen before)."""
+        self.ghosts = field_origins(self.buffer, self.context)
+        shown = {f"ctx-{k}": self._ghost(k) for k in ("flavor", *vocabulary.CONTEXT_REFS)}
+        shown.update({f"ctx-{k}": self._placeholder(k) for k in ("replicas", "schedule")})
+        shown.update({ident: ghost_text(path, self.ghosts.get(path))
+                      for ident, path in self.paths.items()})
+        for widget in self.query("Input, Select"):
+            text = shown.get(widget.id or "")
+            if text is None:
+                continue
+            if isinstance(widget, Input) and widget.placeholder != text:
+                widget.placeholder = text
+            elif isinstance(widget, Select) and widget.prompt != escape(text):
+                widget.prompt = escape(text)
+        for line in self.query(InheritedList):
+            key = (line.id or "").removeprefix("ghost-")
+            text = self._inherited(key)
+            line.update(text)
+            line.display = bool(text)
 
     def _set_setting(self, path: Path, value: Any) -> None:
         if value == self._own(path) and type(value) is type(self._own(path)):

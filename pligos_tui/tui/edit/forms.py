@@ -10,9 +10,11 @@ loader and shows the problems back in the form (`show_problems`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+from textual import events
+from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
@@ -29,14 +31,17 @@ from pligos_tui.tui.text import field_text, literal, needs_escape, one_line, rea
 
 
 class EditRequest(Message):
-    """Change the buffer with `apply(text) -> text`; `key` merges typing into one undo step."""
+    """Change the buffer with `apply(text) -> text`; `key` merges typing into one undo step
+    (and marks typing: the loader's check of it runs later, off the UI thread). `rename`:
+    (old, new) when a context is renamed, so that the preview's panes follow."""
 
     def __init__(self, apply: Callable[[str], str], key: str = "", structural: bool = False,
                  select: Selection | None = None,
-                 focus_field: tuple[str, ...] | None = None) -> None:
+                 focus_field: tuple[str, ...] | None = None,
+                 rename: tuple[str, str] | None = None) -> None:
         super().__init__()
         self.apply, self.key, self.structural, self.select = apply, key, structural, select
-        self.focus_field = focus_field
+        self.focus_field, self.rename = focus_field, rename
 
 
 def value_at(value: Any, path: tuple[str, ...]) -> Any:
@@ -86,11 +91,18 @@ class Field(Horizontal):
         self.set_class(bool(text), "-invalid")
 
 
+# the name field of a context's form: checked as it is typed, and leaving it renames the
+# context as enter does
+CONTEXT_NAME = "ctx-name"
+
+
 class Form(VerticalScroll):
-    """Base of the forms: a title, fields, and a hint line."""
+    """Base of the forms: a title, fields, and a hint line. The form itself takes no focus
+    (Tab goes from field to field); it scrolls to the focused field."""
 
     title = ""
     hint = ""
+    can_focus = False
 
     def __init__(self, buffer: Buffer) -> None:
         super().__init__(classes="form")
@@ -110,10 +122,78 @@ class Form(VerticalScroll):
             f.show(problems)
 
     def request(self, apply: Callable[[str], str], key: str = "", **kw: Any) -> None:
-        self.post_message(EditRequest(apply, key, **kw))
+        """Change the buffer: handed to the screen at once (`take_edit`), so that the next
+        key's handler compares with a text that holds this one; posted when no screen takes
+        it."""
+        request = EditRequest(apply, key, **kw)
+        take = getattr(self.screen, "take_edit", None)
+        if callable(take):
+            take(request)
+        else:
+            self.post_message(request)
+
+    # -- a context's name field ------------------------------------------------------------------
+    def _typed_name(self, widget: Input) -> tuple[str, str, str] | None:
+        """(old name, typed name, why it cannot be used or '') of a context's name field."""
+        old = getattr(self, "context", None)
+        if widget.id != CONTEXT_NAME or not isinstance(old, str):
+            return None
+        try:
+            typed = (widget.typed() if isinstance(widget, ValueInput) else widget.value).strip()
+        except ValueError as exc:
+            return old, "", str(exc)
+        if typed == old:
+            return old, typed, ""
+        return old, typed, edits.context_name_problem(self.buffer.data, typed)
+
+    def _on_input_changed(self, event: Input.Changed) -> None:
+        named = self._typed_name(event.input)
+        field = field_of(self, event.input)
+        if named is not None and field is not None:
+            field.show_local(named[2])
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        """Leaving a context's name field renames it, as enter does (references follow)."""
+        named = self._typed_name(event.input)
+        if named is None:
+            return
+        old, new, problem = named
+        names = self.buffer.context_names()
+        if problem or not new or new == old or old not in names or new in names:
+            return
+        self.request(lambda t: edits.rename_context(t, old, new), structural=True,
+                     select=Selection.context(new), rename=(old, new))
 
 
-class ValueInput(Input):
+if TYPE_CHECKING:
+    _FieldBase = Widget
+else:
+    _FieldBase = object
+
+
+class KeysInOrder(_FieldBase):
+    """A text field's own keys (backspace, delete, home, end, ctrl+u, ...) acted on as they
+    reach the field, in order with the characters typed around them. Left to Textual, they
+    go up to the app and back to become the field's action, and a busy screen on the way lets
+    the characters typed after them overtake them (`1.4.2`, five backspaces and `9.9` giving
+    `1.4` at 30 ms a key).
+
+    Mixed in first, so that its `_on_key` comes before the field's; not a Widget, whose class
+    attributes (`can_focus` among them) would hide the field's."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if binding.priority:
+                continue
+            _, name, params = parse_action(binding.action)
+            if self.check_action(name, params):  # else the key goes on, to the screen's
+                event.stop()
+                event.prevent_default()  # the widget's own handler has nothing more to do
+                await self.run_action(binding.action)
+                return
+
+
+class ValueInput(KeysInOrder, Input):
     """An input showing one scalar value on one line. A string holding a line break (or
     another character that cannot be drawn as it is) is shown double-quoted with escapes,
     `"a\\nb"`, and what is typed is then read back the same way."""
@@ -122,17 +202,21 @@ class ValueInput(Input):
         super().__init__(field_text(value), compact=True, **kwargs)
         self.quoted = isinstance(value, str) and needs_escape(value)
 
-    def typed(self) -> str:
-        """The text the input holds (raises ValueError when its quotes do not close)."""
-        return read_field(self.value) if self.quoted else self.value
+    def typed(self, text: str | None = None) -> str:
+        """The text the input holds, or `text` read as it would (raises ValueError when its
+        quotes do not close)."""
+        text = self.value if text is None else text
+        return read_field(text) if self.quoted else text
 
 
-def typed_text(field: Field | None, widget: Input) -> str | None:
-    """What `widget` holds; None (its field showing why) when it cannot be read."""
+def typed_text(field: Field | None, widget: Input, text: str | None = None) -> str | None:
+    """What `widget` holds (or held: `text`, the value of one of its Changed messages, which
+    the widget may have moved past when typing is fast); None (its field showing why) when it
+    cannot be read."""
     if not isinstance(widget, ValueInput):
-        return widget.value
+        return widget.value if text is None else text
     try:
-        return widget.typed()
+        return widget.typed(text)
     except ValueError as exc:
         if field is not None:
             field.show_local(str(exc))
@@ -270,7 +354,7 @@ class EntryForm(Form):
             if value is None:
                 return  # an emptied field is kept until f8 removes it
         else:
-            text = typed_text(field, event.input)
+            text = typed_text(field, event.input, event.value)
             if text is None:
                 return
             value = yamltext.parse_scalar(text, old if old != "" else None)
@@ -317,12 +401,13 @@ class EntryForm(Form):
         self.request(lambda t: edits.set_entry_field(t, prop, entry, key, value),
                      key="entry:" + format_path((*self.at, key)))
 
-    def focus_path(self, path: tuple[str, ...]) -> None:
-        """Put the focus on the (first) input of the field at `path`."""
+    def focus_path(self, path: tuple[str, ...]) -> bool:
+        """Put the focus on the (first) input of the field at `path` (False: none)."""
         for ident, at in self.paths.items():
             if is_under(at, path):
                 self.query_one(f"#{ident}", Input).focus()
-                return
+                return True
+        return False
 
     def remove_field(self, path: tuple[str, ...]) -> None:
         prop, entry = self.prop, self.entry
@@ -401,7 +486,7 @@ class ServiceForm(Form):
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         key = (event.input.id or "").removeprefix("svc-")
-        value = typed_text(field_of(self, event.input), event.input)
+        value = typed_text(field_of(self, event.input), event.input, event.value)
         if value is None:
             return
         current = (self.buffer.data or {}).get(key)
@@ -416,6 +501,10 @@ class ServiceForm(Form):
             self.request(lambda t: edits.set_current_context_text(t, value), structural=True)
 
 
+class SourceArea(KeysInOrder, TextArea):
+    """The text of the source view (its own keys in order with the typing)."""
+
+
 class SourceForm(Form):
     """The whole pligos.yaml as text: anything the other forms cannot do, and fixing a file
     that does not load."""
@@ -424,8 +513,8 @@ class SourceForm(Form):
     hint = "Changes apply as you type; problems are listed below."
 
     def fields(self) -> ComposeResult:
-        yield TextArea(self.buffer.text, id="source", show_line_numbers=True,
-                       tab_behavior="indent")
+        yield SourceArea(self.buffer.text, id="source", show_line_numbers=True,
+                         tab_behavior="indent")
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         event.stop()

@@ -1,24 +1,33 @@
 """The editor's main screen: the tree, the form of the selected node, the problems, the
-preview of two contexts side by side."""
+preview of the contexts (and flavors) picked to compare.
+
+Typing never waits for the loader: a form's change replaces the buffer's text at once, and the
+loader's check of it runs in a thread worker (one at a time; a burst of keys is checked once
+it ends, the latest text winning). Its result is applied only while it is of the current text,
+and then the problems, the tree and the preview follow. Tab and shift+tab are handled before
+the keys that follow them however busy the screen is (priority bindings), so no key lands in
+the wrong field.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from textual import events, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, Tree
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Static, TextArea, Tree
 
 from pligos_tui.errors import PligosError
 from pligos_tui.jobs import edits
-from pligos_tui.jobs.editing import Buffer, Selection
-from pligos_tui.jobs.preview import Prefetch
-from pligos_tui.spec import vocabulary
+from pligos_tui.jobs.editing import Buffer, Checked, Selection
+from pligos_tui.jobs.preview import Pane, Prefetch
 from pligos_tui.tui.edit.context_form import ContextForm
-from pligos_tui.tui.edit.dialogs import ConfirmDialog, NameDialog, PickDialog
+from pligos_tui.tui.edit.dialogs import ConfirmDialog, NameDialog, PanePicker, PickDialog
 from pligos_tui.tui.edit.forms import (
     EditRequest,
     EntryForm,
@@ -28,122 +37,67 @@ from pligos_tui.tui.edit.forms import (
     ServiceForm,
     SourceForm,
 )
-from pligos_tui.tui.text import one_line, tree_label
+from pligos_tui.tui.edit.keys import EDITOR_KEYS, editor_help
+from pligos_tui.tui.edit.tree import FORM_KINDS, ServiceTree, signature
+from pligos_tui.tui.text import one_line
 from pligos_tui.tui.widgets.preview import ChartPreview
-
-# the kinds of tree node that show a form (the others group them)
-_FORMS = ("service", "source", "context", "entry", "prop", "friend")
 
 
 class EditorScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "app.save", "Save"),
-        Binding("ctrl+z", "undo", "Undo"),
-        Binding("ctrl+n", "add", "New"),
-        Binding("ctrl+k", "clone", "Clone"),
-        Binding("ctrl+r", "rename", "Rename"),
-        Binding("ctrl+d", "delete", "Delete"),
-        Binding("f8", "remove_field", "Remove field", show=False),
-        Binding("ctrl+u", "use_context", "Use", show=False),
-        Binding("ctrl+t", "try_flavor", "Try flavor"),
-        Binding("ctrl+o", "compare_with", "Compare", show=False),
-        Binding("f2", "cycle_mode", "Mode"),
-        Binding("f3", "toggle_diff", "Diff"),
-        Binding("f4", "show_source", "Source", show=False),
-        Binding("ctrl+q", "app.quit_editor", "Quit", priority=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = EDITOR_KEYS
 
     def __init__(self, buffer: Buffer, prefetch: Prefetch | None = None) -> None:
         super().__init__()
         self.buffer = buffer
         self.selected = Selection.service() if buffer.service else Selection.source()
-        self.panes: list[tuple[str, str | None]] = buffer.default_panes()
+        self.panes: list[Pane] = buffer.default_panes()
+        self.pinned = False  # the panes were picked (ctrl+o, ctrl+t): selecting keeps them
+        self.picked: list[Pane] = []  # those panes
         self.prefetch = prefetch
-        self._tree_sig: Any = None
         self.open_settings: set[str] = set()  # the settings groups open in context forms
+        self._checking = False  # a check of the text runs in a thread
+        self._form_focus: str | None = None  # the id of the form's last focused widget
+        self._previewed: str | None = buffer.checked_text  # the text the preview shows
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="main"):
-            yield Tree("service", id="tree")
+            yield ServiceTree(id="tree")
             with Vertical(id="right"):
                 yield Vertical(id="form-box")
                 yield Static("", id="problems", markup=False)
                 yield ChartPreview(self.buffer.preview_source(), self.panes,
                                    prefetch=self.prefetch, id="preview")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = one_line(self.buffer.display, 0)
         self._rebuild_tree()
         self._show_form()
         self._show_problems()
-        self.query_one("#tree", Tree).focus()
+        self.service_tree.focus()
+
+    @property
+    def service_tree(self) -> ServiceTree:
+        return self.query_one("#tree", ServiceTree)
+
+    @property
+    def preview(self) -> ChartPreview:
+        return self.query_one("#preview", ChartPreview)
+
+    @property
+    def busy(self) -> bool:
+        """True while a change is not checked yet."""
+        return self._checking or self.buffer.stale
 
     # -- tree ----------------------------------------------------------------------------------
-    def _signature(self) -> Any:
-        b = self.buffer
-        return (tuple(b.context_names()), b.current_context(), b.data is None,
-                tuple((p, tuple(b.entry_names(p))) for p in vocabulary.PROPERTY_LISTS),
-                tuple(b.friend_names()))
-
     def _rebuild_tree(self) -> None:
-        tree: Tree[Selection] = self.query_one("#tree", Tree)
-        b = self.buffer
-        self._tree_sig = self._signature()
-        tree.clear()
-        tree.root.label = tree_label(b.service.name if b.service
-                                     else (b.data or {}).get("name") or b.display)
-        tree.root.data = Selection.service()
-        tree.root.expand()
-        wanted = None
-        if b.data is not None:
-            svc = tree.root.add_leaf("Service", data=Selection.service())
-            wanted = svc if self.selected == Selection.service() else None
-            props = tree.root.add("Properties", data=Selection("props"), expand=True)
-            for prop in vocabulary.PROPERTY_LISTS:
-                names = b.entry_names(prop)
-                node = Selection.property_list(prop)
-                branch = props.add(f"{prop} ({len(names)})", data=node,
-                                   expand=0 < len(names) <= 4 or self.selected.prop == prop,
-                                   allow_expand=bool(names))
-                if self.selected == node:
-                    wanted = branch
-                for name in names:
-                    node = Selection.entry(prop, name)
-                    leaf = branch.add_leaf(tree_label(name), data=node)
-                    if self.selected == node:
-                        wanted = leaf
-            friends = b.friend_names()
-            if friends:
-                branch = props.add(f"friends ({len(friends)})", data=Selection("friends"),
-                                   expand=len(friends) <= 4 or self.selected.kind == "friend")
-                for name in friends:
-                    node = Selection.friend(name)
-                    leaf = branch.add_leaf(tree_label(name), data=node)
-                    if self.selected == node:
-                        wanted = leaf
-            ctxs = tree.root.add("Contexts", data=Selection("contexts"), expand=True)
-            for name in b.context_names():
-                mark = " ★" if name == b.current_context() else ""
-                node = Selection.context(name)
-                leaf = ctxs.add_leaf(tree_label(one_line(name) + mark, 0), data=node)
-                if self.selected == node:
-                    wanted = leaf
-        source = tree.root.add_leaf("pligos.yaml (source)", data=Selection.source())
-        if self.selected == Selection.source():
-            wanted = source
-        if wanted is None:
-            self.selected = Selection.source() if b.data is None else Selection.service()
-        elif wanted.line >= 0:
-            tree.move_cursor(wanted)
-        else:
-            tree.call_after_refresh(lambda: tree.move_cursor(wanted))
+        self.selected = self.service_tree.rebuild(self.buffer, self.selected)
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[Selection]) -> None:
         data = event.node.data
-        if data is None or data.kind not in _FORMS:
+        if data is None or data.kind not in FORM_KINDS:
             return
         if data != self.selected:
             self.selected = data
@@ -153,14 +107,33 @@ class EditorScreen(Screen[None]):
             self._focus_context(data.name)
 
     def _focus_context(self, name: str) -> None:
+        """Show a selected context in the first pane, next to the one shown before; the panes
+        picked (ctrl+o, ctrl+t) stay, the context shown before them when it is not among
+        them."""
+        if self.pinned:
+            picked = [p for p in self.picked if p[0] in self.buffer.context_names()]
+            chosen = picked if any(c == name for c, _ in picked) else [(name, None), *picked]
+            if chosen != self.panes:
+                self.panes = chosen
+                self.preview.set_panes(chosen)
+            return
         first = self.panes[0][0] if self.panes else ""
         if first == name:
             return
         others = [n for n in self.buffer.context_names() if n != name]
         second = first if first and first != name else (others[0] if others else None)
-        panes: list[tuple[str, str | None]] = [(name, None)]
+        panes: list[Pane] = [(name, None)]
         self.panes = panes + ([(second, None)] if second else [])
-        self.query_one(ChartPreview).set_panes(self.panes)
+        self.preview.set_panes(self.panes)
+
+    def _target(self) -> Selection | None:
+        """What ctrl+n, ctrl+k, ctrl+r, ctrl+d, ctrl+u and ctrl+t act on: the highlighted row
+        while the tree has the focus (None: a row that groups others), else what the form
+        shows."""
+        tree = self.service_tree
+        if self.focused is tree:
+            return tree.highlighted
+        return self.selected
 
     # -- form ----------------------------------------------------------------------------------
     def _form(self) -> Form:
@@ -177,7 +150,35 @@ class EditorScreen(Screen[None]):
             return FriendForm(b, sel.name)
         return ServiceForm(b)
 
-    def _show_form(self, focus_field: tuple[str, ...] | None = None) -> None:
+    def _in_form(self, widget: Widget | None) -> bool:
+        box = self.query_one("#form-box")
+        return widget is not None and box in widget.ancestors
+
+    def _focus_memo(self) -> tuple[str, tuple[str, ...] | None] | None:
+        """Where the focus is in the form (its widget's id, and an entry field's path), to
+        put it back once the form is made again."""
+        widget = self.focused
+        if not self._in_form(widget) or widget is None:
+            return None
+        form = next(iter(self.query(Form)), None)
+        path = form.field_path(widget) if isinstance(form, EntryForm) else None
+        return widget.id or "", path
+
+    def _restore_focus(self, memo: tuple[str, tuple[str, ...] | None]) -> None:
+        form = next(iter(self.query(Form)), None)
+        if form is None:
+            return
+        ident, path = memo
+        if path is not None and isinstance(form, EntryForm) and form.focus_path(path):
+            return
+        found = [w for w in form.query(f"#{ident}") if w.focusable] if ident else []
+        target = found[0] if found else next((w for w in form.query("*") if w.focusable),
+                                             None)
+        if target is not None:
+            target.focus()
+
+    def _show_form(self, focus_field: tuple[str, ...] | None = None,
+                   memo: tuple[str, tuple[str, ...] | None] | None = None) -> None:
         box = self.query_one("#form-box", Vertical)
         box.remove_children()
         form = self._form()
@@ -185,6 +186,13 @@ class EditorScreen(Screen[None]):
         form.call_after_refresh(form.show_problems, self.buffer.problems)
         if focus_field is not None and isinstance(form, EntryForm):
             form.call_after_refresh(form.focus_path, focus_field)
+        elif memo is not None:
+            form.call_after_refresh(self._restore_focus, memo)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        widget = self.focused
+        if self._in_form(widget) and widget is not None and widget.id:
+            self._form_focus = widget.id
 
     def _show_problems(self) -> None:
         b = self.buffer
@@ -193,17 +201,31 @@ class EditorScreen(Screen[None]):
             widget.update("✓ valid" + ("  · unsaved changes" if b.dirty else ""))
             widget.set_class(False, "-errors")
             return
+        # one line each (the field and the pane say the whole of it): every problem is seen;
+        # the file's own problems by its name alone (the title holds its path)
         if b.problems:
-            lines = [f"{p.location}: {p.message}" for p in b.problems]
+            lines = [one_line((p.location.removeprefix(p.file + ":") if p.file == b.display
+                               else p.location) + "  " + p.message, 0) for p in b.problems]
         else:
-            lines = [b.error.format(rules=False)]
-        widget.update(f"{len(lines)} problem{'s' if len(lines) != 1 else ''}:\n" +
-                      "\n".join(lines))
+            lines = [one_line(line, 0) for line in b.error.format(rules=False).splitlines()]
+        count = len(b.problems) or 1
+        head = f"{count} problem{'s' if count != 1 else ''} in {b.file.name}" + (
+            "  · unsaved changes" if b.dirty else "")
+        room = 5  # the lines below the head that #problems has room for
+        if len(lines) > room:
+            lines = lines[:room - 1] + [f"… and {len(lines) - room + 1} more: see the source "
+                                        "view (f4) and the panes"]
+        widget.update("\n".join([head + ":", *lines]))
         widget.set_class(True, "-errors")
 
     # -- applying edits --------------------------------------------------------------------------
     def on_edit_request(self, event: EditRequest) -> None:
         event.stop()
+        self.take_edit(event)
+
+    def take_edit(self, event: EditRequest) -> None:
+        """Apply an edit: the text at once; typing's check later, off the UI thread."""
+        memo = self._focus_memo() if event.structural else None
         try:
             new = event.apply(self.buffer.text)
         except PligosError as exc:
@@ -213,73 +235,157 @@ class EditorScreen(Screen[None]):
         select = event.select
         if select is not None:
             self.selected = select
-        if self.buffer.change(new, event.key):
-            focus = select.name if select is not None and select.kind == "context" else None
-            self.after_change(structural=event.structural, focus=focus,
-                              focus_field=event.focus_field)
+        typing = bool(event.key) and not event.structural
+        if not self.buffer.change(new, event.key, check=not typing):
+            return
+        if event.rename is not None:
+            old, name = event.rename
+            self.panes = [(name if c == old else c, f) for c, f in self.panes]
+            self.picked = [(name if c == old else c, f) for c, f in self.picked]
+        if typing:
+            self._show_problems()
+            self._start_check()
+            return
+        focus = select.name if select is not None and select.kind == "context" else None
+        self.after_change(structural=event.structural, focus=focus,
+                          focus_field=event.focus_field, memo=memo)
+
+    def _start_check(self) -> None:
+        if not self._checking:
+            self._checking = True
+            self._check(self.buffer.text)
+
+    @work(thread=True, group="check", exit_on_error=False)
+    def _check(self, text: str) -> None:
+        """The loader's check of `text`, off the UI thread."""
+        try:
+            checked = self.buffer.check(text)
+        except Exception as exc:  # a bug must not leave the editor waiting for a check
+            checked = Checked(text, None, PligosError(
+                f"internal error: {type(exc).__name__}: {exc}"), self.buffer.data)
+        try:
+            self.app.call_from_thread(self._checked, checked)
+        except RuntimeError:
+            pass  # the app is closing
+
+    def _checked(self, checked: Checked) -> None:
+        self._checking = False
+        if self.buffer.apply(checked):
+            self.after_change(checked_only=True)
+        elif self.buffer.stale:
+            self._start_check()  # typed on meanwhile: check the latest text
 
     def after_change(self, structural: bool = False, focus: str | None = None,
-                     focus_field: tuple[str, ...] | None = None) -> None:
+                     focus_field: tuple[str, ...] | None = None,
+                     memo: tuple[str, tuple[str, ...] | None] | None = None,
+                     checked_only: bool = False) -> None:
         """Redraw what depends on the buffer: problems, tree, preview, and the form when
-        the change came from outside it."""
+        the change came from outside it. `checked_only`: a check of typed text landed."""
         self._show_problems()
-        if structural or self._signature() != self._tree_sig:
+        tree_changed = self.service_tree.shown != signature(self.buffer)
+        if structural or tree_changed:
             self._rebuild_tree()
         if structural:
-            self._show_form(focus_field)
+            self._show_form(focus_field, memo)
         else:
             for form in self.query(Form):
                 form.show_problems(self.buffer.problems)
         names = self.buffer.context_names()
         panes = [(c, f) for c, f in self.panes if c in names]
-        if focus in names:
+        if focus in names and not any(c == focus for c, _ in panes):
+            panes = [(focus, None)] + panes
+        if focus in names and not self.pinned:
             others = [p for p in panes if p[0] != focus]
             rest = [n for n in names if n != focus]
             if not others and rest:
                 others = [(rest[0], None)]
             panes = [(focus, None)] + others[:1]
         if not panes:
-            panes = self.buffer.default_panes()
+            panes, self.pinned = self.buffer.default_panes(), False
         self.panes = panes
-        self.query_one(ChartPreview).set_source(self.buffer.preview_source(), panes)
-        self.app.refresh_bindings()
-
-    def _selected_context(self) -> str | None:
-        if self.selected.kind == "context":
-            return self.selected.name
-        return self.panes[0][0] if self.panes else None
+        preview = self.preview
+        if self._previewed == self.buffer.checked_text and preview.panes == panes:
+            pass  # nothing new to render (a save, say)
+        else:
+            self._previewed = self.buffer.checked_text
+            svc = self.buffer.service
+            # a function: the preview plans the charts in its worker, not on the UI thread
+            source = (lambda: svc) if svc is not None else self.buffer.preview_source()
+            preview.set_source(source, panes)
+        if structural or tree_changed or not checked_only:
+            self.app.refresh_bindings()
 
     def _apply(self, fn: Callable[[str], str], select: Selection | None = None,
-               structural: bool = True) -> None:
-        self.post_message(EditRequest(fn, structural=structural, select=select))
+               structural: bool = True, rename: tuple[str, str] | None = None) -> None:
+        self.take_edit(EditRequest(fn, structural=structural, select=select, rename=rename))
+
+    # -- moving around ---------------------------------------------------------------------------
+    def action_focus_field(self, step: int) -> None:
+        if step > 0:
+            self.focus_next()
+        else:
+            self.focus_previous()
+
+    def action_jump(self, where: str) -> None:
+        """Put the focus on the tree, the form (where it was last) or the preview."""
+        if where == "tree":
+            self.service_tree.focus()
+            return
+        if where == "form":
+            form = next(iter(self.query(Form)), None)
+            if form is None:
+                return
+            last = [w for w in form.query(f"#{self._form_focus}")
+                    if w.focusable] if self._form_focus else []
+            target = last[0] if last else next((w for w in form.query("*") if w.focusable),
+                                               None)
+        else:
+            preview = self.preview
+            target = preview if preview.focusable else next(
+                (w for w in preview.query("*") if w.focusable), None)
+        if target is not None:
+            target.focus()
+
+    def action_leave_field(self) -> None:
+        self.service_tree.focus()
+
+    def action_help(self) -> None:
+        self.app.push_screen(editor_help(self))
 
     # -- actions ---------------------------------------------------------------------------------
     def action_undo(self) -> None:
+        memo = self._focus_memo()
         if self.buffer.undo():
-            self.after_change(structural=True)
+            self.after_change(structural=True, memo=memo)
         else:
             self.notify("nothing to undo")
 
-    def _selected_entry(self) -> tuple[str, str] | None:
-        """(property, entry name) when an entry is selected."""
-        sel = self.selected
-        return (sel.prop, sel.name) if sel.kind == "entry" else None
+    def action_refresh(self) -> None:
+        self.preview.refresh_now()
+
+    def _selected_context(self) -> str | None:
+        """The context the preview's actions are about: the highlighted (or selected) one,
+        else the first pane's."""
+        target = self._target()
+        if target is not None and target.kind == "context":
+            return target.name
+        return self.panes[0][0] if self.panes else None
 
     def action_add(self) -> None:
-        """A new entry when a property or one of its entries is selected, else a context."""
-        if self.selected.kind in ("prop", "entry"):
-            self._add_entry(self.selected.prop)
-        else:
-            self._add_context()
+        """A new entry when a property or one of its entries is highlighted, else a context."""
+        target = self._target()
+        if target is not None and target.kind in ("prop", "entry"):
+            self._add_entry(target.prop)
+            return
+        base = target.name if target is not None and target.kind == "context" else ""
 
-    def _add_context(self) -> None:
         def done(name: str | None) -> None:
             if name:
-                base = self._selected_context()
-                self._apply(lambda t: edits.add_context(t, name, extends=base or ""),
+                self._apply(lambda t: edits.add_context(t, name, extends=base),
                             select=Selection.context(name))
-        self.app.push_screen(NameDialog("New context (it extends the selected one)",
-                                        placeholder="e.g. staging"), done)
+        title = (f"New context (it extends {one_line(base)})" if base
+                 else "New context")
+        self.app.push_screen(NameDialog(title, placeholder="e.g. staging"), done)
 
     def _add_entry(self, prop: str) -> None:
         def done(name: str | None) -> None:
@@ -289,57 +395,67 @@ class EditorScreen(Screen[None]):
         self.app.push_screen(NameDialog(f"New entry of {prop} (a name contexts refer to)",
                                         placeholder="e.g. main"), done)
 
+    def _entry_or_context(self) -> Selection | None:
+        target = self._target()
+        if target is not None and target.kind in ("entry", "context"):
+            return target
+        self.notify("highlight an entry or a context in the tree first", severity="warning")
+        return None
+
     def action_clone(self) -> None:
-        entry = self._selected_entry()
-        if entry is not None:
-            prop, src = entry
+        target = self._entry_or_context()
+        if target is None:
+            return
+        src = target.name
+        if target.kind == "entry":
+            prop = target.prop
 
             def add_copy(name: str | None) -> None:
                 if name:
                     self._apply(lambda t: edits.clone_entry(t, prop, src, name),
                                 select=Selection.entry(prop, name))
             self.app.push_screen(NameDialog(f"Clone {prop} entry {one_line(src)} as",
-                                            f"{src}-copy"),
-                                 add_copy)
-            return
-        ctx = self._selected_context()
-        if not ctx:
+                                            f"{src}-copy"), add_copy)
             return
 
         def done(name: str | None) -> None:
             if name:
-                self._apply(lambda t: edits.clone_context(t, ctx, name),
+                self._apply(lambda t: edits.clone_context(t, src, name),
                             select=Selection.context(name))
-        self.app.push_screen(NameDialog(f"Clone {one_line(ctx)} as", f"{ctx}-copy"), done)
+        self.app.push_screen(NameDialog(f"Clone context {one_line(src)} as", f"{src}-copy"),
+                             done)
 
     def action_rename(self) -> None:
-        entry = self._selected_entry()
-        if entry is not None:
-            prop, old_entry = entry
+        target = self._entry_or_context()
+        if target is None:
+            return
+        old = target.name
+        if target.kind == "entry":
+            prop = target.prop
 
             def rename_entry(name: str | None) -> None:
-                if name and name != old_entry:
-                    self._apply(lambda t: edits.rename_entry(t, prop, old_entry, name),
+                if name and name != old:
+                    self._apply(lambda t: edits.rename_entry(t, prop, old, name),
                                 select=Selection.entry(prop, name))
-            self.app.push_screen(NameDialog(f"Rename {prop} entry {one_line(old_entry)} to "
-                                            "(contexts referring to it follow)", old_entry),
-                                 rename_entry)
-            return
-        old = self._selected_context()
-        if not old:
+            self.app.push_screen(NameDialog(f"Rename {prop} entry {one_line(old)} to (contexts "
+                                            "referring to it follow)", old), rename_entry)
             return
 
         def done(name: str | None) -> None:
             if name and name != old:
                 self._apply(lambda t: edits.rename_context(t, old, name),
-                            select=Selection.context(name))
-        self.app.push_screen(NameDialog(f"Rename {one_line(old)} to (extends and current-context "
-                                        "follow)", old), done)
+                            select=Selection.context(name), rename=(old, name))
+        self.app.push_screen(NameDialog(f"Rename context {one_line(old)} to (extends and "
+                                        "current-context follow)", old), done)
 
     def action_delete(self) -> None:
-        entry = self._selected_entry()
-        if entry is not None:
-            prop, name = entry
+        target = self._entry_or_context()
+        if target is None:
+            return
+        name = target.name
+        buttons = [("delete", "Delete", "error"), ("cancel", "Cancel", "default")]
+        if target.kind == "entry":
+            prop = target.prop
             users = edits.entry_users(self.buffer.text, prop, name)
             note = (f"\nContexts {one_line(', '.join(users))} refer to it: those references are "
                     "removed too." if users else "")
@@ -349,19 +465,13 @@ class EditorScreen(Screen[None]):
                     self._apply(lambda t: edits.delete_entry(t, prop, name),
                                 select=Selection.property_list(prop))
             self.app.push_screen(ConfirmDialog(f"Delete {prop} entry {one_line(name)}?{note}",
-                                               [("delete", "Delete", "error"),
-                                                ("cancel", "Cancel", "default")]), delete_entry)
-            return
-        ctx = self._selected_context()
-        if not ctx:
+                                               buttons), delete_entry)
             return
 
         def done(answer: str | None) -> None:
             if answer == "delete":
-                self._apply(lambda t: edits.delete_context(t, ctx), select=Selection.service())
-        self.app.push_screen(ConfirmDialog(f"Delete context {one_line(ctx)}?",
-                                           [("delete", "Delete", "error"),
-                                            ("cancel", "Cancel", "default")]), done)
+                self._apply(lambda t: edits.delete_context(t, name), select=Selection.service())
+        self.app.push_screen(ConfirmDialog(f"Delete context {one_line(name)}?", buttons), done)
 
     def action_remove_field(self) -> None:
         """Remove the field of the entry whose input has the focus."""
@@ -377,36 +487,36 @@ class EditorScreen(Screen[None]):
         if name:
             self._apply(lambda t: edits.set_current_context_text(t, name))
 
+    def _show_panes(self, panes: list[Pane]) -> None:
+        self.panes, self.picked, self.pinned = panes, list(panes), True
+        self.preview.set_panes(panes)
+
     def action_try_flavor(self) -> None:
         ctx = self._selected_context()
         if not ctx:
             return
+
         def done(flavor: str | None) -> None:
             if flavor:
-                self.panes = [(ctx, None), (ctx, flavor)]
-                self.query_one(ChartPreview).set_panes(self.panes)
+                self._show_panes([(ctx, None), (ctx, flavor)])
                 self.notify(f"previewing {one_line(ctx)} with flavor {one_line(flavor)}; the "
                             "file is unchanged", markup=False)
         self.app.push_screen(PickDialog(f"Render {one_line(ctx)} with flavor",
                                         self.buffer.flavor_names()), done)
 
-    def action_compare_with(self) -> None:
-        ctx = self._selected_context()
-        if not ctx:
-            return
-        def done(other: str | None) -> None:
-            if other:
-                self.panes = [(ctx, None), (other, None)]
-                self.query_one(ChartPreview).set_panes(self.panes)
-        choices = [n for n in self.buffer.context_names() if n != ctx]
-        self.app.push_screen(PickDialog(f"Compare {one_line(ctx)} with", choices), done)
+    def action_pick_panes(self) -> None:
+        def done(panes: list[Pane] | None) -> None:
+            if panes:
+                self._show_panes(panes)
+        self.app.push_screen(PanePicker(self.buffer.context_names(),
+                                        self.buffer.flavor_names(), self.panes), done)
 
     def action_cycle_mode(self) -> None:
-        mode = self.query_one(ChartPreview).cycle_mode()
+        mode = self.preview.cycle_mode()
         self.notify(f"preview: {mode}", timeout=1.5)
 
     def action_toggle_diff(self) -> None:
-        self.query_one(ChartPreview).toggle_diff()
+        self.preview.toggle_diff()
 
     def action_show_source(self) -> None:
         self.selected = Selection.source()
@@ -415,9 +525,13 @@ class EditorScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("clone", "rename", "delete"):
-            return self._selected_entry() is not None or bool(self.buffer.context_names())
-        if action in ("use_context", "try_flavor", "compare_with"):
+            return self.buffer.data is not None
+        if action in ("use_context", "try_flavor", "pick_panes"):
             return bool(self.buffer.context_names())
         if action == "add":
             return self.buffer.data is not None
+        if action == "focus_field":
+            return not isinstance(self.focused, TextArea)  # Tab indents the source
+        if action == "leave_field":
+            return self.focused is not self.service_tree
         return True

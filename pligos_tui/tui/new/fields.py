@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -25,6 +26,32 @@ def ident(key: str) -> str:
     return "f-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in key)
 
 
+async def own_key(widget: Widget, event: events.Key) -> bool:
+    """Run `widget`'s own binding of the key, now: True when it has one.
+
+    Textual runs a focused widget's bindings only once the key has gone up to the app, after
+    the widget has taken the printable keys typed after it (in a burst, Backspace would then
+    delete the key that followed it). Run here, as the widget receives each key, they happen
+    in the order they were typed."""
+    bindings = widget._bindings.key_to_bindings.get(event.key, ())
+    if not bindings:
+        return False
+    event.stop()
+    event.prevent_default()
+    await widget.run_action(bindings[0].action)
+    return True
+
+
+class AnswerInput(Input):
+    """An input whose editing keys (Backspace, the arrows, Home, End...) are handled in the
+    order they were typed."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if not event.is_printable and await own_key(self, event):
+            return
+        await super()._on_key(event)
+
+
 class Choice(RadioSet, inherit_bindings=False):
     """A radio set where Enter picks the highlighted choice and moves on (Space only picks)."""
 
@@ -36,6 +63,10 @@ class Choice(RadioSet, inherit_bindings=False):
     ]
 
     picked: int | None = None  # the choice, known at once (the set's own state follows)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if not await own_key(self, event):
+            await super()._on_key(event)
 
     def action_pick(self) -> None:
         if self._selected is not None:
@@ -61,6 +92,10 @@ class Toggle(Switch, inherit_bindings=False):
         Binding("space", "toggle_switch", "Toggle", show=False),
         Binding("enter", "advance", "Next", show=False),
     ]
+
+    async def _on_key(self, event: events.Key) -> None:
+        if not await own_key(self, event):
+            await super()._on_key(event)
 
     def action_advance(self) -> None:
         self.app.advance(self)  # type: ignore[attr-defined]
@@ -94,7 +129,7 @@ class Field(Vertical):
         if question.fallback and isinstance(answers, Answers):
             placeholder = fallback_value(answers, question)
         return cls(key or question.key, question.label, answer_value(answers, question),
-                   kind="text" if question.kind == "list" else question.kind,
+                   kind="text" if question.kind in ("list", "pairs", "pick") else question.kind,
                    choices=question.choices or (choices if question.kind == "choice" else ()),
                    placeholder=placeholder,
                    help=question.help, compact=compact, question=question)
@@ -109,7 +144,7 @@ class Field(Vertical):
         elif self.kind == "bool":
             yield Toggle(value=bool(self.initial), classes="control")
         else:
-            yield Input(value="" if self.initial is None else one_line(self.initial, 0),
+            yield AnswerInput(value="" if self.initial is None else one_line(self.initial, 0),
                         placeholder=self.placeholder, classes="control",
                         type="integer" if self.kind == "int" else "text")
         if self.help and not self.compact:
@@ -132,10 +167,18 @@ class Field(Vertical):
     def follow(self, answers: Answers) -> None:
         """Show what an empty answer now stands for (the repository made from the name)."""
         if self.question is not None and self.question.fallback and self.kind == "text":
+            placeholder = fallback_value(answers, self.question)
             for control in self.query(Input):
-                control.placeholder = fallback_value(answers, self.question)
+                if control.placeholder != placeholder:
+                    control.placeholder = placeholder
+
+    _shown: str | None = None  # the message on screen (None: not yet shown)
 
     def show(self, message: str) -> None:
+        """Show `message` under the answer ("": none); nothing is redrawn when it is the one
+        already shown."""
+        if message == self._shown:
+            return
         found = self.query(".error")
         if not found:  # not composed yet
             return
@@ -143,6 +186,7 @@ class Field(Vertical):
         error.update(message)
         error.display = bool(message)
         self.set_class(bool(message), "invalid")
+        self._shown = message
 
     def on_mount(self) -> None:
         self.query_one(".error", Static).display = False

@@ -67,6 +67,12 @@ class Asker:
         elif kind == "bool":
             question = questionary.confirm(prompt, default=bool(default), input=self.input,
                                            output=self.output)
+        elif kind == "pick":
+            picked = set(_names(default))
+            question = questionary.checkbox(
+                prompt, input=self.input, output=self.output,
+                choices=[questionary.Choice(one_line(labels.get(c, c) if labels else c, 0),
+                                            value=c, checked=c in picked) for c in choices])
         else:
             return self.ask_text(key, prompt, "" if default is None else str(default))
         value = question.ask(kbi_msg="")
@@ -100,7 +106,8 @@ class Asker:
                      offered: dict[str, str] | None = None) -> bool:
         """Ask `question` in its words, offering its answer in `answers`. A choice without
         fixed choices offers those of `offered` (value -> label: the flavors found)."""
-        labels = offered if question.kind == "choice" and not question.choices else None
+        labels = offered if question.kind in ("choice", "pick") and not question.choices \
+            else None
         return self.ask(key or question.key, prompt or question.prompt,
                         scaffold.offered_value(answers, question), kind=question.kind,
                         choices=tuple(labels) if labels else question.choices, labels=labels)
@@ -109,13 +116,15 @@ class Asker:
         a = self.answers
         search = [Path(scaffold.near(self.dest, p)) for p in a.flavor_paths]
         flavors = {f.name: f"{f.name:<11} {f.description}" for f in FlavorSet().all(search)}
+        library, friends = scaffold.find_library(self.dest, a.friends_library)
         # a line before the first question: a prompt drawn from the top-left corner erases
         # the whole screen each time it is redrawn, and a terminal such as tmux then keeps the
         # old screen in its scrollback, so the question would show twice
         print(f"New service in {display_path(self.dest)} (Ctrl+C quits; nothing is written "
               "until the end)", flush=True)
-        for question in QUESTIONS:
-            if not question.asked or question.key in scaffold.skipped(a, self.dest):
+        for question in QUESTIONS:  # the friends after the contexts, as in the wizard
+            if question.step == "extras" or not question.asked \
+                    or question.key in scaffold.skipped(a, self.dest):
                 continue
             if not self.ask_question(question, a, offered=flavors):
                 return None
@@ -127,6 +136,14 @@ class Asker:
                 if not self.ask_question(question, ctx, key=key,
                                          prompt=f"{ctx.name}: {question.prompt}"):
                     return None
+        for question in QUESTIONS:
+            if question.step != "extras" or not question.asked or not friends \
+                    or question.key in scaffold.skipped(a, self.dest):
+                continue
+            offered = {f.name: f"{f.name:<15} {f.about}" for f in friends}
+            if not self.ask_question(question, a, offered=offered):
+                return None
+            a.friends_library = library
         for question in template_questions(self.template.own_prompts):
             if not self.ask_question(question, a):
                 return None
@@ -142,6 +159,10 @@ class Asker:
                                    output=self.output).ask(kbi_msg=""):
             return None
         return a
+
+
+def _names(value: object) -> list[str]:
+    return [n.strip() for n in str(value or "").split(",") if n.strip()]
 
 
 def ask(answers: Answers, dest: Path, template: Template, *, input: Input | None = None,

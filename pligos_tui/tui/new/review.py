@@ -1,4 +1,10 @@
-"""The last step: the pligos.yaml the answers give and, beside it, each context's chart."""
+"""The last step: the pligos.yaml the answers give and, beside it, each context's chart.
+
+The review takes the whole width (the step list is hidden on it). pligos.yaml and the charts
+sit side by side when each of them gets `MIN_PANE_WIDTH` columns (what a preview pane needs);
+otherwise pligos.yaml goes above
+the charts, which then share the whole width (the preview itself decides how its panes share
+it)."""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ from textual.widgets import Button, Static
 from pligos_tui.jobs.scaffold import Answers, Check, Template, preview_service
 from pligos_tui.spec.model import Service
 from pligos_tui.tui.text import one_line
-from pligos_tui.tui.widgets.preview import ChartPreview
+from pligos_tui.tui.widgets.preview import MIN_PANE_WIDTH, ChartPreview
 
 
 class ReviewStep(Vertical):
@@ -32,6 +38,7 @@ class ReviewStep(Vertical):
         self.template = template
         self.dest = dest
         self.yaml_text = ""
+        self.contexts = 0  # how many charts the last load shows
         self._loads = 0
         self._scratch: list[Path] = []
         self._lock = threading.Lock()
@@ -44,11 +51,26 @@ class ReviewStep(Vertical):
                 yield Static("", id="yaml-text")
             yield Vertical(id="review-charts-box")
         with Horizontal(classes="nav"):
-            yield Button("‹ Back", id="back-review", classes="back")
-            yield Button("Write service", id="write", variant="success")
+            yield Button("‹ Back", id="back-review", classes="back", compact=True)
+            yield Button("Write service", id="write", variant="success", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#review-yaml").border_title = "pligos.yaml"
+
+    def on_resize(self) -> None:
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """pligos.yaml beside the charts when every column gets `MIN_PANE_WIDTH`, else above."""
+        width = self.content_size.width
+        if not width:
+            return
+        columns = max(self.contexts, 1)
+        stacked = width < MIN_PANE_WIDTH * (columns + 1)
+        body = self.query_one("#review-body", Horizontal)
+        body.set_class(stacked, "stacked")
+        box = self.query_one("#review-charts-box", Vertical)
+        box.styles.width = "1fr" if stacked else f"{columns}fr"
 
     @property
     def preview(self) -> ChartPreview | None:
@@ -63,17 +85,18 @@ class ReviewStep(Vertical):
         where = (f"Adds to {dest} (--force: its other files are kept)" if self.force
                  else f"Writes {dest}")
         self.query_one("#review-where", Static).update(
-            f"{where}: this pligos.yaml, and beside it the chart of each context "
-            f"({mode}). Ctrl+S writes, Escape goes back.")
+            f"{where}: this pligos.yaml, and the chart of each context ({mode}).")
         self.yaml_text = check.text
         self.query_one("#yaml-text", Static).update(
             Syntax(check.text, "yaml", theme="ansi_dark", background_color="default"))
         box = self.query_one("#review-charts-box", Vertical)
         box.remove_children()  # a fresh preview for these answers: it renders once mounted
         self._loads += 1
+        self.contexts = len(answers.contexts)
         box.mount(ChartPreview(self._source(answers, check.checked_text),
                                [(c.name, None) for c in answers.contexts],
                                mode, classes=f"review-charts load-{self._loads}"))
+        self.fit_columns()
 
     def _source(self, answers: Answers, text: str) -> Callable[[], Service]:
         def build() -> Service:

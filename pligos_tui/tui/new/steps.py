@@ -15,6 +15,7 @@ from pligos_tui.jobs.scaffold import (
     CONTEXT_QUESTIONS,
     Answers,
     ContextAnswers,
+    Offered,
     Question,
     context_key,
     production_like,
@@ -44,8 +45,9 @@ class Step(VerticalScroll):
             yield Static(self.intro, classes="intro")
         yield from self.fields()
         with Horizontal(classes="nav"):
-            yield Button("‹ Back", id=f"back-{self.id}", classes="back")
-            yield Button("Next ›", id=f"next-{self.id}", classes="next", variant="primary")
+            yield Button("‹ Back", id=f"back-{self.id}", classes="back", compact=True)
+            yield Button("Next ›", id=f"next-{self.id}", classes="next", variant="primary",
+                         compact=True)
 
     def fields(self) -> ComposeResult:
         return self.question_fields(questions_of(self.id or ""))
@@ -95,7 +97,7 @@ class ImageStep(Step):
 class StartStep(Step):
     title = "Start"
     intro = ("How the container starts: the image's own entrypoint, a command, or a script "
-             "of the service (a starter script/start.sh is created).")
+             "of the service (a starter script/start.sh is created); and its environment.")
 
 
 class NetworkStep(Step):
@@ -105,10 +107,9 @@ class NetworkStep(Step):
 
 class ContextsStep(Step):
     title = "Contexts"
-    intro = ("Each context becomes a chart. Host name: exposes the port through an Ingress. "
-             "Requests: cpu such as 100m, memory such as 128Mi. A production context (prod, "
-             "production, live, prod-…) may autoscale, and expose its host through Gateway "
-             "API.")
+    intro = ("Each context becomes a chart; the first is the one the others extend. Host "
+             "name: an Ingress. Requests: cpu 100m, memory 128Mi. A production context (prod, "
+             "live, prod-…) may autoscale and use Gateway API.")
 
     def fields(self) -> ComposeResult:
         yield from super().fields()
@@ -154,9 +155,10 @@ def _context_fields(ctx: ContextAnswers, *, production: bool) -> list[Field]:
 
 class ExtrasStep(Step):
     title = "Friends and template"
-    intro = "Services this one talks to, and the questions of the template itself."
+    intro = ("Services this one talks to (Space picks one; each brings its chart and settings "
+             "to every context), and the questions of the template itself.")
 
-    def __init__(self, answers: Answers, friends: list[str], library: str,
+    def __init__(self, answers: Answers, friends: list[Offered], library: str,
                  prompts: dict[str, object], *, id: str | None = None) -> None:
         super().__init__(answers, id=id)
         self.friends = friends
@@ -165,10 +167,14 @@ class ExtrasStep(Step):
 
     def fields(self) -> ComposeResult:
         if self.friends:
-            yield Label(f"{BY_KEY[FRIENDS].label} from {one_line(self.library, 0)}",
+            width = max(len(f.name) for f in self.friends) + 2
+            question = BY_KEY[FRIENDS]
+            yield Label(f"{question.label} from {one_line(self.library, 0)}",
                         classes="prompt", markup=False)
-            yield SelectionList[str](*[(literal(f), f, f in self.answers.friends)
-                                       for f in self.friends], id="friends", classes="control")
+            yield SelectionList[str](
+                *[(Content.assemble((one_line(f.name).ljust(width), "bold"),
+                                    one_line(f.about, 0)), f.name, f.name in self.answers.friends)
+                  for f in self.friends], id="friends", classes="control")
         yield from self.question_fields(template_questions(self.prompts))
 
     def values(self) -> list[tuple[str, object]]:

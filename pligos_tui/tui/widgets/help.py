@@ -33,7 +33,8 @@ def key_rows(screen: Screen[Any], extra: Iterable[tuple[str, str]] = ()) -> list
         binding = active.binding
         if binding.action in ("help", "app.help", "screen.help"):
             continue
-        description = binding.description or binding.action.removeprefix("app.")
+        description = binding.tooltip or binding.description or binding.action.removeprefix(
+            "app.")
         keys, _ = by_action.setdefault(binding.action, ([], description))
         shown = screen.app.get_key_display(binding) if binding.key_display is None \
             else binding.key_display

@@ -1,0 +1,63 @@
+"""Typing at a person's pace (60 ms between keys) lands every key in the field it was typed in,
+and the loader's check never sits between two keys."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+
+import pytest
+from edit_support import field_input, select_node, settle, type_slowly
+from support import EXAMPLES
+
+from pligos_tui.jobs.editing import Selection
+from pligos_tui.tui.edit.app import EditApp
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("helm_bin")]
+
+@pytest.mark.parametrize("gap", [0.06, 0.03], ids=["60ms", "30ms"])
+async def test_tab_and_backspace_between_fields_typed_fast(tmp_path, gap):
+    shutil.copytree(EXAMPLES / "tokend", tmp_path / "tokend",
+                    ignore=shutil.ignore_patterns("charts"))
+    app = EditApp(tmp_path / "tokend")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        await select_node(pilot, app, Selection.entry("images", "release"))
+        repo, tag = field_input(app, "repository"), field_input(app, "tag")
+        repo.focus()
+        await pilot.press("end", "ctrl+u")
+        await settle(pilot, app)
+        await type_slowly(pilot, *"reg.ex.com/tk", "tab", "end", *["backspace"] * 5, *"9.9",
+                          gap=gap)
+        await settle(pilot, app)
+        assert (repo.value, tag.value) == ("reg.ex.com/tk", "9.9")
+        assert app.focused is tag
+        assert "    repository: reg.ex.com/tk\n" in app.buffer.text
+        release = app.buffer.text.split("  - name: release\n")[1].split("  - name:")[0]
+        assert '    tag: "9.9"\n' in release, release
+
+
+async def test_the_check_of_typed_text_runs_off_the_ui_thread(tmp_path, monkeypatch):
+    from pligos_tui.jobs import editing
+
+    shutil.copytree(EXAMPLES / "tokend", tmp_path / "tokend",
+                    ignore=shutil.ignore_patterns("charts"))
+    app = EditApp(tmp_path / "tokend")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await select_node(pilot, app, Selection.entry("images", "release"))
+        tag = field_input(app, "tag")
+        tag.focus()
+        await pilot.pause()
+        threads: list[str] = []
+        load = editing.load_service_text
+
+        def recorded(*args, **kwargs):
+            threads.append(threading.current_thread().name)
+            return load(*args, **kwargs)
+        monkeypatch.setattr(editing, "load_service_text", recorded)
+        await type_slowly(pilot, "end", *["backspace"] * 5, *"2.0.1", gap=0.03)
+        preview = await settle(pilot, app)
+        assert threads and threading.main_thread().name not in threads, threads
+        assert app.buffer.error is None and '    tag: "2.0.1"\n' in app.buffer.text
+        assert any('registry.example.com/tokend:2.0.1' in t for t in preview.texts)
