@@ -53,7 +53,7 @@ def value_at(data: Any, path: KeyPath) -> Any:
     return data
 
 
-def _blocked(data: Any, path: KeyPath) -> bool:
+def nulled(data: Any, path: KeyPath) -> bool:
     """Whether a step of `path` inside `data` is written null (back to the default)."""
     for step in path:
         if not isinstance(data, dict) or step not in data:
@@ -348,7 +348,7 @@ class Trace:
         flavor's defaults, the built-in default (the first holding the value there)."""
         reset: Source | None = None  # a `null` that sent the key back to its default
         for c in self.chain:
-            if name in c.unset or _blocked(c.settings.get(name), rest):
+            if name in c.unset or nulled(c.settings.get(name), rest):
                 at = c.at + (name,) if name in c.unset else _null_at(c, name, rest)
                 reset = Source(DEFAULT, f"{format_path(at[len(c.at):])}: null in {c.name}",
                                "null: back to the default", self.svc.doc, at, c.name)

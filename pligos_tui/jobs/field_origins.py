@@ -22,7 +22,7 @@ from pligos_tui.io.keypath import KeyPath
 from pligos_tui.io.yamlread import Document, load_file, load_text
 from pligos_tui.jobs.editing import Buffer
 from pligos_tui.jobs.explain import Origin
-from pligos_tui.jobs.explain_trace import DEFAULT, ENTRY, FLAVOR, INHERITED, MISSING
+from pligos_tui.jobs.explain_trace import DEFAULT, ENTRY, FLAVOR, INHERITED, MISSING, nulled
 from pligos_tui.jobs.explain_trace import value_at as found_at
 from pligos_tui.spec import vocabulary
 from pligos_tui.spec.flavors import Flavor
@@ -78,18 +78,6 @@ def _without(written: dict[str, Any], rest: Path) -> dict[str, Any]:
     elif len(rest) > 1 and isinstance(inner, dict):
         out[rest[0]] = _without(inner, rest[1:])
     return out
-
-
-def _nulled(written: dict[str, Any], rest: Path) -> bool:
-    """Whether a step on the way to key `rest` of a setting is written null."""
-    data: Any = written
-    for step in rest:
-        if not isinstance(data, dict) or step not in data:
-            return False
-        data = data[step]
-        if data is None:
-            return True
-    return False
 
 
 class _Inherited:
@@ -176,7 +164,7 @@ class _Inherited:
         reset: int | None = None  # the context of a null that sent the key back
         for n, (_, ctx) in enumerate(self.chain):
             mine = ctx.get(name)
-            if name in ctx and mine is None or isinstance(mine, dict) and _nulled(mine, rest):
+            if name in ctx and mine is None or isinstance(mine, dict) and nulled(mine, rest):
                 reset = n
                 break
             if n and isinstance(mine, dict) and found_at(mine, rest) is not MISSING:
