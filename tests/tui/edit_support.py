@@ -8,6 +8,7 @@ from pathlib import Path
 
 from support import make_tree
 from textual import events
+from textual.keys import _character_to_key
 from textual.widgets import Input, Static, TextArea, Tree
 
 from pligos_tui.jobs.editing import Selection
@@ -73,34 +74,46 @@ def no_blink(app: EditApp) -> None:
 
 
 async def select_node(pilot, app: EditApp, data: Selection) -> None:
-    """Select a tree node the way a user does: move the cursor onto it and press enter.
+    """Select a tree node the way a user does: the cursor onto it (its folded parents
+    unfolded, as the arrow keys would have done) and Enter.
 
-    The tree is rebuilt after a structural edit; a walk that a rebuild interrupted starts
-    again from the top once the editor has settled."""
+    The tree is rebuilt after a structural edit; a search that a rebuild interrupted starts
+    again once the editor has settled."""
     for _ in range(3):
         tree = app.screen.query_one("#tree", Tree)
         tree.focus()
         await pilot.pause()
-        if not any(n.data == data for n in _below(tree.cursor_node)):
-            tree.cursor_line = 0  # it is above: start from the top
+        node = _find(tree.root, data)
+        if node is not None:
+            for parent in _parents(node):
+                parent.expand()
             await pilot.pause()
-        for _ in range(60):
-            node = tree.cursor_node
-            if node is not None and node.data == data:
+            tree.move_cursor(node)
+            await pilot.pause()
+            if tree.cursor_node is node:
                 await pilot.press("enter")
                 await pilot.pause()
                 return
-            await pilot.press("down")
         await settle(pilot, app)
     raise AssertionError(f"no tree node {data}")
 
 
-def _below(node):
-    """`node` and the nodes after it, as the tree shows them."""
-    if node is None:
-        return []
-    tree = node.tree
-    return [tree.get_node_at_line(i) for i in range(node.line, tree.last_line + 1)]
+def _find(node, data: Selection):
+    if node.data == data:
+        return node
+    for child in node.children:
+        found = _find(child, data)
+        if found is not None:
+            return found
+    return None
+
+
+def _parents(node) -> list:
+    out = []
+    while node.parent is not None:
+        node = node.parent
+        out.append(node)
+    return out[::-1]
 
 
 def tree_labels(app: EditApp) -> list[str]:
@@ -139,10 +152,24 @@ def field_input(app: EditApp, label: str) -> Input:
 
 
 async def type_into(pilot, widget: Input, text: str) -> None:
-    """Replace an input's text by typing, the way a user does."""
+    """Replace an input's text by typing, the way a quick typist does: End, a Backspace for
+    each character there, then the text, every key sent at once as a terminal delivers them
+    (`type_slowly` sends them apart); then the app catches up."""
     widget.focus()
     await pilot.pause()
-    await pilot.press("end", *["backspace"] * len(widget.value), *text)
+    await send_keys(pilot, "end", *["backspace"] * len(widget.value), *text)
+
+
+async def send_keys(pilot, *keys: str) -> None:
+    """Send keys to the app as its terminal does, without waiting between them (Pilot's
+    `press` lets the app go idle after each key), then wait for the app to handle them."""
+    app = pilot.app
+    for key in keys:
+        name = _character_to_key(key) if len(key) == 1 and not key.isalnum() else key
+        event = events.Key(name, key if len(key) == 1 else None)
+        event.set_sender(app)
+        app.post_message(event)
+    await pilot.pause()
 
 
 def screen_lines(app: EditApp) -> list[str]:

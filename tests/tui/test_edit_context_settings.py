@@ -4,6 +4,8 @@ typed in writes, that clearing it gives the file back, and the problems shown at
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from edit_support import HELLO, field_input, select_node, service, settle, type_into, until
 from textual.widgets import Input, Select, SelectionList, Static
@@ -132,9 +134,9 @@ async def test_a_secure_default_turned_off_asks_for_a_reason_at_the_field(tmp_pa
         await type_into(pilot, app.screen.query_one("#set-security-reason", Input),
                         "nginx writes its cache")
         await until(pilot, lambda: app.buffer.error is None)
-        # (quoted once a space ended it, and so kept)
-        assert '    security: {readOnlyRootFilesystem: false, reason: "nginx writes its ' \
-            'cache"}\n' in app.buffer.text
+        # (quoted when a space ended it at some key, and then kept; typed at once, not)
+        assert re.search(r'^    security: \{readOnlyRootFilesystem: false, '
+                         r'reason: ("?)nginx writes its cache\1\}$', app.buffer.text, re.M)
         assert not field_error(app, "set-security-readOnlyRootFilesystem")
 
 

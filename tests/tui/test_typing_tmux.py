@@ -199,3 +199,24 @@ def test_preview_on_screen_shows_the_last_key_typed(tmp_path, helm_bin):
         assert 'tag: "2.0.10"' in screen, screen
     finally:
         term.close()
+
+
+def test_keys_after_a_jump_or_a_search_go_where_focus_went(tmp_path, helm_bin):
+    root = _service(tmp_path)
+    before = (root / "pligos.yaml").read_text()
+    term = _editor(tmp_path, helm_bin, root, (200, 50))
+    try:
+        # `3` then `/` at once: the search field takes every letter typed after them, and
+        # Enter in it hands the next keys back to the pane
+        term.type("3", "/", "image: ", "Enter")
+        screen = term.wait_for(lambda s: re.search(r"/.*: (no )?match", s) is not None)
+        assert re.search(r"/image: : match 1 of \d+", screen), screen  # (the query, a colon)
+        # `2` to the form, Tab to the tag: the keys typed after each land in the field the one
+        # before moved to (an Escape this quick would be read as Alt with the next key, as any
+        # terminal program reads it)
+        term.type("2", "Tab", "End", "C-u", "1.4.3", "C-s")
+        term.wait_for(lambda s: SAVED.search(s) is not None)
+        assert (root / "pligos.yaml").read_text() == before.replace(
+            'tag: "1.4.2"', 'tag: "1.4.3"', 1)
+    finally:
+        term.close()

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from pligos_tui.jobs.preview import Pane
 from pligos_tui.jobs.render import diff_lines
 from pligos_tui.tui.text import field_text, literal, needs_escape, one_line, read_field
+from pligos_tui.tui.widgets.keyorder import LineInput
 
 
 class NameDialog(ModalScreen[str | None]):
@@ -33,8 +34,8 @@ class NameDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title", markup=False)
-            yield Input(field_text(self.value), placeholder=self.placeholder,
-                        id="dialog-input")
+            yield LineInput(field_text(self.value), placeholder=self.placeholder,
+                            id="dialog-input")
             yield Label("enter: ok · escape: cancel", classes="dialog-hint", markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -10,11 +10,9 @@ loader and shows the problems back in the form (`show_problems`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
-from textual import events
-from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
@@ -28,6 +26,7 @@ from pligos_tui.jobs import edits
 from pligos_tui.jobs.editing import Buffer, Selection
 from pligos_tui.spec import vocabulary
 from pligos_tui.tui.text import field_text, literal, needs_escape, one_line, read_field
+from pligos_tui.tui.widgets.keyorder import KeysInOrder
 
 
 class EditRequest(Message):
@@ -163,34 +162,6 @@ class Form(VerticalScroll):
             return
         self.request(lambda t: edits.rename_context(t, old, new), structural=True,
                      select=Selection.context(new), rename=(old, new))
-
-
-if TYPE_CHECKING:
-    _FieldBase = Widget
-else:
-    _FieldBase = object
-
-
-class KeysInOrder(_FieldBase):
-    """A text field's own keys (backspace, delete, home, end, ctrl+u, ...) acted on as they
-    reach the field, in order with the characters typed around them. Left to Textual, they
-    go up to the app and back to become the field's action, and a busy screen on the way lets
-    the characters typed after them overtake them (`1.4.2`, five backspaces and `9.9` giving
-    `1.4` at 30 ms a key).
-
-    Mixed in first, so that its `_on_key` comes before the field's; not a Widget, whose class
-    attributes (`can_focus` among them) would hide the field's."""
-
-    async def _on_key(self, event: events.Key) -> None:
-        for binding in self._bindings.key_to_bindings.get(event.key, ()):
-            if binding.priority:
-                continue
-            _, name, params = parse_action(binding.action)
-            if self.check_action(name, params):  # else the key goes on, to the screen's
-                event.stop()
-                event.prevent_default()  # the widget's own handler has nothing more to do
-                await self.run_action(binding.action)
-                return
 
 
 class ValueInput(KeysInOrder, Input):

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from textual import events, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -40,6 +41,7 @@ from pligos_tui.tui.edit.forms import (
 from pligos_tui.tui.edit.keys import EDITOR_KEYS, editor_help
 from pligos_tui.tui.edit.tree import FORM_KINDS, ServiceTree, signature
 from pligos_tui.tui.text import one_line
+from pligos_tui.tui.widgets.keyorder import bound_below, move_focus, not_while_typing
 from pligos_tui.tui.widgets.preview import ChartPreview
 
 
@@ -327,9 +329,11 @@ class EditorScreen(Screen[None]):
             self.focus_previous()
 
     def action_jump(self, where: str) -> None:
-        """Put the focus on the tree, the form (where it was last) or the preview."""
+        """Put the focus on the tree, the form (where it was last) or the preview, at once: the
+        keys typed next go there (in a field the digit is text)."""
+        not_while_typing(self.focused)
         if where == "tree":
-            self.service_tree.focus()
+            move_focus(self.service_tree)
             return
         if where == "form":
             form = next(iter(self.query(Form)), None)
@@ -344,10 +348,12 @@ class EditorScreen(Screen[None]):
             target = preview if preview.focusable else next(
                 (w for w in preview.query("*") if w.focusable), None)
         if target is not None:
-            target.focus()
+            move_focus(target)
 
     def action_leave_field(self) -> None:
-        self.service_tree.focus()
+        if bound_below(self.focused, self, "escape"):
+            raise SkipAction()  # its own Escape (a search field's, a drop-down's)
+        move_focus(self.service_tree)
 
     def action_help(self) -> None:
         self.app.push_screen(editor_help(self))

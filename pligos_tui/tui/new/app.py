@@ -12,7 +12,6 @@ another step needs the check of the answers as they are: that is the one check m
 
 from __future__ import annotations
 
-import asyncio
 import copy
 from pathlib import Path
 from typing import ClassVar
@@ -64,6 +63,7 @@ from pligos_tui.tui.new.steps import (
 )
 from pligos_tui.tui.text import one_line
 from pligos_tui.tui.widgets.help import HELP_KEYS, HelpScreen
+from pligos_tui.tui.widgets.keyorder import caught_up, move_focus
 
 CHECK_DELAY = 0.12  # seconds without a change before the answers are checked
 
@@ -281,24 +281,14 @@ class NewServiceApp(App[Answers | None]):
         self._show_visibility()
 
     def _focus(self, widget: Widget) -> None:
-        """Focus `widget` now (Widget.focus waits for the app's next turn, after keys that
-        were typed after the one that moves focus)."""
-        self.screen.set_focus(widget)
+        move_focus(widget)
 
     async def _settled(self) -> None:
         """Wait until the focused widget has handled the keys typed before the one being
         handled: a key the app handles itself then sees every answer typed before it."""
-        widget = self.focused
         if not self._on_main_screen():
             raise SkipAction()  # a dialog's own key
-        if widget is None:
-            return
-        done = asyncio.Event()
-        if widget.call_later(done.set):
-            try:
-                await asyncio.wait_for(done.wait(), 1.0)
-            except TimeoutError:
-                pass
+        await caught_up(self.focused)
 
     def _on_main_screen(self) -> bool:
         return len(self.screen_stack) == 1

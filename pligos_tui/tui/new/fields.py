@@ -19,37 +19,12 @@ from pligos_tui.jobs.scaffold import (
     fallback_value,
 )
 from pligos_tui.tui.text import literal, one_line
+from pligos_tui.tui.widgets.keyorder import LineInput, own_key
 
 
 def ident(key: str) -> str:
     """A widget id for an answer key (contexts.prod.fqdn -> f-contexts-prod-fqdn)."""
     return "f-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in key)
-
-
-async def own_key(widget: Widget, event: events.Key) -> bool:
-    """Run `widget`'s own binding of the key, now: True when it has one.
-
-    Textual runs a focused widget's bindings only once the key has gone up to the app, after
-    the widget has taken the printable keys typed after it (in a burst, Backspace would then
-    delete the key that followed it). Run here, as the widget receives each key, they happen
-    in the order they were typed."""
-    bindings = widget._bindings.key_to_bindings.get(event.key, ())
-    if not bindings:
-        return False
-    event.stop()
-    event.prevent_default()
-    await widget.run_action(bindings[0].action)
-    return True
-
-
-class AnswerInput(Input):
-    """An input whose editing keys (Backspace, the arrows, Home, End...) are handled in the
-    order they were typed."""
-
-    async def _on_key(self, event: events.Key) -> None:
-        if not event.is_printable and await own_key(self, event):
-            return
-        await super()._on_key(event)
 
 
 class Choice(RadioSet, inherit_bindings=False):
@@ -144,7 +119,7 @@ class Field(Vertical):
         elif self.kind == "bool":
             yield Toggle(value=bool(self.initial), classes="control")
         else:
-            yield AnswerInput(value="" if self.initial is None else one_line(self.initial, 0),
+            yield LineInput(value="" if self.initial is None else one_line(self.initial, 0),
                         placeholder=self.placeholder, classes="control",
                         type="integer" if self.kind == "int" else "text")
         if self.help and not self.compact:

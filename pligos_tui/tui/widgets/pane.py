@@ -18,6 +18,7 @@ came from `follow` (another pane being followed).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -33,6 +34,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input, Static
+
+from pligos_tui.tui.widgets.keyorder import KeysInOrder, caught_up
 
 MIN_PANE_WIDTH = 38  # columns (border included): narrower panes are stacked or shown singly
 MIN_STACKED_ROWS = 8  # rows a stacked pane needs; with fewer, one pane at a time
@@ -348,17 +351,21 @@ class PreviewPane(Vertical):
             body.set_text(text, home=home)
 
 
-class SearchInput(Input):
-    """The search field of a preview: Enter finds, Escape closes."""
+class SearchInput(KeysInOrder, Input):
+    """The search field of a preview: Enter finds, Escape closes. Both are acted on as they are
+    typed (after the letters before them), so the keys after them go where they move focus."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close the search", show=False)]
+        Binding("enter", "finish(True)", "Find", show=False, priority=True),
+        Binding("escape", "finish(False)", "Close the search", show=False, priority=True)]
 
-    class Closed(Message):
-        """Escape was pressed in the field."""
+    def __init__(self, done: Callable[[str | None], None], **kw: Any) -> None:
+        super().__init__(**kw)
+        self._done = done  # told the query found (Enter) or None (Escape)
 
-    def action_close(self) -> None:
-        self.post_message(self.Closed())
+    async def action_finish(self, find: bool) -> None:
+        await caught_up(self)
+        self._done(self.value if find else None)
 
 
 __all__ = ["MARK", "MIN_PANE_WIDTH", "MIN_STACKED_ROWS", "PaneBody", "PreviewPane", "SearchInput",

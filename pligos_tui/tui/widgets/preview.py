@@ -66,7 +66,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import DescendantFocus, Resize
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Input, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from pligos_tui.jobs import pane_diff
@@ -85,6 +85,7 @@ from pligos_tui.jobs.preview import (
 from pligos_tui.jobs.render import MANIFESTS, PREVIEW_MODES, diff_lines
 from pligos_tui.spec.model import Service
 from pligos_tui.tui.text import one_line
+from pligos_tui.tui.widgets.keyorder import move_focus, not_while_typing
 from pligos_tui.tui.widgets.pane import (
     MIN_PANE_WIDTH,
     PaneBody,
@@ -116,7 +117,7 @@ class ChartPreview(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("right_square_bracket", "jump(1)", "Next difference of the panes", show=False),
         Binding("left_square_bracket", "jump(-1)", "Previous difference", show=False),
-        Binding("slash", "search", "Search in the pane", show=False),
+        Binding("slash", "search", "Search in the pane", show=False, priority=True),
         Binding("n", "search_step(1)", "Next match", show=False),
         Binding("N", "search_step(-1)", "Previous match", show=False),
         Binding("z", "toggle_maximized", "Maximize / restore the pane", show=False),
@@ -172,7 +173,8 @@ class ChartPreview(Vertical):
         with VerticalScroll(id="preview-diff"):
             yield Static("", id="preview-diff-body", markup=False)
         yield Static("", id="preview-status", markup=False)
-        yield SearchInput(placeholder="search this pane (Enter finds, Escape closes)",
+        yield SearchInput(self._search_done,
+                          placeholder="search this pane (Enter finds, Escape closes)",
                           id="preview-search")
 
     def on_mount(self) -> None:
@@ -258,7 +260,7 @@ class ChartPreview(Vertical):
     def focus_pane(self, index: int | None = None) -> None:
         body = self._body(self.current if index is None else index)
         if body is not None:
-            body.focus()
+            move_focus(body)
 
     def toggle_maximized(self) -> bool:
         """Maximize the current pane (the others hidden, its title kept), or restore."""
@@ -458,24 +460,18 @@ class ChartPreview(Vertical):
 
     # -- search ------------------------------------------------------------------------------
     def action_search(self) -> None:
+        not_while_typing(self.screen.focused)
         self.set_class(True, "searching")
-        field = self.query_one("#preview-search", SearchInput)
-        field.focus()
+        move_focus(self.query_one("#preview-search", SearchInput))
 
-    def on_search_input_closed(self, event: SearchInput.Closed) -> None:
-        event.stop()
+    def _search_done(self, query: str | None) -> None:
         self.close_search()
+        if query is not None:
+            self.search(query)
 
     def close_search(self) -> None:
         self.set_class(False, "searching")
         self.focus_pane()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id != "preview-search":
-            return
-        event.stop()
-        self.close_search()
-        self.search(event.value)
 
     def search(self, query: str) -> list[int]:
         """Light the lines of the current pane holding `query` (any case) and move to the
