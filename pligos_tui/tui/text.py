@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from rich.text import Text
 from textual.content import Content
+from textual.widgets import Static
 
 from pligos_tui.io.yamlwrite import dump_flow
 
@@ -116,3 +117,10 @@ def tree_label(value: object, limit: int = LABEL_LIMIT) -> Text:
     """A tree node's label for `value` (a tree reads a str as markup and drops all but its
     first line)."""
     return Text(one_line(value, limit))
+
+
+def show_text(widget: Static, content: str | Text) -> None:
+    """Show `content` in `widget` unless it shows it already: every update of a Static lays
+    the whole screen out again, and the same text is put back on most keystrokes."""
+    if widget.content != content:
+        widget.update(content)

@@ -40,7 +40,7 @@ from pligos_tui.tui.edit.forms import (
     typed_text,
     value_at,
 )
-from pligos_tui.tui.text import field_text, literal, one_line
+from pligos_tui.tui.text import field_text, literal, one_line, show_text
 
 # what a key's empty default (0 or "") means, where "not set" would not say it
 _UNSET_MEANS: dict[Path, str] = {
@@ -307,7 +307,7 @@ class ContextForm(Form):
         for line in self.query(InheritedList):
             key = (line.id or "").removeprefix("ghost-")
             text = self._inherited(key)
-            line.update(text)
+            show_text(line, text)
             line.display = bool(text)
 
     def _set_setting(self, path: Path, value: Any) -> None:

@@ -25,7 +25,14 @@ from pligos_tui.io.keypath import NamedPath, format_path, is_under, parse_path
 from pligos_tui.jobs import edits
 from pligos_tui.jobs.editing import Buffer, Selection
 from pligos_tui.spec import vocabulary
-from pligos_tui.tui.text import field_text, literal, needs_escape, one_line, read_field
+from pligos_tui.tui.text import (
+    field_text,
+    literal,
+    needs_escape,
+    one_line,
+    read_field,
+    show_text,
+)
 from pligos_tui.tui.widgets.keyorder import KeysInOrder
 
 
@@ -86,7 +93,7 @@ class Field(Horizontal):
         when called before."""
         self.error = text
         for widget in self.query(".field-error").results(Static):
-            widget.update(text)
+            show_text(widget, text)
         self.set_class(bool(text), "-invalid")
 
 

@@ -40,7 +40,7 @@ from pligos_tui.tui.edit.forms import (
 )
 from pligos_tui.tui.edit.keys import EDITOR_KEYS, editor_help
 from pligos_tui.tui.edit.tree import FORM_KINDS, ServiceTree, signature
-from pligos_tui.tui.text import one_line
+from pligos_tui.tui.text import one_line, show_text
 from pligos_tui.tui.widgets.keyorder import bound_below, move_focus, not_while_typing
 from pligos_tui.tui.widgets.preview import ChartPreview
 
@@ -200,7 +200,7 @@ class EditorScreen(Screen[None]):
         b = self.buffer
         widget = self.query_one("#problems", Static)
         if b.error is None:
-            widget.update("✓ valid" + ("  · unsaved changes" if b.dirty else ""))
+            show_text(widget, "✓ valid" + ("  · unsaved changes" if b.dirty else ""))
             widget.set_class(False, "-errors")
             return
         # one line each (the field and the pane say the whole of it): every problem is seen;
@@ -217,7 +217,7 @@ class EditorScreen(Screen[None]):
         if len(lines) > room:
             lines = lines[:room - 1] + [f"… and {len(lines) - room + 1} more: see the source "
                                         "view (f4) and the panes"]
-        widget.update("\n".join([head + ":", *lines]))
+        show_text(widget, "\n".join([head + ":", *lines]))
         widget.set_class(True, "-errors")
 
     # -- applying edits --------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input, Static
 
+from pligos_tui.tui.text import show_text
 from pligos_tui.tui.widgets.keyorder import KeysInOrder, caught_up
 
 MIN_PANE_WIDTH = 38  # columns (border included): narrower panes are stacked or shown singly
@@ -326,7 +327,7 @@ class PreviewPane(Vertical):
     def set_title(self, title: str) -> None:
         self.title = title
         for widget in self.query(".pane-title").results(Static):
-            widget.update(Text(title))
+            show_text(widget, Text(title))
 
     def show(self, text: str, *, error: bool = False, note: bool = False,
              home: bool = False) -> None:
@@ -336,7 +337,7 @@ class PreviewPane(Vertical):
         self.set_class(error, "error")
         self.set_class(note and not error, "note")
         for banner in self.query(".pane-banner").results(Static):
-            banner.update(Text(text) if error else "")
+            show_text(banner, Text(text) if error else "")
         body = self.body
         if error:
             if body is not None:

@@ -84,7 +84,7 @@ from pligos_tui.jobs.preview import (
 )
 from pligos_tui.jobs.render import MANIFESTS, PREVIEW_MODES, diff_lines
 from pligos_tui.spec.model import Service
-from pligos_tui.tui.text import one_line
+from pligos_tui.tui.text import one_line, show_text
 from pligos_tui.tui.widgets.keyorder import move_focus, not_while_typing
 from pligos_tui.tui.widgets.pane import (
     MIN_PANE_WIDTH,
@@ -563,7 +563,7 @@ class ChartPreview(Vertical):
 
     def _update_status(self) -> None:
         if self.is_mounted:
-            self.query_one("#preview-status", Static).update(Text(self.status_text))
+            show_text(self.query_one("#preview-status", Static), Text(self.status_text))
 
     # -- diff --------------------------------------------------------------------------------
     def watch_diff(self, value: bool) -> None:
