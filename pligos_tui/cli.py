@@ -118,8 +118,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    from pligos_tui.jobs.render import FILES, MANIFESTS, VALUES, preview
+    from pligos_tui.jobs.render import preview
     from pligos_tui.jobs.reports import default_context, load_one_service
+    from pligos_tui.spec.vocabulary import FILES, MANIFESTS, VALUES
 
     svc = load_one_service(args.path or ".")
     mode = VALUES if args.values else FILES if args.files else MANIFESTS

@@ -38,7 +38,7 @@ from pligos_tui.charts.changes import (
     format_field_path,
 )
 from pligos_tui.io.keypath import KeyPath
-from pligos_tui.jobs.render import MANIFESTS, VALUES
+from pligos_tui.spec.vocabulary import MANIFESTS, VALUES
 
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

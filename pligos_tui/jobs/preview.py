@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pligos_tui.errors import HelmNotFound, PligosError
 from pligos_tui.jobs.explain import Origin, explain
 from pligos_tui.jobs.pane_diff import EMPTY, Layout, PaneDiff, compare, read
-from pligos_tui.jobs.render import MANIFESTS, VALUES, Finished, Rendering, start_preview
+from pligos_tui.jobs.render import Finished, Rendering, start_preview
 from pligos_tui.spec.model import Service
+from pligos_tui.spec.vocabulary import MANIFESTS, VALUES
 
 # a service; a function returning one (called off the UI thread: it may be slow, and may raise
 # the error to show); an error to show; or None

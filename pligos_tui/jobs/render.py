@@ -31,12 +31,7 @@ from pligos_tui.spec.resolve import (
     resolve_context,
 )
 from pligos_tui.spec.rules.secrets import locate_secret_error
-from pligos_tui.spec.vocabulary import SECRET_VALUES_FILE
-
-# What a preview shows: the rendered manifests (helm template), the chart's values.yaml, or its
-# file list. `pligos preview`, the editor and the wizard all offer these, in this order.
-MANIFESTS, VALUES, FILES = "manifests", "values", "files"
-PREVIEW_MODES = (MANIFESTS, VALUES, FILES)
+from pligos_tui.spec.vocabulary import FILES, MANIFESTS, SECRET_VALUES_FILE, VALUES
 
 
 class Rendering:

@@ -198,3 +198,8 @@ LIBRARY_CHART = "pligos-library"
 RENDER_KEY = "pligosRender"
 SECRETS_DIR = "secrets"  # the chart's folder of secret data: 0700, files 0600, git/helm-ignored
 SECRET_VALUES_FILE = f"{SECRETS_DIR}/values.yaml"  # in a chart: the values file of SECRET_DATA
+
+# What a preview shows: the rendered manifests (helm template), the chart's values.yaml, or its
+# file list. `pligos preview`, the editor and the wizard all offer these, in this order.
+MANIFESTS, VALUES, FILES = "manifests", "values", "files"
+PREVIEW_MODES = (MANIFESTS, VALUES, FILES)

@@ -314,7 +314,7 @@ def test_preview_shows_redacted_for_the_data_of_every_secret(tmp_path, helm_bin)
 
 def test_the_editors_preview_shows_redacted_too(tmp_path, helm_bin):
     from pligos_tui.jobs.preview import PaneJob
-    from pligos_tui.jobs.render import MANIFESTS
+    from pligos_tui.spec.vocabulary import MANIFESTS
     from pligos_tui.spec.load import load_service
 
     svc = _shop(tmp_path)

@@ -19,7 +19,7 @@ from textual.containers import Vertical
 from textual.scroll_view import ScrollView
 
 from pligos_tui.errors import ConfigError
-from pligos_tui.jobs.render import MANIFESTS, VALUES
+from pligos_tui.spec.vocabulary import MANIFESTS, VALUES
 from pligos_tui.spec.load import load_service, load_service_text
 from pligos_tui.tui.widgets import pane as pane_module
 from pligos_tui.tui.widgets import preview as preview_module

@@ -12,39 +12,109 @@ about terminals.
 
 from __future__ import annotations
 
-from pligos_tui.jobs.scaffold.answers import (
-    Answers,
-    ContextAnswers,
-    answer_value,
-    answers_from,
-    changed_answers,
-    fallback_value,
-    offered_value,
-    set_answer,
-)
-from pligos_tui.jobs.scaffold.document import Check, check_answers, near, skipped
-from pligos_tui.jobs.scaffold.given import Given, given_answers
-from pligos_tui.jobs.scaffold.library import Offered, find_library, library_for
-from pligos_tui.jobs.scaffold.questions import (
-    BY_KEY,
-    CONTEXT_QUESTIONS,
-    CONTEXTS,
-    QUESTIONS,
-    Question,
-    context_key,
-    context_questions,
-    production_like,
-    questions_of,
-    split_context_key,
-    template_questions,
-)
-from pligos_tui.jobs.scaffold.template import Template, builtin_template, load_template
-from pligos_tui.jobs.scaffold.write import (
-    WriteReport,
-    preview_service,
-    refuse_reason,
-    write_service,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pligos_tui.jobs.scaffold.answers import (
+        Answers,
+        ContextAnswers,
+        answer_value,
+        answers_from,
+        changed_answers,
+        fallback_value,
+        offered_value,
+        set_answer,
+    )
+    from pligos_tui.jobs.scaffold.dest import refuse_reason
+    from pligos_tui.jobs.scaffold.document import (
+        Check,
+        check_answers,
+        near,
+        skipped,
+    )
+    from pligos_tui.jobs.scaffold.given import (
+        Given,
+        given_answers,
+    )
+    from pligos_tui.jobs.scaffold.library import (
+        Offered,
+        find_library,
+        library_for,
+    )
+    from pligos_tui.jobs.scaffold.questions import (
+        BY_KEY,
+        CONTEXT_QUESTIONS,
+        CONTEXTS,
+        QUESTIONS,
+        Question,
+        context_key,
+        context_questions,
+        production_like,
+        questions_of,
+        split_context_key,
+        template_questions,
+    )
+    from pligos_tui.jobs.scaffold.template import (
+        Template,
+        builtin_template,
+        load_template,
+    )
+    from pligos_tui.jobs.scaffold.write import (
+        WriteReport,
+        preview_service,
+        write_service,
+    )
+
+# each name from the module that defines it, imported when first used: `pligos new` paints its
+# first step before the writer and the checks are needed
+_HOME = {
+    "Answers": "answers",
+    "ContextAnswers": "answers",
+    "answer_value": "answers",
+    "answers_from": "answers",
+    "changed_answers": "answers",
+    "fallback_value": "answers",
+    "offered_value": "answers",
+    "set_answer": "answers",
+    "Check": "document",
+    "check_answers": "document",
+    "near": "document",
+    "skipped": "document",
+    "Given": "given",
+    "given_answers": "given",
+    "Offered": "library",
+    "find_library": "library",
+    "library_for": "library",
+    "BY_KEY": "questions",
+    "CONTEXT_QUESTIONS": "questions",
+    "CONTEXTS": "questions",
+    "QUESTIONS": "questions",
+    "Question": "questions",
+    "context_key": "questions",
+    "context_questions": "questions",
+    "production_like": "questions",
+    "questions_of": "questions",
+    "split_context_key": "questions",
+    "template_questions": "questions",
+    "Template": "template",
+    "builtin_template": "template",
+    "load_template": "template",
+    "WriteReport": "write",
+    "preview_service": "write",
+    "refuse_reason": "dest",
+    "write_service": "write",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BY_KEY",

@@ -16,6 +16,7 @@ from pligos_tui.charts.records import STATE
 from pligos_tui.errors import AnswersError, UsageError, display_path
 from pligos_tui.jobs.generate import generate
 from pligos_tui.jobs.scaffold.answers import Answers, missing_required
+from pligos_tui.jobs.scaffold.dest import nonempty, refuse_reason
 from pligos_tui.jobs.scaffold.document import check_answers, pligos_yaml
 from pligos_tui.jobs.scaffold.template import (
     Template,
@@ -32,10 +33,6 @@ class WriteReport:
     dest: Path
     files: list[str]  # written, relative to dest (charts included)
     charts: list[str]  # chart folders, relative to dest
-
-
-def _nonempty(path: Path) -> bool:
-    return path.is_dir() and any(path.iterdir())
 
 
 def stage(answers: Answers, template: Template, parent: Path, *, root: Path,
@@ -96,15 +93,6 @@ def _clean_leftovers(dest: Path) -> None:
                 shutil.rmtree(path, ignore_errors=True)
 
 
-def refuse_reason(dest: Path, force: bool) -> str | None:
-    """Why `dest` cannot receive a new service (checked before asking anything)."""
-    if dest.exists() and not dest.is_dir():
-        return f"{display_path(dest)} is a file; give a folder for the new service"
-    if _nonempty(dest) and not force:
-        return f"{display_path(dest)} is not empty; nothing was written"
-    return None
-
-
 def write_service(answers: Answers, dest: Path, *, template: Template | None = None,
                   force: bool = False) -> WriteReport:
     """Write a new service into `dest` through the template: all or nothing.
@@ -135,11 +123,11 @@ def write_service(answers: Answers, dest: Path, *, template: Template | None = N
         files = sorted(p.relative_to(staged).as_posix() for p in staged.rglob("*")
                        if p.is_file() or p.is_symlink())
         charts = sorted(r.dest.relative_to(staged).as_posix() for r in report.written)
-        if not _nonempty(dest) and not _is_cwd(dest):
+        if not nonempty(dest) and not _is_cwd(dest):
             # one step: the whole service appears at once (replacing an empty folder)
             os.rename(staged, dest)
             staged = None
-        elif not _nonempty(dest):  # the empty folder we stand in: keep it, fill it
+        elif not nonempty(dest):  # the empty folder we stand in: keep it, fill it
             for child in sorted(staged.iterdir()):
                 os.rename(child, dest / child.name)
         else:

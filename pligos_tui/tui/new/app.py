@@ -39,7 +39,6 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from pligos_tui.helm import find_helm
 from pligos_tui.jobs import scaffold
-from pligos_tui.jobs.render import MANIFESTS, VALUES
 from pligos_tui.jobs.scaffold import (
     CONTEXTS,
     Answers,
@@ -49,6 +48,7 @@ from pligos_tui.jobs.scaffold import (
     split_context_key,
 )
 from pligos_tui.spec.flavors import FlavorSet
+from pligos_tui.spec.vocabulary import MANIFESTS, VALUES
 from pligos_tui.tui.new.dialogs import QuitScreen
 from pligos_tui.tui.new.fields import Choice, Field, Toggle
 from pligos_tui.tui.new.review import ReviewStep

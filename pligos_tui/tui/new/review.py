@@ -12,16 +12,20 @@ import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.syntax import Syntax
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
-from pligos_tui.jobs.scaffold import Answers, Check, Template, preview_service
-from pligos_tui.spec.model import Service
+from pligos_tui.jobs import scaffold
 from pligos_tui.tui.text import one_line
-from pligos_tui.tui.widgets.preview import MIN_PANE_WIDTH, ChartPreview
+from pligos_tui.tui.widgets.pane import MIN_PANE_WIDTH
+
+if TYPE_CHECKING:
+    from pligos_tui.jobs.scaffold import Answers, Check, Template
+    from pligos_tui.spec.model import Service
+    from pligos_tui.tui.widgets.preview import ChartPreview
 
 
 class ReviewStep(Vertical):
@@ -75,12 +79,20 @@ class ReviewStep(Vertical):
     @property
     def preview(self) -> ChartPreview | None:
         """The preview of the answers last loaded."""
+        from pligos_tui.tui.widgets.preview import ChartPreview
+
         found = [w for w in self.query(ChartPreview) if w.is_attached and
                  w.has_class(f"load-{self._loads}")]
         return found[-1] if found else None
 
     def load(self, answers: Answers, check: Check, mode: str) -> None:
-        """Show the pligos.yaml of `check` (of `answers`) and a fresh preview of its charts."""
+        """Show the pligos.yaml of `check` (of `answers`) and a fresh preview of its charts.
+        (What it needs is imported here, when the review is first shown: the wizard's first
+        step is on screen sooner.)"""
+        from rich.syntax import Syntax
+
+        from pligos_tui.tui.widgets.preview import ChartPreview
+
         dest = one_line(self.dest, 0)
         where = (f"Adds to {dest} (--force: its other files are kept)" if self.force
                  else f"Writes {dest}")
@@ -100,7 +112,8 @@ class ReviewStep(Vertical):
 
     def _source(self, answers: Answers, text: str) -> Callable[[], Service]:
         def build() -> Service:
-            svc, scratch = preview_service(answers, self.template, self.dest, text=text)
+            svc, scratch = scaffold.preview_service(answers, self.template, self.dest,
+                                                    text=text)
             with self._lock:
                 self._scratch.append(scratch)
             return svc

@@ -82,8 +82,9 @@ from pligos_tui.jobs.preview import (
     resolve,
     start_panes,
 )
-from pligos_tui.jobs.render import MANIFESTS, PREVIEW_MODES, diff_lines
+from pligos_tui.jobs.render import diff_lines
 from pligos_tui.spec.model import Service
+from pligos_tui.spec.vocabulary import MANIFESTS, PREVIEW_MODES
 from pligos_tui.tui.text import one_line, show_text
 from pligos_tui.tui.widgets.keyorder import move_focus, not_while_typing
 from pligos_tui.tui.widgets.pane import (
