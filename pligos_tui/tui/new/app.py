@@ -132,7 +132,7 @@ class NewServiceApp(App[Answers | None]):
 
     def on_mount(self) -> None:
         self.query_one("#steps", OptionList).highlighted = 0
-        self._focus(self.query_one("#f-name Input", Input))
+        move_focus(self.query_one("#f-name Input", Input))
         self.call_after_refresh(self._start_check)  # the first screen does not wait for it
 
     # ------------------------------------------------------------------ answers
@@ -280,9 +280,6 @@ class NewServiceApp(App[Answers | None]):
             await self.sync_context_rows()
         self._show_visibility()
 
-    def _focus(self, widget: Widget) -> None:
-        move_focus(widget)
-
     async def _settled(self) -> None:
         """Wait until the focused widget has handled the keys typed before the one being
         handled: a key the app handles itself then sees every answer typed before it."""
@@ -350,7 +347,7 @@ class NewServiceApp(App[Answers | None]):
                     if c.focusable and all(a.display for a in c.ancestors_with_self
                                            if isinstance(a, Field))]
         if widget in controls and controls.index(widget) + 1 < len(controls):
-            self._focus(controls[controls.index(widget) + 1])
+            move_focus(controls[controls.index(widget) + 1])
         else:
             self.step_next()
 
@@ -391,19 +388,19 @@ class NewServiceApp(App[Answers | None]):
             check = self.current_check()
             answers, _ = self._checked or self.collect()
             self.query_one(ReviewStep).load(answers, check, self.mode)
-            self._focus(self.query_one("#write", Button))
+            move_focus(self.query_one("#write", Button))
             return
         for control in self.query_one(f"#{step_id}").query(".control"):
             field = _field_of(control)
             if field is None or field.display:
-                self._focus(control)
+                move_focus(control)
                 break
 
     def _flag(self, bad: list[Field], *, say: bool = True) -> None:
         for field in bad:
             self.touched.add(field.key)
         self.current_check()
-        self._focus(bad[0].control)
+        move_focus(bad[0].control)
         self.bell()
         if say:
             self.notify(f"{len(bad)} answer{'s' if len(bad) != 1 else ''} to fix on this step",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -19,7 +18,7 @@ from pligos_tui.jobs.scaffold import (
     fallback_value,
 )
 from pligos_tui.tui.text import literal, one_line
-from pligos_tui.tui.widgets.keyorder import LineInput, own_key
+from pligos_tui.tui.widgets.keyorder import KeysInOrder, LineInput
 
 
 def ident(key: str) -> str:
@@ -27,7 +26,7 @@ def ident(key: str) -> str:
     return "f-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in key)
 
 
-class Choice(RadioSet, inherit_bindings=False):
+class Choice(KeysInOrder, RadioSet, inherit_bindings=False):
     """A radio set where Enter picks the highlighted choice and moves on (Space only picks)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -38,10 +37,6 @@ class Choice(RadioSet, inherit_bindings=False):
     ]
 
     picked: int | None = None  # the choice, known at once (the set's own state follows)
-
-    async def _on_key(self, event: events.Key) -> None:
-        if not await own_key(self, event):
-            await super()._on_key(event)
 
     def action_pick(self) -> None:
         if self._selected is not None:
@@ -60,17 +55,13 @@ class Choice(RadioSet, inherit_bindings=False):
         self.picked = event.index
 
 
-class Toggle(Switch, inherit_bindings=False):
+class Toggle(KeysInOrder, Switch, inherit_bindings=False):
     """A switch where Space toggles and Enter moves on."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_switch", "Toggle", show=False),
         Binding("enter", "advance", "Next", show=False),
     ]
-
-    async def _on_key(self, event: events.Key) -> None:
-        if not await own_key(self, event):
-            await super()._on_key(event)
 
     def action_advance(self) -> None:
         self.app.advance(self)  # type: ignore[attr-defined]
