@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from pathlib import Path
 
 from support import make_tree
-from textual import events
-from textual.keys import _character_to_key
 from textual.widgets import Input, Static, TextArea, Tree
+from typing_support import send_keys
 
 from pligos_tui.jobs.editing import Selection
 from pligos_tui.tui.edit.app import EditApp
@@ -160,36 +157,6 @@ async def type_into(pilot, widget: Input, text: str) -> None:
     await send_keys(pilot, "end", *["backspace"] * len(widget.value), *text)
 
 
-async def send_keys(pilot, *keys: str) -> None:
-    """Send keys to the app as its terminal does, without waiting between them (Pilot's
-    `press` lets the app go idle after each key), then wait for the app to handle them."""
-    app = pilot.app
-    for key in keys:
-        name = _character_to_key(key) if len(key) == 1 and not key.isalnum() else key
-        event = events.Key(name, key if len(key) == 1 else None)
-        event.set_sender(app)
-        app.post_message(event)
-    await pilot.pause()
-
-
 def screen_lines(app: EditApp) -> list[str]:
     """The text of every row the screen draws (what a terminal would show)."""
     return [strip.text for strip in app.screen._compositor.render_strips()]
-
-
-_KEYS = {".": "full_stop", "/": "slash", "-": "minus", "_": "underscore", " ": "space"}
-
-
-async def type_slowly(pilot, *keys: str, gap: float = 0.06) -> None:
-    """Send keys the way a terminal does: from another thread, each one `gap` seconds after
-    the last, however busy the app is (Pilot's `press` waits for the app after each key)."""
-    app = pilot.app
-
-    def terminal() -> None:
-        for key in keys:
-            event = events.Key(_KEYS.get(key, key), key if len(key) == 1 else None)
-            event.set_sender(app)
-            app._driver.send_message(event)
-            time.sleep(gap)
-
-    await asyncio.get_running_loop().run_in_executor(None, terminal)

@@ -7,8 +7,9 @@ import shutil
 import threading
 
 import pytest
-from edit_support import field_input, select_node, settle, type_slowly
+from edit_support import field_input, select_node, settle
 from support import EXAMPLES
+from typing_support import type_slowly
 
 from pligos_tui.jobs.editing import Selection
 from pligos_tui.tui.edit.app import EditApp

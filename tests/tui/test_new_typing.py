@@ -10,26 +10,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-from textual import events
 from textual.widgets import Input
+from typing_support import key_event
 
 from pligos_tui.jobs import scaffold
 from pligos_tui.tui.new.app import NewServiceApp
 
 SIZE = (120, 36)
 pytestmark = pytest.mark.asyncio
-
-_NAMES = {"tab": None, "enter": None, ".": "full_stop", ",": "comma", " ": "space",
-          "-": "minus", "/": "slash"}
-
-
-def key_event(key: str) -> events.Key:
-    """The Key event a terminal's driver makes of one key."""
-    if key in ("tab", "enter", "backspace", "end"):
-        return events.Key(key, "\t" if key == "tab" else "\r" if key == "enter" else None)
-    name = _NAMES.get(key, key)
-    return events.Key(name or key, key)
-
 
 def type_like_a_person(app: NewServiceApp, keys: Iterable[str],
                        gap: float = 0.06) -> threading.Thread:
@@ -40,7 +28,7 @@ def type_like_a_person(app: NewServiceApp, keys: Iterable[str],
 
     def send() -> None:
         for key in keys:
-            driver.send_message(key_event(key))
+            driver.send_message(key_event(app, key))
             time.sleep(gap)
 
     thread = threading.Thread(target=send, daemon=True)

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 from support import lint_strict, make_tree
-from textual import events
-from textual.keys import _character_to_key
 from textual.widgets import Input, Static
+from typing_support import send_keys
 
 from pligos_tui.jobs import scaffold
 from pligos_tui.jobs.scaffold import document
@@ -40,17 +39,6 @@ def error_of(app: NewServiceApp, key: str) -> str:
 def focused_key(app: NewServiceApp) -> str | None:
     field = next((a for a in app.focused.ancestors_with_self if isinstance(a, Field)), None)
     return field.key if field else None
-
-
-async def burst(pilot, *keys: str) -> None:
-    """Type `keys` as a terminal delivers a fast typist's keys: all queued at once (each
-    handled in the order typed), then wait until the app is idle."""
-    driver = pilot.app._driver
-    for key in keys:
-        name = key if len(key) > 1 or key.isalnum() else _character_to_key(key)
-        driver.send_message(events.Key(name, key if len(key) == 1 else None))
-    await pilot.pause()
-    await pilot.pause()
 
 
 async def checked(pilot, app: NewServiceApp) -> None:
@@ -95,21 +83,21 @@ async def test_keyboard_only_run_writes_a_service_whose_charts_lint(tmp_path, he
     app = wizard(dest, helm=True)
     async with app.run_test(size=SIZE) as pilot:
         assert focused_key(app) == "name"
-        await burst(pilot, *"billing", "enter", *"Bills customers", "enter")
-        await burst(pilot, "down", "enter")  # flavor: from webservice down to worker, picked
+        await send_keys(pilot, *"billing", "enter", *"Bills customers", "enter")
+        await send_keys(pilot, "down", "enter")  # flavor: from webservice down to worker, picked
         assert app.step == "image"
-        await burst(pilot, *"ghcr.io/acme/billing", "enter", "end", *["backspace"] * 5,
+        await send_keys(pilot, *"ghcr.io/acme/billing", "enter", "end", *["backspace"] * 5,
                     *"2.1.0", "enter", "enter")
         assert app.step == "start"
-        await burst(pilot, "down", "enter")  # executable: the command field appears
+        await send_keys(pilot, "down", "enter")  # executable: the command field appears
         assert focused_key(app) == "command"
-        await burst(pilot, *"/billing --serve", "enter")
+        await send_keys(pilot, *"/billing --serve", "enter")
         assert focused_key(app) == "env"
-        await burst(pilot, *"LOG_LEVEL=debug, GREETING=hello there", "enter")
+        await send_keys(pilot, *"LOG_LEVEL=debug, GREETING=hello there", "enter")
         assert app.step == "network"
         assert not app.query_one("#f-port", Field).display  # a worker takes no routes
         await enter_until(pilot, app, "contexts")
-        await burst(pilot, "end", *", staging", "enter")
+        await send_keys(pilot, "end", *", staging", "enter")
         assert [c.name for c in app.collect()[0].contexts] == ["dev", "prod", "staging"]
         await enter_until(pilot, app, "review")
         charts = await rendered(pilot, app)
