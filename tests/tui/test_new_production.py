@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from new_support import checked, error_of, shown
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from support import run_cli
@@ -15,31 +16,10 @@ from textual.widgets import Input, RadioSet
 from pligos_tui.jobs import scaffold
 from pligos_tui.jobs.scaffold import production_like
 from pligos_tui.tui.new.app import NewServiceApp
-from pligos_tui.tui.new.fields import Field
 from pligos_tui.tui.new.plain import ask
 
 SIZE = (120, 36)
 DOWN = "\x1b[B"
-
-
-def shown(app: NewServiceApp, key: str) -> bool:
-    found = list(app.query(f"#{Field(key, '', '').id}"))
-    return bool(found) and found[0].display
-
-
-def error_of(app: NewServiceApp, key: str) -> str:
-    field = app.query_one(f"#{Field(key, '', '').id}", Field)
-    return str(field.query_one(".error").render()) if field.display else ""
-
-
-async def checked(pilot, app: NewServiceApp) -> None:
-    """Wait until the answers on screen are checked and the result shown."""
-    for _ in range(400):
-        await pilot.pause()
-        if not app.checking:
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("the answers were never checked")
 
 
 def prod_of(doc: dict) -> dict:

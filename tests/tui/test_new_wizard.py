@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from new_support import checked, error_of
 from support import lint_strict, make_tree
 from textual.widgets import Input, Static
 from typing_support import send_keys
@@ -30,25 +31,9 @@ def wizard(dest: Path, answers: scaffold.Answers | None = None, *, template: str
     return app
 
 
-def error_of(app: NewServiceApp, key: str) -> str:
-    field = app.query_one(f"#{Field(key, '', '').id}", Field)
-    error = field.query_one(".error", Static)
-    return str(error.render()) if error.display and field.display else ""
-
-
 def focused_key(app: NewServiceApp) -> str | None:
     field = next((a for a in app.focused.ancestors_with_self if isinstance(a, Field)), None)
     return field.key if field else None
-
-
-async def checked(pilot, app: NewServiceApp) -> None:
-    """Wait until the answers on screen are checked and the result shown."""
-    for _ in range(400):
-        await pilot.pause()
-        if not app.checking:
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("the answers were never checked")
 
 
 async def clear(pilot, app: NewServiceApp) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 from edit_support import field_input, select_node, service, settle, tree_labels, type_into
+from new_support import error_of
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from support import ROOT, make_tree, run_cli, tmux
@@ -171,12 +172,6 @@ def test_flow_text_is_one_line_and_reads_back_the_same():
 
 def wizard(dest: Path, answers: scaffold.Answers) -> NewServiceApp:
     return NewServiceApp(answers, dest, scaffold.load_template(None), helm=False)
-
-
-def error_of(app: NewServiceApp, key: str) -> str:
-    field = app.query_one(f"#{Field(key, '', '').id}", Field)
-    error = field.query_one(".error", Static)
-    return str(error.render()) if error.display and field.display else ""
 
 
 @pytest.mark.asyncio
