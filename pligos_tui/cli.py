@@ -28,6 +28,7 @@ from pligos_tui.cli_run import EXIT_OK, EXIT_USAGE, report_safely, run, terminat
 
 if TYPE_CHECKING:
     from pligos_tui.jobs.generate import GenerateReport
+    from pligos_tui.jobs.scaffold import Answers, Given, Template
 
 EXIT_FOUND = 1
 
@@ -203,30 +204,35 @@ def cmd_new(args: argparse.Namespace) -> int:
     from pligos_tui.jobs import scaffold
 
     dest = Path(args.dir or ".")
-    template = scaffold.load_template(args.template)
+    wizard = not args.no_input and not args.plain and _can_run_tui()
+    asked: Answers | None = None
+    if wizard:
+        # the wizard paints its first step, then reads the template and the given answers
+        _refuse_folder(dest, args.force)
+        from pligos_tui.tui.new.app import run_wizard
+
+        asked, start = run_wizard(dest, lambda: _given_answers(args, dest), force=args.force)
+        if start is None:  # closed before it had read them
+            report.say("cancelled: nothing was written")
+            return EXIT_USAGE
+        template, given = start.template, start.given
+    else:
+        template, given = _given_answers(args, dest)
     try:
-        given = scaffold.given_answers(
-            template, dest, answers_file=Path(args.answers) if args.answers else None,
-            sets=args.set, flavor_paths=args.flavor_path)
         answers = given.answers
-        refused = scaffold.refuse_reason(dest, args.force)
-        if not args.no_input and refused:
-            raise UsageError(refused, hint="choose a new folder, or add --force")
         if args.no_input:
             given.require_all()
-        elif not sys.stdin.isatty():
-            raise UsageError("pligos new asks its questions in a terminal, and stdin is not one",
-                             hint="give the answers instead: --no-input --set name=NAME "
-                             "--set flavor=webservice (or --answers FILE)")
-        else:
-            if args.plain or not _can_run_tui():
-                from pligos_tui.tui.new.plain import ask
+        elif not wizard:
+            _refuse_folder(dest, args.force)
+            if not sys.stdin.isatty():
+                raise UsageError(
+                    "pligos new asks its questions in a terminal, and stdin is not one",
+                    hint="give the answers instead: --no-input --set name=NAME "
+                    "--set flavor=webservice (or --answers FILE)")
+            from pligos_tui.tui.new.plain import ask
 
-                asked = ask(answers, dest, template)
-            else:
-                from pligos_tui.tui.new.app import run_wizard
-
-                asked = run_wizard(answers, dest, template, force=args.force)
+            asked = ask(answers, dest, template)
+        if not args.no_input:
             if asked is None:
                 report.say("cancelled: nothing was written")
                 return EXIT_USAGE
@@ -240,6 +246,29 @@ def cmd_new(args: argparse.Namespace) -> int:
     report.scaffolded(written.dest, files=len(written.files), charts=written.charts,
                       context=answers.contexts[0].name)
     return EXIT_OK
+
+
+def _given_answers(args: argparse.Namespace, dest: Path) -> tuple[Template, Given]:
+    """`pligos new`'s template, and the answers its command line gives."""
+    from pligos_tui.jobs import scaffold
+
+    template = scaffold.load_template(args.template)
+    try:
+        return template, scaffold.given_answers(
+            template, dest, answers_file=Path(args.answers) if args.answers else None,
+            sets=args.set, flavor_paths=args.flavor_path)
+    except BaseException:
+        template.close()
+        raise
+
+
+def _refuse_folder(dest: Path, force: bool) -> None:
+    from pligos_tui.errors import UsageError
+    from pligos_tui.jobs import scaffold
+
+    refused = scaffold.refuse_reason(dest, force)
+    if refused:
+        raise UsageError(refused, hint="choose a new folder, or add --force")
 
 
 def cmd_completion(args: argparse.Namespace) -> int:

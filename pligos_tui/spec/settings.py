@@ -20,7 +20,7 @@ from typing import Any
 
 from pligos_tui.io.keypath import KeyPath
 from pligos_tui.spec.reader import WRONG_TYPE, Reader, type_name
-from pligos_tui.spec.vocabulary import CONTEXT_SETTINGS
+from pligos_tui.spec.vocabulary import CONTEXT_SETTINGS, EXPOSE_VIA
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ SETTINGS: dict[str, dict[str, Kind]] = {
                         whole=True),
     },
     "expose": {
-        "via": _choice("ingress", "gateway", "none"),
+        "via": _choice(*EXPOSE_VIA),
         "ingressClass": Kind("text", ""), "annotations": Kind("labels", {}),
         "gateway": Kind("keys", {}, keys=(("name", Kind("text", "")),
                                           ("namespace", Kind("text", "")),

@@ -62,6 +62,7 @@ CONTAINER_REF_LISTS = {"env": "env", "mounts": "mounts"}
 INLINE_NEEDS_NAME = ("routes", "mounts", "containers")
 
 PULL_POLICIES = ("IfNotPresent", "Always", "Never")  # the default first
+EXPOSE_VIA = ("ingress", "gateway", "none")  # how a host name is exposed (expose.via); likewise
 PROTOCOLS = ("TCP", "UDP", "SCTP")  # likewise
 ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")  # likewise
 DEFAULT_PULL_POLICY, DEFAULT_PROTOCOL, DEFAULT_ACCESS_MODE = (

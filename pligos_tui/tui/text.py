@@ -12,12 +12,9 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-import yaml
 from rich.text import Text
 from textual.content import Content
 from textual.widgets import Static
-
-from pligos_tui.io.yamlwrite import dump_flow
 
 BREAK = "⏎"
 ELLIPSIS = "…"
@@ -70,12 +67,16 @@ def _flow(value: Any) -> str:
         return "[" + ", ".join(_flow(v) for v in value) + "]"
     if isinstance(value, str) and needs_escape(value):
         return quoted(value)
+    from pligos_tui.io.yamlwrite import dump_flow
+
     return dump_flow([value])[1:-1]  # a scalar as YAML writes it inside a flow list
 
 
 def flow(value: Any) -> str:
     """A list or mapping in YAML's flow style, on one line: text with a line break is
     written double-quoted with escapes (`{MSG: "a\\nb"}`), so that it reads back the same."""
+    from pligos_tui.io.yamlwrite import dump_flow
+
     text = dump_flow(value)
     return text if "\n" not in text and not needs_escape(text) else _flow(value)
 
@@ -99,6 +100,8 @@ def read_field(text: str) -> str:
     not close."""
     if not text.lstrip().startswith('"'):
         return text
+    import yaml
+
     try:
         value = yaml.safe_load(text)
     except yaml.YAMLError:

@@ -1,7 +1,11 @@
-"""Shared helpers of the `pligos new` wizard's tests: what a field shows, and waiting for the
-check of the answers on screen."""
+"""Shared helpers of the `pligos new` wizard's tests: starting it, what a field shows, and
+waiting for the check of the answers on screen."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 from textual.widgets import Static
 
@@ -30,3 +34,21 @@ async def checked(pilot, app: NewServiceApp) -> None:
             return
         await pilot.pause(0.02)
     raise AssertionError("the answers were never checked")
+
+
+async def ready(pilot) -> None:
+    """Wait until the wizard has read what it starts from and every step is there."""
+    for _ in range(500):
+        if pilot.app.ready.is_set():
+            await pilot.pause()
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("the wizard never finished starting")
+
+
+@asynccontextmanager
+async def started(app: NewServiceApp, **options: Any) -> AsyncIterator[Any]:
+    """`app.run_test(**options)`, from when every step is there."""
+    async with app.run_test(**options) as pilot:
+        await ready(pilot)
+        yield pilot

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from new_support import started
 from rich.console import Console
 from textual.widgets import Input
 
@@ -43,7 +44,7 @@ def focused_key(app: NewServiceApp) -> str | None:
 
 async def test_ctrl_q_quits_at_once_when_no_answer_was_given(tmp_path):
     app = wizard(tmp_path, scaffold.Answers(name="api"))  # given on the command line
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with started(app, size=(80, 24)) as pilot:
         await pilot.press("ctrl+n", "ctrl+q")
         await pilot.pause()
         assert not app.is_running
@@ -52,7 +53,7 @@ async def test_ctrl_q_quits_at_once_when_no_answer_was_given(tmp_path):
 
 async def test_ctrl_q_asks_before_answers_are_lost(tmp_path):
     app = wizard(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with started(app, size=(80, 24)) as pilot:
         await pilot.press(*"api", "enter", *"An API")
         await pilot.press("ctrl+q")
         await pilot.pause()
@@ -70,7 +71,7 @@ async def test_ctrl_q_asks_before_answers_are_lost(tmp_path):
 
 async def test_ctrl_q_twice_quits(tmp_path):
     app = wizard(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with started(app, size=(80, 24)) as pilot:
         await pilot.press(*"api", "ctrl+q", "ctrl+q")
         await pilot.pause()
         assert not app.is_running and app.return_value is None
@@ -78,7 +79,7 @@ async def test_ctrl_q_twice_quits(tmp_path):
 
 async def test_ctrl_s_before_the_review_says_what_is_missing(tmp_path):
     app = wizard(tmp_path)
-    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+    async with started(app, size=(120, 36), notifications=True) as pilot:
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.is_running and app.step == "service" and focused_key(app) == "name"
@@ -101,7 +102,7 @@ async def test_ctrl_s_before_the_review_says_what_is_missing(tmp_path):
 
 async def test_ctrl_s_on_any_step_writes_when_every_answer_is_valid(tmp_path):
     app = wizard(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with started(app, size=(80, 24)) as pilot:
         await pilot.press(*"api", "ctrl+s")
         await pilot.pause()
         assert not app.is_running
@@ -112,7 +113,7 @@ async def test_ctrl_s_on_any_step_writes_when_every_answer_is_valid(tmp_path):
 
 async def test_help_lists_every_key_and_typing_a_question_mark_stays_typing(tmp_path):
     app = wizard(tmp_path)
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with started(app, size=(100, 40)) as pilot:
         await pilot.press(*"a?")  # into the name: a character, not the help
         assert app.focused.value == "a?" and not isinstance(app.screen, HelpScreen)
         await pilot.press("f1")
@@ -151,7 +152,7 @@ async def _at_review(pilot, app: NewServiceApp) -> None:
 async def test_the_review_shows_every_context_readably(tmp_path, size, contexts, stacked):
     answers = scaffold.answers_from([("name", "api"), ("contexts", contexts)])
     app = wizard(tmp_path, answers)
-    async with app.run_test(size=size) as pilot:
+    async with started(app, size=size) as pilot:
         await _at_review(pilot, app)
         assert not app.query_one("#steps").display  # the review takes the whole width
         assert app.query_one("#review-body").has_class("stacked") is stacked
@@ -174,7 +175,7 @@ async def test_the_review_shows_every_context_readably(tmp_path, size, contexts,
 
 async def test_the_footer_fits_at_80_columns_on_every_step(tmp_path):
     app = wizard(tmp_path, scaffold.Answers(name="api"))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with started(app, size=(80, 24)) as pilot:
         for step in app.step_ids[:-1]:
             app.go(step)
             await pilot.pause()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from new_support import checked, error_of, shown
+from new_support import checked, error_of, shown, started
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from support import run_cli
@@ -36,7 +36,7 @@ def test_which_contexts_are_production():
 async def test_the_wizard_asks_prod_for_autoscaling_and_gateway_api(tmp_path):
     app = NewServiceApp(scaffold.Answers(name="billing"), tmp_path / "billing",
                         scaffold.load_template(None), helm=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with started(app, size=SIZE) as pilot:
         app.go("contexts")
         await pilot.pause()
         assert shown(app, "contexts.prod.maxReplicas")
@@ -77,7 +77,7 @@ async def test_the_wizard_asks_prod_for_autoscaling_and_gateway_api(tmp_path):
 async def test_autoscaling_below_the_replicas_is_refused_at_the_field(tmp_path):
     app = NewServiceApp(scaffold.Answers(name="billing"), tmp_path / "billing",
                         scaffold.load_template(None), helm=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with started(app, size=SIZE) as pilot:
         app.go("contexts")
         await pilot.pause()
         app.query_one("#f-contexts-prod-maxReplicas Input", Input).focus()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from new_support import ready
 from textual.widgets import Input
 
 from pligos_tui.jobs import scaffold
@@ -29,6 +30,7 @@ def make_app() -> NewServiceApp:
 def at_step(step: str):
     async def run_before(pilot) -> None:
         app = pilot.app
+        await ready(pilot)
         for widget in app.query(Input):
             widget.cursor_blink = False
         if step != "service":
@@ -55,6 +57,7 @@ def test_step(snap_compare, step, size):
 
 def test_invalid_name_message(snap_compare):
     async def type_bad_name(pilot) -> None:
+        await ready(pilot)
         for widget in pilot.app.query(Input):
             widget.cursor_blink = False
         await pilot.press("end", "backspace", "backspace", *"_B")
@@ -65,6 +68,7 @@ def test_invalid_name_message(snap_compare):
 
 def _typed_then(*keys: str):
     async def run_before(pilot) -> None:
+        await ready(pilot)
         for widget in pilot.app.query(Input):
             widget.cursor_blink = False
         await pilot.press("end", *"-api", *keys)

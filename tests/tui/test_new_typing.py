@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+from new_support import started
 from textual.widgets import Input
 from typing_support import key_event
 
@@ -46,7 +47,7 @@ async def settle(pilot, thread: threading.Thread) -> None:
 async def test_tab_between_context_fields_at_60ms_per_key(tmp_path: Path) -> None:
     app = NewServiceApp(scaffold.Answers(name="api"), tmp_path / "api",
                         scaffold.load_template(None), helm=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with started(app, size=SIZE) as pilot:
         app.go("contexts")
         await pilot.pause()
         host = app.query_one("#f-contexts-dev-fqdn Input", Input)
@@ -64,7 +65,7 @@ async def test_a_burst_of_keys_lands_in_order(tmp_path: Path) -> None:
     Tab and Enter are handled in the order typed, each in the field focused at the time."""
     app = NewServiceApp(scaffold.Answers(name="api"), tmp_path / "api",
                         scaffold.load_template(None), helm=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with started(app, size=SIZE) as pilot:
         app.go("contexts")
         await pilot.pause()
         app.query_one("#f-contexts-dev-replicas Input", Input).focus()

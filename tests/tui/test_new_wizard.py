@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from new_support import checked, error_of
+from new_support import checked, error_of, started
 from support import lint_strict, make_tree
 from textual.widgets import Input, Static
 from typing_support import send_keys
@@ -66,7 +66,7 @@ async def enter_until(pilot, app: NewServiceApp, step: str, limit: int = 40) -> 
 async def test_keyboard_only_run_writes_a_service_whose_charts_lint(tmp_path, helm_bin):
     dest = tmp_path / "billing"
     app = wizard(dest, helm=True)
-    async with app.run_test(size=SIZE) as pilot:
+    async with started(app, size=SIZE) as pilot:
         assert focused_key(app) == "name"
         await send_keys(pilot, *"billing", "enter", *"Bills customers", "enter")
         await send_keys(pilot, "down", "enter")  # flavor: from webservice down to worker, picked
@@ -108,7 +108,7 @@ async def test_keyboard_only_run_writes_a_service_whose_charts_lint(tmp_path, he
 
 async def test_invalid_name_is_shown_next_to_the_field_and_blocks_next(tmp_path):
     app = wizard(tmp_path / "x")
-    async with app.run_test(size=SIZE) as pilot:
+    async with started(app, size=SIZE) as pilot:
         await pilot.press(*"Billing_1")
         await checked(pilot, app)
         assert error_of(app, "name").startswith("service name 'Billing_1' is not a DNS label")
@@ -127,7 +127,7 @@ async def test_invalid_name_is_shown_next_to_the_field_and_blocks_next(tmp_path)
 
 async def test_required_name_is_only_flagged_when_moving_on(tmp_path):
     app = wizard(tmp_path / "x")
-    async with app.run_test(size=SIZE) as pilot:
+    async with started(app, size=SIZE) as pilot:
         assert error_of(app, "name") == ""  # a fresh form is not shouted at
         await pilot.press("ctrl+n")
         await pilot.pause()
@@ -137,7 +137,7 @@ async def test_required_name_is_only_flagged_when_moving_on(tmp_path):
 
 async def test_tab_order_and_escape_goes_back(tmp_path):
     app = wizard(tmp_path / "x", scaffold.Answers(name="api"))
-    async with app.run_test(size=SIZE) as pilot:
+    async with started(app, size=SIZE) as pilot:
         order = [focused_key(app)]
         for _ in range(2):
             await pilot.press("tab")
@@ -157,7 +157,7 @@ async def test_tab_order_and_escape_goes_back(tmp_path):
 async def test_quitting_writes_nothing(tmp_path):
     dest = tmp_path / "svc"
     app = wizard(dest, scaffold.Answers(name="api"))
-    async with app.run_test(size=SIZE) as pilot:
+    async with started(app, size=SIZE) as pilot:
         await pilot.press("ctrl+n", "ctrl+n")
         await pilot.press("ctrl+q")
     assert app.return_value is None
@@ -166,7 +166,7 @@ async def test_quitting_writes_nothing(tmp_path):
 
 async def test_context_rows_follow_the_contexts_and_check_their_fields(tmp_path):
     app = wizard(tmp_path / "x", scaffold.Answers(name="api"))
-    async with app.run_test(size=SIZE) as pilot:
+    async with started(app, size=SIZE) as pilot:
         app.go("contexts")
         await pilot.pause()
         await pilot.press("end", "backspace", "backspace", "backspace", "backspace",
@@ -186,7 +186,7 @@ async def test_context_rows_follow_the_contexts_and_check_their_fields(tmp_path)
 
 async def test_a_bad_port_type_and_range_are_caught(tmp_path):
     app = wizard(tmp_path / "x", scaffold.Answers(name="api"))
-    async with app.run_test(size=SIZE) as pilot:
+    async with started(app, size=SIZE) as pilot:
         app.go("network")
         await pilot.pause()
         await clear(pilot, app)
@@ -197,7 +197,7 @@ async def test_a_bad_port_type_and_range_are_caught(tmp_path):
 
 async def test_review_without_helm_shows_values(tmp_path):
     app = wizard(tmp_path / "x", scaffold.Answers(name="api"), helm=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with started(app, size=SIZE) as pilot:
         app.go("review")
         charts = await rendered(pilot, app)
         assert "(values)" in str(app.query_one("#review-where", Static).render())
@@ -214,7 +214,7 @@ async def test_review_without_helm_shows_values(tmp_path):
 
 async def test_review_refuses_to_write_until_answers_are_fixed(tmp_path):
     app = wizard(tmp_path / "x", scaffold.Answers(name="api", image_tag="bad tag!"))
-    async with app.run_test(size=SIZE) as pilot:
+    async with started(app, size=SIZE) as pilot:
         app.go("review")
         await pilot.pause()
         await pilot.press("ctrl+s")
@@ -239,7 +239,7 @@ async def test_template_prompts_and_friends_library_get_their_own_step(tmp_path)
     })
     dest = tmp_path / "services" / "api"
     app = wizard(dest, scaffold.Answers(name="api", config=False), template=str(tmp_path / "tpl"))
-    async with app.run_test(size=SIZE) as pilot:
+    async with started(app, size=SIZE) as pilot:
         assert app.step_ids[-2:] == ["extras", "review"]
         app.go("extras")
         await pilot.pause()
@@ -264,7 +264,7 @@ async def test_template_prompts_and_friends_library_get_their_own_step(tmp_path)
 ])
 async def test_fields_a_flavor_does_not_take_are_hidden(tmp_path, flavor, hidden):
     app = wizard(tmp_path / "x", scaffold.Answers(name="api", flavor=flavor))
-    async with app.run_test(size=SIZE) as pilot:
+    async with started(app, size=SIZE) as pilot:
         await pilot.pause()
         shown = {f.key for f in app.query(Field) if f.display}
         assert not hidden & shown
@@ -273,7 +273,7 @@ async def test_fields_a_flavor_does_not_take_are_hidden(tmp_path, flavor, hidden
 
 async def test_mouse_on_the_step_list_and_buttons(tmp_path):
     app = wizard(tmp_path / "x")
-    async with app.run_test(size=SIZE) as pilot:
+    async with started(app, size=SIZE) as pilot:
         await pilot.click("#steps", offset=(3, 5))  # "5 Contexts": the name is still missing
         await pilot.pause()
         assert app.step == "service" and error_of(app, "name") == "required"
@@ -303,7 +303,7 @@ async def test_a_burst_of_keys_is_checked_once_off_the_ui_thread(tmp_path, monke
                         counting("build", document.build_document))
     monkeypatch.setattr(document, "flavor_accepts", counting("flavor", document.flavor_accepts))
     app = wizard(tmp_path / "x")
-    async with app.run_test(size=SIZE) as pilot:
+    async with started(app, size=SIZE) as pilot:
         await checked(pilot, app)
         calls.clear()
         await pilot.press(*"api-server")  # typed faster than the check's delay

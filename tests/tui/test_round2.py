@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 from edit_support import field_input, select_node, service, settle, tree_labels, type_into
-from new_support import error_of
+from new_support import error_of, started
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from support import ROOT, make_tree, run_cli, tmux
@@ -177,7 +177,7 @@ def wizard(dest: Path, answers: scaffold.Answers) -> NewServiceApp:
 @pytest.mark.asyncio
 async def test_wizard_refuses_an_empty_image_tag(tmp_path):
     app = wizard(tmp_path / "x", scaffold.Answers(name="api"))
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with started(app, size=(120, 36)) as pilot:
         app.go("image")
         await pilot.pause()
         tag = app.query_one("#f-image-tag Input", Input)
@@ -196,7 +196,7 @@ async def test_wizard_shows_flavor_descriptions_as_written(tmp_path):
     flavors = [("webservice", "A [b]web[/b] service"), ("odd", "two\nlines")]
     app = NewServiceApp(scaffold.Answers(name="api"), tmp_path / "x",
                         scaffold.load_template(None), flavors=flavors, helm=False)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with started(app, size=(120, 36)) as pilot:
         await pilot.pause()
         text = str(app.query_one(".flavors", Static).render())
         assert text == "webservice  A [b]web[/b] service\nodd  two⏎lines"
@@ -205,7 +205,7 @@ async def test_wizard_shows_flavor_descriptions_as_written(tmp_path):
 @pytest.mark.asyncio
 async def test_a_worker_is_asked_its_container_port_for_its_probe(tmp_path):
     app = wizard(tmp_path / "x", scaffold.Answers(name="api", flavor="worker"))
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with started(app, size=(120, 36)) as pilot:
         await pilot.pause()
         shown = {f.key for f in app.query(Field) if f.display}
         assert "containerPort" in shown and "port" not in shown

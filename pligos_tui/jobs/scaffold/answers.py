@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pligos_tui.errors import UsageError, did_you_mean, display_path
-from pligos_tui.io.yamlread import load_file
 from pligos_tui.jobs.scaffold.questions import (
     BY_KEY,
     CONTEXT_BY_KEY,
@@ -336,6 +335,8 @@ def load_answers_file(path: Path) -> list[tuple[str, object]]:
     if not path.is_file():
         raise UsageError(f"answers file {display_path(path)} does not exist",
                          hint="give a YAML file such as: name: billing")
+    from pligos_tui.io.yamlread import load_file  # (YAML only when a file is given)
+
     doc = load_file(path, display_path(path))
     try:
         return flatten_answers(doc.data if doc.data is not None else {})

@@ -12,15 +12,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pligos_tui.spec.settings import SETTINGS
-from pligos_tui.spec.vocabulary import COMMAND_TYPES, PULL_POLICIES, SERVICE_NAME_MAX
+from pligos_tui.spec.vocabulary import (
+    COMMAND_TYPES,
+    EXPOSE_VIA,
+    PULL_POLICIES,
+    SERVICE_NAME_MAX,
+)
 
 START_KINDS = ("image", *COMMAND_TYPES)  # the image's own entrypoint, or a command
 PROBE_KINDS = ("http", "tcp", "exec", "none")
 CONTEXTS = "contexts"  # the answer listing the contexts; each has the settings below
 # how a host name is exposed: the choices of the setting expose.via but `none` (a context
 # that wants none gives no host name)
-EXPOSE_KINDS = tuple(c for c in SETTINGS["expose"]["via"].choices if c != "none")
+EXPOSE_KINDS = tuple(c for c in EXPOSE_VIA if c != "none")
 # a context whose name is one of these, or has one between its dashes (prod-eu), is asked the
 # production questions (autoscaling, Gateway API) as well
 PRODUCTION_WORDS = ("prod", "production", "live")

@@ -1,6 +1,11 @@
 """The `pligos new` wizard app: steps in a switcher, live checks, a review, nothing written
 until the user confirms (the CLI then writes through the one writer).
 
+The first step is on screen before anything else is read: the template, the given answers,
+the flavors and the friends library are read after the first paint, off the UI thread
+(:mod:`.loading`), and the other steps are added then. A key that moves focus or changes step
+waits for that (keys typed into the first step meanwhile are not held up).
+
 Typing never waits for a check: a change of an answer only marks the answers as changed, and
 once they have been still for `CHECK_DELAY` seconds they are read off the screen and checked in
 a thread worker (one document built, loaded by the loader's rules); the result is shown when
@@ -12,9 +17,10 @@ another step needs the check of the answers as they are: that is the one check m
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
 from textual.actions import SkipAction
@@ -37,21 +43,18 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from pligos_tui.helm import find_helm
 from pligos_tui.jobs import scaffold
 from pligos_tui.jobs.scaffold import (
     CONTEXTS,
     Answers,
     Template,
     changed_answers,
-    find_library,
     split_context_key,
 )
-from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.spec.vocabulary import MANIFESTS, VALUES
 from pligos_tui.tui.new.dialogs import QuitScreen
 from pligos_tui.tui.new.fields import Choice, Field, Toggle
-from pligos_tui.tui.new.review import ReviewStep
+from pligos_tui.tui.new.loading import Load, Start, load_start, preloaded
 from pligos_tui.tui.new.steps import (
     ContextsStep,
     ExtrasStep,
@@ -64,6 +67,9 @@ from pligos_tui.tui.new.steps import (
 from pligos_tui.tui.text import one_line
 from pligos_tui.tui.widgets.help import HELP_KEYS, HelpScreen
 from pligos_tui.tui.widgets.keyorder import caught_up, move_focus
+
+if TYPE_CHECKING:
+    from pligos_tui.tui.new.review import ReviewStep
 
 CHECK_DELAY = 0.12  # seconds without a change before the answers are checked
 
@@ -86,54 +92,105 @@ class NewServiceApp(App[Answers | None]):
         Binding(HELP_KEYS, "help", "Help"),
     ]
 
-    def __init__(self, answers: Answers, dest: Path, template: Template, *,
+    def __init__(self, answers: Answers, dest: Path, template: Template | Load, *,
                  flavors: list[tuple[str, str]] | None = None, helm: bool | None = None,
                  force: bool = False) -> None:
+        """`answers` are what the first step shows at once; `template` is the template (read
+        already, `answers` then being the given ones) or a :data:`Load` that reads it and
+        the given answers. `flavors` and `helm`, when given, are not looked for."""
         super().__init__()
         self.force = force
         self.initial = copy.deepcopy(answers)
         self.dest = Path(dest).absolute()
-        self.template = template
-        self.flavors = flavors if flavors is not None else _flavors(answers, self.dest)
-        if helm is None:
-            helm = find_helm() is not None
-        self.mode = MANIFESTS if helm else VALUES
-        self.library, self.friends = find_library(self.dest, answers.friends_library)
-        self.step_ids = ["service", "image", "start", "network", "contexts"]
-        if self.friends or template.own_prompts:
-            self.step_ids.append("extras")
-        self.step_ids.append("review")
+        self._load = template if callable(template) else preloaded(template, answers,
+                                                                     self.dest)
+        self._found = (flavors, helm)
+        self.start: Start | None = None  # what the wizard started from, once read
+        self.failure: Exception | None = None  # why it could not be read
+        self.ready = asyncio.Event()  # set once it is read and every step is there
+        self.mode = VALUES
+        self.step_ids = ["service", "image", "start", "network", "contexts", "review"]
         self.touched: set[str] = set()
         self.check: scaffold.Check | None = None
         self._checked: tuple[Answers, dict[str, str]] | None = None  # what `check` is of
         self._version = 0  # changes of an answer so far
         self._shown_version = -1  # the version whose fields' visibility is on screen
         self._timer: Timer | None = None  # the check of a burst of changes, when still
-        self.sub_title = f"step 1 of {len(self.step_ids)} · {one_line(self.dest.name)}"
+        self._subtitle()
+
+    @property
+    def template(self) -> Template | None:
+        return self.start.template if self.start else None
+
+    def _subtitle(self) -> None:
+        here = self.step_ids.index(self.step) if self.is_running else 0
+        self.sub_title = f"step {here + 1} of {len(self.step_ids)} · {one_line(self.dest.name)}"
 
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        a = self.initial
         yield Header()
         with Horizontal(id="body"):
-            yield OptionList(*[Option(_TITLES[s], id=s) for s in self.step_ids], id="steps")
+            yield OptionList(*self._step_options(), id="steps")
             with ContentSwitcher(initial="service", id="switcher"):
-                yield ServiceStep(a, self.flavors, id="service")
-                yield ImageStep(a, id="image")
-                yield StartStep(a, id="start")
-                yield NetworkStep(a, id="network")
-                yield ContextsStep(a, id="contexts")
-                if "extras" in self.step_ids:
-                    yield ExtrasStep(a, self.friends, self.library, self.template.own_prompts,
-                                     id="extras")
-                yield ReviewStep(self.template, self.dest, force=self.force, id="review")
+                yield ServiceStep(self.initial, self._found[0], id="service")
         yield Footer()
+
+    def _step_options(self) -> list[Option]:
+        return [Option(_TITLES[s], id=s) for s in self.step_ids]
 
     def on_mount(self) -> None:
         self.query_one("#steps", OptionList).highlighted = 0
         move_focus(self.query_one("#f-name Input", Input))
-        self.call_after_refresh(self._start_check)  # the first screen does not wait for it
+        self.call_after_refresh(self._read_start)  # the first screen does not wait for it
+
+    @work(thread=True, group="load", exit_on_error=False)
+    def _read_start(self) -> None:
+        try:
+            start = load_start(self._load, self.dest, flavors=self._found[0],
+                               helm=self._found[1])
+        except Exception as exc:  # reported by the command line, once the wizard has closed
+            self._from_thread(self._not_started, exc)
+            return
+        self._from_thread(self._started, start)
+
+    def _from_thread(self, callback: object, *args: object) -> None:
+        try:
+            self.call_from_thread(callback, *args)  # type: ignore[arg-type]
+        except RuntimeError:
+            pass  # the wizard was closed meanwhile
+
+    def _not_started(self, exc: Exception) -> None:
+        self.failure = exc
+        self.ready.set()
+        self.exit(None)
+
+    async def _started(self, start: Start) -> None:
+        """Add what needed the template, the given answers and the flavors."""
+        from pligos_tui.tui.new.review import ReviewStep
+
+        self.start = start
+        a = self.initial = copy.deepcopy(start.given.answers)
+        self.mode = MANIFESTS if start.helm else VALUES
+        await self.query_one(ServiceStep).offer(a, start.flavors)
+        steps: list[Widget] = [ImageStep(a, id="image"), StartStep(a, id="start"),
+                               NetworkStep(a, id="network"), ContextsStep(a, id="contexts")]
+        if start.friends or start.template.own_prompts:
+            self.step_ids.insert(-1, "extras")
+            steps.append(ExtrasStep(a, start.friends, start.library,
+                                    start.template.own_prompts, id="extras"))
+            step_list = self.query_one("#steps", OptionList)
+            step_list.clear_options().add_options(self._step_options())
+            step_list.highlighted = self.step_ids.index(self.step)
+            self._subtitle()
+        steps.append(ReviewStep(start.template, self.dest, force=self.force, id="review"))
+        for step in steps:
+            step.display = False  # the switcher shows the current step only
+        await self.query_one("#switcher", ContentSwitcher).mount_all(steps)
+        self._version += 1
+        self._show_visibility()  # the fields the answers leave out are never shown
+        self.ready.set()
+        self._start_check()
 
     # ------------------------------------------------------------------ answers
 
@@ -144,7 +201,7 @@ class NewServiceApp(App[Answers | None]):
     def collect(self) -> tuple[Answers, dict[str, str]]:
         """The answers on screen, and messages for values that are not even of their type."""
         answers = copy.deepcopy(self.initial)
-        keys = tuple(self.template.own_prompts)
+        keys = tuple(self.template.own_prompts) if self.template else ()
         bad: dict[str, str] = {}
         pairs: list[tuple[str, object]] = []
         for step in self.query(Step):
@@ -222,6 +279,8 @@ class NewServiceApp(App[Answers | None]):
 
     def _start_check(self) -> None:
         self._timer = None
+        if not self.ready.is_set():
+            return  # checked once everything is read
         answers, bad = self.collect()
         if self.check is not None and self._checked == (answers, bad):
             self._show(answers, self.check, self._version)  # (typed, then undone)
@@ -285,6 +344,7 @@ class NewServiceApp(App[Answers | None]):
         handled: a key the app handles itself then sees every answer typed before it."""
         if not self._on_main_screen():
             raise SkipAction()  # a dialog's own key
+        await self.ready.wait()  # the step it may move to is there
         await caught_up(self.focused)
 
     def _on_main_screen(self) -> bool:
@@ -352,6 +412,8 @@ class NewServiceApp(App[Answers | None]):
             self.step_next()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        if not self.ready.is_set():
+            return  # (clicked before the other steps are there)
         if event.button.id == "write":
             self.write()
         elif event.button.has_class("next"):
@@ -360,6 +422,8 @@ class NewServiceApp(App[Answers | None]):
             self.step_back()
 
     async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if not self.ready.is_set():
+            return
         target = event.option.id or "service"
         here = self.step_ids.index(self.step)
         there = self.step_ids.index(target)
@@ -378,8 +442,7 @@ class NewServiceApp(App[Answers | None]):
 
     def go(self, step_id: str) -> None:
         self.query_one("#switcher", ContentSwitcher).current = step_id
-        self.sub_title = (f"step {self.step_ids.index(step_id) + 1} of {len(self.step_ids)} · "
-                          f"{one_line(self.dest.name)}")
+        self._subtitle()
         steps = self.query_one("#steps", OptionList)
         steps.highlighted = self.step_ids.index(step_id)
         # the review takes the whole width: every context's chart side by side
@@ -387,7 +450,7 @@ class NewServiceApp(App[Answers | None]):
         if step_id == "review":
             check = self.current_check()
             answers, _ = self._checked or self.collect()
-            self.query_one(ReviewStep).load(answers, check, self.mode)
+            self.review.load(answers, check, self.mode)
             move_focus(self.query_one("#write", Button))
             return
         for control in self.query_one(f"#{step_id}").query(".control"):
@@ -395,6 +458,12 @@ class NewServiceApp(App[Answers | None]):
             if field is None or field.display:
                 move_focus(control)
                 break
+
+    @property
+    def review(self) -> ReviewStep:
+        from pligos_tui.tui.new.review import ReviewStep
+
+        return self.query_one("#review", ReviewStep)
 
     def _flag(self, bad: list[Field], *, say: bool = True) -> None:
         for field in bad:
@@ -509,12 +578,13 @@ _TITLES = {"service": "1 Service", "image": "2 Image", "start": "3 Start",
            "review": "✓ Review"}
 
 
-def _flavors(answers: Answers, dest: Path) -> list[tuple[str, str]]:
-    search = [Path(scaffold.near(dest, p)) for p in answers.flavor_paths]
-    return [(f.name, f.description) for f in FlavorSet().all(search)]
-
-
-def run_wizard(answers: Answers, dest: Path, template: Template, *,
-               force: bool = False) -> Answers | None:
-    """Run the wizard in this terminal; the confirmed answers, or None when quit."""
-    return NewServiceApp(answers, dest, template, force=force).run()
+def run_wizard(dest: Path, load: Load, *, force: bool = False
+               ) -> tuple[Answers | None, Start | None]:
+    """Run the wizard in this terminal: the confirmed answers (None when quit) and what it
+    started from (None when it was closed before that was read). What `load` raises is
+    raised here, once the wizard has closed."""
+    app = NewServiceApp(Answers(), dest, load, force=force)
+    answers = app.run()
+    if app.failure is not None:
+        raise app.failure
+    return answers, app.start

@@ -110,12 +110,14 @@ class Field(Vertical):
         elif self.kind == "bool":
             yield Toggle(value=bool(self.initial), classes="control")
         else:
-            yield LineInput(value="" if self.initial is None else one_line(self.initial, 0),
+            yield LineInput(value=self._text(self.initial),
                         placeholder=self.placeholder, classes="control",
                         type="integer" if self.kind == "int" else "text")
         if self.help and not self.compact:
             yield Static(self.help, classes="help", markup=False)
-        yield Static("", classes="error", markup=False)
+        error = Static("", classes="error", markup=False)
+        error.display = False  # until there is a message
+        yield error
 
     @property
     def control(self) -> Widget:
@@ -129,6 +131,27 @@ class Field(Vertical):
         if isinstance(control, (Switch, Input)):
             return control.value
         return self.initial
+
+    def take(self, value: str | int | bool | None) -> None:
+        """Show `value` as the answer, as if the field had been made with it, unless the
+        user has changed the answer already (what they typed stays). It is not a change the
+        user made: no check is started, the field is not marked as touched."""
+        control = self.control
+        if isinstance(control, Input):
+            if control.value != self._text(self.initial):
+                return
+            with control.prevent(Input.Changed):
+                control.value = self._text(value)
+        elif isinstance(control, Switch):
+            if control.value != bool(self.initial):
+                return
+            with control.prevent(Switch.Changed):
+                control.value = bool(value)
+        self.initial = value
+
+    @staticmethod
+    def _text(value: str | int | bool | None) -> str:
+        return "" if value is None else one_line(value, 0)
 
     def follow(self, answers: Answers) -> None:
         """Show what an empty answer now stands for (the repository made from the name)."""
@@ -153,6 +176,3 @@ class Field(Vertical):
         error.display = bool(message)
         self.set_class(bool(message), "invalid")
         self._shown = message
-
-    def on_mount(self) -> None:
-        self.query_one(".error", Static).display = False

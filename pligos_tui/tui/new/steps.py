@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -15,8 +16,8 @@ from pligos_tui.jobs.scaffold import (
     CONTEXT_QUESTIONS,
     Answers,
     ContextAnswers,
-    Offered,
     Question,
+    answer_value,
     context_key,
     production_like,
     questions_of,
@@ -24,6 +25,9 @@ from pligos_tui.jobs.scaffold import (
 )
 from pligos_tui.tui.new.fields import Field
 from pligos_tui.tui.text import literal, one_line
+
+if TYPE_CHECKING:
+    from pligos_tui.jobs.scaffold import Offered
 
 FRIENDS, LIBRARY = "friends", "friendsLibrary"  # the answers the extras step gives
 
@@ -70,23 +74,48 @@ class Step(VerticalScroll):
 
 
 class ServiceStep(Step):
+    """The first step. Its flavor choice is added by :meth:`offer` once the flavors are
+    found (the name and the description are asked before that)."""
+
     title = "Service"
     intro = "What the service is called and which flavor builds its charts."
 
-    def __init__(self, answers: Answers, flavors: list[tuple[str, str]], *,
+    def __init__(self, answers: Answers, flavors: list[tuple[str, str]] | None, *,
                  id: str | None = None) -> None:
         super().__init__(answers, id=id)
         self.flavors = flavors
 
     def fields(self) -> ComposeResult:
-        yield from super().fields()
-        yield Static(Content("\n").join(Content.assemble((one_line(n), "bold"), "  ",
-                                                          one_line(d, 0))
-                                         for n, d in self.flavors), classes="help flavors")
+        for question in questions_of(self.id or ""):
+            if question.kind == "choice" and self.flavors is None:
+                yield Static(question.label, classes="prompt", id="flavors-wait")
+            else:
+                yield self.field(question)
+        yield Static(self._about_flavors(), classes="help flavors")
 
     def field(self, question: Question) -> Field:
-        names = tuple(name for name, _ in self.flavors)  # the open choice: the flavors found
+        names = tuple(name for name, _ in self.flavors or ())  # the open choice: those found
         return Field.asking(question, self.answers, choices=names)
+
+    def _about_flavors(self) -> Content:
+        if self.flavors is None:
+            return Content("looking for flavors…")
+        return Content("\n").join(Content.assemble((one_line(n), "bold"), "  ", one_line(d, 0))
+                                  for n, d in self.flavors)
+
+    async def offer(self, answers: Answers, flavors: list[tuple[str, str]]) -> None:
+        """The answers given and the flavors found are known: the fields not typed into yet
+        show the given answers, and the flavor choice is added."""
+        self.answers, self.flavors = answers, flavors
+        for field in self.query(Field):
+            if field.question is not None:
+                field.take(answer_value(answers, field.question))
+        waiting = self.query("#flavors-wait")
+        if waiting:
+            flavor = next(q for q in questions_of(self.id or "") if q.kind == "choice")
+            await self.mount(self.field(flavor), after=waiting.first())
+            await waiting.remove()
+        self.query_one(".flavors", Static).update(self._about_flavors())
 
 
 class ImageStep(Step):

@@ -15,6 +15,7 @@ key overtakes a Backspace typed before it. So:
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import TYPE_CHECKING
 
 from textual import events
@@ -23,7 +24,7 @@ from textual.actions import parse as parse_action
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.widget import Widget
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
 
 CATCH_UP_LIMIT = 1.0  # seconds a key waits for the keys before it, at most
 
@@ -81,8 +82,15 @@ async def caught_up(widget: Widget | None) -> None:
 
 def not_while_typing(focused: Widget | None) -> None:
     """A printable key bound for moving around is text in a field: leave it to the field."""
-    if isinstance(focused, (Input, TextArea)):
+    if isinstance(focused, Input) or _is_text_area(focused):
         raise SkipAction()
+
+
+def _is_text_area(widget: Widget | None) -> bool:
+    # TextArea is heavy to import (a program that shows none, like the wizard, starts
+    # quicker without it), and no widget is one while its module is not loaded
+    module = sys.modules.get("textual.widgets._text_area")
+    return module is not None and isinstance(widget, module.TextArea)
 
 
 def bound_below(focused: Widget | None, owner: DOMNode, key: str) -> bool:
