@@ -119,6 +119,18 @@ class Checked:
     data: dict[str, Any] | None
 
 
+def prefetch_checked(checked: Checked, panes: list[Pane], mode: str) -> Prefetch | None:
+    """Start rendering the panes (those of contexts the checked text still has) of what the
+    check of a typed text loaded, right where the check ran: the preview then shows them
+    without planning them again. None when it did not load."""
+    svc = checked.service
+    if svc is None:
+        return None
+    names = {c.name for c in svc.contexts}
+    kept = [(c, f) for c, f in panes if c in names]
+    return Prefetch(svc, kept, mode) if kept else None
+
+
 Stamp = tuple[int, int, int]  # what tells a file's versions apart cheaply: inode, size, mtime
 
 

@@ -19,6 +19,7 @@ from pligos_tui.errors import HelmNotFound, PligosError
 from pligos_tui.jobs.explain import Origin, explain
 from pligos_tui.jobs.pane_diff import EMPTY, Layout, PaneDiff, compare, read
 from pligos_tui.jobs.render import Finished, Rendering, start_preview
+from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.spec.model import Service
 from pligos_tui.spec.vocabulary import MANIFESTS, VALUES
 
@@ -56,14 +57,14 @@ class PaneJob:
     Every failure becomes a `PaneText` marked as an error, never an exception."""
 
     def __init__(self, svc: Service | None, problem: str, context: str, flavor: str | None,
-                 mode: str) -> None:
+                 mode: str, flavors: FlavorSet | None = None) -> None:
         self._job: Rendering | Finished = Finished("")  # the render, once one has started
         self._text: PaneText | None = None  # set once known: the job's result, or a failure
         if svc is None:
             self._text = PaneText(problem, error=True)
             return
         try:
-            self._job = start_preview(svc, context, flavor=flavor, mode=mode)
+            self._job = start_preview(svc, context, flavor=flavor, mode=mode, flavors=flavors)
         except HelmNotFound as missing:
             note = f"# {missing.message}\n# showing the chart's values instead\n"
             self._text = self._guard(lambda: PaneText(
@@ -102,8 +103,10 @@ class PaneJob:
 
 def start_panes(svc: Service | None, problem: str, panes: Sequence[Pane],
                 mode: str) -> list[PaneJob]:
-    """Start every pane at once: the helm processes run side by side."""
-    return [PaneJob(svc, problem, c, f, mode) for c, f in panes]
+    """Start every pane at once: the helm processes run side by side (the flavors they use
+    read once for them all)."""
+    flavors = FlavorSet()
+    return [PaneJob(svc, problem, c, f, mode, flavors) for c, f in panes]
 
 
 class Prefetch:
@@ -123,6 +126,18 @@ class Prefetch:
     def cancel(self) -> None:
         for job in self.jobs:
             job.cancel()
+
+
+def start_source(source: Source, prefetch: Prefetch | None, panes: Sequence[Pane],
+                 mode: str) -> tuple[Service | None, list[PaneJob]]:
+    """The service of `source` and its panes' renders: those of `prefetch` when they are of
+    that very service, these panes and mode, else started now (`prefetch` then stopped)."""
+    svc, problem = resolve(source)
+    if prefetch is not None and prefetch.matches(svc, panes, mode):
+        return svc, prefetch.jobs
+    if prefetch is not None:
+        prefetch.cancel()
+    return svc, start_panes(svc, problem, panes, mode)
 
 
 def pane_origins(svc: Service | None, pane: Pane) -> list[Origin]:

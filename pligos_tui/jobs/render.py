@@ -23,6 +23,7 @@ from pligos_tui.charts.plan import ChartPlan, plan_chart, secret_provider
 from pligos_tui.errors import HelmError, SecretError
 from pligos_tui.io.yamlwrite import dump_yaml
 from pligos_tui.secrets import RedactingProvider, SecretProvider
+from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.spec.model import Service
 from pligos_tui.spec.resolve import (
     namespace_of,
@@ -105,10 +106,12 @@ class Finished:
 
 
 def start_preview(svc: Service, context: str, *, flavor: str | None = None,
-                  mode: str = MANIFESTS) -> Rendering | Finished:
-    """`preview`, started: the chart is planned now and helm left running in the background."""
+                  mode: str = MANIFESTS, flavors: FlavorSet | None = None
+                  ) -> Rendering | Finished:
+    """`preview`, started: the chart is planned now and helm left running in the background
+    (`flavors`: the flavors read already, for the charts of one service planned together)."""
     require_context(svc, context)
-    p = _planned(svc, context, flavor=flavor)
+    p = _planned(svc, context, flavor=flavor, flavors=flavors)
     if mode == VALUES:
         return Finished(p.chart_files()["values.yaml"].decode())
     if mode == FILES:
@@ -135,11 +138,13 @@ def diff_contexts(svc: Service, a: str, b: str) -> str:
 
 
 def _planned(svc: Service, context: str, *, flavor: str | None = None,
-             secrets: SecretProvider | None = None) -> ChartPlan:
+             secrets: SecretProvider | None = None,
+             flavors: FlavorSet | None = None) -> ChartPlan:
     """A context's chart planned with redacted secrets; a provider's error about a secret
     at the line that uses it."""
     try:
-        return plan_chart(svc, context, flavor=flavor, redact=True, secrets=secrets)
+        return plan_chart(svc, context, flavor=flavor, redact=True, secrets=secrets,
+                          flavors=flavors)
     except SecretError as exc:
         raise locate_secret_error(svc, context, exc) from None
 

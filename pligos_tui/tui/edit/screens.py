@@ -25,7 +25,7 @@ from textual.widgets import Footer, Header, Static, TextArea, Tree
 
 from pligos_tui.errors import PligosError
 from pligos_tui.jobs import edits
-from pligos_tui.jobs.editing import Buffer, Checked, Selection
+from pligos_tui.jobs.editing import Buffer, Checked, Selection, prefetch_checked
 from pligos_tui.jobs.preview import Pane, Prefetch
 from pligos_tui.tui.edit.context_form import ContextForm
 from pligos_tui.tui.edit.dialogs import ConfirmDialog, NameDialog, PanePicker, PickDialog
@@ -255,34 +255,43 @@ class EditorScreen(Screen[None]):
     def _start_check(self) -> None:
         if not self._checking:
             self._checking = True
-            self._check(self.buffer.text)
+            self._check(self.buffer.text, list(self.panes), self.preview.mode)
 
     @work(thread=True, group="check", exit_on_error=False)
-    def _check(self, text: str) -> None:
-        """The loader's check of `text`, off the UI thread."""
+    def _check(self, text: str, panes: list[Pane], mode: str) -> None:
+        """The loader's check of `text`, off the UI thread; the panes' renders of what it
+        loaded start here too, not after a trip to the UI thread (which is busy drawing the
+        key typed)."""
+        early = None
         try:
             checked = self.buffer.check(text)
+            early = prefetch_checked(checked, panes, mode)
         except Exception as exc:  # a bug must not leave the editor waiting for a check
             checked = Checked(text, None, PligosError(
                 f"internal error: {type(exc).__name__}: {exc}"), self.buffer.data)
         try:
-            self.app.call_from_thread(self._checked, checked)
-        except RuntimeError:
-            pass  # the app is closing
+            self.app.call_from_thread(self._checked, checked, early)
+        except RuntimeError:  # the app is closing
+            if early is not None:
+                early.cancel()
 
-    def _checked(self, checked: Checked) -> None:
+    def _checked(self, checked: Checked, early: Prefetch | None = None) -> None:
         self._checking = False
         if self.buffer.apply(checked):
-            self.after_change(checked_only=True)
-        elif self.buffer.stale:
+            self.after_change(checked_only=True, early=early)
+            return
+        if early is not None:
+            early.cancel()
+        if self.buffer.stale:
             self._start_check()  # typed on meanwhile: check the latest text
 
     def after_change(self, structural: bool = False, focus: str | None = None,
                      focus_field: tuple[str, ...] | None = None,
                      memo: tuple[str, tuple[str, ...] | None] | None = None,
-                     checked_only: bool = False) -> None:
+                     checked_only: bool = False, early: Prefetch | None = None) -> None:
         """Redraw what depends on the buffer: problems, tree, preview, and the form when
-        the change came from outside it. `checked_only`: a check of typed text landed."""
+        the change came from outside it. `checked_only`: a check of typed text landed
+        (`early`: the renders its check started, used when they are of the panes shown)."""
         self._show_problems()
         tree_changed = self.service_tree.shown != signature(self.buffer)
         if structural or tree_changed:
@@ -307,13 +316,15 @@ class EditorScreen(Screen[None]):
         self.panes = panes
         preview = self.preview
         if self._previewed == self.buffer.checked_text and preview.panes == panes:
-            pass  # nothing new to render (a save, say)
+            if early is not None:
+                early.cancel()  # nothing new to render (a save, say)
         else:
             self._previewed = self.buffer.checked_text
             svc = self.buffer.service
             # a function: the preview plans the charts in its worker, not on the UI thread
+            # (or takes those the check started)
             source = (lambda: svc) if svc is not None else self.buffer.preview_source()
-            preview.set_source(source, panes)
+            preview.set_source(source, panes, prefetch=early)
         if structural or tree_changed or not checked_only:
             self.app.refresh_bindings()
 

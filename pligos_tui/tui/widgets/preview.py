@@ -14,10 +14,11 @@ API
 - `mode`: one of `jobs.render.PREVIEW_MODES` = ("manifests", "values", "files"), as
   `pligos preview` shows them (`jobs.render.start_preview`).
 - `prefetch`: a `jobs.preview.Prefetch` started before the widget existed; the first refresh
-  uses its renders when they are of the same service object, panes and mode.
+  uses its renders when they are of the same service object, panes and mode (`set_source`
+  takes one too: the renders the editor's check of typed text started where it ran).
 
 Methods (call from the UI thread; they may be called before the widget is composed):
-- `set_source(source, panes=None)`, `set_panes(pairs)` (what a pane picker calls),
+- `set_source(source, panes=None, *, prefetch=None)`, `set_panes(pairs)` (what a pane picker calls),
   `set_mode(mode)`, `cycle_mode()`: change what is shown and schedule one refresh.
 - `schedule()`: re-render soon (after every edit): at once when idle, else `debounce` seconds
   after the last of a burst of calls. `refresh_now()`: re-render at once (the F5 key).
@@ -79,8 +80,7 @@ from pligos_tui.jobs.preview import (
     PaneText,
     Prefetch,
     Source,
-    resolve,
-    start_panes,
+    start_source,
 )
 from pligos_tui.jobs.render import diff_lines
 from pligos_tui.spec.model import Service
@@ -281,9 +281,15 @@ class ChartPreview(Vertical):
                 self._update_status()
 
     # -- public API --------------------------------------------------------------------------
-    def set_source(self, source: Source, panes: Sequence[Pane] | None = None) -> None:
-        """A new source (and, given `panes`, new panes), rendered by one refresh."""
+    def set_source(self, source: Source, panes: Sequence[Pane] | None = None, *,
+                   prefetch: Prefetch | None = None) -> None:
+        """A new source (and, given `panes`, new panes), rendered by one refresh (using the
+        renders of `prefetch` when they are of this source, its panes and the mode)."""
         self._source = source
+        if prefetch is not None:
+            if self._prefetch is not None:
+                self._prefetch.cancel()
+            self._prefetch = prefetch
         if panes is not None:
             self._replace_panes(panes)
         self.schedule()
@@ -342,19 +348,11 @@ class ChartPreview(Vertical):
         self._home = False
         prefetch, self._prefetch = self._prefetch, None
         if callable(self._source):  # may be slow: made, planned and started in the worker
-            if prefetch is not None:
-                prefetch.cancel()
-            self._collect(self._generation, self._source, None, panes, mode, home)
+            self._collect(self._generation, (self._source, prefetch), None, panes, mode, home)
             return
-        svc, problem = resolve(self._source)
-        if prefetch is not None and prefetch.matches(svc, panes, mode):
-            jobs = prefetch.jobs
-        else:
-            if prefetch is not None:
-                prefetch.cancel()
-            # planning takes milliseconds and is done here, where it need not wait for the
-            # thread to get its turn; helm then runs as separate processes
-            jobs = start_panes(svc, problem, panes, mode)
+        # planning takes milliseconds and is done here, where it need not wait for the
+        # thread to get its turn; helm then runs as separate processes
+        svc, jobs = start_source(self._source, prefetch, panes, mode)
         self._collect(self._generation, jobs, svc, panes, mode, home)
 
     def marked(self, index: int) -> frozenset[int]:
@@ -364,7 +362,8 @@ class ChartPreview(Vertical):
 
     # -- rendering ---------------------------------------------------------------------------
     @work(thread=True, group="chart-preview", exit_on_error=False)
-    def _collect(self, generation: int, jobs: list[PaneJob] | Source, svc: Service | None,
+    def _collect(self, generation: int,
+                 jobs: list[PaneJob] | tuple[Source, Prefetch | None], svc: Service | None,
                  panes: list[Pane], mode: str, home: bool) -> None:
         """Wait for the panes' renders and show each as it lands, then compare them (a
         thread worker). Given a source function instead of started jobs, first call it and
@@ -375,8 +374,7 @@ class ChartPreview(Vertical):
             return generation != self._generation or worker.is_cancelled
 
         if not isinstance(jobs, list):
-            svc, problem = resolve(jobs)
-            jobs = start_panes(svc, problem, panes, mode)
+            svc, jobs = start_source(*jobs, panes, mode)
 
         seen = Comparison(mode, len(jobs), self._known)
         waiting = dict(enumerate(jobs))
@@ -587,3 +585,4 @@ class ChartPreview(Vertical):
 
 
 __all__ = ["MIN_PANE_WIDTH", "ChartPreview", "PreviewPane"]
+
