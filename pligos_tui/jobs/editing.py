@@ -117,6 +117,7 @@ class Checked:
     service: Service | None
     error: PligosError | None
     data: dict[str, Any] | None
+    flavors: FlavorSet | None = None  # the flavors the check read, for the charts planned next
 
 
 def prefetch_checked(checked: Checked, panes: list[Pane], mode: str) -> Prefetch | None:
@@ -128,7 +129,7 @@ def prefetch_checked(checked: Checked, panes: list[Pane], mode: str) -> Prefetch
         return None
     names = {c.name for c in svc.contexts}
     kept = [(c, f) for c, f in panes if c in names]
-    return Prefetch(svc, kept, mode) if kept else None
+    return Prefetch(svc, kept, mode, flavors=checked.flavors) if kept else None
 
 
 Stamp = tuple[int, int, int]  # what tells a file's versions apart cheaply: inode, size, mtime
@@ -205,8 +206,10 @@ class Buffer:
         thread while the buffer changes."""
         text = self.text if text is None else text
         service: Service | None
+        flavors = FlavorSet()
         try:
-            service, error = load_service_text(text, self.root, self.display), None
+            service, error = load_service_text(text, self.root, self.display,
+                                               flavors=flavors), None
         except PligosError as exc:
             service, error = None, exc
         if service is not None:
@@ -222,7 +225,7 @@ class Buffer:
         plain = data if isinstance(data, dict) else None
         if service is None and plain is not None and not structurally_editable(text):
             plain = None  # e.g. a duplicate key: only the source view can fix it
-        return Checked(text, service, error, plain)
+        return Checked(text, service, error, plain, flavors)
 
     def apply(self, checked: Checked) -> bool:
         """Take what the loader made of the text, when it is still the buffer's text."""

@@ -101,11 +101,11 @@ class PaneJob:
             self._text = PaneText("cancelled", note=True)
 
 
-def start_panes(svc: Service | None, problem: str, panes: Sequence[Pane],
-                mode: str) -> list[PaneJob]:
+def start_panes(svc: Service | None, problem: str, panes: Sequence[Pane], mode: str,
+                flavors: FlavorSet | None = None) -> list[PaneJob]:
     """Start every pane at once: the helm processes run side by side (the flavors they use
-    read once for them all)."""
-    flavors = FlavorSet()
+    read once for them all, or taken from `flavors`, those read already)."""
+    flavors = flavors if flavors is not None else FlavorSet()
     return [PaneJob(svc, problem, c, f, mode, flavors) for c, f in panes]
 
 
@@ -116,9 +116,10 @@ class Prefetch:
     panes and mode; anything else renders afresh.
     """
 
-    def __init__(self, svc: Service, panes: Sequence[Pane], mode: str = MANIFESTS) -> None:
+    def __init__(self, svc: Service, panes: Sequence[Pane], mode: str = MANIFESTS, *,
+                 flavors: FlavorSet | None = None) -> None:
         self.service, self.panes, self.mode = svc, list(panes), mode
-        self.jobs = start_panes(svc, "", self.panes, mode)
+        self.jobs = start_panes(svc, "", self.panes, mode, flavors)
 
     def matches(self, svc: Service | None, panes: Sequence[Pane], mode: str) -> bool:
         return svc is self.service and list(panes) == self.panes and mode == self.mode

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pligos_tui.errors import ConfigError, Problems, display_path
 from pligos_tui.io.yamlread import Document, load_file, load_text
+from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.spec.friends import load_friends
 from pligos_tui.spec.model import Service
 from pligos_tui.spec.reader import Reader
@@ -31,12 +32,15 @@ def load_service(path: Path, *, check: bool = True, follow_symlinks: bool = Fals
     return _finish(doc, root, check, follow_symlinks)
 
 
-def load_service_text(text: str, root: Path, display: str, *, check: bool = True) -> Service:
-    """Load a service from text (an editor's buffer), as if it were root/pligos.yaml."""
-    return _finish(load_text(text, display), root, check)
+def load_service_text(text: str, root: Path, display: str, *, check: bool = True,
+                      flavors: FlavorSet | None = None) -> Service:
+    """Load a service from text (an editor's buffer), as if it were root/pligos.yaml (its
+    rules reading the flavors through `flavors`, when given)."""
+    return _finish(load_text(text, display), root, check, flavors=flavors)
 
 
-def _finish(doc: Document, root: Path, check: bool, follow_symlinks: bool = False) -> Service:
+def _finish(doc: Document, root: Path, check: bool, follow_symlinks: bool = False,
+            flavors: FlavorSet | None = None) -> Service:
     problems = Problems(doc.file)
     svc = read_service(doc, root, problems)
     if isinstance(doc.data, dict):
@@ -44,7 +48,7 @@ def _finish(doc: Document, root: Path, check: bool, follow_symlinks: bool = Fals
     svc.follow_symlinks = follow_symlinks
     svc.friends = load_friends(svc, problems)
     if check:
-        check_service(svc, problems)
+        check_service(svc, problems, flavors)
     if problems.errors:
         raise ConfigError(problems.errors)
     return svc

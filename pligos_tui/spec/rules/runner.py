@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pligos_tui.errors import Problems, Rule
 from pligos_tui.spec.fields import FIELD_RULES
-from pligos_tui.spec.flavors import FLAVOR_RULES
+from pligos_tui.spec.flavors import FLAVOR_RULES, FlavorSet
 from pligos_tui.spec.friends import FRIEND_RULES
 from pligos_tui.spec.model import Service
 from pligos_tui.spec.reader import READ_RULES
@@ -41,9 +41,10 @@ RULE_MODULES = (service, names, secrets, images, commands, probes, routes, mount
                 entries, contexts, deploy, flavor, resolved, pods)
 
 
-def check_service(svc: Service, problems: Problems) -> None:
-    """Check every rule of format 1 on a read service; add what is wrong to `problems`."""
-    ctx = RuleContext(svc)
+def check_service(svc: Service, problems: Problems, flavors: FlavorSet | None = None) -> None:
+    """Check every rule of format 1 on a read service; add what is wrong to `problems`
+    (`flavors`: where the flavors it uses are read, kept for what is done next with it)."""
+    ctx = RuleContext(svc, flavors if flavors is not None else FlavorSet())
     for function in RULE_FUNCTIONS:
         merged: dict[tuple[object, ...], list[str]] = {}
         founds: dict[tuple[object, ...], Found] = {}
