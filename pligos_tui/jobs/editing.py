@@ -17,6 +17,7 @@ user took theirs (`take`) or kept theirs as the base of their own (`keep_mine`).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -35,7 +36,7 @@ from pligos_tui.spec.load import load_service_text
 from pligos_tui.spec.model import Friend, Service
 from pligos_tui.spec.resolve import resolve_context
 from pligos_tui.spec.settings import effective, merge_setting
-from pligos_tui.spec.vocabulary import CONFIG_NAME, CONTEXT_SETTINGS, ENTRY_WORDS
+from pligos_tui.spec.vocabulary import CONFIG_NAME, CONTEXT_SETTINGS, ENTRY_WORDS, MANIFESTS
 
 # what can be selected: the service's fields, the source, a context, a property list, one of
 # its entries, a friend; and the tree's groups of these (never shown as a form)
@@ -117,19 +118,7 @@ class Checked:
     service: Service | None
     error: PligosError | None
     data: dict[str, Any] | None
-    flavors: FlavorSet | None = None  # the flavors the check read, for the charts planned next
-
-
-def prefetch_checked(checked: Checked, panes: list[Pane], mode: str) -> Prefetch | None:
-    """Start rendering the panes (those of contexts the checked text still has) of what the
-    check of a typed text loaded, right where the check ran: the preview then shows them
-    without planning them again. None when it did not load."""
-    svc = checked.service
-    if svc is None:
-        return None
-    names = {c.name for c in svc.contexts}
-    kept = [(c, f) for c, f in panes if c in names]
-    return Prefetch(svc, kept, mode, flavors=checked.flavors) if kept else None
+    early: Prefetch | None = None  # the renders of panes started while it was checked
 
 
 Stamp = tuple[int, int, int]  # what tells a file's versions apart cheaply: inode, size, mtime
@@ -200,18 +189,32 @@ class Buffer:
         """True while the text changed since the loader last checked it."""
         return self.checked_text != self.text
 
-    def check(self, text: str | None = None) -> Checked:
+    def check(self, text: str | None = None, *, panes: Sequence[Pane] = (),
+              mode: str = MANIFESTS) -> Checked:
         """What the loader makes of `text` (default: the buffer's): its rules, friends and
         flavors. It reads only files, never the buffer's state, so it may run off the UI
-        thread while the buffer changes."""
+        thread while the buffer changes. Given `panes`, the renders of those of its contexts
+        start as soon as the text is read, while its rules are checked (`Checked.early`;
+        None, and stopped, when it does not load)."""
         text = self.text if text is None else text
         service: Service | None
-        flavors = FlavorSet()
+        flavors = FlavorSet()  # read once, for the rules and for the renders
+        early: list[Prefetch] = []
+
+        def start(svc: Service) -> None:
+            names = {c.name for c in svc.contexts}
+            kept = [(c, f) for c, f in panes if c in names]
+            if kept:
+                early.append(Prefetch(svc, kept, mode, flavors=flavors))
+
         try:
-            service, error = load_service_text(text, self.root, self.display,
-                                               flavors=flavors), None
+            service, error = load_service_text(text, self.root, self.display, flavors=flavors,
+                                               on_read=start if panes else None), None
         except PligosError as exc:
             service, error = None, exc
+            for prefetch in early:
+                prefetch.cancel()
+            early.clear()
         if service is not None:
             data: Any = service.doc.data
         else:
@@ -225,7 +228,7 @@ class Buffer:
         plain = data if isinstance(data, dict) else None
         if service is None and plain is not None and not structurally_editable(text):
             plain = None  # e.g. a duplicate key: only the source view can fix it
-        return Checked(text, service, error, plain, flavors)
+        return Checked(text, service, error, plain, early[0] if early else None)
 
     def apply(self, checked: Checked) -> bool:
         """Take what the loader made of the text, when it is still the buffer's text."""

@@ -6,6 +6,7 @@ when there is any, nothing is returned but one ConfigError holding them all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from pligos_tui.errors import ConfigError, Problems, display_path
@@ -33,20 +34,25 @@ def load_service(path: Path, *, check: bool = True, follow_symlinks: bool = Fals
 
 
 def load_service_text(text: str, root: Path, display: str, *, check: bool = True,
-                      flavors: FlavorSet | None = None) -> Service:
+                      flavors: FlavorSet | None = None,
+                      on_read: Callable[[Service], object] | None = None) -> Service:
     """Load a service from text (an editor's buffer), as if it were root/pligos.yaml (its
-    rules reading the flavors through `flavors`, when given)."""
-    return _finish(load_text(text, display), root, check, flavors=flavors)
+    rules reading the flavors through `flavors`, when given). `on_read` is called with the
+    service once it is read without a problem, before its rules are checked."""
+    return _finish(load_text(text, display), root, check, flavors=flavors, on_read=on_read)
 
 
 def _finish(doc: Document, root: Path, check: bool, follow_symlinks: bool = False,
-            flavors: FlavorSet | None = None) -> Service:
+            flavors: FlavorSet | None = None,
+            on_read: Callable[[Service], object] | None = None) -> Service:
     problems = Problems(doc.file)
     svc = read_service(doc, root, problems)
     if isinstance(doc.data, dict):
         svc.flavor_sources = read_sources(Reader(doc, problems), doc.data)
     svc.follow_symlinks = follow_symlinks
     svc.friends = load_friends(svc, problems)
+    if on_read is not None and not problems.errors:
+        on_read(svc)
     if check:
         check_service(svc, problems, flavors)
     if problems.errors:

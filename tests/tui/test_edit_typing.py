@@ -62,3 +62,56 @@ async def test_the_check_of_typed_text_runs_off_the_ui_thread(tmp_path, monkeypa
         assert threads and threading.main_thread().name not in threads, threads
         assert app.buffer.error is None and '    tag: "2.0.1"\n' in app.buffer.text
         assert any('registry.example.com/tokend:2.0.1' in t for t in preview.texts)
+
+
+async def test_typed_text_renders_start_where_it_is_checked(tmp_path, monkeypatch):
+    """The charts of the panes are planned in the check's thread, right after the text is
+    read (not on the UI thread, nor after a trip to it)."""
+    from pligos_tui.jobs import render
+
+    shutil.copytree(EXAMPLES / "tokend", tmp_path / "tokend",
+                    ignore=shutil.ignore_patterns("charts"))
+    app = EditApp(tmp_path / "tokend")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app)
+        await select_node(pilot, app, Selection.entry("images", "release"))
+        tag = field_input(app, "tag")
+        tag.focus()
+        await pilot.pause()
+        threads: list[str] = []
+        plan = render.plan_chart
+
+        def recorded(*args, **kwargs):
+            threads.append(threading.current_thread().name)
+            return plan(*args, **kwargs)
+        monkeypatch.setattr(render, "plan_chart", recorded)
+        checks: list[str] = []
+        check = app.buffer.check
+
+        def checked(*args, **kwargs):
+            checks.append(threading.current_thread().name)
+            return check(*args, **kwargs)
+        monkeypatch.setattr(app.buffer, "check", checked)
+        await type_slowly(pilot, "end", *["backspace"] * 5, *"3.1.4", gap=0.03)
+        preview = await settle(pilot, app)
+        assert any("registry.example.com/tokend:3.1.4" in t for t in preview.texts)
+        assert threads and set(threads) <= set(checks), (threads, checks)
+        assert threading.main_thread().name not in threads
+
+
+async def test_a_value_longer_than_its_field_scrolls_to_what_is_typed(tmp_path):
+    shutil.copytree(EXAMPLES / "tokend", tmp_path / "tokend",
+                    ignore=shutil.ignore_patterns("charts"))
+    app = EditApp(tmp_path / "tokend")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await select_node(pilot, app, Selection.entry("images", "release"))
+        tag = field_input(app, "tag")
+        tag.focus()
+        await pilot.press("end")
+        typed = "-" + "abcdefghij" * 8
+        await type_slowly(pilot, *typed, gap=0.005)
+        await settle(pilot, app)
+        assert len(tag.value) > tag.size.width
+        shown = tag.render_line(0).text
+        assert typed[-20:] in shown, shown

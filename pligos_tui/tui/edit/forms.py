@@ -33,7 +33,7 @@ from pligos_tui.tui.text import (
     read_field,
     show_text,
 )
-from pligos_tui.tui.widgets.keyorder import KeysInOrder
+from pligos_tui.tui.widgets.keyorder import KeysInOrder, LineInput
 
 
 class EditRequest(Message):
@@ -171,7 +171,7 @@ class Form(VerticalScroll):
                      select=Selection.context(new), rename=(old, new))
 
 
-class ValueInput(KeysInOrder, Input):
+class ValueInput(LineInput):
     """An input showing one scalar value on one line. A string holding a line break (or
     another character that cannot be drawn as it is) is shown double-quoted with escapes,
     `"a\\nb"`, and what is typed is then read back the same way."""

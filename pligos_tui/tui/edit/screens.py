@@ -25,7 +25,7 @@ from textual.widgets import Footer, Header, Static, TextArea, Tree
 
 from pligos_tui.errors import PligosError
 from pligos_tui.jobs import edits
-from pligos_tui.jobs.editing import Buffer, Checked, Selection, prefetch_checked
+from pligos_tui.jobs.editing import Buffer, Checked, Selection
 from pligos_tui.jobs.preview import Pane, Prefetch
 from pligos_tui.tui.edit.context_form import ContextForm
 from pligos_tui.tui.edit.dialogs import ConfirmDialog, NameDialog, PanePicker, PickDialog
@@ -260,20 +260,18 @@ class EditorScreen(Screen[None]):
     @work(thread=True, group="check", exit_on_error=False)
     def _check(self, text: str, panes: list[Pane], mode: str) -> None:
         """The loader's check of `text`, off the UI thread; the panes' renders of what it
-        loaded start here too, not after a trip to the UI thread (which is busy drawing the
-        key typed)."""
-        early = None
+        loads start here too, while its rules are checked, not after a trip to the UI thread
+        (which is busy drawing the key typed)."""
         try:
-            checked = self.buffer.check(text)
-            early = prefetch_checked(checked, panes, mode)
+            checked = self.buffer.check(text, panes=panes, mode=mode)
         except Exception as exc:  # a bug must not leave the editor waiting for a check
             checked = Checked(text, None, PligosError(
                 f"internal error: {type(exc).__name__}: {exc}"), self.buffer.data)
         try:
-            self.app.call_from_thread(self._checked, checked, early)
+            self.app.call_from_thread(self._checked, checked, checked.early)
         except RuntimeError:  # the app is closing
-            if early is not None:
-                early.cancel()
+            if checked.early is not None:
+                checked.early.cancel()
 
     def _checked(self, checked: Checked, early: Prefetch | None = None) -> None:
         self._checking = False

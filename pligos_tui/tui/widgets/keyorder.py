@@ -23,6 +23,8 @@ from textual.actions import SkipAction
 from textual.actions import parse as parse_action
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Input
 
@@ -60,7 +62,12 @@ class KeysInOrder(_WidgetBase):
 
 
 class LineInput(KeysInOrder, Input):
-    """A one-line text field whose editing keys keep their place among the characters."""
+    """A one-line text field whose editing keys keep their place among the characters, and
+    whose typing repaints only itself: its width is its container's, not its text's, so the
+    width of the text (Input's virtual size, what it scrolls by) needs no new layout of the
+    screen at each key. (A field sized by its text, `width: auto`, is still laid out.)"""
+
+    virtual_size = Reactive(Size(0, 0), layout=False)
 
 
 def move_focus(widget: Widget) -> None:

@@ -33,10 +33,10 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from pligos_tui.tui.text import show_text
-from pligos_tui.tui.widgets.keyorder import KeysInOrder, caught_up
+from pligos_tui.tui.widgets.keyorder import LineInput, caught_up
 
 MIN_PANE_WIDTH = 38  # columns (border included): narrower panes are stacked or shown singly
 MIN_STACKED_ROWS = 8  # rows a stacked pane needs; with fewer, one pane at a time
@@ -352,7 +352,7 @@ class PreviewPane(Vertical):
             body.set_text(text, home=home)
 
 
-class SearchInput(KeysInOrder, Input):
+class SearchInput(LineInput):
     """The search field of a preview: Enter finds, Escape closes. Both are acted on as they are
     typed (after the letters before them), so the keys after them go where they move focus."""
 
