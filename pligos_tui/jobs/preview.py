@@ -3,11 +3,12 @@ background.
 
 `PaneJob` makes what one pane shows; `Prefetch` starts the first renders of an editor before
 its screen exists (importing and starting Textual takes longer than a helm render), and the
-TUI's `ChartPreview` picks them up instead of rendering again. Helm runs as a background
-process from the start of a job, so a busy UI thread does not slow it. Every pane's text is
-`pligos preview`'s (`jobs.render.start_preview`). `Comparison` reads the panes' texts as
-they land and compares them (`jobs.pane_diff`); `pane_origins` says where each value of a
-pane's values comes from (`jobs.explain`), for the values line under a pane's cursor.
+TUI's `ChartPreview` picks them up instead of rendering again. Every pane is planned, then
+helm is started for all of them at once, as background processes, so a busy UI thread does
+not slow them. Every pane's text is `pligos preview`'s (`jobs.render.start_preview`).
+`Comparison` reads the panes' texts as they land and compares them (`jobs.pane_diff`);
+`pane_origins` says where each value of a pane's values comes from (`jobs.explain`), for
+the values line under a pane's cursor.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from pligos_tui.charts.plan import ChartPlan
 from pligos_tui.errors import HelmNotFound, PligosError
 from pligos_tui.jobs.explain import Origin, explain
 from pligos_tui.jobs.pane_diff import EMPTY, Layout, PaneDiff, compare, read
-from pligos_tui.jobs.render import Finished, Rendering, start_preview
+from pligos_tui.jobs.render import Finished, Rendering, plan_preview, start_planned
 from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.spec.model import Service
 from pligos_tui.spec.vocabulary import MANIFESTS, VALUES
@@ -53,23 +55,36 @@ def resolve(source: Source) -> tuple[Service | None, str]:
 
 class PaneJob:
     """One pane's text being made: `pligos preview`'s text for the context; without helm, the
-    values. Starting it plans the chart and starts helm (in the background); `result()` waits.
-    Every failure becomes a `PaneText` marked as an error, never an exception."""
+    values. Making it plans the chart; `start()` starts helm (in the background; `start_panes`
+    plans every pane first, then starts them all, so that no helm process already running
+    slows the planning of the others down); `result()` waits. Every failure becomes a
+    `PaneText` marked as an error, never an exception."""
 
     def __init__(self, svc: Service | None, problem: str, context: str, flavor: str | None,
                  mode: str, flavors: FlavorSet | None = None) -> None:
         self._job: Rendering | Finished = Finished("")  # the render, once one has started
         self._text: PaneText | None = None  # set once known: the job's result, or a failure
+        self._plan: ChartPlan | None = None  # planned, not started yet
+        self._mode = mode
         if svc is None:
             self._text = PaneText(problem, error=True)
             return
         try:
-            self._job = start_preview(svc, context, flavor=flavor, mode=mode, flavors=flavors)
+            self._plan = plan_preview(svc, context, flavor=flavor, flavors=flavors)
+        except Exception as exc:
+            self._text = self._failure(exc)
+
+    def start(self) -> None:
+        """Start rendering the planned chart (nothing when started already, or failed)."""
+        plan, self._plan = self._plan, None
+        if plan is None or self._text is not None:
+            return
+        try:
+            self._job = start_planned(plan, self._mode)
         except HelmNotFound as missing:
             note = f"# {missing.message}\n# showing the chart's values instead\n"
             self._text = self._guard(lambda: PaneText(
-                note + start_preview(svc, context, flavor=flavor, mode=VALUES).result(),
-                note=True))
+                note + start_planned(plan, VALUES).result(), note=True))
         except Exception as exc:
             self._text = self._failure(exc)
 
@@ -87,15 +102,18 @@ class PaneJob:
             return cls._failure(exc)
 
     def done(self) -> bool:
+        self.start()
         return self._text is not None or self._job.done()
 
     def result(self) -> PaneText:
+        self.start()
         if self._text is None:
             job = self._job
             self._text = self._guard(lambda: PaneText(job.result()))
         return self._text
 
     def cancel(self) -> None:
+        self._plan = None
         if self._text is None:
             self._job.cancel()
             self._text = PaneText("cancelled", note=True)
@@ -106,7 +124,10 @@ def start_panes(svc: Service | None, problem: str, panes: Sequence[Pane], mode: 
     """Start every pane at once: the helm processes run side by side (the flavors they use
     read once for them all, or taken from `flavors`, those read already)."""
     flavors = flavors if flavors is not None else FlavorSet()
-    return [PaneJob(svc, problem, c, f, mode, flavors) for c, f in panes]
+    jobs = [PaneJob(svc, problem, c, f, mode, flavors) for c, f in panes]
+    for job in jobs:  # every chart planned before any helm process takes a core
+        job.start()
+    return jobs
 
 
 class Prefetch:

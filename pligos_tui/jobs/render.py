@@ -110,8 +110,20 @@ def start_preview(svc: Service, context: str, *, flavor: str | None = None,
                   ) -> Rendering | Finished:
     """`preview`, started: the chart is planned now and helm left running in the background
     (`flavors`: the flavors read already, for the charts of one service planned together)."""
+    return start_planned(plan_preview(svc, context, flavor=flavor, flavors=flavors), mode)
+
+
+def plan_preview(svc: Service, context: str, *, flavor: str | None = None,
+                 flavors: FlavorSet | None = None) -> ChartPlan:
+    """The chart `preview` shows, planned and its files made; nothing is started."""
     require_context(svc, context)
     p = _planned(svc, context, flavor=flavor, flavors=flavors)
+    p.chart_files()
+    return p
+
+
+def start_planned(p: ChartPlan, mode: str = MANIFESTS) -> Rendering | Finished:
+    """`preview` of a planned chart, started (helm left running in the background)."""
     if mode == VALUES:
         return Finished(p.chart_files()["values.yaml"].decode())
     if mode == FILES:
