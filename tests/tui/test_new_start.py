@@ -27,7 +27,7 @@ SIZE = (120, 36)
 def slow_load(answers: scaffold.Answers, release: threading.Event):
     """A Load that reads the built-in template once `release` is set (as a slow disk would)."""
     def load():
-        release.wait(10)
+        release.wait(5)
         return scaffold.load_template(None), scaffold.Given(answers, [])
     return load
 
@@ -45,9 +45,8 @@ async def test_keys_typed_before_the_start_is_read_land_in_order(tmp_path: Path)
         await pilot.pause()
         assert not app.ready.is_set()  # only the first step's name and description so far
         assert not app.query("#f-flavor")
+        threading.Timer(0.3, release.set).start()  # read while the keys below are queued
         await send_keys(pilot, *"billing", "tab", *"Bills customers", "tab", "down")
-        await pilot.pause(0.1)
-        release.set()
         await ready(pilot)
         for _ in range(20):
             await pilot.pause(0.02)
@@ -67,9 +66,8 @@ async def test_given_answers_fill_the_first_step_unless_typed_into(tmp_path: Pat
                         helm=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        threading.Timer(0.3, release.set).start()
         await send_keys(pilot, "tab", *"typed")  # into the description, before the load
-        await pilot.pause(0.1)
-        release.set()
         await ready(pilot)
         assert value_of(app, "name") == "billing"
         assert value_of(app, "description") == "typed"

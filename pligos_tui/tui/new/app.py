@@ -47,7 +47,6 @@ from pligos_tui.jobs import scaffold
 from pligos_tui.jobs.scaffold import (
     CONTEXTS,
     Answers,
-    Template,
     changed_answers,
     split_context_key,
 )
@@ -69,6 +68,7 @@ from pligos_tui.tui.widgets.help import HELP_KEYS, HelpScreen
 from pligos_tui.tui.widgets.keyorder import caught_up, move_focus
 
 if TYPE_CHECKING:
+    from pligos_tui.jobs.scaffold import Template
     from pligos_tui.tui.new.review import ReviewStep
 
 CHECK_DELAY = 0.12  # seconds without a change before the answers are checked
