@@ -26,7 +26,7 @@ from pligos_tui.spec.load import load_service_text
 from support import lint_strict, make_tree, one, render, run_cli
 
 # CI-sized by default; raise PLIGOS_FUZZ_EXAMPLES for a long run (benchmarks/fuzz_long.sh)
-EXAMPLES = int(os.environ.get("PLIGOS_FUZZ_EXAMPLES", "250"))
+EXAMPLES = int(os.environ.get("PLIGOS_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                 suppress_health_check=list(HealthCheck))
 SCHEMA = jsonschema.Draft7Validator(yaml.safe_load(SCHEMA_FILE.read_text()))
