@@ -38,25 +38,41 @@ async def test_tab_and_backspace_between_fields_typed_fast(tmp_path, gap):
         assert '    tag: "9.9"\n' in release, release
 
 
+def tokend(tmp_path) -> EditApp:
+    shutil.copytree(EXAMPLES / "tokend", tmp_path / "tokend",
+                    ignore=shutil.ignore_patterns("charts"))
+    return EditApp(tmp_path / "tokend")
+
+
+async def focus_tag(pilot, app: EditApp):
+    """The tag field of images › release, focused."""
+    await settle(pilot, app)
+    await select_node(pilot, app, Selection.entry("images", "release"))
+    tag = field_input(app, "tag")
+    tag.focus()
+    await pilot.pause()
+    return tag
+
+
+def threads_calling(monkeypatch, owner, name: str) -> list[str]:
+    """The names of the threads `owner.name` is called in, from now on."""
+    threads: list[str] = []
+    original = getattr(owner, name)
+
+    def recorded(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return original(*args, **kwargs)
+    monkeypatch.setattr(owner, name, recorded)
+    return threads
+
+
 async def test_the_check_of_typed_text_runs_off_the_ui_thread(tmp_path, monkeypatch):
     from pligos_tui.jobs import editing
 
-    shutil.copytree(EXAMPLES / "tokend", tmp_path / "tokend",
-                    ignore=shutil.ignore_patterns("charts"))
-    app = EditApp(tmp_path / "tokend")
+    app = tokend(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot, app)
-        await select_node(pilot, app, Selection.entry("images", "release"))
-        tag = field_input(app, "tag")
-        tag.focus()
-        await pilot.pause()
-        threads: list[str] = []
-        load = editing.load_service_text
-
-        def recorded(*args, **kwargs):
-            threads.append(threading.current_thread().name)
-            return load(*args, **kwargs)
-        monkeypatch.setattr(editing, "load_service_text", recorded)
+        await focus_tag(pilot, app)
+        threads = threads_calling(monkeypatch, editing, "load_service_text")
         await type_slowly(pilot, "end", *["backspace"] * 5, *"2.0.1", gap=0.03)
         preview = await settle(pilot, app)
         assert threads and threading.main_thread().name not in threads, threads
@@ -69,45 +85,22 @@ async def test_typed_text_renders_start_where_it_is_checked(tmp_path, monkeypatc
     read (not on the UI thread, nor after a trip to it)."""
     from pligos_tui.jobs import render
 
-    shutil.copytree(EXAMPLES / "tokend", tmp_path / "tokend",
-                    ignore=shutil.ignore_patterns("charts"))
-    app = EditApp(tmp_path / "tokend")
+    app = tokend(tmp_path)
     async with app.run_test(size=(160, 40)) as pilot:
-        await settle(pilot, app)
-        await select_node(pilot, app, Selection.entry("images", "release"))
-        tag = field_input(app, "tag")
-        tag.focus()
-        await pilot.pause()
-        threads: list[str] = []
-        plan = render.plan_chart
-
-        def recorded(*args, **kwargs):
-            threads.append(threading.current_thread().name)
-            return plan(*args, **kwargs)
-        monkeypatch.setattr(render, "plan_chart", recorded)
-        checks: list[str] = []
-        check = app.buffer.check
-
-        def checked(*args, **kwargs):
-            checks.append(threading.current_thread().name)
-            return check(*args, **kwargs)
-        monkeypatch.setattr(app.buffer, "check", checked)
+        await focus_tag(pilot, app)
+        plans = threads_calling(monkeypatch, render, "plan_chart")
+        checks = threads_calling(monkeypatch, app.buffer, "check")
         await type_slowly(pilot, "end", *["backspace"] * 5, *"3.1.4", gap=0.03)
         preview = await settle(pilot, app)
         assert any("registry.example.com/tokend:3.1.4" in t for t in preview.texts)
-        assert threads and set(threads) <= set(checks), (threads, checks)
-        assert threading.main_thread().name not in threads
+        assert plans and set(plans) <= set(checks), (plans, checks)
+        assert threading.main_thread().name not in plans
 
 
 async def test_a_value_longer_than_its_field_scrolls_to_what_is_typed(tmp_path):
-    shutil.copytree(EXAMPLES / "tokend", tmp_path / "tokend",
-                    ignore=shutil.ignore_patterns("charts"))
-    app = EditApp(tmp_path / "tokend")
+    app = tokend(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot, app)
-        await select_node(pilot, app, Selection.entry("images", "release"))
-        tag = field_input(app, "tag")
-        tag.focus()
+        tag = await focus_tag(pilot, app)
         await pilot.press("end")
         typed = "-" + "abcdefghij" * 8
         await type_slowly(pilot, *typed, gap=0.005)
