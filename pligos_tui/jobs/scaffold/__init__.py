@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         Check,
         check_answers,
         near,
+        offered_flavors,
         skipped,
     )
     from pligos_tui.jobs.scaffold.given import (
@@ -80,6 +81,7 @@ _HOME = {
     "Check": "document",
     "check_answers": "document",
     "near": "document",
+    "offered_flavors": "document",
     "skipped": "document",
     "Given": "given",
     "given_answers": "given",
@@ -142,6 +144,7 @@ __all__ = [
     "library_for",
     "load_template",
     "near",
+    "offered_flavors",
     "offered_value",
     "preview_service",
     "production_like",

@@ -47,6 +47,13 @@ def near(root: Path, rel: str) -> str:
     return os.path.normpath(root / rel)
 
 
+def offered_flavors(answers: Answers, root: Path) -> list[tuple[str, str]]:
+    """(name, description) of each flavor a service written to `root` can pick: the built-in
+    ones and those of its flavorPaths."""
+    search = [Path(near(root, p)) for p in answers.flavor_paths]
+    return [(f.name, f.description) for f in FlavorSet().all(search)]
+
+
 def flavor_accepts(answers: Answers, root: Path) -> tuple[str, ...]:
     """What the answers' flavor accepts (flavorPaths looked up relative to `root`)."""
     try:

@@ -268,18 +268,18 @@ class EditorScreen(Screen[None]):
             checked = Checked(text, None, PligosError(
                 f"internal error: {type(exc).__name__}: {exc}"), self.buffer.data)
         try:
-            self.app.call_from_thread(self._checked, checked, checked.early)
+            self.app.call_from_thread(self._checked, checked)
         except RuntimeError:  # the app is closing
             if checked.early is not None:
                 checked.early.cancel()
 
-    def _checked(self, checked: Checked, early: Prefetch | None = None) -> None:
+    def _checked(self, checked: Checked) -> None:
         self._checking = False
         if self.buffer.apply(checked):
-            self.after_change(checked_only=True, early=early)
+            self.after_change(checked_only=True, early=checked.early)
             return
-        if early is not None:
-            early.cancel()
+        if checked.early is not None:
+            checked.early.cancel()
         if self.buffer.stale:
             self._start_check()  # typed on meanwhile: check the latest text
 

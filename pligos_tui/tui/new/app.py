@@ -104,7 +104,7 @@ class NewServiceApp(App[Answers | None]):
         self.dest = Path(dest).absolute()
         self._load = template if callable(template) else preloaded(template, answers,
                                                                      self.dest)
-        self._found = (flavors, helm)
+        self._flavors, self._helm = flavors, helm  # (None: looked for once started)
         self.start: Start | None = None  # what the wizard started from, once read
         self.failure: Exception | None = None  # why it could not be read
         self.ready = asyncio.Event()  # set once it is read and every step is there
@@ -133,7 +133,7 @@ class NewServiceApp(App[Answers | None]):
         with Horizontal(id="body"):
             yield OptionList(*self._step_options(), id="steps")
             with ContentSwitcher(initial="service", id="switcher"):
-                yield ServiceStep(self.initial, self._found[0], id="service")
+                yield ServiceStep(self.initial, self._flavors, id="service")
         yield Footer()
 
     def _step_options(self) -> list[Option]:
@@ -147,8 +147,7 @@ class NewServiceApp(App[Answers | None]):
     @work(thread=True, group="load", exit_on_error=False)
     def _read_start(self) -> None:
         try:
-            start = load_start(self._load, self.dest, flavors=self._found[0],
-                               helm=self._found[1])
+            start = load_start(self._load, self.dest, flavors=self._flavors, helm=self._helm)
         except Exception as exc:  # reported by the command line, once the wizard has closed
             self._from_thread(self._not_started, exc)
             return

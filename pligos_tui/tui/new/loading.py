@@ -42,7 +42,7 @@ def load_start(load: Load, dest: Path, *, flavors: list[tuple[str, str]] | None 
 
     template, given = load()
     if flavors is None:
-        flavors = flavors_near(given.answers, dest)
+        flavors = scaffold.offered_flavors(given.answers, dest)
     if helm is None:
         helm = find_helm() is not None
     library, friends = scaffold.find_library(dest, given.answers.friends_library)
@@ -58,11 +58,3 @@ def preloaded(template: Template, answers: Answers, dest: Path) -> Load:
         return template, Given(answers, [], dest)
     return load
 
-
-def flavors_near(answers: Answers, dest: Path) -> list[tuple[str, str]]:
-    """(name, description) of the flavors a service written to `dest` can use."""
-    from pligos_tui.jobs import scaffold
-    from pligos_tui.spec.flavors import FlavorSet
-
-    search = [Path(scaffold.near(dest, p)) for p in answers.flavor_paths]
-    return [(f.name, f.description) for f in FlavorSet().all(search)]

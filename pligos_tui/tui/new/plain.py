@@ -24,7 +24,6 @@ from pligos_tui.jobs.scaffold import (
     context_questions,
     template_questions,
 )
-from pligos_tui.spec.flavors import FlavorSet
 from pligos_tui.tui.text import one_line
 
 if TYPE_CHECKING:  # prompt_toolkit comes with questionary, imported when asking
@@ -114,8 +113,8 @@ class Asker:
 
     def run(self) -> Answers | None:
         a = self.answers
-        search = [Path(scaffold.near(self.dest, p)) for p in a.flavor_paths]
-        flavors = {f.name: f"{f.name:<11} {f.description}" for f in FlavorSet().all(search)}
+        flavors = {name: f"{name:<11} {about}"
+                   for name, about in scaffold.offered_flavors(a, self.dest)}
         library, friends = scaffold.find_library(self.dest, a.friends_library)
         # a line before the first question: a prompt drawn from the top-left corner erases
         # the whole screen each time it is redrawn, and a terminal such as tmux then keeps the

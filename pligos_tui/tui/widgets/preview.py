@@ -366,8 +366,8 @@ class ChartPreview(Vertical):
                  jobs: list[PaneJob] | tuple[Source, Prefetch | None], svc: Service | None,
                  panes: list[Pane], mode: str, home: bool) -> None:
         """Wait for the panes' renders and show each as it lands, then compare them (a
-        thread worker). Given a source function instead of started jobs, first call it and
-        start them."""
+        thread worker). Given a source function (and the renders started for it, if any)
+        instead of started jobs, first call it, then take those renders or start them."""
         worker = get_current_worker()
 
         def superseded() -> bool:  # a newer refresh started, or the app is closing
@@ -585,4 +585,3 @@ class ChartPreview(Vertical):
 
 
 __all__ = ["MIN_PANE_WIDTH", "ChartPreview", "PreviewPane"]
-
