@@ -152,16 +152,18 @@ def cmd_use_context(args: argparse.Namespace) -> int:
 def cmd_edit(args: argparse.Namespace) -> int:
     from pligos_tui.errors import UsageError
     from pligos_tui.jobs.editing import Buffer
+    from pligos_tui.tui.startup import starting
 
-    buffer = Buffer.open(Path(args.path or "."))  # a bad path is reported before any screen
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError("pligos edit is a full-screen editor and needs a terminal",
-                         hint="run it in a terminal; to script changes use "
-                         "`pligos use-context` or edit pligos.yaml directly")
-    prefetch = buffer.prefetch_preview()  # renders while Textual starts
-    from pligos_tui.tui.edit.app import EditApp
+    with starting():
+        buffer = Buffer.open(Path(args.path or "."))  # a bad path: reported before any screen
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise UsageError("pligos edit is a full-screen editor and needs a terminal",
+                             hint="run it in a terminal; to script changes use "
+                             "`pligos use-context` or edit pligos.yaml directly")
+        prefetch = buffer.prefetch_preview()  # renders while Textual starts
+        from pligos_tui.tui.edit.app import EditApp
 
-    EditApp(buffer, generate=args.generate, prefetch=prefetch).run()
+        EditApp(buffer, generate=args.generate, prefetch=prefetch).run()
     return EXIT_OK
 
 
@@ -209,9 +211,13 @@ def cmd_new(args: argparse.Namespace) -> int:
     if wizard:
         # the wizard paints its first step, then reads the template and the given answers
         _refuse_folder(dest, args.force)
-        from pligos_tui.tui.new.app import run_wizard
+        from pligos_tui.tui.startup import starting
 
-        asked, start = run_wizard(dest, lambda: _given_answers(args, dest), force=args.force)
+        with starting():
+            from pligos_tui.tui.new.app import run_wizard
+
+            asked, start = run_wizard(dest, lambda: _given_answers(args, dest),
+                                      force=args.force)
         if start is None:  # closed before it had read them
             report.say("cancelled: nothing was written")
             return EXIT_USAGE

@@ -7,7 +7,6 @@ theirs, show both); saving never overwrites such a change without asking.
 
 from __future__ import annotations
 
-import gc
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,6 +24,7 @@ from pligos_tui.jobs.generate import generate
 from pligos_tui.jobs.preview import Prefetch
 from pligos_tui.tui.edit.dialogs import ConfirmDialog, OutsideChangeDialog
 from pligos_tui.tui.edit.screens import EditorScreen
+from pligos_tui.tui.startup import after_first_paint, thaw
 
 # keys that move the focus: not commands of the palette
 _NOT_COMMANDS = ("jump", "focus_field", "leave_field")
@@ -59,10 +59,10 @@ class EditApp(App[None]):
         self.set_interval(self.WATCH_SECONDS, self.watch_file)
         # what exists once the editor is up lives as long as it: kept out of the garbage
         # collector's full passes, which otherwise pause a keystroke's preview for ~0.1 s
-        self.call_after_refresh(gc.freeze)
+        self.call_after_refresh(after_first_paint)
 
     def on_unmount(self) -> None:
-        gc.unfreeze()  # (back to the collector when the editor closes)
+        thaw()
 
     @property
     def editor(self) -> EditorScreen:

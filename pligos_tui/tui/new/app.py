@@ -63,6 +63,7 @@ from pligos_tui.tui.new.steps import (
     StartStep,
     Step,
 )
+from pligos_tui.tui.startup import after_first_paint, thaw
 from pligos_tui.tui.text import one_line
 from pligos_tui.tui.widgets.help import HELP_KEYS, HelpScreen
 from pligos_tui.tui.widgets.keyorder import caught_up, move_focus
@@ -142,7 +143,15 @@ class NewServiceApp(App[Answers | None]):
     def on_mount(self) -> None:
         self.query_one("#steps", OptionList).highlighted = 0
         move_focus(self.query_one("#f-name Input", Input))
-        self.call_after_refresh(self._read_start)  # the first screen does not wait for it
+
+    def on_ready(self) -> None:
+        """The first screen is on the terminal: what it does not show is read or added now."""
+        after_first_paint()
+        self._read_start()
+        self.query_one(ServiceStep).add_buttons()
+
+    def on_unmount(self) -> None:
+        thaw()
 
     @work(thread=True, group="load", exit_on_error=False)
     def _read_start(self) -> None:

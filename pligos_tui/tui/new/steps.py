@@ -38,6 +38,7 @@ class Step(VerticalScroll):
 
     title = ""
     intro = ""
+    buttons_composed = True  # False: the step's owner adds them (:meth:`add_buttons`)
 
     def __init__(self, answers: Answers, *, id: str | None = None) -> None:
         super().__init__(classes="step", id=id)
@@ -48,10 +49,20 @@ class Step(VerticalScroll):
         if self.intro:
             yield Static(self.intro, classes="intro")
         yield from self.fields()
-        with Horizontal(classes="nav"):
-            yield Button("‹ Back", id=f"back-{self.id}", classes="back", compact=True)
-            yield Button("Next ›", id=f"next-{self.id}", classes="next", variant="primary",
-                         compact=True)
+        if self.buttons_composed:
+            yield self._buttons()
+
+    def add_buttons(self) -> None:
+        """Add the Back and Next buttons of a step composed without them."""
+        if not self.query(".nav"):
+            self.mount(self._buttons())
+
+    def _buttons(self) -> Horizontal:
+        return Horizontal(
+            Button("‹ Back", id=f"back-{self.id}", classes="back", compact=True),
+            Button("Next ›", id=f"next-{self.id}", classes="next", variant="primary",
+                   compact=True),
+            classes="nav")
 
     def fields(self) -> ComposeResult:
         return self.question_fields(questions_of(self.id or ""))
@@ -79,6 +90,9 @@ class ServiceStep(Step):
 
     title = "Service"
     intro = "What the service is called and which flavor builds its charts."
+    # the wizard's first screen, painted before its buttons (the mouse's Escape and Ctrl+N)
+    # are added: Textual's buttons cost a tenth of the start
+    buttons_composed = False
 
     def __init__(self, answers: Answers, flavors: list[tuple[str, str]] | None, *,
                  id: str | None = None) -> None:
