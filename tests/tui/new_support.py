@@ -22,7 +22,10 @@ def shown(app: NewServiceApp, key: str) -> bool:
 def error_of(app: NewServiceApp, key: str) -> str:
     """The problem shown at the answer `key` ('' when none is shown)."""
     field = app.query_one(f"#{Field(key, '', '').id}", Field)
-    error = field.query_one(".error", Static)
+    found = field.query(".error")  # (a field gets its message's line with its first message)
+    if not found:
+        return ""
+    error = found.first(Static)
     return str(error.render()) if error.display and field.display else ""
 
 

@@ -115,9 +115,7 @@ class Field(Vertical):
                         type="integer" if self.kind == "int" else "text")
         if self.help and not self.compact:
             yield Static(self.help, classes="help", markup=False)
-        error = Static("", classes="error", markup=False)
-        error.display = False  # until there is a message
-        yield error
+        # (the message's line is added under them when there is a first message)
 
     @property
     def control(self) -> Widget:
@@ -166,13 +164,14 @@ class Field(Vertical):
     def show(self, message: str) -> None:
         """Show `message` under the answer ("": none); nothing is redrawn when it is the one
         already shown."""
-        if message == self._shown:
+        if message == self._shown or not self.is_mounted:
             return
         found = self.query(".error")
-        if not found:  # not composed yet
-            return
-        error = found.first(Static)
-        error.update(message)
-        error.display = bool(message)
+        if found:
+            error = found.first(Static)
+            error.update(message)
+            error.display = bool(message)
+        elif message:
+            self.mount(Static(message, classes="error", markup=False))
         self.set_class(bool(message), "invalid")
         self._shown = message
