@@ -54,7 +54,7 @@ class Step(VerticalScroll):
 
     def add_buttons(self) -> None:
         """Add the Back and Next buttons of a step composed without them."""
-        if not self.query(".nav"):
+        if self.is_attached and not self.query(".nav"):  # (not when closing already)
             self.mount(self._buttons())
 
     def _buttons(self) -> Horizontal:
