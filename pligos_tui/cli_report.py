@@ -17,7 +17,6 @@ imports this module only when a command runs, so `pligos --version` loads neithe
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -85,6 +84,8 @@ def say(text: str, stream: TextIO | None = None) -> None:
 
 
 def print_json(data: Any) -> None:
+    import json  # (imported when JSON is printed: most runs print none)
+
     print(json.dumps(data, indent=2))
 
 
@@ -399,6 +400,8 @@ def flavors(rows: Sequence[dict[str, Any]], *, as_json: bool) -> None:
         lines.append([(f"{pad}requires: {', '.join(r['requires']) or '-'}; "
                        f"accepts: {', '.join(r['accepts'])}", "")])
         for setting, keys in r["defaults"].items():
+            import json
+
             shown = ", ".join(f"{k}: {json.dumps(v)}" for k, v in keys.items())
             lines.append([(f"{pad}defaults: {setting}: {{{shown}}}", "dim")])
     write(lines)

@@ -29,17 +29,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import (
-    Button,
-    ContentSwitcher,
-    Footer,
-    Header,
-    Input,
-    OptionList,
-    RadioSet,
-    SelectionList,
-    Switch,
-)
+from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -52,7 +42,7 @@ from pligos_tui.jobs.scaffold import (
 )
 from pligos_tui.spec.vocabulary import MANIFESTS, VALUES
 from pligos_tui.tui.new.dialogs import QuitScreen
-from pligos_tui.tui.new.fields import Choice, Field, Toggle
+from pligos_tui.tui.new.fields import Field
 from pligos_tui.tui.new.loading import Load, Start, load_start, preloaded
 from pligos_tui.tui.new.steps import (
     ContextsStep,
@@ -69,6 +59,8 @@ from pligos_tui.tui.widgets.help import HELP_KEYS, HelpScreen
 from pligos_tui.tui.widgets.keyorder import caught_up, move_focus
 
 if TYPE_CHECKING:
+    from textual.widgets import RadioSet, SelectionList, Switch
+
     from pligos_tui.jobs.scaffold import Template
     from pligos_tui.tui.new.review import ReviewStep
 
@@ -398,6 +390,8 @@ class NewServiceApp(App[Answers | None]):
         widget = self.focused
         if widget is None or _field_of(widget) is None:
             raise SkipAction()
+        from pligos_tui.tui.new.controls import Choice, Toggle
+
         if isinstance(widget, Choice):
             widget.action_pick()  # picks, then goes on
         elif isinstance(widget, (Input, Toggle)):
@@ -409,7 +403,8 @@ class NewServiceApp(App[Answers | None]):
 
     def advance(self, widget: Widget) -> None:
         """Enter: the next answer of this step, or the next step after its last answer."""
-        self._show_visibility(force=isinstance(widget, Choice))  # (its pick not posted yet)
+        field = _field_of(widget)  # a choice's pick is not posted yet: shown now
+        self._show_visibility(force=field is not None and field.kind == "choice")
         step = self.query_one(f"#{self.step}")
         controls = [c for c in step.query(".control")
                     if c.focusable and all(a.display for a in c.ancestors_with_self

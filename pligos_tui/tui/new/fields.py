@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Input, Label, RadioButton, RadioSet, Static, Switch
+from textual.widgets import Input, Label, Static
 
 from pligos_tui.jobs.scaffold import (
     Answers,
@@ -17,54 +16,16 @@ from pligos_tui.jobs.scaffold import (
     answer_value,
     fallback_value,
 )
-from pligos_tui.tui.text import literal, one_line
-from pligos_tui.tui.widgets.keyorder import KeysInOrder, LineInput
+from pligos_tui.tui.text import one_line
+from pligos_tui.tui.widgets.keyorder import LineInput
+
+if TYPE_CHECKING:
+    from pligos_tui.tui.new.controls import Choice, Toggle
 
 
 def ident(key: str) -> str:
     """A widget id for an answer key (contexts.prod.fqdn -> f-contexts-prod-fqdn)."""
     return "f-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in key)
-
-
-class Choice(KeysInOrder, RadioSet, inherit_bindings=False):
-    """A radio set where Enter picks the highlighted choice and moves on (Space only picks)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down,right", "next_button", "Next option", show=False),
-        Binding("up,left", "previous_button", "Previous option", show=False),
-        Binding("space", "toggle_button", "Pick", show=False),
-        Binding("enter", "pick", "Pick and go on", show=False),
-    ]
-
-    picked: int | None = None  # the choice, known at once (the set's own state follows)
-
-    def action_pick(self) -> None:
-        if self._selected is not None:
-            self.picked = self._selected
-        self.action_toggle_button()
-        self.app.advance(self)  # type: ignore[attr-defined]
-
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._highlight_pressed)
-
-    def _highlight_pressed(self) -> None:
-        if self.pressed_index >= 0:  # the highlight starts on the current choice
-            self._selected = self.pressed_index
-
-    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        self.picked = event.index
-
-
-class Toggle(KeysInOrder, Switch, inherit_bindings=False):
-    """A switch where Space toggles and Enter moves on."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_switch", "Toggle", show=False),
-        Binding("enter", "advance", "Next", show=False),
-    ]
-
-    def action_advance(self) -> None:
-        self.app.advance(self)  # type: ignore[attr-defined]
 
 
 class Field(Vertical):
@@ -102,13 +63,11 @@ class Field(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label(self.prompt, classes="prompt", markup=False)
-        if self.kind == "choice":
-            # more choices than fit one line of 80 columns (the flavors) take a grid
-            with Choice(classes="control many" if len(self.choices) > 4 else "control"):
-                for choice in self.choices:
-                    yield RadioButton(literal(choice), value=choice == self.initial)
-        elif self.kind == "bool":
-            yield Toggle(value=bool(self.initial), classes="control")
+        if self.kind in ("choice", "bool"):  # (the first step has none: imported when asked)
+            from pligos_tui.tui.new.controls import choice, toggle
+
+            yield (choice(self.choices, self.initial) if self.kind == "choice"
+                   else toggle(bool(self.initial)))
         else:
             yield LineInput(value=self._text(self.initial),
                         placeholder=self.placeholder, classes="control",
@@ -123,11 +82,13 @@ class Field(Vertical):
 
     def value(self) -> str | int | bool | None:
         control = self.control
-        if isinstance(control, Choice):
-            index = control.picked if control.picked is not None else control.pressed_index
-            return self.choices[index] if index >= 0 else self.initial
-        if isinstance(control, (Switch, Input)):
+        if isinstance(control, Input):
             return control.value
+        if self.kind == "choice":
+            index = cast("Choice", control).chosen()
+            return self.choices[index] if index >= 0 else self.initial
+        if self.kind == "bool":
+            return cast("Toggle", control).value
         return self.initial
 
     def take(self, value: str | int | bool | None) -> None:
@@ -140,7 +101,10 @@ class Field(Vertical):
                 return
             with control.prevent(Input.Changed):
                 control.value = self._text(value)
-        elif isinstance(control, Switch):
+        elif self.kind == "bool":
+            from textual.widgets import Switch
+
+            assert isinstance(control, Switch)
             if control.value != bool(self.initial):
                 return
             with control.prevent(Switch.Changed):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, Label, SelectionList, Static
+from textual.widgets import Button, Label, Static
 
 from pligos_tui.jobs.scaffold import (
     BY_KEY,
@@ -210,6 +210,8 @@ class ExtrasStep(Step):
 
     def fields(self) -> ComposeResult:
         if self.friends:
+            from textual.widgets import SelectionList  # (not on the first step: imported here)
+
             width = max(len(f.name) for f in self.friends) + 2
             question = BY_KEY[FRIENDS]
             yield Label(f"{question.label} from {one_line(self.library, 0)}",
@@ -224,5 +226,7 @@ class ExtrasStep(Step):
         out = super().values()
         if self.friends:
             out.append((LIBRARY, self.library))
+            from textual.widgets import SelectionList
+
             out.append((FRIENDS, list(self.query_one("#friends", SelectionList).selected)))
         return out
