@@ -271,6 +271,14 @@ async def test_fields_a_flavor_does_not_take_are_hidden(tmp_path, flavor, hidden
         assert "name" in shown
 
 
+def highlighted_step(app) -> str:
+    """The line of the step list drawn highlighted (reverse video)."""
+    steps = app.query_one("#steps")
+    lines = [line for line in steps.render().split("\n") if "reverse" in str(line.spans)]
+    assert len(lines) == 1, lines
+    return lines[0].plain.strip()
+
+
 async def test_mouse_on_the_step_list_and_buttons(tmp_path):
     app = wizard(tmp_path / "x")
     async with started(app, size=SIZE) as pilot:
@@ -282,9 +290,11 @@ async def test_mouse_on_the_step_list_and_buttons(tmp_path):
         await pilot.click("#steps", offset=(3, 5))
         await pilot.pause()
         assert app.step == "contexts"
+        assert highlighted_step(app) == "5 Contexts"
         await pilot.click("#back-contexts")
         await pilot.pause()
         assert app.step == "network"
+        assert highlighted_step(app) == "4 Ports & probes"
         await pilot.click("#next-network")
         await pilot.pause()
         assert app.step == "contexts"

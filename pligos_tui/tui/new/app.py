@@ -29,8 +29,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, OptionList
-from textual.widgets.option_list import Option
+from textual.widgets import Button, ContentSwitcher, Footer, Header, Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from pligos_tui.jobs import scaffold
@@ -44,6 +43,7 @@ from pligos_tui.spec.vocabulary import MANIFESTS, VALUES
 from pligos_tui.tui.new.dialogs import QuitScreen
 from pligos_tui.tui.new.fields import Field
 from pligos_tui.tui.new.loading import Load, Start, load_start, preloaded
+from pligos_tui.tui.new.steplist import StepList
 from pligos_tui.tui.new.steps import (
     ContextsStep,
     ExtrasStep,
@@ -124,16 +124,15 @@ class NewServiceApp(App[Answers | None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="body"):
-            yield OptionList(*self._step_options(), id="steps")
+            yield StepList(self._step_titles(), id="steps")
             with ContentSwitcher(initial="service", id="switcher"):
                 yield ServiceStep(self.initial, self._flavors, id="service")
         yield Footer()
 
-    def _step_options(self) -> list[Option]:
-        return [Option(_TITLES[s], id=s) for s in self.step_ids]
+    def _step_titles(self) -> list[tuple[str, str]]:
+        return [(s, _TITLES[s]) for s in self.step_ids]
 
     def on_mount(self) -> None:
-        self.query_one("#steps", OptionList).highlighted = 0
         move_focus(self.query_one("#f-name Input", Input))
 
     def on_ready(self) -> None:
@@ -179,9 +178,9 @@ class NewServiceApp(App[Answers | None]):
             self.step_ids.insert(-1, "extras")
             steps.append(ExtrasStep(a, start.friends, start.library,
                                     start.template.own_prompts, id="extras"))
-            step_list = self.query_one("#steps", OptionList)
-            step_list.clear_options().add_options(self._step_options())
-            step_list.highlighted = self.step_ids.index(self.step)
+            step_list = self.query_one("#steps", StepList)
+            step_list.steps = self._step_titles()
+            step_list.current = self.step_ids.index(self.step)
             self._subtitle()
         steps.append(ReviewStep(start.template, self.dest, force=self.force, id="review"))
         for step in steps:
@@ -424,10 +423,10 @@ class NewServiceApp(App[Answers | None]):
         elif event.button.has_class("back"):
             self.step_back()
 
-    async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    async def on_step_list_chosen(self, event: StepList.Chosen) -> None:
         if not self.ready.is_set():
             return
-        target = event.option.id or "service"
+        target = event.step
         here = self.step_ids.index(self.step)
         there = self.step_ids.index(target)
         if there <= here:
@@ -446,8 +445,7 @@ class NewServiceApp(App[Answers | None]):
     def go(self, step_id: str) -> None:
         self.query_one("#switcher", ContentSwitcher).current = step_id
         self._subtitle()
-        steps = self.query_one("#steps", OptionList)
-        steps.highlighted = self.step_ids.index(step_id)
+        self.query_one("#steps", StepList).current = self.step_ids.index(step_id)
         # the review takes the whole width: every context's chart side by side
         self.query_one("#body").set_class(step_id == "review", "reviewing")
         if step_id == "review":

@@ -1,0 +1,63 @@
+"""The wizard's list of steps: one a line, the current one highlighted; a click goes there.
+
+One text widget, not an option list: it is on the first screen, and an option list (a
+scrolling view with a style of its own for each state of each option) costs that screen a
+tenth of its start. The keyboard moves between steps with Ctrl+N and Escape, so the list
+takes no focus.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Static
+
+
+class StepList(Static):
+    """`steps` are (id, title) pairs; `current` is the index of the step shown."""
+
+    class Chosen(Message):
+        """A step was clicked."""
+
+        def __init__(self, step: str) -> None:
+            super().__init__()
+            self.step = step
+
+    def __init__(self, steps: list[tuple[str, str]], *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self._steps = steps
+        self._current = 0
+        self._draw()
+
+    @property
+    def current(self) -> int:
+        return self._current
+
+    @current.setter
+    def current(self, index: int) -> None:
+        if index != self._current:
+            self._current = index
+            self._draw()
+
+    @property
+    def steps(self) -> list[tuple[str, str]]:
+        return list(self._steps)
+
+    @steps.setter
+    def steps(self, steps: list[tuple[str, str]]) -> None:
+        self._steps = steps
+        self._draw()
+
+    def _draw(self) -> None:
+        self.update(Content("\n").join(
+            Content.styled(f" {title} ".ljust(self.LINE), "reverse bold" if i == self._current
+                           else "")
+            for i, (_, title) in enumerate(self._steps)))
+
+    LINE = 19  # the list's width less its border
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None and 0 <= offset.y < len(self._steps):
+            self.post_message(self.Chosen(self._steps[offset.y][0]))
