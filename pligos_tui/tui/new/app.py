@@ -29,7 +29,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Button, ContentSwitcher, Footer, Header, Input
+from textual.widgets import Button, ContentSwitcher, Footer, Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from pligos_tui.jobs import scaffold
@@ -42,8 +42,8 @@ from pligos_tui.jobs.scaffold import (
 from pligos_tui.spec.vocabulary import MANIFESTS, VALUES
 from pligos_tui.tui.new.dialogs import QuitScreen
 from pligos_tui.tui.new.fields import Field
+from pligos_tui.tui.new.frame import StepList, TitleBar
 from pligos_tui.tui.new.loading import Load, Start, load_start, preloaded
-from pligos_tui.tui.new.steplist import StepList
 from pligos_tui.tui.new.steps import (
     ContextsStep,
     ExtrasStep,
@@ -115,6 +115,11 @@ class NewServiceApp(App[Answers | None]):
     def template(self) -> Template | None:
         return self.start.template if self.start else None
 
+    def watch_sub_title(self) -> None:
+        if self.is_running:  # (before that, the bar is drawn with it when composed)
+            for bar in self.query(TitleBar):
+                bar.refresh()
+
     def _subtitle(self) -> None:
         here = self.step_ids.index(self.step) if self.is_running else 0
         self.sub_title = f"step {here + 1} of {len(self.step_ids)} · {one_line(self.dest.name)}"
@@ -122,7 +127,7 @@ class NewServiceApp(App[Answers | None]):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Horizontal(id="body"):
             yield StepList(self._step_titles(), id="steps")
             with ContentSwitcher(initial="service", id="switcher"):

@@ -1,9 +1,10 @@
-"""The wizard's list of steps: one a line, the current one highlighted; a click goes there.
+"""The wizard's frame around its steps: the title line and the list of steps.
 
-One text widget, not an option list: it is on the first screen, and an option list (a
-scrolling view with a style of its own for each state of each option) costs that screen a
-tenth of its start. The keyboard moves between steps with Ctrl+N and Escape, so the list
-takes no focus.
+Both are on the first screen, and both are plain text widgets: Textual's header (an icon,
+a title and a clock's space, each a widget) and an option list (a scrolling view with a
+style of its own for each state of each option) cost that screen about a fifth of its
+start. The list of steps is one a line, the current one highlighted, and a click on one
+goes there; the keyboard moves between steps with Ctrl+N and Escape, so it takes no focus.
 """
 
 from __future__ import annotations
@@ -11,7 +12,25 @@ from __future__ import annotations
 from textual import events
 from textual.content import Content
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Static
+
+
+class TitleBar(Widget):
+    """The app's title and subtitle on the top line, drawn as Textual's header draws them."""
+
+    DEFAULT_CSS = """
+    TitleBar {
+        dock: top;
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        content-align: center middle;
+    }
+    """
+
+    def render(self) -> Content:
+        return self.app.format_title(self.app.title, self.app.sub_title)
 
 
 class StepList(Static):
