@@ -115,11 +115,6 @@ class NewServiceApp(App[Answers | None]):
     def template(self) -> Template | None:
         return self.start.template if self.start else None
 
-    def watch_sub_title(self) -> None:
-        if self.is_running:  # (before that, the bar is drawn with it when composed)
-            for bar in self.query(TitleBar):
-                bar.refresh()
-
     def _subtitle(self) -> None:
         here = self.step_ids.index(self.step) if self.is_running else 0
         self.sub_title = f"step {here + 1} of {len(self.step_ids)} · {one_line(self.dest.name)}"
@@ -184,7 +179,7 @@ class NewServiceApp(App[Answers | None]):
             steps.append(ExtrasStep(a, start.friends, start.library,
                                     start.template.own_prompts, id="extras"))
             step_list = self.query_one("#steps", StepList)
-            step_list.steps = self._step_titles()
+            step_list.set_steps(self._step_titles())
             step_list.current = self.step_ids.index(self.step)
             self._subtitle()
         steps.append(ReviewStep(start.template, self.dest, force=self.force, id="review"))

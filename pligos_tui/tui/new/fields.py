@@ -102,13 +102,11 @@ class Field(Vertical):
             with control.prevent(Input.Changed):
                 control.value = self._text(value)
         elif self.kind == "bool":
-            from textual.widgets import Switch
-
-            assert isinstance(control, Switch)
-            if control.value != bool(self.initial):
+            toggle = cast("Toggle", control)
+            if toggle.value != bool(self.initial):
                 return
-            with control.prevent(Switch.Changed):
-                control.value = bool(value)
+            with toggle.prevent(toggle.Changed):
+                toggle.value = bool(value)
         self.initial = value
 
     @staticmethod

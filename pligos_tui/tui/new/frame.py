@@ -13,7 +13,6 @@ from textual import events
 from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Static
 
 
 class TitleBar(Widget):
@@ -29,11 +28,18 @@ class TitleBar(Widget):
     }
     """
 
+    def on_mount(self) -> None:
+        for name in ("title", "sub_title"):
+            self.watch(self.app, name, self._retitle, init=False)
+
+    def _retitle(self) -> None:
+        self.refresh()
+
     def render(self) -> Content:
         return self.app.format_title(self.app.title, self.app.sub_title)
 
 
-class StepList(Static):
+class StepList(Widget):
     """`steps` are (id, title) pairs; `current` is the index of the step shown."""
 
     class Chosen(Message):
@@ -44,10 +50,9 @@ class StepList(Static):
             self.step = step
 
     def __init__(self, steps: list[tuple[str, str]], *, id: str | None = None) -> None:
-        super().__init__(id=id, markup=False)
+        super().__init__(id=id)
         self._steps = steps
         self._current = 0
-        self._draw()
 
     @property
     def current(self) -> int:
@@ -57,24 +62,18 @@ class StepList(Static):
     def current(self, index: int) -> None:
         if index != self._current:
             self._current = index
-            self._draw()
+            self.refresh()
 
-    @property
-    def steps(self) -> list[tuple[str, str]]:
-        return list(self._steps)
-
-    @steps.setter
-    def steps(self, steps: list[tuple[str, str]]) -> None:
+    def set_steps(self, steps: list[tuple[str, str]]) -> None:
         self._steps = steps
-        self._draw()
+        self.refresh(layout=True)
 
-    def _draw(self) -> None:
-        self.update(Content("\n").join(
-            Content.styled(f" {title} ".ljust(self.LINE), "reverse bold" if i == self._current
+    def render(self) -> Content:
+        width = self.content_region.width  # the highlight spans the list's width
+        return Content("\n").join(
+            Content.styled(f" {title} ".ljust(width), "reverse bold" if i == self._current
                            else "")
-            for i, (_, title) in enumerate(self._steps)))
-
-    LINE = 19  # the list's width less its border
+            for i, (_, title) in enumerate(self._steps))
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
